@@ -1,0 +1,1 @@
+"""leafgrad: PyTorch's autograd on NumPy."""
