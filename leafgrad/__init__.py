@@ -1,1 +1,44 @@
-"""leafgrad: PyTorch's autograd on NumPy."""
+"""leafgrad: PyTorch's autograd on NumPy. ``import leafgrad as torch``."""
+from . import _dtype
+from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: F401
+                     int8, int16, int32, int64, long, set_default_dtype, short, uint8)
+from ._size import Size  # noqa: F401
+from ._tensor import Tensor, device  # noqa: F401
+from ._tensor_str import set_printoptions, get_printoptions  # noqa: F401
+from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, eye, arange, linspace,  # noqa: F401
+                        zeros_like, ones_like, empty_like, full_like, rand, randn, randint, rand_like, randn_like,
+                        randint_like, randperm)
+from . import autograd  # noqa: F401
+from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,  # noqa: F401
+                       is_inference_mode_enabled)
+from . import ops as _ops
+
+globals().update({name: fn for name, fn in _ops.FUNCTIONS.items() if not name.startswith("_")})
+from ._random import manual_seed, seed, initial_seed, Generator, default_generator, get_rng_state, set_rng_state  # noqa: E402,F401,E501
+
+
+def result_type(tensor1, tensor2):
+    return _dtype.result_type_of([tensor1, tensor2])
+
+
+def promote_types(type1, type2):
+    return _dtype.promote_types(type1, type2)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def numel(input):
+    return input.numel()
+
+
+def equal(input, other):
+    return input.shape == other.shape and __import__("numpy").array_equal(input._data, other._data)
+
+
+__version__ = "0.1.0"

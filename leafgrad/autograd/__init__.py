@@ -1,0 +1,130 @@
+"""torch.autograd: backward, grad, grad modes and custom Functions."""
+import warnings
+
+import numpy as np
+
+from . import graph, grad_mode  # noqa: F401
+from .engine import run_backward
+from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
+                        no_grad, set_grad_enabled)
+from .graph import gradient_edge
+from .. import _tensor as T
+
+
+def _tuple(x):
+    if x is None:
+        return ()
+    if isinstance(x, T.Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False):
+    """Check each output and its gradient; the implicit gradient of a scalar is 1."""
+    roots, grads = [], []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind != "f":
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                                   f"{out.dtype}")
+            value = np.ones(out._data.shape, out._data.dtype)
+            g = T.wrap(value)
+        elif not isinstance(g, T.Tensor):
+            g = T.wrap(np.asarray(g, dtype=out._data.dtype))
+        elif g._data.shape != out._data.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                               f"has a shape of {out.shape}.")
+        elif g._data.dtype.kind != out._data.dtype.kind and not (
+                g._data.dtype.kind == "f" and out._data.dtype.kind == "f"):
+            raise RuntimeError(f"For complex Tensors, both grad_output and output are required to have the same "
+                               f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and "
+                               f"output[{i}] has a dtype of {out.dtype}.")
+        roots.append(gradient_edge(out))
+        grads.append(g if create_graph else g._data)
+    return roots, grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
+             inputs=None):
+    """Accumulate into ``.grad`` of the leaves the gradient of ``tensors``."""
+    tensors = _tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = grad_variables
+    grads = _tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    if len(grads) != len(tensors):
+        raise RuntimeError(f"got {len(grads)} tensors and {len(tensors)} gradients")
+    if inputs is not None:
+        inputs = _tuple(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, root_grads = _root_grads(tensors, grads, create_graph)
+    targets = None
+    if inputs is not None:
+        targets = []
+        for t in inputs:
+            if not t._requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            targets.append(gradient_edge(t))
+    captured = run_backward(roots, root_grads, retain_graph, create_graph, targets=targets, capture=False)
+    if inputs is not None:
+        # A non-leaf named in ``inputs`` gets its gradient in .grad, as a leaf would.
+        for t, g in zip(inputs, captured):
+            if t._grad_fn is not None and g is not None:
+                g = g if create_graph else T.wrap(np.array(g, copy=True))
+                t._grad = g if t._grad is None else t._grad + g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torch.autograd.backward.",
+                      FutureWarning, stacklevel=2)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outputs = _tuple(outputs)
+    single_input = isinstance(inputs, T.Tensor)
+    inputs = _tuple(inputs)
+    if not inputs:
+        raise RuntimeError("grad requires non-empty inputs.")
+    grads = _tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"grad_outputs must be the same length as outputs, got {len(grads)} "
+                           f"and {len(outputs)}")
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = []
+    for t in inputs:
+        if not isinstance(t, T.Tensor):
+            raise TypeError(f"grad(): argument 'inputs' must be tuple of Tensors, not {type(t).__name__}")
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        targets.append(gradient_edge(t))
+    roots, root_grads = _root_grads(outputs, grads, create_graph)
+    captured = run_backward(roots, root_grads, retain_graph, create_graph, targets=targets, capture=True)
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, captured)):
+        if g is None:
+            if materialize_grads:
+                result.append(T.wrap(np.zeros(t._data.shape, t._data.dtype)))
+                continue
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+            result.append(None)
+        elif create_graph:
+            result.append(g)
+        else:
+            result.append(T.wrap(g if g.flags.owndata or g.base is None else np.array(g)))
+    return tuple(result)

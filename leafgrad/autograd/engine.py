@@ -1,0 +1,201 @@
+"""Backward execution. Knows nodes and edges, never a particular op.
+
+1. Count, for every node reachable from the roots, how many edges lead into it.
+2. Keep a ready queue ordered as PyTorch's (the most recently created node first, leaf
+   accumulators as soon as they are ready), so gradients are summed in PyTorch's order.
+3. Pop a node, run it on its one input buffer, reduce and cast each gradient it returns
+   to the shape and dtype its target expects, add it into the target's buffer, and push
+   the target once all of its inputs have arrived.
+
+No recursion: a chain of a million nodes needs no Python stack.
+"""
+from heapq import heappop, heappush
+
+import numpy as np
+
+from . import grad_mode
+from .graph import FREED_MESSAGE, run_tensor_hooks, sum_to  # noqa: F401  (FREED_MESSAGE re-exported)
+from .. import _tensor as T
+
+
+def _count_dependencies(roots):
+    deps = {}
+    stack = []
+    for node in roots:
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        for edge in stack.pop()._next:
+            if edge is not None:
+                nxt = edge[0]
+                count = deps.get(nxt)
+                if count is None:
+                    deps[nxt] = 1
+                    stack.append(nxt)
+                else:
+                    deps[nxt] = count + 1
+    return deps
+
+
+def _needed_nodes(deps, roots, targets):
+    """The nodes on some path from a root to a target: the only ones worth running when
+    gradients are wanted for ``targets`` alone."""
+    remaining = dict(deps)
+    order = []
+    stack = [n for n in roots if remaining[n] == 0]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for edge in node._next:
+            if edge is not None:
+                nxt = edge[0]
+                remaining[nxt] -= 1
+                if remaining[nxt] == 0 and nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    needed = set()
+    for node in reversed(order):
+        if node in targets or any(e is not None and e[0] in needed for e in node._next):
+            needed.add(node)
+    return needed
+
+
+def _invalid_gradient(node, index, g, shape):
+    return RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {index} - got "
+        f"{list(g.shape)} but expected shape compatible with {list(shape)}")
+
+
+def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capture=False):
+    """Propagate ``root_grads`` (arrays, or Tensors when ``create_graph``) from the
+    ``roots`` edges. ``targets`` is a list of edges: with ``capture`` their gradients are
+    returned (autograd.grad) instead of accumulated; without, only they accumulate
+    (``backward(inputs=...)``). Returns the captured gradients, None where none arrived."""
+    root_nodes = [edge[0] for edge in roots]
+    deps = _count_dependencies(root_nodes)
+    needed = None
+    captured = None
+    target_slots = None
+    if targets is not None:
+        target_nodes = {edge[0] for edge in targets}
+        needed = _needed_nodes(deps, root_nodes, target_nodes)
+        target_slots = {}
+        for i, (node, nr) in enumerate(targets):
+            target_slots.setdefault(node, []).append((nr, i))
+        captured = [None] * len(targets)
+
+    buffers = {}
+    heap = []
+    for (node, nr), g in zip(roots, root_grads):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * len(node._meta)
+            if deps[node] == 0:
+                heappush(heap, (node._key, node))
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    state = grad_mode.state
+    prev_enabled = state.enabled
+    state.enabled = create_graph
+    try:
+        while heap:
+            node = heappop(heap)[1]
+            buf = buffers.pop(node)
+            if node._tensor_hooks is not None or node._retain is not None:
+                buf = _tensor_pre_hooks(node, buf, create_graph)
+            if target_slots is not None:
+                slots = target_slots.get(node)
+                if slots is not None:
+                    for nr, i in slots:
+                        captured[i] = buf[nr]
+                    # autograd.grad() never accumulates into .grad, and a target needs
+                    # running only when some other target lies beyond it.
+                    if capture and (not node._next or not any(
+                            e is not None and e[0] in needed for e in node._next)):
+                        continue
+            if node._pre_hooks is not None:
+                buf = _node_pre_hooks(node, buf, create_graph)
+            outs = node._apply(buf, create_graph)
+            if node._post_hooks is not None:
+                outs = _node_post_hooks(node, outs, buf, create_graph)
+            if not keep_graph:
+                node._release()
+            for index, edge in enumerate(node._next):
+                if edge is None:
+                    continue
+                g = outs[index]
+                if g is None:
+                    continue
+                nxt, nr = edge
+                if needed is not None and nxt not in needed:
+                    continue
+                shape, dtype = nxt._meta[nr]
+                if g.shape != shape:
+                    reduced = sum_to(g, shape)
+                    if reduced is None:
+                        raise _invalid_gradient(node, index, g, shape)
+                    g = reduced
+                if g.dtype != dtype:
+                    g = g.astype(dtype) if type(g) is np.ndarray else g.to(T.from_np_dtype(dtype))
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * len(nxt._meta)
+                    buf[nr] = g
+                else:
+                    old = buf[nr]
+                    buf[nr] = g if old is None else old + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    heappush(heap, (nxt._key, nxt))
+    finally:
+        state.enabled = prev_enabled
+    return captured
+
+
+def _as_tensor(g, graph):
+    return g if graph or g is None else T.wrap(g)
+
+
+def _as_value(t, graph):
+    if t is None:
+        return None
+    return t if graph else t._data
+
+
+def _tensor_pre_hooks(node, buf, graph):
+    buf = list(buf)
+    if node._tensor_hooks is not None:
+        for nr, hooks in node._tensor_hooks.items():
+            if buf[nr] is not None and hooks:
+                buf[nr] = run_tensor_hooks(hooks, buf[nr], graph)
+    if node._retain is not None:
+        for nr, ref in node._retain.items():
+            tensor = ref()
+            g = buf[nr]
+            if tensor is None or g is None:
+                continue
+            if tensor._grad is None:
+                tensor._grad = g if graph else T.wrap(np.array(g, copy=True))
+            else:
+                tensor._grad = tensor._grad + _as_tensor(g, graph)
+    return buf
+
+
+def _node_pre_hooks(node, buf, graph):
+    for hook in tuple(node._pre_hooks.values()):
+        out = hook(tuple(_as_tensor(g, graph) for g in buf))
+        if out is not None:
+            buf = [_as_value(t, graph) for t in out]
+    return buf
+
+
+def _node_post_hooks(node, outs, buf, graph):
+    grad_outputs = tuple(_as_tensor(g, graph) for g in buf)
+    for hook in tuple(node._post_hooks.values()):
+        res = hook(tuple(_as_tensor(g, graph) for g in outs), grad_outputs)
+        if res is not None:
+            outs = [_as_value(t, graph) for t in res]
+    return outs

@@ -1,0 +1,259 @@
+"""The backward graph: nodes (what ``.grad_fn`` is), the AccumulateGrad node at each
+leaf, and saved-tensor slots. Nothing here knows a particular op.
+
+A gradient travelling through the graph is a NumPy array when no graph of the
+derivative is being built (``create_graph=False``) and a Tensor when it is; a node's
+``_apply`` receives and returns values of whichever kind the engine runs with.
+"""
+import itertools
+import re
+import weakref
+
+import numpy as np
+
+from .. import _tensor as T  # Tensor is defined above autograd; used only at call time
+
+_next_seq = itertools.count().__next__
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook out again."""
+
+    __slots__ = ("_hooks", "_key")
+    _ids = itertools.count()
+
+    def __init__(self, hooks):
+        self._hooks = weakref.ref(hooks)
+        self._key = next(self._ids)
+
+    @property
+    def id(self):
+        return self._key
+
+    def remove(self):
+        hooks = self._hooks()
+        if hooks is not None:
+            hooks.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _Hooks(dict):
+    """An ordered id -> hook mapping that handles can refer to weakly."""
+
+    __slots__ = ("__weakref__",)
+
+    def add(self, fn):
+        handle = RemovableHandle(self)
+        self[handle._key] = fn
+        return handle
+
+
+class Node:
+    """A node of the backward graph. ``_next`` holds one edge per forward input:
+    ``(node, output_nr)``, or None for an input that needs no gradient. ``_meta``
+    holds ``(shape, numpy dtype)`` per forward output: the engine reduces and casts
+    each incoming gradient to it."""
+
+    __slots__ = ("_next", "_meta", "_key", "_pre_hooks", "_post_hooks", "_tensor_hooks",
+                 "_retain", "_metadata", "_trace", "__weakref__")
+
+    def _init(self, next_edges, meta):
+        self._next = next_edges
+        self._meta = meta
+        self._key = -_next_seq()  # later nodes run first, as in PyTorch's ready queue
+        self._pre_hooks = self._post_hooks = self._tensor_hooks = self._retain = None
+        self._metadata = self._trace = None
+
+    # -- public API, as torch.autograd.graph.Node ------------------------------------
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        return tuple((None, 0) if e is None else e for e in self._next)
+
+    @property
+    def metadata(self):
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after the node; it may return
+        replacement grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = _Hooks()
+        return self._post_hooks.add(fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before the node; it may return replacement grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = _Hooks()
+        return self._pre_hooks.add(fn)
+
+    def _register_tensor_hook(self, output_nr, fn):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        return self._tensor_hooks.setdefault(output_nr, _Hooks()).add(fn)
+
+    def __call__(self, *grads):
+        """Run this node's backward directly on Tensors, as ``grad_fn(grad)`` does in PyTorch."""
+        out = self._apply(list(grads), True)
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def _release(self):
+        """Free saved tensors after backward (unless retain_graph)."""
+
+    def _apply(self, grads, graph):
+        raise TypeError(f"{self.name()} cannot be run")
+
+
+class AccumulateGrad(Node):
+    """The node at a leaf that requires grad: adds the incoming gradient into ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self._init((), ((variable._data.shape, variable._data.dtype),))
+        self._key = -(1 << 62) - self._key  # accumulation runs as soon as it is ready
+        self.variable = variable
+
+    def _apply(self, grads, graph):
+        var = self.variable
+        g = grads[0]
+        if g is None:
+            return ()
+        if var._hooks:
+            g = run_tensor_hooks(var._hooks, g, graph)
+        old = var._grad
+        if old is None:
+            # A fresh buffer the user owns: never alias a gradient someone else holds.
+            var._grad = g if graph else T.wrap(np.array(g, copy=True))
+        elif graph:
+            var._grad = old + g
+        else:
+            data = old._data
+            if data.shape == g.shape:
+                np.add(data, g, out=data, casting="unsafe")
+            else:  # a .grad set by hand with another shape cannot happen; .grad is checked
+                old._data = data + g
+            old._vc[0] += 1
+        if var._post_acc_hooks:
+            for hook in tuple(var._post_acc_hooks.values()):
+                hook(var)
+        return ()
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def grad_accumulator(tensor):
+    """The AccumulateGrad node of a leaf; the tensor holds it weakly (the node holds the
+    tensor), so a leaf and its accumulator form no reference cycle."""
+    ref = tensor._acc
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(tensor)
+        tensor._acc = weakref.ref(acc)
+    return acc
+
+
+def gradient_edge(tensor):
+    fn = tensor._grad_fn
+    if fn is not None:
+        return (fn, tensor._out_nr)
+    return (grad_accumulator(tensor), 0)
+
+
+def run_tensor_hooks(hooks, g, graph):
+    """Call ``tensor.register_hook`` hooks; a hook may return a replacement gradient."""
+    for hook in tuple(hooks.values()):
+        out = hook(g if graph else T.wrap(g))
+        if out is not None:
+            g = out if graph else out._data
+    return g
+
+
+# ------------------------------------------------------------------ saved tensors
+class SavedTensor:
+    """One tensor saved for backward, with the version it had, so that an in-place
+    change made afterwards is caught instead of silently giving a wrong gradient.
+    An op's own output is kept as its array (holding the Tensor would make a cycle
+    through ``grad_fn``) and rebuilt as a Tensor when a graph of the derivative is needed."""
+
+    __slots__ = ("tensor", "data", "version", "saved_version", "is_output", "out_nr")
+
+    def __init__(self, tensor, is_output=False, out_nr=0):
+        self.data = tensor._data
+        self.version = tensor._vc
+        self.saved_version = tensor._vc[0]
+        self.is_output = is_output
+        self.out_nr = out_nr
+        self.tensor = None if is_output else tensor
+
+    def check(self, node):
+        if self.version[0] != self.saved_version:
+            raise RuntimeError(modified_message(self, node))
+
+    def unpack(self, node, graph):
+        if self.version[0] != self.saved_version:
+            raise RuntimeError(modified_message(self, node))
+        if not graph:
+            return self.data
+        if self.is_output:
+            t = T.make(self.data, node, self.out_nr)
+            t._vc = self.version
+            return t
+        return self.tensor
+
+
+def modified_message(saved, node):
+    data = saved.data
+    kind = T.legacy_type_name(data.dtype)
+    # PyTorch names the node that produced the tensor (the saving node for its own
+    # output, the tensor's current grad_fn otherwise) without the "Backward0" suffix.
+    fn, nr = (node, saved.out_nr) if saved.is_output else (
+        saved.tensor._grad_fn, saved.tensor._out_nr)
+    where = "" if fn is None else f", which is output {nr} of {_BACKWARD_SUFFIX.sub('', fn.name())},"
+    hint = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+            "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+    return ("one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [{kind} {list(data.shape)}]{where} is at version {saved.version[0]}; "
+            f"expected version {saved.saved_version} instead. {hint}")
+
+
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
+    "or if you need to access saved tensors after calling backward.")
+
+
+# ------------------------------------------------------------------ broadcasting
+def sum_to(g, shape):
+    """Undo broadcasting: sum ``g`` down to ``shape``. Written with NumPy calls that a
+    Tensor also answers (through ``__array_function__``), so one helper serves both the
+    plain-array and the differentiable backward. Returns None when ``g`` cannot have been
+    broadcast from ``shape``."""
+    gshape = g.shape
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        return None
+    axes = list(range(lead))
+    for i, n in enumerate(shape):
+        if n == 1 and gshape[lead + i] != 1:
+            axes.append(lead + i)
+        elif n != gshape[lead + i]:
+            return None
+    if axes:
+        g = np.sum(g, axis=tuple(axes), keepdims=True)
+    if lead or g.shape != tuple(shape):
+        g = g.reshape(shape)
+    return g

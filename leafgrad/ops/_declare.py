@@ -1,0 +1,452 @@
+"""How an op is declared, called and recorded.
+
+An op is one ``declare(...)`` call: its NumPy forward and, for each differentiable
+input, a derivative formula named after that input, as in PyTorch's derivatives.yaml::
+
+    declare("mul", np.multiply, inputs=("self", "other"), promote="common",
+            self=lambda grad, other: grad * other,
+            other=lambda grad, self: grad * self)
+
+A formula's parameter names say what it needs: ``grad`` (or ``grads`` for several
+outputs), an input by name, ``result`` (the output), ``<input>_shape``, or a keyword
+the op was called with. Only what the formulas of the inputs that require grad name
+is saved, and only those formulas run in backward.
+
+Formulas are written with NumPy calls and operators. In a plain backward they run on
+arrays; with ``create_graph=True`` they run on Tensors, which answer the same calls
+(``__array_ufunc__`` / ``__array_function__``) with leafgrad ops, so every formula is
+itself differentiable and higher derivatives need no second formula.
+"""
+import inspect
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_view, wrap
+from ..autograd import grad_mode
+from ..autograd.graph import FREED_MESSAGE, Node, SavedTensor, gradient_edge
+
+_state = grad_mode.state
+_ndarray = np.ndarray
+_asarray = np.asarray
+_new = object.__new__
+
+#: Every declared op by public name; the test sweep discovers ops from here.
+REGISTRY = {}
+#: Public functions for the ``leafgrad`` namespace.
+FUNCTIONS = {}
+
+_NUMBER = (int, float, bool)
+
+
+class Spec:
+    """Everything declared about one op."""
+
+    def __init__(self, name, forward, inputs, formulas, outputs, node_name, promote, view):
+        self.name = name
+        self.forward = forward
+        self.inputs = inputs
+        self.formulas = formulas          # {input name or tuple of names: function}
+        self.outputs = outputs            # names of the outputs
+        self.node_name = node_name
+        self.promote = promote
+        self.view = view
+        self.plans = {}
+        self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "_spec": self})
+        self.samples = []                 # inputs the test sweep runs (see _samples.py)
+
+    def plan(self, mask):
+        """What to save and which formulas to run when the inputs in ``mask`` need grad."""
+        plan = self.plans.get(mask)
+        if plan is None:
+            plan = self.plans[mask] = _Plan(self, mask)
+        return plan
+
+
+class _Plan:
+    __slots__ = ("saves", "calls", "names")
+
+    def __init__(self, spec, mask):
+        names = []      # what is saved, by name
+        defaults = {}   # a keyword parameter's default, when the call did not pass it
+        calls = []      # (input indices, formula, positions in the saved tuple, wants grads tuple)
+        for key, fn in spec.formulas.items():
+            targets = key if isinstance(key, tuple) else (key,)
+            idx = tuple(spec.inputs.index(t) for t in targets)
+            if not any(mask >> i & 1 for i in idx):
+                continue
+            sig = inspect.signature(fn).parameters
+            params = list(sig)
+            wants = params[0]
+            pos = []
+            for p in params[1:]:
+                if p not in names:
+                    names.append(p)
+                    defaults[p] = sig[p].default
+                pos.append(names.index(p))
+            calls.append((idx if isinstance(key, tuple) else idx[0], fn, tuple(pos), wants == "grads"))
+        for i, inp in enumerate(spec.inputs):
+            covered = any(inp == k or (isinstance(k, tuple) and inp in k) for k in spec.formulas)
+            if mask >> i & 1 and not covered:
+                calls.append((i, _not_differentiable(spec, inp), (), False))
+        self.names = tuple(names)
+        self.calls = calls
+        # How to fetch each saved name at record time: (kind, key).
+        saves = []
+        for n in names:
+            if n in spec.inputs:
+                saves.append((0, spec.inputs.index(n)))
+            elif n == "result" or n in spec.outputs:
+                saves.append((1, 0 if n == "result" else spec.outputs.index(n)))
+            elif n.endswith("_shape") and n[:-6] in spec.inputs:
+                saves.append((2, spec.inputs.index(n[:-6])))
+            elif n.endswith("_dtype") and n[:-6] in spec.inputs:
+                saves.append((4, spec.inputs.index(n[:-6])))
+            else:
+                saves.append((3, (n, defaults[n])))
+        self.saves = tuple(saves)
+
+
+def _not_differentiable(spec, inp):
+    def formula(grad):
+        raise RuntimeError(f"the derivative for '{inp}' is not implemented.")
+    return formula
+
+
+class OpNode(Node):
+    """The node of a declared op; each op gets its own subclass (``MulBackward0``)
+    whose ``_spec`` class attribute carries the formulas."""
+
+    __slots__ = ("_saved", "_plan")
+
+    def _apply(self, grads, graph):
+        plan = self._plan
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        vals = [s.unpack(self, graph) if type(s) is SavedTensor else s for s in saved]
+        outs = [None] * len(self._next)
+        grad = grads[0]
+        for idx, fn, pos, wants_all in plan.calls:
+            if wants_all:
+                res = fn(self._materialize(grads, graph), *[vals[p] for p in pos])
+            else:
+                if grad is None:
+                    grad = self._zeros(0, graph)
+                res = fn(grad, *[vals[p] for p in pos])
+            if type(idx) is tuple:
+                for i, r in zip(idx, res):
+                    outs[i] = r
+            else:
+                outs[idx] = res
+        return outs
+
+    def _zeros(self, i, graph):
+        shape, dtype = self._meta[i]
+        z = np.zeros(shape, dtype)
+        return wrap(z) if graph else z
+
+    def _materialize(self, grads, graph):
+        return tuple(self._zeros(i, graph) if g is None else g for i, g in enumerate(grads))
+
+    def _release(self):
+        if self._saved:
+            self._saved = None
+
+    def __getattr__(self, attr):
+        # grad_fn._saved_self, ._saved_other, ._saved_result, ... as PyTorch names them
+        if attr.startswith("_saved_"):
+            name = attr[7:]
+            plan = object.__getattribute__(self, "_plan")
+            if name in plan.names:
+                saved = object.__getattribute__(self, "_saved")
+                if saved is None:
+                    raise RuntimeError(FREED_MESSAGE)
+                s = saved[plan.names.index(name)]
+                return s.unpack(self, True) if type(s) is SavedTensor else s
+            if name in self._spec.inputs or name == "result":
+                return None
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+
+# ---------------------------------------------------------------------- recording
+def _check_inference(x):
+    if x._inference:
+        raise RuntimeError(
+            "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+            "inference mode in computation tracked by autograd. To work around this, you can make a "
+            "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+            "`torch.inference_mode()`.")
+
+
+def record(spec, out, inputs, params):
+    """Wrap ``out`` (an array, or a tuple of arrays for several outputs) as the outputs
+    of a new node of ``spec`` whose inputs are ``inputs``."""
+    mask = 0
+    edges = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x._requires_grad:
+            mask |= 1 << i
+            if x._base is not None and x._view_fn is not None:
+                refresh_view(x)
+            if x._inference:
+                _check_inference(x)
+            edges.append(gradient_edge(x))
+        else:
+            edges.append(None)
+    plan = spec.plan(mask)
+    node = _new(spec.node_cls)
+    multi = type(out) is tuple
+    arrays = out if multi else (out,)
+    node._init(tuple(edges), tuple((a.shape, a.dtype) for a in arrays))
+    node._plan = plan
+    results = []
+    for nr, a in enumerate(arrays):
+        if a.dtype.kind == "f":
+            results.append(make(a, node, nr))
+        else:
+            results.append(wrap(a))
+    if plan.saves:
+        saved = []
+        for kind, key in plan.saves:
+            if kind == 0:
+                x = inputs[key]
+                saved.append(SavedTensor(x) if isinstance(x, Tensor) else x)
+            elif kind == 1:
+                r = results[key]
+                saved.append(SavedTensor(r, True, key) if r._grad_fn is node else r._data)
+            elif kind == 2:
+                x = inputs[key]
+                saved.append(x._data.shape if isinstance(x, Tensor) else ())
+            elif kind == 4:
+                saved.append(inputs[key]._data.dtype)
+            else:
+                name, default = key
+                saved.append(params.get(name, default) if params else default)
+        node._saved = tuple(saved)
+    else:
+        node._saved = ()
+    return tuple(results) if multi else results[0]
+
+
+def _as_array(x):
+    """An operand as an array: Tensors give their data, numbers stay numbers (NumPy
+    treats them as weakly typed, like PyTorch's wrapped numbers)."""
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, _NUMBER):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, _ndarray):
+        return x
+    raise TypeError(f"expected Tensor as element {0} in argument 0, but got {type(x).__name__}")
+
+
+def _promote(spec, inputs, arrays):
+    """Cast operands to PyTorch's result type (``promote='common'``), or to the default
+    float dtype for ops that always return floats (``promote='float'``)."""
+    target = _dtype.result_type_of([x for x in inputs if x is not None])
+    if spec.promote == "float" and target._category != 2:
+        target = _dtype.get_default_dtype()
+    npd = target.np
+    out = []
+    for x, a in zip(inputs, arrays):
+        if isinstance(a, _ndarray):
+            out.append(a if a.dtype == npd else a.astype(npd))
+        elif a is None:
+            out.append(a)
+        else:
+            out.append(npd.type(a) if target._category == 2 or not isinstance(a, float) else a)
+    return out
+
+
+def call(spec, inputs, params=None):
+    """Run an op: NumPy forward, then a node if any input requires grad in grad mode.
+    Given arrays only (as formulas are in a plain backward), it returns arrays."""
+    arrays = [None if x is None else _as_array(x) for x in inputs]
+    if not any(isinstance(x, Tensor) for x in inputs):
+        out = spec.forward(*arrays, **params) if params else spec.forward(*arrays)
+        return out
+    if spec.promote is not None:
+        first = arrays[0]
+        same = all(isinstance(a, _ndarray) and a.dtype is first.dtype for a in arrays) \
+            if isinstance(first, _ndarray) else False
+        if not same or spec.promote == "float" and first.dtype.kind != "f":
+            arrays = _promote(spec, inputs, arrays)
+    out = spec.forward(*arrays, **params) if params else spec.forward(*arrays)
+    if type(out) is tuple:
+        out = tuple(o if type(o) is _ndarray else _asarray(o) for o in out)
+    elif type(out) is not _ndarray:
+        out = _asarray(out)
+    if _state.enabled:
+        for x in inputs:
+            if isinstance(x, Tensor) and x._requires_grad:
+                res = record(spec, out, inputs, params)
+                if spec.view:
+                    _mark_view(res, inputs[0], spec, inputs[1:], params)
+                return res
+    if type(out) is tuple:
+        return tuple(wrap(o) for o in out)
+    res = wrap(out)
+    if spec.view:
+        _mark_view(res, inputs[0], spec, inputs[1:], params)
+    return res
+
+
+def _mark_view(res, src, spec, rest, params):
+    """A view op's output shares the data and the version counter of its input."""
+    if not isinstance(src, Tensor):
+        return
+    outs = res if type(res) is tuple else (res,)
+    for o in outs:
+        if o._data.base is None:
+            continue   # NumPy had to copy (e.g. reshape of a non-contiguous array)
+        o._vc = src._vc
+        o._base = src if src._base is None else src._base
+        o.__dict__["_view_fn"] = (spec, rest, params, src._view_fn)
+        if src._base is not None or src._requires_grad:
+            o.__dict__["_view_of"] = o._base._grad_fn
+
+
+# ---------------------------------------------------------------------- declaring
+def declare(name, forward, *, inputs=("self",), node=None, method=None, inplace=None,
+            ufunc=None, array_function=None, promote=None, outputs=("result",), view=False,
+            public=True, samples=(), **formulas):
+    """Declare an op and install its public function and Tensor methods.
+
+    ``method``: Tensor method name(s) (True: the op's name). ``inplace``: in-place method
+    name. ``ufunc`` / ``array_function``: NumPy callables that dispatch to this op when
+    given Tensors. Returns the public function."""
+    node_name = node or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
+    spec = Spec(name, forward, tuple(inputs), formulas, tuple(outputs), node_name, promote, view)
+    spec.samples = list(samples)
+    REGISTRY[name] = spec
+    fn = make_function(spec)
+    if public:
+        FUNCTIONS[name] = fn
+    install(spec, fn, method=method, inplace=inplace, ufunc=ufunc, array_function=array_function)
+    return fn
+
+
+def install(spec, fn, *, method=None, inplace=None, ufunc=None, array_function=None):
+    if method:
+        for m in ([spec.name] if method is True else [method] if isinstance(method, str) else method):
+            setattr(Tensor, m, fn)
+    if inplace:
+        setattr(Tensor, inplace, make_inplace(fn))
+    if ufunc is not None:
+        HANDLED_UFUNCS[ufunc] = fn
+    if array_function is not None:
+        HANDLED_FUNCTIONS[array_function] = fn
+
+
+def make_function(spec):
+    """The public callable: positional tensor inputs, then keyword parameters."""
+    n = len(spec.inputs)
+    if n == 1:
+        def op(self, **params):
+            return call(spec, (self,), params)
+    elif n == 2:
+        def op(self, other, **params):
+            return call(spec, (self, other), params)
+    else:
+        def op(*args, **params):
+            return call(spec, args, params)
+    op.__name__ = op.__qualname__ = spec.name
+    op.spec = spec
+    return op
+
+
+# ---------------------------------------------------------------------- in-place
+def check_inplace(t):
+    """PyTorch refuses in-place changes to leaves that require grad (and their views)
+    while recording: their gradient would silently be wrong."""
+    if _state.enabled:
+        if t._grad_fn is None and t._requires_grad:
+            if t._base is not None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = t._base
+        if base is not None and base._grad_fn is None and base._requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+
+
+def _cast_check(result_dtype, self_dtype):
+    if result_dtype != self_dtype and not np.can_cast(result_dtype, self_dtype, "same_kind") and \
+            not (result_dtype.kind == "b"):
+        raise RuntimeError(
+            f"result type {_TYPE_NAMES[result_dtype.name]} can't be cast to the desired output type "
+            f"{_TYPE_NAMES[self_dtype.name]}")
+
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def make_inplace(fn):
+    """``x.op_(...)``: compute ``op`` out of place, write the result into ``x``, bump the
+    version shared with x's views, and make x's history go through the new node."""
+    def inplace(self, *args, **kwargs):
+        check_inplace(self)
+        recording = _state.enabled and (self._requires_grad or any(
+            isinstance(a, Tensor) and a._requires_grad for a in args) or any(
+            isinstance(a, Tensor) and a._requires_grad for a in kwargs.values()))
+        if not recording:
+            with grad_mode.no_grad():
+                result = fn(self, *args, **kwargs)
+            _cast_check(result._data.dtype, self._data.dtype)
+            np.copyto(self._data, result._data, casting="unsafe")
+            self._vc[0] += 1
+            return self
+        # Differentiate through a snapshot of the old value: the new node may save it,
+        # and the write below must not change what it saved.
+        old = snapshot(self)
+        result = fn(old, *args, **kwargs)
+        _cast_check(result._data.dtype, self._data.dtype)
+        if result._data.dtype != self._data.dtype:
+            result = result.to(self.dtype)
+        write_into(self, result)
+        return self
+    inplace.__name__ = fn.__name__ + "_"
+    return inplace
+
+
+def snapshot(t):
+    """A copy of ``t``'s current value that keeps t's place in the graph."""
+    if t._grad_fn is not None:
+        s = make(t._data.copy(), t._grad_fn, t._out_nr)
+    else:
+        s = wrap(t._data.copy())
+        s._requires_grad = t._requires_grad
+    return s
+
+
+def write_into(t, result):
+    """Make ``result`` (recorded) the new value and history of ``t``."""
+    np.copyto(t._data, result._data, casting="unsafe")
+    t._vc[0] += 1
+    node = result._grad_fn
+    if node is None:
+        return
+    # The node may have saved its output: that output is now t's data and version.
+    if isinstance(node, OpNode) and node._saved:
+        for s in node._saved:
+            if type(s) is SavedTensor and s.is_output:
+                s.data, s.version, s.saved_version = t._data, t._vc, t._vc[0]
+    if t._base is not None:
+        from .views import rebase_view
+        rebase_view(t, result)
+        return
+    retain = None
+    if t._retains_grad and t._grad_fn is not None and t._grad_fn._retain:
+        retain = t._grad_fn._retain.pop(t._out_nr, None)
+    t._grad_fn = node
+    t._out_nr = 0
+    t._requires_grad = True
+    if retain is not None:
+        if node._retain is None:
+            node._retain = {}
+        node._retain[0] = retain

@@ -1,0 +1,172 @@
+"""Elementwise ops: arithmetic and the unary math functions."""
+import numpy as np
+
+from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY
+from .._dtype import get_default_dtype
+from ._samples import T, sample
+from .._tensor import Tensor
+
+# ---------------------------------------------------------------- binary arithmetic
+BINARY = [sample(T(3, 4), T(3, 4)), sample(T(3, 1), T(4)), sample(T(), T(2, 3)), sample(T(2, 3), 1.5),
+          sample(T(2, 3), T(2, 3, dtype="float32"))]
+
+
+def _add(a, b, alpha=1):
+    return np.add(a, b) if alpha == 1 else np.add(a, np.multiply(b, alpha))
+
+
+def _sub(a, b, alpha=1):
+    return np.subtract(a, b) if alpha == 1 else np.subtract(a, np.multiply(b, alpha))
+
+
+add = declare(
+    "add", _add, inputs=("self", "other"), promote="common", method=("add", "__add__", "__radd__"),
+    inplace="add_", ufunc=np.add, samples=BINARY + [sample(T(2, 3), T(3), alpha=2.5)],
+    self=lambda grad: grad,
+    other=lambda grad, alpha=1: grad if alpha == 1 else grad * alpha)
+
+sub = declare(
+    "sub", _sub, inputs=("self", "other"), promote="common", method=("sub", "__sub__"),
+    inplace="sub_", ufunc=np.subtract, samples=BINARY + [sample(T(2, 3), T(3), alpha=-0.5)],
+    self=lambda grad: grad,
+    other=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha)
+
+
+def _rsub(a, b, alpha=1):
+    return np.subtract(b, a) if alpha == 1 else np.subtract(b, np.multiply(a, alpha))
+
+
+rsub = declare(
+    "rsub", _rsub, inputs=("self", "other"), promote="common", node="RsubBackward1",
+    samples=[sample(T(2, 3), 2.0), sample(T(2, 3), T(3)), sample(T(3), 1.0, call="Tensor.__rsub__")],
+    self=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha,
+    other=lambda grad: grad)
+Tensor.__rsub__ = lambda self, other: rsub(self, other)
+
+mul = declare(
+    "mul", np.multiply, inputs=("self", "other"), promote="common",
+    method=("mul", "multiply", "__mul__", "__rmul__"), inplace="mul_", ufunc=np.multiply,
+    samples=BINARY,
+    self=lambda grad, other: grad * other,
+    other=lambda grad, self: grad * self)
+
+div = declare(
+    "div", np.true_divide, inputs=("self", "other"), promote="float",
+    method=("div", "divide", "true_divide", "__truediv__"), inplace="div_", ufunc=np.true_divide,
+    samples=[sample(T(3, 4), T(3, 4, low=0.5)), sample(T(3, 1), T(4, low=0.5)), sample(T(2, 3), 1.5)],
+    self=lambda grad, other: grad / other,
+    other=lambda grad, self, other: -grad * self / (other * other))
+
+
+def _rdiv(self, other):
+    # PyTorch computes ``number / tensor`` as reciprocal(tensor) * number.
+    return reciprocal(self) * other
+
+
+Tensor.__rtruediv__ = _rdiv
+install(REGISTRY["div"], div, method="true_divide_", inplace=None)
+Tensor.divide_ = Tensor.div_
+
+neg = declare("neg", np.negative, method=("neg", "negative", "__neg__"), inplace="neg_",
+              ufunc=np.negative, samples=[sample(T(3, 4)), sample(T())],
+              self=lambda grad: -grad)
+FUNCTIONS["negative"] = neg
+
+reciprocal = declare("reciprocal", np.reciprocal, method=True, inplace="reciprocal_", promote="float",
+                     ufunc=np.reciprocal,
+                     samples=[sample(T(3, 4, low=0.5)), sample(T(3, low=0.5), 2.0, call="Tensor.__rtruediv__")],
+                     self=lambda grad, result: -grad * result * result)
+
+
+# ---------------------------------------------------------------- power
+def _pow_self(grad, self, exponent):
+    if isinstance(exponent, (int, float)) and exponent == 0:
+        return grad * 0
+    return grad * (exponent * self ** (exponent - 1))
+
+
+def _pow_exponent(grad, self, result):
+    # d(a^b)/db = a^b log a, taken as 0 where a == 0 and b >= 0, as PyTorch does.
+    zero = self == 0
+    return grad * np.where(zero, 0, result * np.log(np.where(zero, 1, self)))
+
+
+pow_scalar = declare(
+    "pow.Scalar", lambda a, exponent: np.power(a, exponent), node="PowBackward0", public=False,
+    samples=[sample(T(3, 4, low=0.5), 3, call="pow"), sample(T(3, 4, low=0.5), 2.5, call="pow"),
+             sample(T(3, 4), 2, call="Tensor.__pow__"), sample(T(3, low=0.5), -1.5, call="pow"),
+             sample(T(3), 0, call="pow")],
+    self=_pow_self)
+
+pow_tensor = declare(
+    "pow.Tensor", np.power, inputs=("self", "exponent"), promote="common", node="PowBackward1",
+    public=False, samples=[sample(T(3, 4, low=0.5), T(3, 4), call="pow"),
+                           sample(T(3, 1, low=0.5), T(4), call="pow")],
+    self=_pow_self, exponent=_pow_exponent)
+
+pow_base = declare(
+    "pow.Scalar_self", lambda exponent, base: np.power(base, exponent), inputs=("self",),
+    node="PowBackward2", public=False,
+    samples=[sample(2.0, T(3, 4), call="pow"), sample(T(3), 2.5, call="Tensor.__rpow__")],
+    self=lambda grad, base, result: grad * (result * float(np.log(base))) if base > 0 else grad * 0)
+
+
+def pow(input, exponent, *, out=None):
+    """``input ** exponent`` with a tensor or a number on either side."""
+    if isinstance(input, Tensor):
+        if isinstance(exponent, Tensor):
+            return pow_tensor(input, exponent)
+        if isinstance(exponent, (int, float, np.number)):
+            if input._data.dtype.kind != "f" and isinstance(exponent, float):
+                input = input.to(get_default_dtype())
+            return pow_scalar(input, exponent=exponent)
+        raise TypeError(f"pow(): argument 'exponent' must be Tensor or Number, not {type(exponent).__name__}")
+    return pow_base(exponent, base=input)
+
+
+FUNCTIONS["pow"] = pow
+Tensor.pow = Tensor.__pow__ = pow
+Tensor.__rpow__ = lambda self, other: pow(other, self)
+Tensor.pow_ = make_inplace(pow)
+
+
+# ---------------------------------------------------------------- unary math
+def _unary(name, forward, formula, low=-2.0, high=2.0, ufunc=None, promote="float", **kw):
+    return declare(name, forward, method=True, inplace=name + "_", ufunc=ufunc, promote=promote,
+                   samples=[sample(T(3, 4, low=low, high=high)), sample(T(low=low, high=high)),
+                            sample(T(0, 3, low=low, high=high))], self=formula, **kw)
+
+
+exp = _unary("exp", np.exp, lambda grad, result: grad * result, ufunc=np.exp)
+log = _unary("log", np.log, lambda grad, self: grad / self, low=0.2, ufunc=np.log)
+sin = _unary("sin", np.sin, lambda grad, self: grad * np.cos(self), ufunc=np.sin)
+cos = _unary("cos", np.cos, lambda grad, self: grad * -np.sin(self), ufunc=np.cos)
+tanh = _unary("tanh", np.tanh, lambda grad, result: grad * (1 - result * result), ufunc=np.tanh)
+sqrt = _unary("sqrt", np.sqrt, lambda grad, result: grad / (2 * result), low=0.2, ufunc=np.sqrt)
+
+
+def _sigmoid(x):
+    # 1 / (1 + e^-x), finite for large |x| in both directions.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+sigmoid = _unary("sigmoid", _sigmoid, lambda grad, result: grad * (result * (1 - result)))
+abs = declare("abs", np.abs, method=("abs", "absolute", "__abs__"), inplace="abs_", ufunc=np.absolute,
+              samples=[sample(T(3, 4, away=(0,))), sample(T(values=[-1.0, 0.0, 2.0]), smooth=False),
+                       sample(T(3, dtype="int64"))],
+              self=lambda grad, self: grad * np.sign(self))
+FUNCTIONS["absolute"] = abs
+
+
+def _relu(x):
+    return np.maximum(x, 0, dtype=x.dtype)
+
+
+relu = declare("relu", _relu, method=True, inplace="relu_",
+               samples=[sample(T(3, 4, away=(0,))), sample(T(values=[-1.0, 0.0, 2.0]), smooth=False)],
+               self=lambda grad, result: np.where(result > 0, grad, 0))
+
+sign = declare("sign", np.sign, method=True, inplace="sign_", ufunc=np.sign,
+               samples=[sample(T(3, 4), smooth=False)],
+               self=lambda grad: grad * 0)
