@@ -14,7 +14,17 @@ from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, 
 from . import ops as _ops
 
 globals().update({name: fn for name, fn in _ops.FUNCTIONS.items() if not name.startswith("_")})
-from ._random import manual_seed, seed, initial_seed, Generator, default_generator, get_rng_state, set_rng_state  # noqa: E402,F401,E501
+
+_RANDOM_NAMES = {"manual_seed", "seed", "initial_seed", "Generator", "default_generator", "get_rng_state",
+                 "set_rng_state"}
+
+
+def __getattr__(name):
+    # The generator module is imported on first use of the random API.
+    if name in _RANDOM_NAMES:
+        from . import _random
+        return getattr(_random, name)
+    raise AttributeError(f"module 'leafgrad' has no attribute '{name}'")
 
 
 def result_type(tensor1, tensor2):

@@ -404,7 +404,7 @@ class Tensor:
     def _repr_extras(self):
         fn = self._grad_fn
         if fn is not None:
-            return (f"grad_fn=<{fn.name()}>",)
+            return (f"grad_fn=<{type(fn).__name__}>",)
         if self._requires_grad:
             return ("requires_grad=True",)
         return ()
@@ -503,16 +503,15 @@ def refresh_view(view):
     base = view._base
     if view._view_of is base._grad_fn or not base._requires_grad:
         return
-    fn, args, _ = view._view_fn
     with grad_mode.enable_grad():
-        fresh = fn(base, *args) if view._view_fn[2] is None else _replay(view._view_fn, base)
+        fresh = replay_view(view._view_fn, base)
     view._grad_fn = fresh._grad_fn
     view._out_nr = fresh._out_nr
     view._requires_grad = True
-    view._view_of = base._grad_fn
+    view.__dict__["_view_of"] = base._grad_fn
 
 
-def _replay(view_fn, base):
-    fn, args, parent = view_fn
-    src = base if parent is None else _replay(parent, base)
-    return fn(src, *args)
+def replay_view(view_fn, base):
+    """Apply to ``base`` the chain of view ops that made a view: ``(replay, parent)``."""
+    replay, parent = view_fn
+    return replay(base if parent is None else replay_view(parent, base))

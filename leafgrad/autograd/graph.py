@@ -59,19 +59,22 @@ class Node:
     holds ``(shape, numpy dtype)`` per forward output: the engine reduces and casts
     each incoming gradient to it."""
 
-    __slots__ = ("_next", "_meta", "_key", "_pre_hooks", "_post_hooks", "_tensor_hooks",
-                 "_retain", "_metadata", "_trace", "__weakref__")
+    __slots__ = ("_next", "_meta", "_key", "__dict__", "__weakref__")
+
+    # Rare attributes: class-level defaults, set per instance (in __dict__) only when used,
+    # so that recording a node costs three attribute stores.
+    _pre_hooks = _post_hooks = _tensor_hooks = _retain = _metadata = _trace = None
 
     def _init(self, next_edges, meta):
         self._next = next_edges
         self._meta = meta
         self._key = -_next_seq()  # later nodes run first, as in PyTorch's ready queue
-        self._pre_hooks = self._post_hooks = self._tensor_hooks = self._retain = None
-        self._metadata = self._trace = None
 
     # -- public API, as torch.autograd.graph.Node ------------------------------------
+    _cname = None  # the C++ name PyTorch's name() reports where it differs from the class name
+
     def name(self):
-        return type(self).__name__
+        return self._cname or type(self).__name__
 
     @property
     def next_functions(self):
@@ -117,6 +120,7 @@ class AccumulateGrad(Node):
     """The node at a leaf that requires grad: adds the incoming gradient into ``.grad``."""
 
     __slots__ = ("variable",)
+    _cname = "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable):
         self._init((), ((variable._data.shape, variable._data.dtype),))

@@ -17,6 +17,7 @@ arrays; with ``create_graph=True`` they run on Tensors, which answer the same ca
 (``__array_ufunc__`` / ``__array_function__``) with leafgrad ops, so every formula is
 itself differentiable and higher derivatives need no second formula.
 """
+import functools
 import inspect
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_view, wrap
 from ..autograd import grad_mode
-from ..autograd.graph import FREED_MESSAGE, Node, SavedTensor, gradient_edge
+from ..autograd.graph import FREED_MESSAGE, Node, SavedTensor, _next_seq, gradient_edge
 
 _state = grad_mode.state
 _ndarray = np.ndarray
@@ -124,9 +125,14 @@ class OpNode(Node):
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        vals = [s.unpack(self, graph) if type(s) is SavedTensor else s for s in saved]
-        outs = [None] * len(self._next)
+        vals = [s.unpack(self, graph) if type(s) is SavedTensor else s for s in saved] if saved else ()
         grad = grads[0]
+        calls = plan.calls
+        if len(calls) == 1 and len(self._next) == 1:
+            idx, fn, pos, wants_all = calls[0]
+            if not wants_all and grad is not None:
+                return (fn(grad, *[vals[p] for p in pos]),)
+        outs = [None] * len(self._next)
         for idx, fn, pos, wants_all in plan.calls:
             if wants_all:
                 res = fn(self._materialize(grads, graph), *[vals[p] for p in pos])
@@ -183,50 +189,53 @@ def record(spec, out, inputs, params):
     """Wrap ``out`` (an array, or a tuple of arrays for several outputs) as the outputs
     of a new node of ``spec`` whose inputs are ``inputs``."""
     mask = 0
+    bit = 1
     edges = []
-    for i, x in enumerate(inputs):
+    for x in inputs:
         if isinstance(x, Tensor) and x._requires_grad:
-            mask |= 1 << i
+            mask |= bit
             if x._base is not None and x._view_fn is not None:
                 refresh_view(x)
             if x._inference:
                 _check_inference(x)
-            edges.append(gradient_edge(x))
+            fn = x._grad_fn
+            edges.append((fn, x._out_nr) if fn is not None else gradient_edge(x))
         else:
             edges.append(None)
-    plan = spec.plan(mask)
+        bit <<= 1
+    plan = spec.plans.get(mask) or spec.plan(mask)
     node = _new(spec.node_cls)
-    multi = type(out) is tuple
-    arrays = out if multi else (out,)
-    node._init(tuple(edges), tuple((a.shape, a.dtype) for a in arrays))
+    node._next = tuple(edges)
+    node._key = -_next_seq()
     node._plan = plan
-    results = []
-    for nr, a in enumerate(arrays):
-        if a.dtype.kind == "f":
-            results.append(make(a, node, nr))
-        else:
-            results.append(wrap(a))
-    if plan.saves:
-        saved = []
-        for kind, key in plan.saves:
-            if kind == 0:
-                x = inputs[key]
-                saved.append(SavedTensor(x) if isinstance(x, Tensor) else x)
-            elif kind == 1:
-                r = results[key]
-                saved.append(SavedTensor(r, True, key) if r._grad_fn is node else r._data)
-            elif kind == 2:
-                x = inputs[key]
-                saved.append(x._data.shape if isinstance(x, Tensor) else ())
-            elif kind == 4:
-                saved.append(inputs[key]._data.dtype)
-            else:
-                name, default = key
-                saved.append(params.get(name, default) if params else default)
-        node._saved = tuple(saved)
+    if type(out) is tuple:
+        node._meta = tuple((a.shape, a.dtype) for a in out)
+        results = [make(a, node, nr) if a.dtype.kind == "f" else wrap(a) for nr, a in enumerate(out)]
     else:
-        node._saved = ()
-    return tuple(results) if multi else results[0]
+        node._meta = ((out.shape, out.dtype),)
+        results = [make(out, node, 0)]
+    node._saved = _save(plan.saves, node, inputs, results, params) if plan.saves else ()
+    return tuple(results) if type(out) is tuple else results[0]
+
+
+def _save(saves, node, inputs, results, params):
+    saved = []
+    for kind, key in saves:
+        if kind == 0:
+            x = inputs[key]
+            saved.append(SavedTensor(x) if isinstance(x, Tensor) else x)
+        elif kind == 1:
+            r = results[key]
+            saved.append(SavedTensor(r, True, key) if r._grad_fn is node else r._data)
+        elif kind == 2:
+            x = inputs[key]
+            saved.append(x._data.shape if isinstance(x, Tensor) else ())
+        elif kind == 4:
+            saved.append(inputs[key]._data.dtype)
+        else:
+            name, default = key
+            saved.append(params.get(name, default) if params else default)
+    return tuple(saved)
 
 
 def _as_array(x):
@@ -304,9 +313,14 @@ def _mark_view(res, src, spec, rest, params):
             continue   # NumPy had to copy (e.g. reshape of a non-contiguous array)
         o._vc = src._vc
         o._base = src if src._base is None else src._base
-        o.__dict__["_view_fn"] = (spec, rest, params, src._view_fn)
+        o.__dict__["_view_fn"] = (functools.partial(_replay_one, spec, rest, params), src._view_fn)
         if src._base is not None or src._requires_grad:
             o.__dict__["_view_of"] = o._base._grad_fn
+
+
+def _replay_one(spec, rest, params, src):
+    out = call(spec, (src,) + tuple(rest), params)
+    return out[0] if type(out) is tuple else out
 
 
 # ---------------------------------------------------------------------- declaring
@@ -344,9 +358,48 @@ def install(spec, fn, *, method=None, inplace=None, ufunc=None, array_function=N
 def make_function(spec):
     """The public callable: positional tensor inputs, then keyword parameters."""
     n = len(spec.inputs)
-    if n == 1:
+    forward = spec.forward
+    float_only = spec.promote == "float"
+    if n == 1 and not spec.view:
+        def op(self, **params):
+            # The hot path: a tensor in, no parameters, no promotion needed.
+            if params or type(self) is not Tensor or float_only and self._data.dtype.kind != "f":
+                return call(spec, (self,), params)
+            out = forward(self._data)
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            if self._requires_grad and _state.enabled:
+                return record(spec, out, (self,), None)
+            return wrap(out)
+    elif n == 1:
         def op(self, **params):
             return call(spec, (self,), params)
+    elif n == 2 and not spec.view:
+        def op(self, other, **params):
+            # The hot path: tensor op tensor of one dtype, or a float tensor op a number.
+            if params or type(self) is not Tensor:
+                return call(spec, (self, other), params)
+            a = self._data
+            kind = a.dtype.kind
+            if float_only and kind != "f":
+                return call(spec, (self, other), params)
+            tother = type(other)
+            if tother is Tensor:
+                b = other._data
+                if a.dtype is not b.dtype:
+                    return call(spec, (self, other), params)
+                rg = self._requires_grad or other._requires_grad
+            elif (tother is float or tother is int) and kind == "f":
+                b = other
+                rg = self._requires_grad
+            else:
+                return call(spec, (self, other), params)
+            out = forward(a, b)
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            if rg and _state.enabled:
+                return record(spec, out, (self, other), None)
+            return wrap(out)
     elif n == 2:
         def op(self, other, **params):
             return call(spec, (self, other), params)

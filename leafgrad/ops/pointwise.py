@@ -170,3 +170,127 @@ relu = declare("relu", _relu, method=True, inplace="relu_",
 sign = declare("sign", np.sign, method=True, inplace="sign_", ufunc=np.sign,
                samples=[sample(T(3, 4), smooth=False)],
                self=lambda grad: grad * 0)
+
+
+# ---------------------------------------------------------------- clamp
+def _clamp_forward(a, min=None, max=None):
+    out = a if min is None else np.maximum(a, min, dtype=a.dtype)
+    return out if max is None else np.minimum(out, max, dtype=a.dtype)
+
+
+def _clamp_grad(grad, self, min=None, max=None):
+    # Gradient flows where the input lies inside [min, max], bounds included (PyTorch).
+    inside = np.ones(self.shape, dtype=bool) if min is None else (self >= min)
+    if max is not None:
+        inside = inside & (self <= max)
+    return np.where(inside, grad, 0)
+
+
+clamp_scalar = declare(
+    "clamp", _clamp_forward, node="ClampBackward1", public=False,
+    samples=[sample(T(3, 4, away=(-0.5, 0.5)), -0.5, 0.5, call="clamp"),
+             sample(T(3, away=(0.0,)), min=0.0, call="clamp"), sample(T(3, away=(0.3,)), max=0.3, call="clip")],
+    self=_clamp_grad)
+
+
+def _clamp_tensor_forward(a, lo, hi):
+    return np.minimum(np.maximum(a, lo), hi)
+
+
+clamp_tensor = declare(
+    "clamp.Tensor", _clamp_tensor_forward, inputs=("self", "min", "max"), node="ClampBackward0", public=False,
+    samples=[sample(T(3, 4), T(3, 4, low=-1, high=0), T(4, low=0, high=1), call="clamp")],
+    self=lambda grad, self, min, max: np.where((self >= min) & (self <= max), grad, 0),
+    min=lambda grad, self, min, max: np.where(self < min, grad, 0) * np.where(min <= max, 1, 0),
+    max=lambda grad, self, max: np.where(self > max, grad, 0))
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit values to [min, max]; either bound may be omitted, numbers or tensors."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from .._creation import full_like
+        lo = min if isinstance(min, Tensor) else full_like(input, -np.inf if min is None else min)
+        hi = max if isinstance(max, Tensor) else full_like(input, np.inf if max is None else max)
+        return clamp_tensor(input, lo, hi)
+    kw = {}
+    if min is not None:
+        kw["min"] = min
+    if max is not None:
+        kw["max"] = max
+    return clamp_scalar(input, **kw)
+
+
+# ---------------------------------------------------------------- filling and copying
+fill_scalar = declare("fill", lambda a, value: np.full_like(a, value), node="FillBackward2", public=False,
+                      samples=[sample(T(3), value=2.0, call="_test_fill")], self=lambda grad: grad * 0)
+fill_tensor = declare("fill.Tensor", lambda a, v: np.full_like(a, v), inputs=("self", "value"),
+                      node="FillBackward3", public=False,
+                      samples=[sample(T(3), T(), call="_test_fill")],
+                      self=lambda grad: grad * 0, value=lambda grad: np.sum(grad))
+zero = declare("zero", lambda a: np.zeros_like(a), node="ZeroBackward0", public=False,
+               samples=[sample(T(3), call="_test_zero")], self=lambda grad: grad * 0)
+
+
+def _copy_forward(a, src):
+    return np.broadcast_to(src, a.shape).astype(a.dtype)
+
+
+copy = declare("copy", _copy_forward, inputs=("self", "src"), node="CopyBackwards", public=False,
+               samples=[sample(T(2, 3), T(3), call="_test_copy")],
+               self=lambda grad: grad * 0, src=lambda grad, src_dtype: _cast_to(grad, src_dtype))
+
+
+def _cast_to(grad, np_dtype):
+    if isinstance(grad, np.ndarray):
+        return grad.astype(np_dtype, copy=False)
+    from .._dtype import from_numpy_dtype
+    return grad.to(from_numpy_dtype(np_dtype))
+
+
+REGISTRY["copy"].node_cls._cname = "torch::autograd::CopyBackwards"
+
+
+def _fill_(self, value):
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.dim()} dimensions.")
+        return make_inplace(fill_tensor)(self, value)
+    return make_inplace(fill_scalar)(self, value=value)
+
+
+def _copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
+    try:
+        np.broadcast_to(src._data, self._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
+                           f"the size of tensor b ({src._data.shape[-1]}) at non-singleton dimension "
+                           f"{self._data.ndim - 1}") from None
+    return make_inplace(copy)(self, src)
+
+
+def _test_fill(x, value):
+    y = x * 1
+    return y.fill_(value)
+
+
+def _test_zero(x):
+    return (x * 1).zero_()
+
+
+def _test_copy(x, src):
+    return (x * 1).copy_(src)
+
+
+FUNCTIONS.update(clamp=clamp, clip=clamp, _test_fill=_test_fill, _test_zero=_test_zero, _test_copy=_test_copy)
+Tensor.clamp = Tensor.clip = clamp
+Tensor.clamp_ = Tensor.clip_ = make_inplace(clamp)
+Tensor.fill_ = _fill_
+Tensor.zero_ = make_inplace(zero)
+Tensor.copy_ = _copy_
+for _name in ("add", "sub", "mul", "div"):
+    setattr(Tensor, f"__i{_name if _name != 'div' else 'truediv'}__", getattr(Tensor, _name + "_"))

@@ -1,0 +1,36 @@
+"""In-place ops on views: the base's history is rewritten to go through the change
+(PyTorch's CopySlices), knowing nothing of the op, only how to replay the view."""
+import numpy as np
+
+from .._tensor import replay_view, wrap
+from ..autograd.graph import Node, _next_seq, gradient_edge
+
+
+class CopySlices(Node):
+    """New history of a base after an in-place op on one of its views: the view's region
+    takes the gradient of the op's result, the rest flows to the old base."""
+
+    __slots__ = ("_view_fn", "_mask")
+    _cname = "torch::autograd::CopySlices"
+
+    def _apply(self, grads, graph):
+        g = grads[0]
+        g_base = np.where(self._mask, 0, g)
+        g_view = replay_view(self._view_fn, g if graph else wrap(g))
+        return (g_base, g_view if graph else g_view._data)
+
+
+def rebase_view(view, result):
+    base = view._base
+    mask = np.zeros(base._data.shape, dtype=bool)
+    replay_view(view._view_fn, wrap(mask))._data[...] = True
+    node = CopySlices()
+    node._next = (gradient_edge(base) if base._requires_grad else None,
+                  (result._grad_fn, result._out_nr))
+    node._key = -_next_seq()
+    node._meta = ((base._data.shape, base._data.dtype),)
+    node._view_fn = view._view_fn
+    node._mask = mask
+    base._grad_fn = node
+    base._out_nr = 0
+    base._requires_grad = True
