@@ -58,3 +58,22 @@ FUNCTIONS["where"] = where
 Tensor.where = lambda self, condition, other: where(condition, self, other)
 from .._tensor import HANDLED_FUNCTIONS  # noqa: E402
 HANDLED_FUNCTIONS[np.where] = where
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when every element of input is close to other (no gradient; a bool)."""
+    if input._data.dtype != other._data.dtype:
+        from .._tensor import _LEGACY_NAMES
+        raise RuntimeError(f"{_LEGACY_NAMES[input._data.dtype.name]} did not match "
+                           f"{_LEGACY_NAMES[other._data.dtype.name]}")
+    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input, other):
+    """True when both have the same shape and elements."""
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
+
+
+FUNCTIONS.update(allclose=allclose, equal=equal)
+Tensor.allclose = allclose
+Tensor.equal = equal
