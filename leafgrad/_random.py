@@ -234,104 +234,14 @@ def _map_libm(fn, x):
     return np.fromiter(map(fn, x.ravel().tolist()), np.float64, x.size).reshape(x.shape)
 
 
-# glibc's log1p is the fdlibm algorithm (sysdeps/ieee754/dbl-64/s_log1p.c).
-# The numpy version below performs the same double operations in the same
-# order, so its results are identical; it is checked against math.log1p (which
-# calls the C library's log1p) on first use and replaced by math.log1p if they
-# ever disagree (e.g. another libm).
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_LP1 = 6.666666666666735130e-01
-_LP2 = 3.999999999940941908e-01
-_LP3 = 2.857142874366239149e-01
-_LP4 = 2.222219843214978396e-01
-_LP5 = 1.818357216161805012e-01
-_LP6 = 1.531383769920937332e-01
-_LP7 = 1.479819860511658591e-01
+def _log1p(x):
+    """glibc log1p on float64.
 
-
-def _hi_word(x):
-    return (x.view(np.int64) >> 32).astype(np.int32)
-
-
-def _with_hi_word(x, hi):
-    bits = (x.view(np.int64) & 0xFFFFFFFF) | (hi.astype(np.int64) << 32)
-    return bits.view(np.float64)
-
-
-def _log1p_fdlibm(x):
-    x = np.ascontiguousarray(x, np.float64)
-    out = np.empty_like(x)
-    hx = _hi_word(x)
-    ax = hx & 0x7FFFFFFF
-    done = np.zeros(x.shape, bool)
-
-    small = hx < 0x3FDA827A
-    m = small & (ax >= 0x3FF00000)                       # x <= -1
-    if m.any():
-        out[m] = np.where(x[m] == -1.0, -np.inf, np.nan)
-        done |= m
-    m = small & ~done & (ax < 0x3E200000)                # |x| < 2**-29
-    if m.any():
-        xm = x[m]
-        out[m] = np.where(ax[m] < 0x3C900000, xm, xm - xm * xm * 0.5)
-        done |= m
-    m = ~small & (hx >= 0x7FF00000)                      # inf / nan
-    if m.any():
-        out[m] = x[m] + x[m]
-        done |= m
-    k0 = small & ~done & ((hx > 0) | (hx <= np.int32(-1076707645)))  # 0xbfd2bec3
-    kn = ~done & ~k0
-    rest = ~done
-    if not rest.any():
-        return out
-
-    xr = x[rest]
-    k0r = k0[rest]
-    knr = kn[rest]
-    f = xr.copy()
-    k = np.zeros(xr.shape, np.int64)
-    c = np.zeros(xr.shape, np.float64)
-    hu = np.ones(xr.shape, np.int64)
-    if knr.any():
-        xk = xr[knr]
-        hxk = hx[rest][knr]
-        big = hxk >= 0x43400000
-        u = np.where(big, xk, 1.0 + xk)
-        huk = _hi_word(u).astype(np.int64)
-        kk = (huk >> 20) - 1023
-        ck = np.where(kk > 0, 1.0 - (u - xk), xk - (u - 1.0)) / u
-        ck = np.where(big, 0.0, ck)
-        huk = huk & 0x000FFFFF
-        low = huk < 0x6A09E
-        u = np.where(low, _with_hi_word(u, huk | 0x3FF00000), _with_hi_word(u, huk | 0x3FE00000))
-        kk = np.where(low, kk, kk + 1)
-        huk = np.where(low, huk, (0x00100000 - huk) >> 2)
-        f[knr] = u - 1.0
-        k[knr] = kk
-        c[knr] = ck
-        hu[knr] = huk
-    kf = k.astype(np.float64)
-    hfsq = 0.5 * f * f
-    s = f / (2.0 + f)
-    z = s * s
-    z2 = z * z
-    z4 = z2 * z2
-    z6 = z4 * z2
-    R = z * _LP1 + z2 * (_LP2 + z * _LP3) + z4 * (_LP4 + z * _LP5) + z6 * (_LP6 + z * _LP7)
-    t = s * (hfsq + R)
-    res = np.where(k0r, f - (hfsq - t),
-                   kf * _LN2_HI - ((hfsq - (t + (kf * _LN2_LO + c))) - f))
-    hz = hu == 0
-    if hz.any():
-        fz, kz, cz, hq = f[hz], kf[hz], c[hz], hfsq[hz]
-        Rz = hq * (1.0 - 0.66666666666666666 * fz)
-        rz = np.where(kz == 0, fz - Rz, kz * _LN2_HI - ((Rz - (kz * _LN2_LO + cz)) - fz))
-        f0 = fz == 0.0
-        rz = np.where(f0, np.where(kz == 0, 0.0, kz * _LN2_HI + (cz + kz * _LN2_LO)), rz)
-        res[hz] = rz
-    out[rest] = res
-    return out
+    numpy's log1p is not bit-identical to the C library's, and glibc picks an
+    FMA-compiled variant of its fdlibm-based log1p at run time on FMA capable
+    CPUs, so the C library itself is called (through math.log1p) element by
+    element: identical to what ATen gets on the same machine by construction."""
+    return _map_libm(math.log1p, x)
 
 
 _LIBM_OK = {}
@@ -346,25 +256,6 @@ def _selfcheck(name, fast, ref, samples):
             ok = False
         _LIBM_OK[name] = ok
     return ok
-
-
-def _log1p_samples():
-    rng = np.random.RandomState(12345)
-    k = rng.randint(0, 2 ** 31, size=6000).astype(np.float64) * 2.0 ** 22 + \
-        rng.randint(0, 2 ** 22, size=6000)
-    u = k * 2.0 ** -53                           # [0, 1) like the generator's doubles
-    extra = np.array([0.0, 2.0 ** -53, 2.0 ** -40, 2.0 ** -29, 2.0 ** -28, 0.25,
-                      0.2928932188134524, 0.29289321881345254, 0.5, 0.75, 0.5 + 2.0 ** -30,
-                      1 - 2.0 ** -53, 1 - 2.0 ** -20, 0.9999999])
-    small = rng.randint(1, 2 ** 20, size=500) * 2.0 ** -53
-    return -np.concatenate([u, extra, small, u * 2.0 ** -25, 1 - u * 2.0 ** -18])
-
-
-def _log1p(x):
-    """glibc log1p on float64 (vectorised when verified identical)."""
-    if _selfcheck("log1p", _log1p_fdlibm, math.log1p, _log1p_samples()):
-        return _log1p_fdlibm(x)
-    return _map_libm(math.log1p, x)
 
 
 def _trig_samples():
@@ -780,16 +671,23 @@ def _normal_fill(g, n, dt, mean, std):
         u = g._uniform53(n + (16 if tail else 0))
         fill = _normal_fill16_f64
         out = np.empty(n, np.float64)
-    else:
+    elif dt == np.float32:
         u = g._uniform24(n + (16 if tail else 0))
         fill = _normal_fill16_f32
         out = np.empty(n, np.float32)
-    block = 1 << 14
+    else:
+        # reduced precision: uniforms are drawn 16 at a time into a buffer, so
+        # the tail block uses the words right after the last full block
+        u = g._uniform24(16 * k + (16 if tail else 0))
+        fill = _normal_fill16_f32
+        out = np.empty(n, np.float32)
+    tail_at = n if dt != np.float16 else 16 * k
+    block = 1 << 13
     for b in range(0, k, block):
         e = min(k, b + block)
         out[16 * b:16 * e] = fill(u[16 * b:16 * e].reshape(e - b, 16), mean, std).ravel()
     if tail:
-        out[n - 16:] = fill(u[n:n + 16].reshape(1, 16), mean, std).ravel()
+        out[n - 16:] = fill(u[tail_at:tail_at + 16].reshape(1, 16), mean, std).ravel()
     if dt == np.float16:
         out = out.astype(np.float16)
     return out
@@ -1066,64 +964,82 @@ def randint(low, high, shape, dtype=np.int64, generator=None):
 _RANDPERM_SMALL = 4294967295 // 20
 
 
-def _perm_from_swaps(j, n):
-    """Result of ``for i in range(n-1): r[i], r[j[i]] = r[j[i]], r[i]`` on
-    r = arange(n), with j[i] >= i, computed without a Python loop.
+def _group_order(t):
+    """Stable argsort of non-negative integers t < 2**32 (LSD radix, 2 passes)."""
+    o = np.argsort((t & 0xFFFF).astype(np.uint16), kind="stable")
+    if t.size and int(t.max()) > 0xFFFF:
+        o = o[np.argsort((t[o] >> 16).astype(np.uint16), kind="stable")]
+    return o
 
-    Position i is final after step i, and receives what position j[i] held just
-    before step i.  A position p > i only changes when a step k < i has
-    j[k] == p, and then it receives A(k), what position k held just before
-    step k.  So A(i) = A(last k < i with j[k] == i) (or i), which is a forest
-    of pointers resolved by pointer jumping."""
+
+def _same_target_links(t):
+    """For steps 0..m-1 with targets t: previous step with the same target
+    (-1 if none), and for every target value its last step."""
+    m = t.size
+    order = _group_order(t) if t.size and int(t.max()) < (1 << 32) else np.lexsort((np.arange(m), t))
+    ts = t[order]
+    same = np.zeros(m, bool)
+    same[1:] = ts[1:] == ts[:-1]
+    prev = np.full(m, -1, np.int64)
+    prev[order[same]] = order[np.nonzero(same)[0] - 1]
+    last = np.ones(m, bool)
+    last[:-1] = ~same[1:]
+    return prev, ts[last], order[last]
+
+
+def _resolve(ptr):
+    """Follow ptr (ptr[i] <= i, roots point to themselves) to the roots."""
+    ptr = ptr.copy()
+    active = np.nonzero(ptr != np.arange(ptr.size))[0]
+    while active.size:
+        cur = ptr[active]
+        nxt = ptr[cur]
+        moved = nxt != cur
+        ptr[active] = nxt
+        active = active[moved]
+    return ptr
+
+
+def _perm_from_swaps(j, n):
+    """r = arange(n); for i in range(n - 1): swap r[i], r[j[i]]  (j[i] >= i).
+
+    Position i is final after step i and receives what position j[i] held just
+    before step i.  That is what the last earlier step k with the same target
+    put there, namely A(k) = what position k held just before step k, or the
+    original value j[i].  A(i) itself is A(last earlier step targeting i) or i:
+    a forest of pointers resolved by pointer jumping, no Python loop."""
     m = n - 1
-    steps = np.arange(m, dtype=np.int64)
-    order = np.lexsort((steps, j))          # group steps by target, in step order
-    js = j[order]
-    same = np.empty(m, bool)
-    same[0] = False
-    same[1:] = js[1:] == js[:-1]
-    # previous step (in time) with the same target, for every step
-    prev_same = np.full(m, -1, np.int64)
-    prev_same[order[same]] = order[np.nonzero(same)[0] - 1]
-    # last step k < i whose target is i (j[k] == i, k < i), for every position i
-    last_into = np.full(n, -1, np.int64)
-    grp_end = np.ones(m, bool)
-    grp_end[:-1] = js[1:] != js[:-1]
-    tgt = js[grp_end]
-    lastk = order[grp_end]
-    # the last step of the group may be i itself (j[i] == i); then use the previous one
+    prev, tgt, lastk = _same_target_links(j)
+    # last step k < i with j[k] == i; the group's last step may be i itself
     selfhit = lastk == tgt
-    lastk = np.where(selfhit, prev_same[lastk], lastk)
-    last_into[tgt] = lastk
-    # A(i) = A(last_into[i]) if it exists else i  -> pointer jumping
-    root = np.arange(n, dtype=np.int64)
-    ptr = np.where(last_into >= 0, last_into, root)
-    while True:
-        nxt = ptr[ptr]
-        if np.array_equal(nxt, ptr):
-            break
-        ptr = nxt
-    A = ptr  # value = index of chain root (its original value)
+    lastk = np.where(selfhit, prev[lastk], lastk)
+    ptr = np.arange(n, dtype=np.int64)
+    ok = lastk >= 0
+    ptr[tgt[ok]] = lastk[ok]
+    A = _resolve(ptr)
     r = np.empty(n, np.int64)
-    q = prev_same  # last earlier step with the same target as step i
-    r[:m] = np.where(q >= 0, A[np.maximum(q, 0)], j)
-    # when j[i] == i and no earlier step hit i, position i still holds A(i)
-    selfstep = (j == steps)
-    r[:m] = np.where(selfstep, A[:m], r[:m])
+    r[:m] = np.where(prev >= 0, A[np.maximum(prev, 0)], j)
     r[m] = A[m]
     return r
 
 
-def _inside_out(z, n):
-    """r[i] = i; r[i] = r[z[i]]; r[z[i]] = i, for i = 0..n-1 (z[i] <= i)."""
-    r = np.empty(n, np.int64)
-    rl = list(range(n))
-    zl = z.tolist()
-    for i in range(n):
-        k = zl[i]
-        rl[i] = rl[k]
-        rl[k] = i
-    r[:] = rl
+def _perm_inside_out(z, n):
+    """r = empty(n); for i in range(n): r[i] = r[z[i]]; r[z[i]] = i  (z[i] <= i).
+
+    Position p ends with the last step i > p that targets it; otherwise with the
+    value written at step p, which is the latest earlier step targeting z[p]
+    (or z[p] == p itself), else, recursively, the value written at step z[p]."""
+    prev, tgt, lastk = _same_target_links(z)
+    steps = np.arange(n, dtype=np.int64)
+    # value written at step p: terminal if a previous step shares the target or z[p] == p
+    term = (prev >= 0) | (z == steps)
+    val = np.where(prev >= 0, prev, steps)
+    ptr = np.where(term, steps, z)
+    root = _resolve(ptr)
+    V = val[root]
+    r = V.copy()
+    later = lastk > tgt
+    r[tgt[later]] = lastk[later]
     return r
 
 
@@ -1153,7 +1069,7 @@ def randperm(n, dtype=np.int64, generator=None):
             r = _perm_from_swaps(j, n)
     else:
         z = g._words64(n) % np.arange(1, n + 1, dtype=np.uint64)
-        r = _inside_out(z.astype(np.int64), n)
+        r = _perm_inside_out(z.astype(np.int64), n)
     if dt == np.float16:
         return r.astype(np.float32).astype(np.float16)
     return r.astype(dt)
@@ -1264,36 +1180,47 @@ def multinomial(probs, num_samples, replacement=False, generator=None):
     out_shape = (n_sample,) if probs.ndim == 1 else (probs.shape[0], n_sample)
     if _numel(out_shape) == 0:
         return np.empty(out_shape, np.int64)
-    if probs.size == 0:
-        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
-                           "operation has no identity.")
-    if not bool((probs.max() < np.inf) & (probs.min() >= 0)):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    p2 = probs.reshape(-1, n_cat)
-    rowsum = p2.sum(axis=1, dtype=np.float64 if probs.dtype == np.float64 else np.float32)
-    if bool((rowsum == 0).any()):
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     g = _gen(generator)
     dt = probs.dtype
-    if not replacement:
+    p2 = probs[None] if probs.ndim == 1 else probs
+    if not replacement or n_sample == 1:
+        # Gumbel-max fast path: argmax / topk of p / q with q ~ Exp(1)
+        if probs.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        if not bool((probs.max() < np.inf) & (probs.min() >= 0)):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if bool((p2.sum(axis=1) == 0).any()):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         q = _exponential_core(g, probs.size, dt, 1.0).reshape(p2.shape)
-        q = (p2 / q).astype(dt, copy=False)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            q = (p2 / q).astype(dt, copy=False)
         if n_sample == 1:
             res = np.argmax(q, axis=-1)[:, None]
         else:
+            # topk(largest, sorted); equal keys keep index order (see docs)
             idx = np.argsort(-q.astype(np.float64), axis=-1, kind="stable")
             res = idx[:, :n_sample]
         return res.astype(np.int64).reshape(out_shape)
+    # multinomial_with_replacement kernel: per row, cumulative distribution in
+    # the accumulation dtype, then one 53-bit uniform per sample and a
+    # lower-bound binary search
     acc = np.float64 if dt == np.float64 else np.float32
     n_dist = p2.shape[0]
-    u = g._uniform53(n_dist * n_sample).reshape(n_dist, n_sample)
     res = np.empty((n_dist, n_sample), np.int64)
     for i in range(n_dist):
-        cum = np.cumsum(p2[i].astype(acc), dtype=acc)
-        s = cum[-1]
-        if not s > 0:
+        row = p2[i].astype(acc)
+        if not bool((row >= 0).all()):
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+        if not bool(np.isfinite(row).all()):
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry = "
+                               "infinity or NaN)")
+        cum = np.cumsum(row, dtype=acc)
+        total = cum[-1] if n_cat else acc(0)
+        if not total > 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        cum = (cum / s).astype(acc, copy=False)
+        cum = (cum / total).astype(acc, copy=False)
         cum[-1] = 1
-        res[i] = np.searchsorted(cum.astype(np.float64), u[i], side="left")
+        u = g._uniform53(n_sample)
+        res[i] = np.searchsorted(cum.astype(np.float64), u, side="left")
     return res.reshape(out_shape)

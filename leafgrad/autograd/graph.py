@@ -99,6 +99,9 @@ class Node:
             self._pre_hooks = _Hooks()
         return self._pre_hooks.add(fn)
 
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
     def _register_tensor_hook(self, output_nr, fn):
         if self._tensor_hooks is None:
             self._tensor_hooks = {}

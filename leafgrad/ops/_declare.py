@@ -169,7 +169,12 @@ class OpNode(Node):
                 if saved is None:
                     raise RuntimeError(FREED_MESSAGE)
                 s = saved[plan.names.index(name)]
-                return s.unpack(self, True) if type(s) is SavedTensor else s
+                if type(s) is SavedTensor:
+                    return s.unpack(self, True)
+                if name in self._spec.inputs and isinstance(s, (int, float)):
+                    from .._creation import tensor
+                    return tensor(s)  # PyTorch keeps a wrapped number as a 0-d tensor
+                return s
             if name in self._spec.inputs or name == "result":
                 return None
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
@@ -196,8 +201,6 @@ def record(spec, out, inputs, params):
             mask |= bit
             if x._base is not None and x._view_fn is not None:
                 refresh_view(x)
-            if x._inference:
-                _check_inference(x)
             fn = x._grad_fn
             edges.append((fn, x._out_nr) if fn is not None else gradient_edge(x))
         else:
@@ -223,7 +226,12 @@ def _save(saves, node, inputs, results, params):
     for kind, key in saves:
         if kind == 0:
             x = inputs[key]
-            saved.append(SavedTensor(x) if isinstance(x, Tensor) else x)
+            if isinstance(x, Tensor):
+                if x._inference:
+                    _check_inference(x)
+                saved.append(SavedTensor(x))
+            else:
+                saved.append(x)
         elif kind == 1:
             r = results[key]
             saved.append(SavedTensor(r, True, key) if r._grad_fn is node else r._data)
