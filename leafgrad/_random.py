@@ -197,10 +197,15 @@ def _fma64(a, b, c):
     a = np.asarray(a, np.float64)
     b = np.broadcast_to(np.asarray(b, np.float64), a.shape)
     c = np.broadcast_to(np.asarray(c, np.float64), a.shape)
-    uh, ul = _two_prod(a, b)
-    th, tl = _two_sum(c, ul)
-    vh, vl = _two_sum(uh, th)
-    return vh + _add_round_odd(tl, vl)
+    with np.errstate(invalid="ignore", over="ignore"):
+        uh, ul = _two_prod(a, b)
+        th, tl = _two_sum(c, ul)
+        vh, vl = _two_sum(uh, th)
+        r = vh + _add_round_odd(tl, vl)
+        bad = ~np.isfinite(r)
+        if bad.any():                 # infinities / overflow: no rounding subtleties
+            r[bad] = (a * b + c)[bad]
+    return r
 
 
 def _fma32(a, b, c):
@@ -374,7 +379,7 @@ def _normal_fill16_f32(u, mean, std):
     n2 = radius * s
     mean32 = _f32(mean)
     std32 = _f32(std)
-    if std32 == 1 and mean32 == 0:
+    if std32 == 1 and mean32 == 0:          # fma(n, 1, mean) == n + mean
         out[:, :8] = n1 + mean32
         out[:, 8:] = n2 + mean32
     else:
@@ -392,9 +397,9 @@ def _normal_fill16_f64(u, mean, std):
     n1 = radius * _cos(theta)
     n2 = radius * _sin(theta)
     out = np.empty(u.shape, np.float64)
-    if std == 1.0 and mean == 0.0:
-        out[:, :8] = n1 + 0.0
-        out[:, 8:] = n2 + 0.0
+    if std == 1.0 and mean == 0.0:          # fma(n, 1, mean) == n + mean
+        out[:, :8] = n1 + mean
+        out[:, 8:] = n2 + mean
     else:
         out[:, :8] = _fma64(n1, std, mean)
         out[:, 8:] = _fma64(n2, std, mean)
@@ -658,9 +663,9 @@ def _normal_scalar(g, n, mean, std):
             else:
                 g._normal_d = r * math.sin(theta)
     v = np.array(out, dtype=np.float64)
-    if not (std == 1.0 and mean == 0.0):
-        v = _fma64(v, std, mean)
-    return v
+    if std == 1.0 and mean == 0.0:
+        return v + mean                      # fma(v, 1, mean)
+    return _fma64(v, std, mean)
 
 
 def _normal_fill(g, n, dt, mean, std):
@@ -767,11 +772,6 @@ def normal_tensor(mean, std, generator=None):
 # --------------------------------------------------------------------------
 # random_ / randint
 # --------------------------------------------------------------------------
-
-_INT_LIMITS = {
-    np.dtype(np.bool_): (0, 1),
-}
-
 
 def _int_bounds(dt):
     if dt == np.bool_:
@@ -902,9 +902,10 @@ def _random_from_to(shape, dt, frm, to, to_given, generator):
     if n == 0:
         return np.empty(shape, dt)
     if dt not in (np.dtype(np.int64), np.dtype(np.float64), np.dtype(np.float32)):
-        if dt in _RANDOM_DTYPES or dt in _FROM_TO_DTYPES:
+        if dt.kind in "iu" and dt.itemsize < 8 and dt not in (np.dtype(np.uint16), np.dtype(np.uint32)):
             raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, "
                                "float and bfloat16")
+        raise _not_impl("random_full_64_bits_range_kernel_cpu", dt)
     v = _gen(generator)._words64(n).view(np.int64)
     return _int64_to_dtype(v, dt).reshape(shape)
 

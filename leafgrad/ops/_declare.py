@@ -193,6 +193,8 @@ def _check_inference(x):
 def record(spec, out, inputs, params):
     """Wrap ``out`` (an array, or a tuple of arrays for several outputs) as the outputs
     of a new node of ``spec`` whose inputs are ``inputs``."""
+    if type(out) is not tuple and out.dtype.kind != "f":
+        return wrap(out)  # comparisons, integer results: nothing to differentiate
     mask = 0
     bit = 1
     edges = []

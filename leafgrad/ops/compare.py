@@ -77,3 +77,45 @@ def equal(input, other):
 FUNCTIONS.update(allclose=allclose, equal=equal)
 Tensor.allclose = allclose
 Tensor.equal = equal
+
+
+# ---------------------------------------------------------------- logical and bitwise
+def _logical(name, ufunc, dunders=()):
+    fn = declare(name, lambda a, b: ufunc(a, b).astype(bool, copy=False), inputs=("self", "other"),
+                 promote=None, method=True, inplace=name + "_",
+                 samples=[sample(T(3, 4, dtype="bool"), T(3, 4, dtype="bool"), smooth=False)])
+    return fn
+
+
+logical_and = _logical("logical_and", np.logical_and)
+logical_or = _logical("logical_or", np.logical_or)
+logical_xor = _logical("logical_xor", np.logical_xor)
+logical_not = declare("logical_not", np.logical_not, method=True, inplace="logical_not_",
+                      samples=[sample(T(3, 4, dtype="bool"), smooth=False)])
+
+
+def _check_integral(a, name):
+    if a.dtype.kind == "f":
+        raise RuntimeError(f'"{name}_cpu" not implemented for \'{_FLOAT_NAMES[a.dtype.name]}\'')
+    return a
+
+
+_FLOAT_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half"}
+
+
+def _bitwise(name, ufunc, dunder, rdunder):
+    fn = declare(name, lambda a, b: ufunc(_check_integral(np.asarray(a), name), b), inputs=("self", "other"),
+                 promote="common", method=(name, dunder, rdunder), inplace=name + "_", ufunc=ufunc,
+                 samples=[sample(T(3, 4, dtype="bool"), T(3, 4, dtype="bool"), smooth=False),
+                          sample(T(3, dtype="int64"), T(3, dtype="int64"), smooth=False)])
+    return fn
+
+
+bitwise_and = _bitwise("bitwise_and", np.bitwise_and, "__and__", "__rand__")
+bitwise_or = _bitwise("bitwise_or", np.bitwise_or, "__or__", "__ror__")
+bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor, "__xor__", "__rxor__")
+bitwise_not = declare("bitwise_not", lambda a: np.invert(_check_integral(a, "bitwise_not")),
+                      method=("bitwise_not", "__invert__"), inplace="bitwise_not_", ufunc=np.invert,
+                      samples=[sample(T(3, dtype="int64"), smooth=False), sample(T(3, dtype="bool"), smooth=False)])
+for _n, _d in (("bitwise_and", "__iand__"), ("bitwise_or", "__ior__"), ("bitwise_xor", "__ixor__")):
+    setattr(Tensor, _d, getattr(Tensor, _n + "_"))

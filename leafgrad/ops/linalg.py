@@ -3,6 +3,7 @@ so its nodes (MmBackward0, MvBackward0, DotBackward0, BmmBackward0, views) match
 import numpy as np
 
 from ._declare import declare, FUNCTIONS
+from .shape import squeeze_inplace_dim
 from ._samples import T, sample
 from .._tensor import Tensor, _LEGACY_NAMES
 
@@ -103,7 +104,7 @@ def matmul(input, other):
         if input.shape[0] != other.shape[0]:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied (1x{input.shape[0]} and "
                                f"{other.shape[0]}x{other.shape[1]})")
-        return mm(input.unsqueeze(0), other).squeeze(0)
+        return squeeze_inplace_dim(mm(input.unsqueeze(0), other), dim=0)
     if da == 2 and db == 2:
         return mm(input, other)
     if da >= 3 and db <= 2:
@@ -117,6 +118,9 @@ def matmul(input, other):
                                f"{a.shape[-1]} and {other.shape[0]}x{other.shape[1]})")
         out = mm(a.reshape(-1, a.shape[-1]), other)
         return out._unsafe_view(a.shape[:-1] + (other.shape[1],))
+    if da == 1:
+        # vector @ batch of matrices: folded as (batch^T @ vector), as PyTorch does.
+        return matmul(other.transpose(-1, -2), input)
     # General case: broadcast batch dims, then one bmm.
     a = input.unsqueeze(0) if da == 1 else input
     b = other.unsqueeze(-1) if db == 1 else other

@@ -36,12 +36,25 @@ def _rsub(a, b, alpha=1):
     return np.subtract(b, a) if alpha == 1 else np.subtract(b, np.multiply(a, alpha))
 
 
-rsub = declare(
-    "rsub", _rsub, inputs=("self", "other"), promote="common", node="RsubBackward1",
-    samples=[sample(T(2, 3), 2.0), sample(T(2, 3), T(3)), sample(T(3), 1.0, call="Tensor.__rsub__")],
+rsub_scalar = declare(
+    "rsub.Scalar", _rsub, inputs=("self", "other"), promote="common", node="RsubBackward1", public=False,
+    samples=[sample(T(2, 3), 2.0, call="rsub"), sample(T(3), 1.0, call="Tensor.__rsub__")],
+    self=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha)
+rsub_tensor = declare(
+    "rsub", _rsub, inputs=("self", "other"), promote="common", node="RsubBackward0", public=False,
+    samples=[sample(T(2, 3), T(3))],
     self=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha,
     other=lambda grad: grad)
-Tensor.__rsub__ = lambda self, other: rsub(self, other)
+
+
+def rsub(input, other, *, alpha=1):
+    """``other - alpha * input``."""
+    fn = rsub_tensor if isinstance(other, Tensor) else rsub_scalar
+    return fn(input, other, alpha=alpha) if alpha != 1 else fn(input, other)
+
+
+FUNCTIONS["rsub"] = rsub
+Tensor.__rsub__ = rsub
 
 mul = declare(
     "mul", np.multiply, inputs=("self", "other"), promote="common",
@@ -163,9 +176,19 @@ def _relu(x):
     return np.maximum(x, 0, dtype=x.dtype)
 
 
+# relu's derivative is itself an op, so that its result depends on relu's output as
+# PyTorch's threshold_backward does (the flags of a double backward then match).
+threshold_backward = declare(
+    "threshold_backward", lambda grad, result, threshold: np.where(result > threshold, grad, 0).astype(
+        grad.dtype, copy=False), inputs=("grad_output", "self"), node="ThresholdBackwardBackward0", public=False,
+    samples=[sample(T(3, 4), T(3, 4, away=(0,)), threshold=0.0, call="_threshold_backward")],
+    grad_output=lambda grad, self, threshold: threshold_backward(grad, self, threshold=threshold),
+    self=lambda grad: grad * 0)
+FUNCTIONS["_threshold_backward"] = threshold_backward
+
 relu = declare("relu", _relu, method=True, inplace="relu_",
                samples=[sample(T(3, 4, away=(0,))), sample(T(values=[-1.0, 0.0, 2.0]), smooth=False)],
-               self=lambda grad, result: np.where(result > 0, grad, 0))
+               self=lambda grad, result: threshold_backward(grad, result, threshold=0))
 
 sign = declare("sign", np.sign, method=True, inplace="sign_", ufunc=np.sign,
                samples=[sample(T(3, 4), smooth=False)],

@@ -94,3 +94,20 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 FUNCTIONS.update(sum=sum, mean=mean)
 Tensor.sum = sum
 Tensor.mean = mean
+
+
+def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    """``np.sum`` on a Tensor (derivative formulas call it): leafgrad's sum."""
+    if out is not None:
+        return NotImplemented
+    return sum(a, dim=axis, keepdim=bool(keepdims)) if axis is not None else (
+        sum(a).reshape((1,) * a.dim()) if keepdims else sum(a))
+
+
+def _np_mean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    return mean(a, dim=axis, keepdim=bool(keepdims)) if axis is not None else (
+        mean(a).reshape((1,) * a.dim()) if keepdims else mean(a))
+
+
+from .._tensor import HANDLED_FUNCTIONS  # noqa: E402
+HANDLED_FUNCTIONS.update({np.sum: _np_sum, np.mean: _np_mean})

@@ -169,6 +169,10 @@ squeeze_all = declare("squeeze", lambda a: a.reshape(tuple(s for s in a.shape if
 squeeze_dim = declare("squeeze.dim", lambda a, dim: np.squeeze(a, dim), node="SqueezeBackward1", view=True,
                       public=False, samples=[sample(T(1, 3, 1), 0, call="squeeze"), sample(T(2, 3), 1, call="squeeze")],
                       self=lambda grad, self_shape: grad.reshape(self_shape))
+# PyTorch's matmul squeezes its result in place: the node is SqueezeBackward4.
+squeeze_inplace_dim = declare("squeeze_.dim", lambda a, dim: np.squeeze(a, dim), node="SqueezeBackward4",
+                              view=True, public=False, samples=[sample(T(4), T(4, 2), call="matmul")],
+                              self=lambda grad, self_shape: grad.reshape(self_shape))
 squeeze_dims = declare("squeeze.dims", lambda a, dim: np.squeeze(a, dim), node="SqueezeBackward2", view=True,
                        public=False, samples=[sample(T(1, 3, 1), (0, 2), call="squeeze")],
                        self=lambda grad, self_shape: grad.reshape(self_shape))
