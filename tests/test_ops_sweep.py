@@ -5,8 +5,9 @@ Per sample: forward values / dtypes / shapes / graph flags against torch; first
 derivative (``autograd.grad``) against torch; leafgrad's plain-NumPy backward against
 its differentiable (``create_graph=True``) backward; second derivative against torch;
 and central finite differences (float64) of the first derivative and, along one random
-direction, of the second. Calls torch does not have (leafgrad-only helpers such as
-``_test_fill``) are checked against finite differences only.
+direction, of the second. Leafgrad-only ``_test_*`` helpers are run in torch through
+``TORCH_MIRRORS`` (the same code written with Tensor methods); calls with no torch
+counterpart (``_embed``, ``_index_backward``) are checked against finite differences only.
 
 Completeness tests: every spec has samples, every spec's node class shows up in some
 sample's graph, and every public function is reachable as ``leafgrad.<name>``.
@@ -26,13 +27,12 @@ from leafgrad.ops._samples import T
 
 from conftest import assert_same, to_numpy
 
-#: (op name, sample index) -> reason: known leafgrad bugs (strict xfail).
-_CMP_REASON = ("comparison result of a grad-requiring input has requires_grad=True and a grad_fn "
-               "({node}) in leafgrad; torch returns a bool tensor with requires_grad=False, grad_fn=None")
-XFAIL = {
-    **{(op, i): _CMP_REASON.format(node=REGISTRY[op].node_cls.__name__)
-       for op in ("eq", "ne", "lt", "le", "gt", "ge") for i in range(2)},
-}
+#: (op name, sample index) -> reason: known leafgrad bugs, run as strict xfails (a fix makes
+#: the entry XPASS and fail, so it gets removed). Every bug the sweep found so far (comparisons
+#: recording nodes, np.sum on Tensors in create_graph backward, `&` of masks, relu's double
+#: backward, rsub/matmul node names) was fixed in a0b3566; add new ones as e.g.
+#: ("mm", 4): "matmul(1-D, 2-D): grad_fn is SqueezeBackward1, torch says SqueezeBackward4".
+XFAIL = {}
 
 EPS = 1e-6
 FD_ATOL, FD_RTOL = 1e-5, 1e-4
@@ -57,12 +57,35 @@ def _path(spec, sample):
     return sample.call or spec.name
 
 
-def _torch_has(spec, sample):
+def _mirror_fill(x, value):
+    return (x * 1).fill_(value)
+
+
+def _mirror_setitem(x, value, key):
+    y = x * 1
+    y[key] = value
+    return y
+
+
+#: PyTorch equivalents of leafgrad's ``_test_*`` helpers (same code, written with Tensor
+#: methods), so their samples are checked against torch too; other leafgrad-only calls
+#: (``_embed``, ``_index_backward``) are checked against finite differences only.
+TORCH_MIRRORS = {
+    "_test_fill": _mirror_fill,
+    "_test_zero": lambda x: (x * 1).zero_(),
+    "_test_copy": lambda x, src: (x * 1).copy_(src),
+    "_test_reshape_copy": lambda x, shape: x.transpose(0, 1).reshape(shape),
+    "_test_setitem": _mirror_setitem,
+}
+
+
+def _torch_fn(spec, sample):
+    """The torch callable for a sample, or None when only finite differences can check it."""
+    path = _path(spec, sample)
     try:
-        _resolve(torch, _path(spec, sample))
-        return True
+        return _resolve(torch, path)
     except AttributeError:
-        return False
+        return TORCH_MIRRORS.get(path)
 
 
 def _materialise(ph, rng):
@@ -105,7 +128,8 @@ class Case:
         self.phs = _placeholders((self.sample.args, self.sample.kwargs), [])
         self.arrays = [_materialise(ph, rng) for ph in self.phs]
         self.rng = rng
-        self.torch_ok = _torch_has(self.spec, self.sample)
+        self.torch_fn = _torch_fn(self.spec, self.sample)
+        self.torch_ok = self.torch_fn is not None
 
     def build(self, lib, arrays=None, float64=False):
         """(args, kwargs, grad inputs) for ``lib``; ``float64`` casts float inputs up."""
@@ -135,7 +159,8 @@ class Case:
 
     def run(self, lib, arrays=None, float64=False):
         args, kwargs, grads = self.build(lib, arrays, float64)
-        out = _resolve(lib, _path(self.spec, self.sample))(*args, **kwargs)
+        fn = self.torch_fn if lib is torch else _resolve(lib, _path(self.spec, self.sample))
+        out = fn(*args, **kwargs)
         return out, grads
 
 
@@ -189,7 +214,10 @@ def _ids():
     params = []
     for name, spec in REGISTRY.items():
         for i, s in enumerate(spec.samples):
-            pid = f"{name}-{i}-{s!r}".replace(" ", "")
+            call = repr(s)
+            if s.call is None:
+                call = name + call[len("None"):]
+            pid = f"{name}-{i}-{call}".replace(" ", "")
             marks = ()
             if (name, i) in XFAIL:
                 marks = (pytest.mark.xfail(strict=True, reason=XFAIL[(name, i)]),)

@@ -293,7 +293,13 @@ def call(spec, inputs, params=None):
             if isinstance(first, _ndarray) else False
         if not same or spec.promote == "float" and first.dtype.kind != "f":
             arrays = _promote(spec, inputs, arrays)
-    out = spec.forward(*arrays, **params) if params else spec.forward(*arrays)
+    try:
+        out = spec.forward(*arrays, **params) if params else spec.forward(*arrays)
+    except ValueError:
+        shaped = [a for a in arrays if isinstance(a, _ndarray)]
+        if len(shaped) >= 2:
+            raise broadcast_error(shaped[0], shaped[1]) from None
+        raise
     if type(out) is tuple:
         out = tuple(o if type(o) is _ndarray else _asarray(o) for o in out)
     elif type(out) is not _ndarray:
@@ -311,6 +317,20 @@ def call(spec, inputs, params=None):
     if spec.view:
         _mark_view(res, inputs[0], spec, inputs[1:], params)
     return res
+
+
+def broadcast_error(a, b):
+    """PyTorch's message for operands whose shapes do not broadcast (the rightmost
+    mismatching dim, numbered in the result)."""
+    sa, sb = np.shape(a), np.shape(b)
+    n = max(len(sa), len(sb))
+    for i in range(n - 1, -1, -1):
+        da = sa[i - n + len(sa)] if i - n + len(sa) >= 0 else 1
+        db = sb[i - n + len(sb)] if i - n + len(sb) >= 0 else 1
+        if da != db and da != 1 and db != 1:
+            return RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                                f"non-singleton dimension {i}")
+    return ValueError(f"operands could not be broadcast together with shapes {sa} {sb}")
 
 
 def _mark_view(res, src, spec, rest, params):
@@ -404,7 +424,10 @@ def make_function(spec):
                 rg = self._requires_grad
             else:
                 return call(spec, (self, other), params)
-            out = forward(a, b)
+            try:
+                out = forward(a, b)
+            except ValueError:
+                raise broadcast_error(a, b) from None
             if type(out) is not _ndarray:
                 out = _asarray(out)
             if rg and _state.enabled:
