@@ -52,12 +52,18 @@ class Spec:
         self.node_name = node_name
         self.promote = promote
         self.view = view
+        # ``inputs=("*tensors",)``: any number of tensors (cat, stack); formulas keyed by
+        # "tensors" return one gradient per tensor.
+        self.variadic = len(inputs) == 1 and inputs[0].startswith("*")
+        if self.variadic:
+            self.inputs = (inputs[0][1:],)
         self.plans = {}
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "_spec": self})
         self.samples = []                 # inputs the test sweep runs (see _samples.py)
 
     def plan(self, mask):
-        """What to save and which formulas to run when the inputs in ``mask`` need grad."""
+        """What to save and which formulas to run when the inputs in ``mask`` need grad.
+        ``mask`` carries one bit per input plus a top bit marking the number of inputs."""
         plan = self.plans.get(mask)
         if plan is None:
             plan = self.plans[mask] = _Plan(self, mask)
@@ -67,7 +73,12 @@ class Spec:
 class _Plan:
     __slots__ = ("saves", "calls", "names")
 
-    def __init__(self, spec, mask):
+    def __init__(self, spec, key):
+        n_inputs = key.bit_length() - 1
+        mask = key & ~(1 << n_inputs)
+        if spec.variadic:
+            self._init_variadic(spec, mask, n_inputs)
+            return
         names = []      # what is saved, by name
         defaults = {}   # a keyword parameter's default, when the call did not pass it
         calls = []      # (input indices, formula, positions in the saved tuple, wants grads tuple)
@@ -107,6 +118,27 @@ class _Plan:
                 saves.append((3, (n, defaults[n])))
         self.saves = tuple(saves)
 
+    def _init_variadic(self, spec, mask, n):
+        name = spec.inputs[0]
+        calls, names, saves = [], [], []
+        for key, fn in spec.formulas.items():
+            params = list(inspect.signature(fn).parameters)
+            pos = []
+            for p in params[1:]:
+                if p not in names:
+                    names.append(p)
+                    saves.append((5, None) if p == name else (6, None) if p == name + "_shapes" else
+                                 (1, 0) if p == "result" else (3, (p, inspect.signature(fn).parameters[p].default)))
+                pos.append(names.index(p))
+            calls.append((tuple(range(n)), fn, tuple(pos), params[0] == "grads"))
+        self.names, self.calls, self.saves = tuple(names), calls, tuple(saves)
+
+
+class SavedList(tuple):
+    """The saved tensors of a variadic input."""
+
+    __slots__ = ()
+
 
 def _not_differentiable(spec, inp):
     def formula(grad):
@@ -125,7 +157,9 @@ class OpNode(Node):
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        vals = [s.unpack(self, graph) if type(s) is SavedTensor else s for s in saved] if saved else ()
+        vals = [s.unpack(self, graph) if type(s) is SavedTensor else
+                [x.unpack(self, graph) if type(x) is SavedTensor else x for x in s] if type(s) is SavedList else s
+                for s in saved] if saved else ()
         grad = grads[0]
         calls = plan.calls
         if len(calls) == 1 and len(self._next) == 1:
@@ -208,6 +242,7 @@ def record(spec, out, inputs, params):
         else:
             edges.append(None)
         bit <<= 1
+    mask |= bit
     plan = spec.plans.get(mask) or spec.plan(mask)
     node = _new(spec.node_cls)
     node._next = tuple(edges)
@@ -242,6 +277,10 @@ def _save(saves, node, inputs, results, params):
             saved.append(x._data.shape if isinstance(x, Tensor) else ())
         elif kind == 4:
             saved.append(inputs[key]._data.dtype)
+        elif kind == 5:
+            saved.append(SavedList(SavedTensor(x) if isinstance(x, Tensor) else x for x in inputs))
+        elif kind == 6:
+            saved.append(tuple(x._data.shape if isinstance(x, Tensor) else np.shape(x) for x in inputs))
         else:
             name, default = key
             saved.append(params.get(name, default) if params else default)
@@ -389,6 +428,12 @@ def make_function(spec):
     """The public callable: positional tensor inputs, then keyword parameters."""
     n = len(spec.inputs)
     forward = spec.forward
+    if spec.variadic:
+        def op(tensors, **params):
+            return call(spec, tuple(tensors), params)
+        op.__name__ = op.__qualname__ = spec.name
+        op.spec = spec
+        return op
     float_only = spec.promote == "float"
     if n == 1 and not spec.view:
         def op(self, **params):

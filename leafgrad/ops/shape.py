@@ -496,3 +496,75 @@ def _expand_dims(a, axis):
         a = unsqueeze(a, d)
     return a
 Tensor._unsafe_view = lambda self, shape: unsafe_view(self, shape=tuple(shape))
+
+
+# ---------------------------------------------------------------- joining
+def _split_back(grad, dim, tensors_shapes):
+    """The adjoint of concatenation: slice ``grad`` back into the pieces."""
+    out, start = [], 0
+    for shape in tensors_shapes:
+        n = shape[dim] if len(shape) else 0
+        out.append(grad[_select_key(dim, builtins.slice(start, start + n))] if len(shape) else None)
+        start += n
+    return out
+
+
+cat_ = declare("cat", lambda *arrays, dim: np.concatenate(arrays, axis=dim), inputs=("*tensors",),
+               node="CatBackward0", public=False,
+               samples=[sample([T(2, 3), T(1, 3)], call="cat"), sample([T(2, 3), T(2, 2)], dim=1, call="cat")],
+               tensors=lambda grad, dim, tensors_shapes: _split_back(grad, dim, tensors_shapes))
+
+
+def cat(tensors, dim=0, *, out=None):
+    """Join tensors along an existing dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    # PyTorch skips legacy empty 1-D tensors of shape (0,)
+    nd = builtins.max(t.dim() for t in tensors)
+    d = _wrap_dim(dim, nd)
+    from .._dtype import result_type_of
+    target = result_type_of([t for t in tensors])
+    for i, t in enumerate(tensors):
+        if t.dim() != nd and t.shape != (0,):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and {t.dim()}")
+    ref = tensors[0].shape
+    for i, t in enumerate(tensors[1:], 1):
+        for k in range(nd):
+            if k != d and t.shape[k] != ref[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size {ref[k]} "
+                                   f"but got size {t.shape[k]} for tensor number {i} in the list.")
+    tensors = [t if t._data.dtype == target.np else to(t, target) for t in tensors]
+    return cat_(tensors, dim=d)
+
+
+def _unbind_back(grad, dim, tensors_shapes):
+    return [select_(grad, dim=dim, index=i) if isinstance(grad, Tensor) else grad[_select_key(dim, i)]
+            for i in range(len(tensors_shapes))]
+
+
+stack_ = declare("stack", lambda *arrays, dim: np.stack(arrays, axis=dim), inputs=("*tensors",),
+                 node="StackBackward0", public=False,
+                 samples=[sample([T(2, 3), T(2, 3)], 1, call="stack"), sample([T(), T()], call="stack")],
+                 tensors=_unbind_back)
+
+
+def stack(tensors, dim=0, *, out=None):
+    """Join tensors along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
+                               f"{list(t.shape)} at entry {i}")
+    d = _wrap_dim(dim, len(shape) + 1)
+    from .._dtype import result_type_of
+    target = result_type_of(tensors)
+    return stack_([t if t._data.dtype == target.np else to(t, target) for t in tensors], dim=d)
+
+
+FUNCTIONS.update(cat=cat, concat=cat, concatenate=cat, stack=stack)
+HANDLED_FUNCTIONS.update({np.concatenate: lambda arrays, axis=0, **k: cat(arrays, axis),
+                          np.stack: lambda arrays, axis=0, **k: stack(arrays, axis)})
