@@ -13,7 +13,8 @@ from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, 
                        is_inference_mode_enabled)
 from . import ops as _ops
 
-globals().update({name: fn for name, fn in _ops.FUNCTIONS.items() if not name.startswith("_")})
+globals().update(_ops.namespace(""))
+from . import linalg, nn  # noqa: E402,F401
 
 _RANDOM_NAMES = {"manual_seed", "seed", "initial_seed", "Generator", "default_generator", "get_rng_state",
                  "set_rng_state"}

@@ -1,0 +1,2 @@
+"""torch.nn (functional part so far)."""
+from . import functional  # noqa: F401

@@ -1,0 +1,4 @@
+"""torch.nn.functional: the ops declared under the "nn.functional." prefix."""
+from ..ops import namespace as _namespace
+
+globals().update(_namespace("nn.functional."))
