@@ -1,0 +1,363 @@
+"""Side-by-side tests (torch vs leafgrad): grad modes."""
+import threading
+# ---------------------------------------------------------------- side-by-side helpers
+import re
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import leafgrad
+
+
+def _is_tensor(v):
+    return isinstance(v, (torch.Tensor, leafgrad.Tensor))
+
+
+def _norm(v):
+    """Reduce a program result to plain comparable Python data."""
+    if _is_tensor(v):
+        gf = v.grad_fn
+        d = v.detach()
+        arr = np.array(d.tolist(), dtype=object) if d.dim() else d.item()
+        return ("Tensor", str(v.dtype), tuple(v.shape), bool(v.requires_grad), bool(v.is_leaf),
+                None if gf is None else (type(gf).__name__, gf.name()), arr)
+    if isinstance(v, (torch.Size, leafgrad.Size)):
+        return ("Size", tuple(v), repr(v))
+    if isinstance(v, (torch.dtype, leafgrad.dtype)):
+        return ("dtype", str(v))
+    if isinstance(v, np.ndarray):
+        return ("ndarray", str(v.dtype), v.shape, v.tolist())
+    if isinstance(v, dict):
+        return {k: _norm(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, [_norm(x) for x in v])
+    if isinstance(v, BaseException):
+        return ("exc", type(v).__name__, str(v))
+    return v
+
+
+def _cmp(a, b, path="result", rtol=1e-5):
+    if isinstance(a, tuple) and a and a[0] == "Tensor" and isinstance(b, tuple) and b and b[0] == "Tensor":
+        assert a[:6] == b[:6], f"{path}: tensor meta differs: torch={a[:6]} leafgrad={b[:6]}"
+        va, vb = np.asarray(a[6], dtype=object), np.asarray(b[6], dtype=object)
+        if a[1].startswith("torch.float"):
+            np.testing.assert_allclose(np.asarray(va, dtype=float), np.asarray(vb, dtype=float),
+                                       rtol=rtol, atol=1e-6, err_msg=path)
+        else:
+            assert va.tolist() == vb.tolist(), f"{path}: {va} != {vb}"
+        return
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            _cmp(a[k], b[k], f"{path}[{k!r}]", rtol)
+        return
+    if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == 2 and isinstance(a[1], list) \
+            and a[0] in ("list", "tuple"):
+        assert a[0] == b[0] and len(a[1]) == len(b[1]), f"{path}: {a!r:.200} vs {b!r:.200}"
+        for i, (x, y) in enumerate(zip(a[1], b[1])):
+            _cmp(x, y, f"{path}[{i}]", rtol)
+        return
+    if isinstance(a, float) and isinstance(b, float):
+        assert type(a) is type(b) and (a == pytest.approx(b, rel=1e-5, abs=1e-6) or (a != a and b != b)), \
+            f"{path}: {a} != {b}"
+        return
+    assert type(a) is type(b) or (isinstance(a, str) and isinstance(b, str)), \
+        f"{path}: type {type(a)} vs {type(b)} ({a!r:.200} vs {b!r:.200})"
+    assert a == b, f"{path}: torch={a!r} leafgrad={b!r}"
+
+
+def run_prog(prog, T):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        try:
+            res = ("ok", _norm(prog(T)))
+        except Exception as e:  # noqa: BLE001
+            res = ("exc", type(e).__name__, str(e))
+    # torch appends a C++ source location to warnings raised from C++; that suffix is not part of the message.
+    ws = [(x.category.__name__, re.sub(r" \(Triggered internally at [^)]*\)$", "", str(x.message))) for x in w
+          if not str(x.filename).endswith(("_pytest", "pluggy"))]
+    return res, ws
+
+
+def same(prog, check_warnings=True, rtol=1e-5):
+    """Run ``prog(torch)`` and ``prog(leafgrad)`` and require identical observable results."""
+    ra, wa = run_prog(prog, torch)
+    rb, wb = run_prog(prog, leafgrad)
+    if ra[0] == "exc" or rb[0] == "exc":
+        assert ra == rb, f"torch: {ra}\nleafgrad: {rb}"
+    else:
+        _cmp(ra[1], rb[1], rtol=rtol)
+    if check_warnings:
+        assert wa == wb, f"warnings differ:\ntorch: {wa}\nleafgrad: {wb}"
+    return ra
+
+
+def raises_same(prog):
+    """Like ``same`` but additionally require that torch raises."""
+    ra = same(prog)
+    assert ra[0] == "exc", f"torch did not raise: {ra}"
+    return ra
+
+
+def gfn(t):
+    """grad_fn name and next_functions structure, recursively (depth-limited)."""
+    def node(n, depth):
+        if n is None:
+            return None
+        nxt = [] if depth > 6 else [(node(f, depth + 1), i) for f, i in n.next_functions]
+        return (type(n).__name__, n.name(), nxt)
+    return node(t.grad_fn, 0)
+# ------------------------------------------------------------------------------------
+
+
+def test_no_grad_creates_no_node():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+        with T.no_grad():
+            y = x * 2
+            e = T.is_grad_enabled()
+            z = y + x
+        w = x * 2
+        return [y, y.grad_fn, y.requires_grad, y.is_leaf, z.requires_grad, e, T.is_grad_enabled(), w.requires_grad]
+    same(prog)
+
+
+def test_enable_grad_inside_no_grad():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+        with T.no_grad():
+            with T.enable_grad():
+                y = x * 2
+                a = T.is_grad_enabled()
+            b = T.is_grad_enabled()
+        return [y, a, b, T.is_grad_enabled()]
+    same(prog)
+
+
+def test_set_grad_enabled_function_form():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+        try:
+            T.set_grad_enabled(False)
+            a = T.is_grad_enabled()
+            y = x * 2
+        finally:
+            T.set_grad_enabled(True)
+        return [a, y, T.is_grad_enabled()]
+    same(prog)
+
+
+def test_set_grad_enabled_context_manager():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+        with T.set_grad_enabled(False):
+            y = x * 2
+            a = T.is_grad_enabled()
+            with T.set_grad_enabled(True):
+                z = x * 2
+        return [a, y, z, T.is_grad_enabled()]
+    same(prog)
+
+
+def test_set_grad_enabled_decorator():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+
+        @T.set_grad_enabled(False)
+        def f(t):
+            return t * 2, T.is_grad_enabled()
+        return [f(x), T.is_grad_enabled()]
+    same(prog)
+
+
+@pytest.mark.xfail(strict=True, reason="torch.set_grad_enabled('yes') raises TypeError \"set_grad_enabled(): argument "
+                   "'enabled' (position 1) must be bool, not str\"; leafgrad accepts any value")
+def test_set_grad_enabled_bad_arg():
+    raises_same(lambda T: T.set_grad_enabled("yes"))
+
+
+def test_no_grad_decorator_forms():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+
+        @T.no_grad()
+        def f(t):
+            return t * 2
+
+        @T.no_grad
+        def g(t):
+            return t * 3
+
+        @T.enable_grad()
+        def h(t):
+            return t * 4
+        with T.no_grad():
+            hv = h(x)
+        return [f(x), g(x), hv, f.__name__, T.is_grad_enabled()]
+    same(prog)
+
+
+def test_decorator_on_generator():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+
+        @T.no_grad()
+        def gen():
+            for k in range(2):
+                yield x * k, T.is_grad_enabled()
+
+        out = []
+        for item in gen():
+            out.append(item)
+            out.append(T.is_grad_enabled())  # restored between yields
+        return out
+    same(prog)
+
+
+def test_enable_grad_generator_in_no_grad():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+
+        @T.enable_grad()
+        def gen():
+            yield T.is_grad_enabled()
+            yield x * 2
+        with T.no_grad():
+            out = list(gen())
+            out.append(T.is_grad_enabled())
+        return out
+    same(prog)
+
+
+def test_nesting_and_restore_on_exception():
+    def prog(T):
+        states = []
+        try:
+            with T.no_grad():
+                states.append(T.is_grad_enabled())
+                with T.enable_grad():
+                    states.append(T.is_grad_enabled())
+                    with T.set_grad_enabled(False):
+                        states.append(T.is_grad_enabled())
+                        raise ValueError("boom")
+        except ValueError:
+            pass
+        states.append(T.is_grad_enabled())
+        return states
+    same(prog)
+
+
+def test_thread_local():
+    def prog(T):
+        res = {}
+
+        def worker():
+            res["t"] = T.is_grad_enabled()
+            x = T.tensor([1.], requires_grad=True)
+            res["y"] = (x * 2).requires_grad
+        with T.no_grad():
+            th = threading.Thread(target=worker)
+            th.start()
+            th.join()
+            res["main"] = T.is_grad_enabled()
+        return res
+    same(prog)
+
+
+def test_thread_local_set_in_thread_does_not_leak():
+    def prog(T):
+        def worker():
+            T.set_grad_enabled(False)
+        th = threading.Thread(target=worker)
+        th.start()
+        th.join()
+        return T.is_grad_enabled()
+    same(prog)
+
+
+def test_inference_mode():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+        with T.inference_mode():
+            y = x * 2
+            a = (T.is_inference_mode_enabled(), T.is_grad_enabled())
+        b = (T.is_inference_mode_enabled(), T.is_grad_enabled())
+        with T.inference_mode(False):
+            c = T.is_inference_mode_enabled()
+            z = x * 2
+        return [y, y.requires_grad, y.grad_fn, y.is_inference(), x.is_inference(), a, b, c, z, z.is_inference()]
+    same(prog)
+
+
+def test_inference_mode_decorator():
+    def prog(T):
+        @T.inference_mode()
+        def f(t):
+            return t * 2, T.is_inference_mode_enabled()
+
+        @T.inference_mode
+        def g(t):
+            return t * 3
+        x = T.tensor([1., 2.], requires_grad=True)
+        a = f(x)
+        return [a, a[0].is_inference(), g(x).is_inference(), T.is_inference_mode_enabled()]
+    same(prog)
+
+
+def test_inference_tensor_in_autograd_error():
+    def prog(T):
+        with T.inference_mode():
+            y = T.ones(2)
+        w = T.tensor([1., 2.], requires_grad=True)
+        return (w * y).sum().backward()
+    same(prog)
+
+
+@pytest.mark.xfail(strict=True, reason="in-place on an inference tensor outside inference_mode must raise "
+                   "RuntimeError 'Inplace update to inference tensor outside InferenceMode is not allowed.You can make "
+                   "a clone to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/"
+                   "pull/17 for more details.'; leafgrad allows it")
+def test_inference_tensor_inplace_outside_error():
+    def prog(T):
+        with T.inference_mode():
+            y = T.ones(2)
+        y.add_(1.)
+    raises_same(prog)
+
+
+def test_inference_tensor_save_for_backward_error():
+    def prog(T):
+        with T.inference_mode():
+            y = T.ones(2)
+        w = T.tensor([1., 2.], requires_grad=True)
+        return w * y
+    same(prog)
+
+
+def test_no_grad_backward_still_works():
+    def prog(T):
+        x = T.tensor([1., 2.], requires_grad=True)
+        y = (x * x).sum()
+        with T.no_grad():
+            y.backward()
+        return x.grad
+    same(prog)
+
+
+def test_no_grad_class_reprs_and_instances():
+    def prog(T):
+        ng = T.no_grad()
+        with ng:
+            a = T.is_grad_enabled()
+        with ng:
+            b = T.is_grad_enabled()
+        return [a, b, T.is_grad_enabled(), type(T.set_grad_enabled(True)).__name__]
+    same(prog)
+
+
+def test_grad_mode_reexports():
+    same(lambda T: [T.no_grad is T.autograd.no_grad, T.enable_grad is T.autograd.enable_grad,
+                    T.set_grad_enabled is T.autograd.set_grad_enabled,
+                    T.inference_mode is T.autograd.inference_mode])
