@@ -13,7 +13,7 @@ from ._tensor import Tensor, wrap
 def _infer_dtype(data):
     """PyTorch's inference for nested Python data: any float makes it the default
     float dtype, else any int makes it int64, else bool."""
-    kind = 0
+    kind = -1  # nothing seen yet: an empty list is of the default float dtype
     stack = [data]
     while stack:
         x = stack.pop()
@@ -24,13 +24,15 @@ def _infer_dtype(data):
             if x.dtype._category == 2 and x._data.dtype != _dtype.default_float_np():
                 return x.dtype
         elif isinstance(x, (bool, np.bool_)):
-            pass
+            kind = builtins.max(kind, 0)
         elif isinstance(x, (int, np.integer)):
             kind = builtins.max(kind, 1)
         elif isinstance(x, (float, np.floating)):
             kind = builtins.max(kind, 3)
         else:
             raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    if kind < 0:
+        return _dtype.get_default_dtype()
     return (_dtype.bool, _dtype.int64, _dtype.int64, _dtype.get_default_dtype())[kind]
 
 
@@ -96,6 +98,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 def _leaf(arr, requires_grad):
     t = wrap(arr)
     if requires_grad:
+        if arr.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 

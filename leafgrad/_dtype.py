@@ -76,7 +76,7 @@ def get_default_dtype():
 
 def set_default_dtype(d):
     if type(d) is not dtype or d not in (float16, float32, float64):
-        raise TypeError(f"only floating-point types are supported as the default type, got {d!r}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default[0] = d
 
 

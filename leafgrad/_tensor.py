@@ -191,6 +191,12 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if self._grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables." + (
+                "" if value else " If you want to use a computed variable in a subgraph that doesn't require "
+                "differentiation use var_no_grad = var.detach()."))
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -378,10 +384,18 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self):
+        self._warn_scalar()
         return float(self.item())
 
     def __int__(self):
         return int(self.item())
+
+    def _warn_scalar(self):
+        # PyTorch warns once per process.
+        if self._requires_grad and not _warned_scalar:
+            globals()["_warned_scalar"] = True
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                          "behavior.\nConsider using tensor.detach() first.", UserWarning, stacklevel=3)
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -445,6 +459,8 @@ class Tensor:
             return NotImplemented
         return fn(*args, **kwargs)
 
+
+_warned_scalar = False
 
 _C_TYPE_NAMES = {
     "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",

@@ -39,11 +39,8 @@ def _root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False):
         elif g._data.shape != out._data.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
                                f"has a shape of {out.shape}.")
-        elif g._data.dtype.kind != out._data.dtype.kind and not (
-                g._data.dtype.kind == "f" and out._data.dtype.kind == "f"):
-            raise RuntimeError(f"For complex Tensors, both grad_output and output are required to have the same "
-                               f"dtype. Mismatch in dtype: grad_output[{i}] has a dtype of {g.dtype} and "
-                               f"output[{i}] has a dtype of {out.dtype}.")
+        elif g._data.dtype != out._data.dtype:
+            g = T.wrap(g._data.astype(out._data.dtype))  # the engine works in the output's dtype
         roots.append(gradient_edge(out))
         grads.append(g if create_graph else g._data)
     return roots, grads
@@ -64,6 +61,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     if retain_graph is None:
         retain_graph = create_graph
+    if create_graph:
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+            "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+            "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+            "to None after use to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
     roots, root_grads = _root_grads(tensors, grads, create_graph)
     targets = None
     if inputs is not None:
@@ -71,14 +74,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t in inputs:
             if not t._requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
+            if t._grad_fn is not None:
+                t.retain_grad()  # a non-leaf named in ``inputs`` gets its gradient in .grad
             targets.append(gradient_edge(t))
-    captured = run_backward(roots, root_grads, retain_graph, create_graph, targets=targets, capture=False)
-    if inputs is not None:
-        # A non-leaf named in ``inputs`` gets its gradient in .grad, as a leaf would.
-        for t, g in zip(inputs, captured):
-            if t._grad_fn is not None and g is not None:
-                g = g if create_graph else T.wrap(np.array(g, copy=True))
-                t._grad = g if t._grad is None else t._grad + g
+    run_backward(roots, root_grads, retain_graph, create_graph, targets=targets, capture=False)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -100,8 +99,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         raise RuntimeError("grad requires non-empty inputs.")
     grads = _tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if len(grads) != len(outputs):
-        raise RuntimeError(f"grad_outputs must be the same length as outputs, got {len(grads)} "
-                           f"and {len(outputs)}")
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grads)} gradients")
     if retain_graph is None:
         retain_graph = create_graph
     targets = []

@@ -109,8 +109,11 @@ class set_grad_enabled(_DecoratorContextManager):
     _bare_decorator = False
 
     def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not "
+                            f"{type(mode).__name__}")
         self.prev = state.enabled
-        self.mode = bool(mode)
+        self.mode = mode
         state.enabled = self.mode
 
     def __call__(self, func):

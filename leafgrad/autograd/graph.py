@@ -139,8 +139,12 @@ class AccumulateGrad(Node):
             g = run_tensor_hooks(var._hooks, g, graph)
         old = var._grad
         if old is None:
-            # A fresh buffer the user owns: never alias a gradient someone else holds.
-            var._grad = g if graph else T.wrap(np.array(g, copy=True))
+            if graph:
+                # As PyTorch: the new .grad is a copy that stays differentiable (CopyBackwards).
+                var._grad = T.wrap(np.zeros(var._data.shape, var._data.dtype)).copy_(g)
+            else:
+                # A fresh buffer the user owns: never alias a gradient someone else holds.
+                var._grad = T.wrap(np.array(g, copy=True))
         elif graph:
             var._grad = old + g
         else:
@@ -182,6 +186,8 @@ def run_tensor_hooks(hooks, g, graph):
     for hook in tuple(hooks.values()):
         out = hook(g if graph else T.wrap(g))
         if out is not None:
+            if out.shape != g.shape:
+                raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the size of value")
             g = out if graph else out._data
     return g
 
@@ -234,7 +240,7 @@ def modified_message(saved, node):
             f"expected version {saved.saved_version} instead. {hint}")
 
 
-_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+_BACKWARD_SUFFIX = re.compile(r"Backward0?$|Backward(?=\d+$)")
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "

@@ -314,6 +314,8 @@ def _promote(spec, inputs, arrays):
             out.append(a if a.dtype == npd else a.astype(npd))
         elif a is None:
             out.append(a)
+        elif target._category == 1 and isinstance(a, int):
+            out.append(np.asarray(a).astype(npd))  # wraps around like PyTorch's integer arithmetic
         else:
             out.append(npd.type(a) if target._category == 2 or not isinstance(a, float) else a)
     return out
@@ -322,10 +324,11 @@ def _promote(spec, inputs, arrays):
 def call(spec, inputs, params=None):
     """Run an op: NumPy forward, then a node if any input requires grad in grad mode.
     Given arrays only (as formulas are in a plain backward), it returns arrays."""
-    arrays = [None if x is None else _as_array(x) for x in inputs]
     if not any(isinstance(x, Tensor) for x in inputs):
-        out = spec.forward(*arrays, **params) if params else spec.forward(*arrays)
-        return out
+        # Arrays only (a formula in a plain backward): stay in NumPy.
+        arrays = [_asarray(x) if isinstance(x, np.generic) else x for x in inputs]
+        return spec.forward(*arrays, **params) if params else spec.forward(*arrays)
+    arrays = [None if x is None else _as_array(x) for x in inputs]
     if spec.promote is not None:
         first = arrays[0]
         same = all(isinstance(a, _ndarray) and a.dtype is first.dtype for a in arrays) \
@@ -513,6 +516,14 @@ def _cast_check(result_dtype, self_dtype):
             f"{_TYPE_NAMES[self_dtype.name]}")
 
 
+def _check_result(result, self):
+    """An in-place op must keep the tensor's shape and be castable to its dtype."""
+    if result._data.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                           f"{list(result._data.shape)}")
+    _cast_check(result._data.dtype, self._data.dtype)
+
+
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
@@ -522,13 +533,18 @@ def make_inplace(fn):
     version shared with x's views, and make x's history go through the new node."""
     def inplace(self, *args, **kwargs):
         check_inplace(self)
+        if self._inference and not _state.inference:
+            raise RuntimeError(
+                "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
+                "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
+                "for more details.")
         recording = _state.enabled and (self._requires_grad or any(
             isinstance(a, Tensor) and a._requires_grad for a in args) or any(
             isinstance(a, Tensor) and a._requires_grad for a in kwargs.values()))
         if not recording:
             with grad_mode.no_grad():
                 result = fn(self, *args, **kwargs)
-            _cast_check(result._data.dtype, self._data.dtype)
+            _check_result(result, self)
             np.copyto(self._data, result._data, casting="unsafe")
             self._vc[0] += 1
             return self
@@ -536,7 +552,7 @@ def make_inplace(fn):
         # and the write below must not change what it saved.
         old = snapshot(self)
         result = fn(old, *args, **kwargs)
-        _cast_check(result._data.dtype, self._data.dtype)
+        _check_result(result, self)
         if result._data.dtype != self._data.dtype:
             result = result.to(self.dtype)
         write_into(self, result)
