@@ -560,12 +560,9 @@ def test_higher_derivatives(fn):
     pytest.param("cube", marks=pytest.mark.xfail(strict=True, reason="grad of x**3 with create_graph: torch's "
                                                  "g1.grad_fn.next_functions[0][0] is MulBackward1 (tensor*scalar), "
                                                  "leafgrad MulBackward0")),
-    pytest.param("matmul", marks=pytest.mark.xfail(strict=True, reason="grad of W@(W@x) with create_graph: torch "
-                                                   "transposes with TBackward0, leafgrad records PermuteBackward0")),
-    pytest.param("tanh", marks=pytest.mark.xfail(strict=True, reason="grad of tanh with create_graph: torch's "
-                                                 "grad_fn is TanhBackwardBackward0, leafgrad MulBackward0")),
-    pytest.param("sigmoid", marks=pytest.mark.xfail(strict=True, reason="torch: SigmoidBackwardBackward0, "
-                                                    "leafgrad: MulBackward0")),
+    "matmul",
+    "tanh",
+    "sigmoid",
 ])
 def test_higher_derivative_node_names(fn):
     def prog(T):

@@ -181,8 +181,6 @@ def test_needs_input_grad_and_non_tensor_args():
     same(prog)
 
 
-@pytest.mark.xfail(strict=True, reason="next_functions of a custom Function node have one entry per *tensor* input "
-                   "(torch: 2 for apply(x, 3., y, True)); leafgrad has one per argument (4)")
 def test_function_next_functions_only_tensor_inputs():
     def prog(T):
         x = T.tensor([1., 2.], requires_grad=True)
@@ -191,9 +189,6 @@ def test_function_next_functions_only_tensor_inputs():
     same(prog)
 
 
-@pytest.mark.xfail(strict=True, reason="backward of a Function with non-tensor outputs receives one gradient per "
-                   "output (None for non-tensors; torch calls backward(g1, g2, None, None)); leafgrad passes only the "
-                   "tensor outputs' grads -> TypeError missing 2 required positional arguments")
 def test_multiple_outputs_and_non_tensor_output():
     def prog(T):
         class Split(T.autograd.Function):
@@ -405,8 +400,6 @@ def test_mark_dirty():
     same(prog)
 
 
-@pytest.mark.xfail(strict=True, reason="after forward does x.add_(1.) + ctx.mark_dirty(x), torch's x._version is 2 "
-                   "(the add_ plus a bump when the dirty tensor is rebased); leafgrad gives 1")
 def test_mark_dirty_version():
     def prog(T):
         class AddOne(T.autograd.Function):
@@ -426,8 +419,6 @@ def test_mark_dirty_version():
     same(prog)
 
 
-@pytest.mark.xfail(strict=True, reason="mark_dirty on a leaf that requires grad must raise RuntimeError 'a leaf "
-                   "Variable that requires grad has been used in an in-place operation.'; leafgrad accepts it")
 def test_mark_dirty_on_leaf_error():
     def prog(T):
         class AddOne(T.autograd.Function):

@@ -17,10 +17,10 @@ class FunctionCtx:
         """Save tensors for backward; read them back with ``saved_tensors``. Saving
         through this method (not as attributes) lets in-place changes be detected and
         the memory be freed after backward."""
-        for t in tensors:
+        for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, T.Tensor):
                 raise TypeError("save_for_backward can only save variables, but argument "
-                                f"{tensors.index(t)} is of type {type(t).__name__}")
+                                f"{i} is of type {type(t).__name__}")
         self._to_save = tensors
 
     def save_for_forward(self, *tensors):
@@ -77,17 +77,24 @@ class BackwardCFunction(FunctionCtx, Node):
             raise RuntimeError(FREED_MESSAGE)
         cls = self._forward_cls
         args = []
-        for i, g in enumerate(grads):
+        grads = iter(grads)
+        nr = 0
+        for is_tensor in self._output_is_tensor:  # backward gets one gradient per forward output
+            if not is_tensor:
+                args.append(None)
+                continue
+            g = next(grads)
             if g is None and self.materialize_grads:
-                shape, dtype = self._meta[i]
+                shape, dtype = self._meta[nr]
                 args.append(T.wrap(np.zeros(shape, dtype)))
             else:
                 args.append(g if g is None or graph else T.wrap(g))
+            nr += 1
         with grad_mode.set_grad_enabled(graph):
             result = cls.backward(self, *args)
         if not isinstance(result, tuple):
             result = (result,)
-        n = len(self._next)
+        n = len(self._input_is_tensor)
         if len(result) != n:
             if len(result) > n and all(r is None for r in result[n:]):
                 result = result[:n]
@@ -105,7 +112,8 @@ class BackwardCFunction(FunctionCtx, Node):
             if not isinstance(r, T.Tensor):
                 raise TypeError(f"function {self.name()} returned a gradient that is not a Tensor at position {i + 1}")
             outs.append(r if graph else r._data)
-        return outs
+        # The node's edges are its tensor inputs only.
+        return [g for g, is_tensor in zip(outs, self._input_is_tensor) if is_tensor]
 
 
 class _FunctionMeta(type):
@@ -175,8 +183,13 @@ def _wrap_outputs(ctx, args, output, record):
     non_diff = {id(t) for t in ctx._non_differentiable}
     input_ids = {id(a) for a in args if isinstance(a, T.Tensor)}
     tensor_outs = [o for o in outputs if isinstance(o, T.Tensor)]
+    ctx._output_is_tensor = tuple(isinstance(o, T.Tensor) for o in outputs)
+    for t in ctx._dirty:
+        if t._grad_fn is None and t._requires_grad and grad_mode.state.enabled:
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+        t._vc[0] += 1  # rebasing a dirty tensor's history counts as a change, as in PyTorch
     if record:
-        ctx._init(tuple(gradient_edge(a) if isinstance(a, T.Tensor) and a._requires_grad else None for a in args),
+        ctx._init(tuple(gradient_edge(a) if a._requires_grad else None for a in args if isinstance(a, T.Tensor)),
                   tuple((o._data.shape, o._data.dtype) for o in tensor_outs))
     results = []
     nr = 0

@@ -32,8 +32,8 @@ def _mm_forward(a, b):
 
 mm = declare("mm", _mm_forward, inputs=("self", "mat2"), method=True,
              samples=[sample(T(3, 4), T(4, 2)), sample(T(1, 3), T(3, 1))],
-             self=lambda grad, mat2: grad @ mat2.T,
-             mat2=lambda grad, self: self.T @ grad)
+             self=lambda grad, mat2: grad @ np.transpose(mat2),
+             mat2=lambda grad, self: np.transpose(self) @ grad)
 
 
 def _mv_forward(a, v):
@@ -49,7 +49,7 @@ def _mv_forward(a, v):
 mv = declare("mv", _mv_forward, inputs=("self", "vec"), method=True, samples=[sample(T(3, 4), T(4))],
              self=lambda grad, vec: np.multiply.outer(grad, vec) if isinstance(grad, np.ndarray)
              else grad.unsqueeze(1) * vec,
-             vec=lambda grad, self: self.T @ grad)
+             vec=lambda grad, self: np.transpose(self) @ grad)
 
 
 def _dot_forward(a, b):

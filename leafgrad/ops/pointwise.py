@@ -154,7 +154,23 @@ exp = _unary("exp", np.exp, lambda grad, result: grad * result, ufunc=np.exp)
 log = _unary("log", np.log, lambda grad, self: grad / self, low=0.2, ufunc=np.log)
 sin = _unary("sin", np.sin, lambda grad, self: grad * np.cos(self), ufunc=np.sin)
 cos = _unary("cos", np.cos, lambda grad, self: grad * -np.sin(self), ufunc=np.cos)
-tanh = _unary("tanh", np.tanh, lambda grad, result: grad * (1 - result * result), ufunc=np.tanh)
+# tanh's and sigmoid's derivatives are ops of their own, as in PyTorch (so a double
+# backward shows TanhBackwardBackward0 and the formulas run once, fused in NumPy).
+tanh_backward = declare(
+    "tanh_backward", lambda grad, y: grad * (1 - y * y), inputs=("grad_output", "output"),
+    node="TanhBackwardBackward0", public=False,
+    samples=[sample(T(3, 4), T(3, 4, low=-0.9, high=0.9), call="_tanh_backward")],
+    grad_output=lambda grad, output: tanh_backward(grad, output),
+    output=lambda grad, grad_output, output: grad * grad_output * -2 * output)
+sigmoid_backward = declare(
+    "sigmoid_backward", lambda grad, y: grad * (y * (1 - y)), inputs=("grad_output", "output"),
+    node="SigmoidBackwardBackward0", public=False,
+    samples=[sample(T(3, 4), T(3, 4, low=0.1, high=0.9), call="_sigmoid_backward")],
+    grad_output=lambda grad, output: sigmoid_backward(grad, output),
+    output=lambda grad, grad_output, output: grad * grad_output * (1 - 2 * output))
+FUNCTIONS.update(_tanh_backward=tanh_backward, _sigmoid_backward=sigmoid_backward)
+
+tanh = _unary("tanh", np.tanh, lambda grad, result: tanh_backward(grad, result), ufunc=np.tanh)
 sqrt = _unary("sqrt", np.sqrt, lambda grad, result: grad / (2 * result), low=0.2, ufunc=np.sqrt)
 
 
@@ -164,7 +180,7 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-sigmoid = _unary("sigmoid", _sigmoid, lambda grad, result: grad * (result * (1 - result)))
+sigmoid = _unary("sigmoid", _sigmoid, lambda grad, result: sigmoid_backward(grad, result))
 abs = declare("abs", np.abs, method=("abs", "absolute", "__abs__"), inplace="abs_", ufunc=np.absolute,
               samples=[sample(T(3, 4, away=(0,))), sample(T(values=[-1.0, 0.0, 2.0]), smooth=False),
                        sample(T(3, dtype="int64"))],

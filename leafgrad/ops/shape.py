@@ -483,11 +483,18 @@ for _name, _d in dict(float=_dtype.float32, double=_dtype.float64, half=_dtype.f
                       int=_dtype.int32, short=_dtype.int16, char=_dtype.int8, byte=_dtype.uint8,
                       bool=_dtype.bool).items():
     setattr(Tensor, _name, _converter(_d))
+def _np_transpose(a, axes=None):
+    """``np.transpose`` on a Tensor: ``t()`` for matrices (as PyTorch's formulas transpose),
+    a permutation otherwise."""
+    if axes is None:
+        return t(a) if a.dim() <= 2 else permute(a, tuple(range(a.dim()))[::-1])
+    return permute(a, tuple(axes))
+
+
 from .._tensor import HANDLED_FUNCTIONS  # noqa: E402
 HANDLED_FUNCTIONS.update({np.broadcast_to: _broadcast_to, np.expand_dims: lambda a, axis: _expand_dims(a, axis),
                           np.squeeze: lambda a, axis=None: squeeze(a, axis), np.swapaxes: transpose,
-                          np.transpose: lambda a, axes=None: permute(a, axes if axes is not None else
-                                                                     tuple(range(a.dim()))[::-1]),
+                          np.transpose: _np_transpose,
                           np.reshape: lambda a, shape, **k: reshape(a, shape)})
 
 
