@@ -169,13 +169,7 @@ def test_inplace_returns_self(op):
     same(prog)
 
 
-_SETITEM_LEAF_XFAIL = pytest.mark.xfail(
-    strict=True, reason="x[idx] = v on a leaf requiring grad: torch says 'a view of a leaf Variable that requires grad "
-    "is being used in an in-place operation.' (indexing makes a view first); leafgrad says 'a leaf Variable ...'")
-
-
-@pytest.mark.parametrize("op", [o if not o.startswith("setitem") else pytest.param(o, marks=_SETITEM_LEAF_XFAIL)
-                                for o in _ALL])
+@pytest.mark.parametrize("op", _ALL)
 def test_inplace_on_leaf_requiring_grad_error(op):
     def prog(T):
         x = T.tensor([1., 2., 3.], requires_grad=True)
@@ -418,10 +412,6 @@ def test_setitem_tensor_value_broadcast_and_plain():
     same(prog)
 
 
-@pytest.mark.xfail(strict=True, reason="y = zeros(2, 3); y[0] = tensor([1., 2.]) must raise RuntimeError 'The expanded "
-                   "size of the tensor (3) must match the existing size (2) at non-singleton dimension 0.  Target sizes: "
-                   "[3].  Tensor sizes: [2]'; leafgrad says 'shape mismatch: value tensor of shape [2] cannot be "
-                   "broadcast to indexing result of shape [3]'")
 def test_setitem_shape_mismatch_error():
     def prog(T):
         y = T.zeros(2, 3)

@@ -10,6 +10,7 @@ from .._dtype import dtype as _dtype_cls, from_numpy_dtype
 from .. import _dtype
 from .._tensor import Tensor, _wrap_dim, wrap, device as _device_cls
 from ..autograd.graph import sum_to
+from ..autograd.grad_mode import state as _state
 
 
 def _shape_arg(shape):
@@ -199,9 +200,8 @@ expand_ = declare("expand", _expand_forward, node="ExpandBackward0", view=True, 
                   self=lambda grad, self_shape: sum_to(grad, self_shape))
 
 
-def expand(self, *sizes):
-    sizes = _shape_arg(sizes)
-    shape = self._data.shape
+def _check_expandable(shape, sizes):
+    """PyTorch's errors for expanding ``shape`` to ``sizes``; returns the target shape."""
     if len(sizes) < len(shape):
         raise RuntimeError(
             f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of sizes provided "
@@ -216,7 +216,11 @@ def expand(self, *sizes):
             raise RuntimeError(
                 f"The expanded size of the tensor ({want}) must match the existing size ({n}) at non-singleton "
                 f"dimension {lead + i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}")
-    return expand_(self, size=tuple(target))
+    return tuple(target)
+
+
+def expand(self, *sizes):
+    return expand_(self, size=_check_expandable(self._data.shape, _shape_arg(sizes)))
 
 
 def expand_as(self, other):
@@ -429,13 +433,13 @@ def setitem(self, key, value):
             value = to(value, self.dtype)
     else:
         value = np.asarray(value, dtype=self._data.dtype)
-    try:
-        np.broadcast_to(np.empty(self._data[idx].shape, bool), self._data[idx].shape)
-        np.broadcast_shapes(np.shape(value._data if isinstance(value, Tensor) else value), self._data[idx].shape)
-    except ValueError:
-        raise RuntimeError(
-            f"shape mismatch: value tensor of shape {list(np.shape(value._data if isinstance(value, Tensor) else value))} "
-            f"cannot be broadcast to indexing result of shape {list(self._data[idx].shape)}") from None
+    if _state.enabled and self._grad_fn is None and self._requires_grad:
+        # Indexing makes a view first in PyTorch, hence the wording.
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    vshape = np.shape(value._data if isinstance(value, Tensor) else value)
+    while len(vshape) > self._data[idx].ndim and vshape[0] == 1:
+        vshape = vshape[1:]  # leading ones are dropped, as PyTorch does
+    _check_expandable(vshape, self._data[idx].shape)
     _setitem_inplace(self, value, key=idx)
 
 
