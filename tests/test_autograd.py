@@ -603,9 +603,6 @@ def test_backward_create_graph_warning():
     assert [(type(m.message), str(m.message)) for m in w] == [(UserWarning, msg)]
 
 
-@pytest.mark.xfail(strict=True, reason="after backward(create_graph=True) into an empty .grad, torch's x.grad.grad_fn "
-                   "is CopyBackwards (name 'torch::autograd::CopyBackwards', next_functions ((None, 0), "
-                   "(<MulBackward0>, 0))); leafgrad stores the MulBackward0 result directly")
 def test_backward_create_graph_grad_node():
     def prog(T):
         x = T.tensor([1., 2.], requires_grad=True)
