@@ -5,9 +5,10 @@ Per sample: forward values / dtypes / shapes / graph flags against torch; first
 derivative (``autograd.grad``) against torch; leafgrad's plain-NumPy backward against
 its differentiable (``create_graph=True``) backward; second derivative against torch;
 and central finite differences (float64) of the first derivative and, along one random
-direction, of the second. Leafgrad-only ``_test_*`` helpers are run in torch through
-``TORCH_MIRRORS`` (the same code written with Tensor methods); calls with no torch
-counterpart (``_embed``, ``_index_backward``) are checked against finite differences only.
+direction, of the second. A sample's ``prep`` (e.g. ``"clone"``) is applied to its first
+argument in both libraries, so in-place methods and ``__setitem__`` are checked too; calls
+with no torch counterpart (``_embed``, ``_index_backward``) are checked against finite
+differences only.
 
 Completeness tests: every spec has samples, every spec's node class shows up in some
 sample's graph, and every public function is reachable as ``leafgrad.<name>``.
@@ -57,35 +58,13 @@ def _path(spec, sample):
     return sample.call or spec.name
 
 
-def _mirror_fill(x, value):
-    return (x * 1).fill_(value)
-
-
-def _mirror_setitem(x, value, key):
-    y = x * 1
-    y[key] = value
-    return y
-
-
-#: PyTorch equivalents of leafgrad's ``_test_*`` helpers (same code, written with Tensor
-#: methods), so their samples are checked against torch too; other leafgrad-only calls
-#: (``_embed``, ``_index_backward``) are checked against finite differences only.
-TORCH_MIRRORS = {
-    "_test_fill": _mirror_fill,
-    "_test_zero": lambda x: (x * 1).zero_(),
-    "_test_copy": lambda x, src: (x * 1).copy_(src),
-    "_test_reshape_copy": lambda x, shape: x.transpose(0, 1).reshape(shape),
-    "_test_setitem": _mirror_setitem,
-}
-
-
 def _torch_fn(spec, sample):
-    """The torch callable for a sample, or None when only finite differences can check it."""
-    path = _path(spec, sample)
+    """The torch callable for a sample, or None when only finite differences can check it
+    (leafgrad-internal ops such as ``_embed``)."""
     try:
-        return _resolve(torch, path)
+        return _resolve(torch, _path(spec, sample))
     except AttributeError:
-        return TORCH_MIRRORS.get(path)
+        return None
 
 
 def _materialise(ph, rng):
@@ -160,7 +139,13 @@ class Case:
     def run(self, lib, arrays=None, float64=False):
         args, kwargs, grads = self.build(lib, arrays, float64)
         fn = self.torch_fn if lib is torch else _resolve(lib, _path(self.spec, self.sample))
+        prep = self.sample.prep
+        if prep is not None:
+            first = getattr(args[0], prep)
+            args = (first() if callable(first) else first,) + tuple(args[1:])
         out = fn(*args, **kwargs)
+        if out is None and prep is not None:
+            out = args[0]  # __setitem__ and friends change their first argument
         return out, grads
 
 

@@ -19,17 +19,20 @@ class T:
 
 
 class Sample:
-    __slots__ = ("args", "kwargs", "call", "smooth")
+    __slots__ = ("args", "kwargs", "call", "smooth", "prep")
 
-    def __init__(self, args, kwargs, call, smooth):
-        self.args, self.kwargs, self.call, self.smooth = args, kwargs, call, smooth
+    def __init__(self, args, kwargs, call, smooth, prep):
+        self.args, self.kwargs, self.call, self.smooth, self.prep = args, kwargs, call, smooth, prep
 
     def __repr__(self):
         inner = ", ".join([repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()])
         return f"{self.call}({inner})"
 
 
-def sample(*args, call=None, smooth=True, **kwargs):
+def sample(*args, call=None, smooth=True, prep=None, **kwargs):
     """``call``: the public path to call (default: the op's own name), e.g. ``"sum"``,
-    ``"Tensor.t"``. ``smooth=False``: skip finite differences (kinks, ties, integer ops)."""
-    return Sample(args, kwargs, call, smooth)
+    ``"Tensor.t"``. ``smooth=False``: skip finite differences (kinks, ties, integer ops).
+    ``prep``: a Tensor method or attribute applied to the first argument before the call,
+    e.g. ``"clone"`` (a non-leaf that in-place ops may change; a call returning None then
+    yields that tensor) or ``"mT"`` (a non-contiguous input)."""
+    return Sample(args, kwargs, call, smooth, prep)

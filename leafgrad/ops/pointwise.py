@@ -263,13 +263,13 @@ def clamp(input, min=None, max=None, *, out=None):
 
 # ---------------------------------------------------------------- filling and copying
 fill_scalar = declare("fill", lambda a, value: np.full_like(a, value), node="FillBackward2", public=False,
-                      samples=[sample(T(3), value=2.0, call="_test_fill")], self=lambda grad: grad * 0)
+                      samples=[sample(T(3), 2.0, call="Tensor.fill_", prep="clone")], self=lambda grad: grad * 0)
 fill_tensor = declare("fill.Tensor", lambda a, v: np.full_like(a, v), inputs=("self", "value"),
                       node="FillBackward3", public=False,
-                      samples=[sample(T(3), T(), call="_test_fill")],
+                      samples=[sample(T(3), T(), call="Tensor.fill_", prep="clone")],
                       self=lambda grad: grad * 0, value=lambda grad: np.sum(grad))
 zero = declare("zero", lambda a: np.zeros_like(a), node="ZeroBackward0", public=False,
-               samples=[sample(T(3), call="_test_zero")], self=lambda grad: grad * 0)
+               samples=[sample(T(3), call="Tensor.zero_", prep="clone")], self=lambda grad: grad * 0)
 
 
 def _copy_forward(a, src):
@@ -277,7 +277,7 @@ def _copy_forward(a, src):
 
 
 copy = declare("copy", _copy_forward, inputs=("self", "src"), node="CopyBackwards", public=False,
-               samples=[sample(T(2, 3), T(3), call="_test_copy")],
+               samples=[sample(T(2, 3), T(3), call="Tensor.copy_", prep="clone")],
                self=lambda grad: grad * 0, src=lambda grad, src_dtype: _cast_to(grad, src_dtype))
 
 
@@ -312,20 +312,7 @@ def _copy_(self, src, non_blocking=False):
     return make_inplace(copy)(self, src)
 
 
-def _test_fill(x, value):
-    y = x * 1
-    return y.fill_(value)
-
-
-def _test_zero(x):
-    return (x * 1).zero_()
-
-
-def _test_copy(x, src):
-    return (x * 1).copy_(src)
-
-
-FUNCTIONS.update(clamp=clamp, clip=clamp, _test_fill=_test_fill, _test_zero=_test_zero, _test_copy=_test_copy)
+FUNCTIONS.update(clamp=clamp, clip=clamp)
 Tensor.clamp = Tensor.clip = clamp
 Tensor.clamp_ = Tensor.clip_ = make_inplace(clamp)
 Tensor.fill_ = _fill_

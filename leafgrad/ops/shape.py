@@ -56,7 +56,7 @@ view_ = declare("view", _view_forward, node="ViewBackward0", view=True, public=F
                 self=lambda grad, self_shape: grad.reshape(self_shape))
 
 unsafe_view = declare("_unsafe_view", lambda a, shape: a.reshape(shape), node="UnsafeViewBackward0",
-                      public=False, samples=[sample(T(3, 4), (2, 6), call="_test_reshape_copy")],
+                      public=False, samples=[sample(T(4, 3), (2, 6), call="reshape", prep="mT")],
                       self=lambda grad, self_shape: grad.reshape(self_shape))
 
 
@@ -74,10 +74,6 @@ def reshape(input, *shape):
     except ValueError:
         return unsafe_view(input.clone(), shape=target)
     return view_(input, shape=target)
-
-
-def _test_reshape_copy(input, shape):
-    return reshape(input.transpose(0, 1), shape)
 
 
 def view_as(self, other):
@@ -417,8 +413,9 @@ def _mask_out(grad, key):
 
 
 copy_slices = declare("_copy_slices", _setitem_forward, inputs=("self", "src"), node="CopySlices", public=False,
-                      samples=[sample(T(3, 4), T(4), (0,), call="_test_setitem"),
-                               sample(T(3, 4), 2.0, (builtins.slice(0, 2), 1), call="_test_setitem")],
+                      samples=[sample(T(3, 4), (0,), T(4), call="Tensor.__setitem__", prep="clone"),
+                               sample(T(3, 4), (builtins.slice(0, 2), 1), 2.0, call="Tensor.__setitem__",
+                                      prep="clone")],
                       self=lambda grad, key: _mask_out(grad, key),
                       src=lambda grad, src_shape, key: sum_to(grad[key], src_shape))
 REGISTRY["_copy_slices"].node_cls._cname = "torch::autograd::CopySlices"
@@ -446,12 +443,6 @@ def setitem(self, key, value):
 _setitem_inplace = make_inplace(copy_slices)
 
 
-def _test_setitem(x, value, key):
-    y = x * 1
-    y[key] = value
-    return y
-
-
 # ---------------------------------------------------------------- unbind
 unbind_ = declare("unbind", lambda a, dim: tuple(np.moveaxis(a, dim, 0)), node="UnbindBackward0", view=True,
                   public=False, outputs=(), samples=[sample(T(3, 4), 0, call="unbind"), sample(T(3, 4), 1, call="unbind")],
@@ -473,7 +464,7 @@ def unbind(input, dim=0):
 # ---------------------------------------------------------------- install
 FUNCTIONS.update(reshape=reshape, flatten=flatten, transpose=transpose, swapaxes=transpose, permute=permute,
                  unsqueeze=unsqueeze, squeeze=squeeze, broadcast_to=_broadcast_to, select=select, unbind=unbind,
-                 _test_reshape_copy=_test_reshape_copy, _test_setitem=_test_setitem, _embed=embed,
+                 _embed=embed,
                  _index_backward=index_backward)
 for _name, _fn in dict(view=view, view_as=view_as, reshape=reshape, reshape_as=reshape_as, flatten=flatten,
                        transpose=transpose, swapaxes=transpose, permute=permute, unsqueeze=unsqueeze,
