@@ -596,6 +596,7 @@ def test_backward_create_graph_warning():
            "to None after use to break the cycle and avoid the leak.")
     T = leafgrad
     x = T.tensor([1., 2.], requires_grad=True)
+    leafgrad.autograd._warned_create_graph = False  # warn-once state, as torch's
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         (x ** 3).sum().backward(create_graph=True)

@@ -46,6 +46,9 @@ def _root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False):
     return roots, grads
 
 
+_warned_create_graph = False
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
              inputs=None):
     """Accumulate into ``.grad`` of the leaves the gradient of ``tensors``."""
@@ -61,7 +64,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     if retain_graph is None:
         retain_graph = create_graph
-    if create_graph:
+    global _warned_create_graph
+    if create_graph and not _warned_create_graph:  # PyTorch warns once per process
+        _warned_create_graph = True
         warnings.warn(
             "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
             "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
