@@ -287,7 +287,7 @@ def _save(saves, node, inputs, results, params):
     return tuple(saved)
 
 
-def _as_array(x):
+def _as_array(spec, i, x):
     """An operand as an array: Tensors give their data, numbers stay numbers (NumPy
     treats them as weakly typed, like PyTorch's wrapped numbers)."""
     if isinstance(x, Tensor):
@@ -298,7 +298,8 @@ def _as_array(x):
         return x.item()
     if isinstance(x, _ndarray):
         return x
-    raise TypeError(f"expected Tensor as element {0} in argument 0, but got {type(x).__name__}")
+    name = spec.inputs[min(i, len(spec.inputs) - 1)]
+    raise TypeError(f"{spec.name}(): argument '{name}' (position {i + 1}) must be Tensor, not {type(x).__name__}")
 
 
 def _promote(spec, inputs, arrays):
@@ -328,7 +329,7 @@ def call(spec, inputs, params=None):
         # Arrays only (a formula in a plain backward): stay in NumPy.
         arrays = [_asarray(x) if isinstance(x, np.generic) else x for x in inputs]
         return spec.forward(*arrays, **params) if params else spec.forward(*arrays)
-    arrays = [None if x is None else _as_array(x) for x in inputs]
+    arrays = [None if x is None else _as_array(spec, i, x) for i, x in enumerate(inputs)]
     if spec.promote is not None:
         first = arrays[0]
         same = all(isinstance(a, _ndarray) and a.dtype is first.dtype for a in arrays) \
