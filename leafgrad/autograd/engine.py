@@ -103,7 +103,8 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
         while heap:
             node = heappop(heap)[1]
             buf = buffers.pop(node)
-            if node._tensor_hooks is not None or node._retain is not None:
+            hooked = node._hooked
+            if hooked and (node._tensor_hooks is not None or node._retain is not None):
                 buf = _tensor_pre_hooks(node, buf, create_graph)
             if target_slots is not None:
                 slots = target_slots.get(node)
@@ -115,10 +116,10 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                     if capture and (not node._next or not any(
                             e is not None and e[0] in needed for e in node._next)):
                         continue
-            if node._pre_hooks is not None:
+            if hooked and node._pre_hooks is not None:
                 buf = _node_pre_hooks(node, buf, create_graph)
             outs = node._apply(buf, create_graph)
-            if node._post_hooks is not None:
+            if hooked and node._post_hooks is not None:
                 outs = _node_post_hooks(node, outs, buf, create_graph)
             if not keep_graph:
                 node._release()

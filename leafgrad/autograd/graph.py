@@ -62,8 +62,10 @@ class Node:
     __slots__ = ("_next", "_meta", "_key", "__dict__", "__weakref__")
 
     # Rare attributes: class-level defaults, set per instance (in __dict__) only when used,
-    # so that recording a node costs three attribute stores.
+    # so that recording a node costs three attribute stores. ``_hooked`` says whether any
+    # hook or retain_grad is set, so the engine checks one flag per node.
     _pre_hooks = _post_hooks = _tensor_hooks = _retain = _metadata = _trace = None
+    _hooked = False
 
     def _init(self, next_edges, meta):
         self._next = next_edges
@@ -91,12 +93,14 @@ class Node:
         replacement grad_inputs."""
         if self._post_hooks is None:
             self._post_hooks = _Hooks()
+        self._hooked = True
         return self._post_hooks.add(fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before the node; it may return replacement grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = _Hooks()
+        self._hooked = True
         return self._pre_hooks.add(fn)
 
     def __repr__(self):
@@ -105,6 +109,7 @@ class Node:
     def _register_tensor_hook(self, output_nr, fn):
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
+        self._hooked = True
         return self._tensor_hooks.setdefault(output_nr, _Hooks()).add(fn)
 
     def __call__(self, *grads):

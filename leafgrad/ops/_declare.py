@@ -441,6 +441,8 @@ def make_function(spec):
     float_only = spec.promote == "float"
     if n == 1 and not spec.view:
         def op(self, **params):
+            if type(self) is _ndarray:  # inside a plain backward: NumPy in, NumPy out
+                return forward(self, **params) if params else forward(self)
             # The hot path: a tensor in, no parameters, no promotion needed.
             if params or type(self) is not Tensor or float_only and self._data.dtype.kind != "f":
                 return call(spec, (self,), params)
@@ -455,6 +457,8 @@ def make_function(spec):
             return call(spec, (self,), params)
     elif n == 2 and not spec.view:
         def op(self, other, **params):
+            if type(self) is _ndarray and type(other) is not Tensor:  # inside a plain backward
+                return forward(self, other, **params) if params else forward(self, other)
             # The hot path: tensor op tensor of one dtype, or a float tensor op a number.
             if params or type(self) is not Tensor:
                 return call(spec, (self, other), params)
@@ -598,3 +602,4 @@ def write_into(t, result):
         if node._retain is None:
             node._retain = {}
         node._retain[0] = retain
+        node._hooked = True
