@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ._declare import FUNCTIONS, REGISTRY, declare, make_inplace, _cast_check, _TYPE_NAMES
+from ._declare import FUNCTIONS, REGISTRY, declare, make_inplace, write_into, _cast_check, _TYPE_NAMES
 from ._samples import T, sample
 from .. import _dtype
 from .._tensor import Tensor
@@ -59,17 +59,21 @@ def _nan_quiet():
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
-def _with_out(name, out, inputs, compute):
+def _with_out(name, out, inputs, compute, record=False):
     """Run ``compute`` and, with ``out=``, write its result into ``out`` as PyTorch does:
-    refused while recording, resized with a warning when the shape differs, and cast
-    only where the result type can be cast to out's dtype."""
+    refused while recording (``record``: ops without a derivative record their
+    NotImplemented node on ``out``), resized with a warning when the shape differs, and
+    cast only where the result type can be cast to out's dtype."""
     if out is None:
         return compute()
-    if _state.enabled and any(isinstance(x, Tensor) and x._requires_grad for x in inputs):
+    if record:
+        res = compute()
+    elif _state.enabled and any(isinstance(x, Tensor) and x._requires_grad for x in inputs):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-    with grad_mode.no_grad():
-        res = compute()
+    else:
+        with grad_mode.no_grad():
+            res = compute()
     data = res._data
     _cast_check(data.dtype, out._data.dtype)
     if out._data.shape != data.shape:
@@ -81,6 +85,9 @@ def _with_out(name, out, inputs, compute):
                 "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
                 "elements with t.resize_(0).", UserWarning, stacklevel=3)
         out._data = np.empty(data.shape, out._data.dtype)
+    if res._grad_fn is not None:
+        write_into(out, res)
+        return out
     np.copyto(out._data, data, casting="unsafe")
     out._vc[0] += 1
     return out
@@ -101,6 +108,42 @@ def _not_implemented_node(spec_name, aten):
         raise RuntimeError(f"derivative for aten::{aten} is not implemented")
     cls._apply = _apply
     cls._cname = "torch::autograd::NotImplemented"
+    # it is connected to the inputs that require grad only
+    cls.next_functions = property(lambda self: tuple(e for e in self._next if e is not None))
+
+
+def _arg_type(x):
+    return "Tensor" if isinstance(x, Tensor) else type(x).__name__
+
+
+def _matches(kind, x):
+    return isinstance(x, Tensor) if kind == "Tensor" else isinstance(x, _NUMBERS) and not isinstance(x, Tensor)
+
+
+def _overload_error(fn, signatures, args):
+    """PyTorch's argument-parser message when no overload takes ``args``: every
+    signature, and for those taking exactly as many arguments, which ones mismatch."""
+    got = ", ".join(_arg_type(a) for a in args)
+    text = f"{fn}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+    for sig in signatures:
+        text += f" * ({sig})\n"
+        params = [p for p in sig.split(", ") if p != "*"]
+        if len(params) == len(args):
+            marks = ", ".join(_arg_type(a) if _matches(p.split(" ")[0], a) else f"!{_arg_type(a)}!"
+                              for p, a in zip(params, args))
+            text += f"      didn't match because some of the arguments have invalid types: ({marks})\n"
+    return TypeError(text)
+
+
+def _reflected(fn):
+    """A Python operator: an operand of the wrong type gives NotImplemented, so Python
+    raises its own "unsupported operand type(s)" error."""
+    def op(self, other):
+        if not isinstance(other, (Tensor,) + _NUMBERS):
+            return NotImplemented
+        return fn(self, other)
+    op.__name__ = fn.__name__
+    return op
 
 
 # ---------------------------------------------------------------- division with rounding
@@ -189,6 +232,7 @@ def _div_method(self, other, *, rounding_mode=_UNSET):
 
 
 FUNCTIONS["div"] = FUNCTIONS["divide"] = div
+FUNCTIONS["true_divide"] = _true_div
 Tensor.div = Tensor.divide = _div_method
 Tensor.div_ = Tensor.divide_ = make_inplace(_div_method)
 
@@ -222,7 +266,7 @@ _not_implemented_node("floor_divide", "floor_divide")
 
 def floor_divide(input, other, *, out=None):
     """Division rounded toward -inf (as ``div(..., rounding_mode='floor')``; no gradient)."""
-    return _with_out("floor_divide", out, (input, other), lambda: floor_divide_op(input, other))
+    return _with_out("floor_divide", out, (input, other), lambda: floor_divide_op(input, other), record=True)
 
 
 def _rfloordiv(self, other):
@@ -230,9 +274,11 @@ def _rfloordiv(self, other):
 
 
 FUNCTIONS["floor_divide"] = floor_divide
-Tensor.floor_divide = Tensor.__floordiv__ = floor_divide_op
-Tensor.__rfloordiv__ = _rfloordiv
-Tensor.floor_divide_ = Tensor.__ifloordiv__ = make_inplace(floor_divide_op)
+Tensor.floor_divide = floor_divide_op
+Tensor.__floordiv__ = _reflected(floor_divide_op)
+Tensor.__rfloordiv__ = _reflected(_rfloordiv)
+Tensor.floor_divide_ = make_inplace(floor_divide_op)
+Tensor.__ifloordiv__ = _reflected(Tensor.floor_divide_)
 
 
 # ---------------------------------------------------------------- remainder and fmod
@@ -325,19 +371,32 @@ def remainder(input, other, *, out=None):
                 return remainder_scalar(_tensor_scalar_cast(input, other), other=other)
         elif isinstance(input, _NUMBERS) and isinstance(other, Tensor):
             return _scalar_self_remainder(input, other)
-        raise _overload_error("remainder", ("Tensor input, Tensor other", "Tensor input, Number other",
-                                            "Number self, Tensor other"), (input, other))
-    return _with_out("remainder", out, (input, other), compute)
+        raise _overload_error("remainder", ("Tensor input, Tensor other, *, Tensor out = None",
+                                            "Number self, Tensor other",
+                                            "Tensor input, Number other, *, Tensor out = None"), (input, other))
+    return _with_out("remainder", out, (input, other), compute,
+                     record=not isinstance(input, Tensor))
+
+
+_METHOD_SIGS = ("Tensor other", "Number other")
 
 
 def _remainder_method(self, other):
+    if not isinstance(other, (Tensor,) + _NUMBERS):
+        raise _overload_error("remainder", _METHOD_SIGS, (other,))
     return remainder(self, other)
 
 
+def _rmod(self, other):
+    return remainder(other, self)
+
+
 FUNCTIONS["remainder"] = remainder
-Tensor.remainder = Tensor.__mod__ = _remainder_method
-Tensor.__rmod__ = lambda self, other: remainder(other, self)
-Tensor.remainder_ = Tensor.__imod__ = make_inplace(_remainder_method)
+Tensor.remainder = _remainder_method
+Tensor.__mod__ = _reflected(_remainder_method)
+Tensor.__rmod__ = _reflected(_rmod)
+Tensor.remainder_ = make_inplace(_remainder_method)
+Tensor.__imod__ = _reflected(Tensor.remainder_)
 
 fmod_tensor = declare(
     "fmod.Tensor", _fmod_forward, inputs=("self", "other"), promote="common", node="FmodBackward1",
@@ -365,25 +424,14 @@ def fmod(input, other, *, out=None):
 
 
 def _fmod_method(self, other):
+    if not isinstance(other, (Tensor,) + _NUMBERS):
+        raise _overload_error("fmod", _METHOD_SIGS, (other,))
     return fmod(self, other)
 
 
 FUNCTIONS["fmod"] = fmod
 Tensor.fmod = _fmod_method
 Tensor.fmod_ = make_inplace(_fmod_method)
-
-
-def _arg_type(x):
-    if isinstance(x, Tensor):
-        return "Tensor"
-    return type(x).__name__
-
-
-def _overload_error(fn, signatures, args):
-    got = ", ".join(_arg_type(a) for a in args)
-    lines = "".join(f" * ({s})\n" for s in signatures)
-    return TypeError(f"{fn}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-                     f"{lines}")
 
 
 # ---------------------------------------------------------------- float_power
@@ -403,22 +451,31 @@ def float_power(input, exponent, *, out=None):
                                               "Number self, Tensor exponent, *, Tensor out = None",
                                               "Tensor input, Number exponent, *, Tensor out = None"),
                               (input, exponent))
-    return _with_out("float_power", out, (input, exponent), compute)
+    if out is not None and out._data.dtype != np.float64:
+        raise RuntimeError(f"the output given to float_power has dtype {_TYPE_NAMES[out._data.dtype.name]} but "
+                           "the operation's result requires dtype Double")
+    return _with_out("pow", out, (input, exponent), compute)
 
 
 def _float_power_(self, exponent):
+    if not isinstance(exponent, (Tensor,) + _NUMBERS):
+        raise _overload_error("float_power_", ("Tensor exponent", "Number exponent"), (exponent,))
     if self._data.dtype != np.float64:
         raise RuntimeError(f"the base given to float_power_ has dtype {_TYPE_NAMES[self._data.dtype.name]} but "
                            "the operation's result requires dtype Double")
     if isinstance(exponent, Tensor):
         return self.pow_(_cast_to(exponent, _dtype.float64))
-    if isinstance(exponent, _NUMBERS):
-        return self.pow_(float(exponent))
-    raise _overload_error("float_power_", ("Tensor exponent", "Number exponent"), (exponent,))
+    return self.pow_(float(exponent))
+
+
+def _float_power_method(self, exponent):
+    if not isinstance(exponent, (Tensor,) + _NUMBERS):
+        raise _overload_error("float_power", ("Tensor exponent", "Number exponent"), (exponent,))
+    return float_power(self, exponent)
 
 
 FUNCTIONS["float_power"] = float_power
-Tensor.float_power = lambda self, exponent: float_power(self, exponent)
+Tensor.float_power = _float_power_method
 Tensor.float_power_ = _float_power_
 
 # float_power has no node of its own: its samples run through pow's declarations.
@@ -468,10 +525,13 @@ atan2_op = declare(
     self=lambda grad, self, other: grad * other * (1 / (self * self + other * other)),
     other=lambda grad, self, other: grad * -self * (1 / (self * self + other * other)))
 atan2, _atan2_method = _tensor_only("atan2", atan2_op)
+arctan2, _arctan2_method = _tensor_only("arctan2", atan2_op)
 FUNCTIONS["atan2"] = atan2
-FUNCTIONS["arctan2"] = atan2
-Tensor.atan2 = Tensor.arctan2 = _atan2_method
-Tensor.atan2_ = Tensor.arctan2_ = make_inplace(_atan2_method)
+FUNCTIONS["arctan2"] = arctan2
+Tensor.atan2 = _atan2_method
+Tensor.arctan2 = _arctan2_method
+Tensor.atan2_ = make_inplace(_atan2_method)
+Tensor.arctan2_ = make_inplace(_arctan2_method)
 
 
 # ---------------------------------------------------------------- maximum, minimum, fmax, fmin
@@ -593,6 +653,8 @@ def copysign(input, other, *, out=None):
 
 
 def _copysign_method(self, other):
+    if not isinstance(other, (Tensor,) + _NUMBERS):
+        raise _overload_error("copysign", _METHOD_SIGS, (other,))
     return copysign(self, other)
 
 
@@ -623,20 +685,14 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         close |= np.isnan(a) & np.isnan(b)
     if rtol == 0 and atol == 0:
         return _wrap(close)
-    if kind == "b":
+    if kind != "f":
+        # integer and bool operands are compared in the default float dtype (PyTorch)
         f = _dtype.get_default_dtype().np
         a, b = a.astype(f), b.astype(f)
-    # rtol * other and atol + ... follow PyTorch's promotion: a float tensor keeps its
-    # dtype, an integer tensor scaled by a float gives the default float dtype.
-    fdt = a.dtype if a.dtype.kind == "f" else _dtype.get_default_dtype().np
     with _nan_quiet():
-        allowed = np.abs(b.astype(fdt, copy=False) * fdt.type(rtol)) + fdt.type(atol)
+        allowed = np.abs(b * a.dtype.type(rtol)) + a.dtype.type(atol)
         actual = np.abs(a - b)
-        if actual.dtype != fdt:
-            actual_f = actual.astype(fdt)
-        else:
-            actual_f = actual
-        close |= np.isfinite(actual_f) & (actual_f <= allowed)
+        close |= np.isfinite(actual) & (actual <= allowed)
     return _wrap(close)
 
 
