@@ -1,0 +1,214 @@
+"""Property tests (hypothesis) of type promotion and broadcasting against PyTorch.
+
+Promotion: every binary op in ``leafgrad.ops.REGISTRY`` with two inputs and ``promote``
+set is called through the public path of its samples with random dtypes (float16/32/64,
+int8/16/32/64, uint8, bool), 0-d or n-d tensors and Python scalars; the result dtype and
+shape must be torch's, or both libraries must raise the same exception type.
+
+Broadcasting: random broadcast-compatible shapes for add/sub/mul/div/maximum give
+torch's values and gradients.
+"""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from conftest import assert_same, leafgrad, to_numpy, torch
+from leafgrad.ops import REGISTRY
+from leafgrad.ops._samples import T
+
+DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
+SETTINGS = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _resolve(mod, path):
+    obj = mod
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _binary_cases():
+    """(spec name, public path, keyword arguments) for each distinct way the samples of
+    a two-input promoting op call it with a tensor first."""
+    cases = []
+    for name, spec in REGISTRY.items():
+        if spec.promote is None or spec.variadic or len(spec.inputs) != 2:
+            continue
+        seen = set()
+        for s in spec.samples:
+            if len(s.args) != 2 or not isinstance(s.args[0], T):
+                continue
+            if not isinstance(s.args[1], (T, int, float)):
+                continue
+            kwargs = {k: v for k, v in s.kwargs.items() if not isinstance(v, T)}
+            path = s.call or name
+            key = (path, tuple(sorted(kwargs.items())))
+            if key in seen or path.split(".")[-1].startswith("_"):
+                continue
+            try:
+                _resolve(torch, path)
+                _resolve(leafgrad, path)
+            except AttributeError:
+                continue
+            seen.add(key)
+            cases.append(pytest.param(name, path, kwargs, id=f"{name}-{path}-{kwargs}".replace(" ", "")))
+    return cases
+
+
+CASES = _binary_cases()
+
+
+@st.composite
+def _tensor_arg(draw):
+    dtype = draw(st.sampled_from(DTYPES))
+    shape = draw(st.sampled_from([(), (3,), (2, 3)]))
+    if dtype == "bool":
+        values = np.asarray(draw(st.lists(st.booleans(), min_size=6, max_size=6)))
+    else:
+        values = np.asarray(draw(st.lists(st.integers(1, 4), min_size=6, max_size=6)), dtype=np.float64)
+        if dtype.startswith("float"):
+            values = values * 0.75
+    arr = values[:int(np.prod(shape))].reshape(shape).astype(dtype)
+    return ("tensor", arr)
+
+
+_scalar_arg = st.one_of(st.booleans().map(lambda v: ("scalar", v)),
+                        st.integers(1, 4).map(lambda v: ("scalar", v)),
+                        st.sampled_from([0.5, 1.5, 2.0, 3.25]).map(lambda v: ("scalar", v)))
+
+
+def _build(mod, arg):
+    kind, v = arg
+    return mod.tensor(np.array(v, copy=True)) if kind == "tensor" else v
+
+
+def _call(mod, path, a, b, kwargs):
+    try:
+        return _resolve(mod, path)(_build(mod, a), _build(mod, b), **kwargs)
+    except Exception as e:  # noqa: BLE001 - compared as values
+        return e
+
+
+def _is_bool(arg):
+    return isinstance(arg[1], bool) if arg[0] == "scalar" else arg[1].dtype == np.bool_
+
+
+def _is_float(arg):
+    return isinstance(arg[1], float) if arg[0] == "scalar" else arg[1].dtype.kind == "f"
+
+
+#: Differences from torch in ops declared outside ops/binary.py, found by this test and
+#: reported; their inputs are left out here so that the rest stays checked.
+KNOWN = {
+    "sub/rsub with a bool operand: torch raises 'Subtraction, the `-` operator, with a bool tensor is "
+    "not supported...', leafgrad computes (pointwise.py)":
+        lambda name, a, b, kw: name in ("sub", "rsub", "rsub.Scalar") and (_is_bool(a) or _is_bool(b)),
+    "add/sub with a float alpha and an integral result: torch raises 'For integral input tensors, argument "
+    "alpha must not be a floating point number.', leafgrad computes (pointwise.py)":
+        lambda name, a, b, kw: isinstance(kw.get("alpha"), float) and not (_is_float(a) or _is_float(b)),
+    "pow of bool by bool: torch gives bool, leafgrad int8 (NumPy's power of bools) (pointwise.py)":
+        lambda name, a, b, kw: name == "pow.Tensor" and _is_bool(a) and _is_bool(b),
+}
+#: Where only the exception type differs (both raise, same message).
+KNOWN_EXCEPTION_TYPE = {
+    "bitwise ops on floats raise RuntimeError, torch NotImplementedError (compare.py)":
+        lambda name: name.startswith("bitwise_"),
+}
+
+
+@pytest.mark.parametrize("name, path, kwargs", CASES)
+@SETTINGS
+@given(a=_tensor_arg(), b=st.one_of(_tensor_arg(), _scalar_arg))
+def test_result_dtype(name, path, kwargs, a, b):
+    if any(known(name, a, b, kwargs) for known in KNOWN.values()):
+        return
+    th = _call(torch, path, a, b, kwargs)
+    lg = _call(leafgrad, path, a, b, kwargs)
+    if isinstance(th, BaseException) or isinstance(lg, BaseException):
+        assert isinstance(th, BaseException) and isinstance(lg, BaseException), (
+            f"{path}({a}, {b}): torch gave {th!r}, leafgrad gave {lg!r}")
+        if not any(known(name) for known in KNOWN_EXCEPTION_TYPE.values()):
+            assert type(th).__name__ == type(lg).__name__, f"{path}: torch raised {th!r}, leafgrad raised {lg!r}"
+        return
+    assert str(th.dtype) == str(lg.dtype), f"{path}({a}, {b}): dtype torch {th.dtype} vs leafgrad {lg.dtype}"
+    assert tuple(th.shape) == tuple(lg.shape)
+    if kwargs == {} and not isinstance(b[1], bool) and th.dtype.is_floating_point is False:
+        # exact results (integer, bool) must agree too
+        assert np.array_equal(to_numpy(th), to_numpy(lg)), f"{path}({a}, {b}): {th} vs {lg}"
+
+
+@SETTINGS
+@given(a=_tensor_arg(), b=st.one_of(_tensor_arg(), _scalar_arg))
+def test_result_type(a, b):
+    th = torch.result_type(_build(torch, a), _build(torch, b))
+    lg = leafgrad.result_type(_build(leafgrad, a), _build(leafgrad, b))
+    assert str(th) == str(lg)
+
+
+def test_cases_cover_binary_ops():
+    names = {p.values[0] for p in CASES}
+    for op in ("add", "sub", "mul", "div", "pow.Tensor", "eq", "lt", "bitwise_and", "div.Tensor_mode",
+               "floor_divide", "remainder.Tensor", "fmod.Tensor", "atan2", "maximum", "minimum", "fmax",
+               "fmin", "hypot", "copysign.Tensor"):
+        assert op in names, f"{op} is not exercised by the promotion property test"
+
+
+# ------------------------------------------------------------------ broadcasting
+BROADCAST_OPS = ["add", "sub", "mul", "div", "maximum"]
+
+
+@pytest.mark.parametrize("op", BROADCAST_OPS)
+@SETTINGS
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=3),
+       dtypes=st.sampled_from([("float64", "float64"), ("float32", "float32"), ("float32", "float64"),
+                               ("float64", "float32")]),
+       seed=st.integers(0, 2 ** 32 - 1))
+def test_broadcasting(op, shapes, dtypes, seed):
+    (sa, sb), out_shape = shapes.input_shapes, shapes.result_shape
+    if out_shape == () and dtypes[0] != dtypes[1]:
+        # Known engine bug (autograd/engine.py, reported): a formula on 0-d arrays returns a
+        # NumPy scalar, which the dtype cast then takes for a Tensor ('numpy.float64' object
+        # has no attribute 'to'). Checked separately below as an expected failure.
+        return
+    rng = np.random.default_rng(seed)
+    xa = rng.uniform(-2, 2, sa).astype(dtypes[0])
+    xb = rng.uniform(0.5, 2, sb) * rng.choice([-1.0, 1.0], sb)
+    xb = np.asarray(xb).astype(dtypes[1])
+    cot = rng.standard_normal(out_shape)
+    res = []
+    for mod in (torch, leafgrad):
+        a = mod.tensor(np.array(xa, copy=True), requires_grad=True)
+        b = mod.tensor(np.array(xb, copy=True), requires_grad=True)
+        out = getattr(mod, op)(a, b)
+        g = mod.autograd.grad(out, [a, b], mod.tensor(cot.astype(to_numpy(out).dtype)))
+        res.append((out, g[0], g[1]))
+    tol = dict(rtol=1e-5, atol=1e-6) if "float32" in dtypes else {}
+    assert_same(res[0], res[1], **tol)
+
+
+@pytest.mark.parametrize("op", BROADCAST_OPS)
+@SETTINGS
+@given(shapes=st.tuples(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+                        hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)))
+def test_broadcast_errors(op, shapes):
+    """Incompatible shapes raise torch's error (compatible ones work in both)."""
+    sa, sb = shapes
+    res = []
+    for mod in (torch, leafgrad):
+        try:
+            res.append(tuple(getattr(mod, op)(mod.ones(sa), mod.ones(sb)).shape))
+        except Exception as e:  # noqa: BLE001
+            res.append(e)
+    assert_same(res[0], res[1])
+
+
+@pytest.mark.xfail(strict=True, reason="engine casts a NumPy-scalar gradient as if it were a Tensor "
+                                       "(autograd/engine.py run_backward)")
+def test_zero_dim_mixed_dtype_gradient():
+    def fn(m):
+        a = m.tensor(1.5, dtype=m.float32, requires_grad=True)
+        b = m.tensor(2.0, dtype=m.float64, requires_grad=True)
+        return m.autograd.grad(a * b, [a, b])
+    th, lg = fn(torch), fn(leafgrad)
+    assert_same(th, lg)
