@@ -579,10 +579,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     except ValueError:
         from ._declare import broadcast_error
         raise broadcast_error(x1._data, x2._data) from None
-    if x1._data.shape != shape:
-        x1 = x1.expand(shape)
-    if x2._data.shape != shape:
-        x2 = x2.expand(shape)
+    if x1._data.shape != x2._data.shape:   # ATen's expand_outplace expands both
+        x1, x2 = x1.expand(shape), x2.expand(shape)
     d = _wrap_dim(dim, len(shape))
     n1 = _norm(x1, 2, d, True).clone()
     n2 = _norm(x2, 2, d, True).clone()

@@ -254,7 +254,9 @@ def _nll_grad_of(grad, self_shape, target, weight, reduction, ignore_index):
     else:
         np.put_along_axis(m, np.expand_dims(safe, cdim), np.expand_dims(-wt, cdim), cdim)
     if reduction == "mean":
-        m = m / np.sum(wt, dtype=dtype)
+        total = np.sum(wt, dtype=dtype)
+        if total != 0:
+            m = m / total
         return grad * m
     if reduction == "sum":
         return grad * m
