@@ -357,3 +357,55 @@ def test_float32_stays_float32():
     check(lambda m, n: m.nn.functional.mse_loss(n(X, True, "float32"), n(P, False, "float32")))
     check(lambda m, n: m.nn.functional.binary_cross_entropy(n(P, True, "float32"), n(P, False, "float32")))
     check(lambda m, n: m.nn.functional.gelu(n(X, True, "float32"), approximate="tanh"))
+
+
+# ------------------------------------------------------------------ edge inputs: empty, 0-d, integer dtypes
+E0 = np.zeros((0, 4))
+I2 = np.array([[1, -2], [3, 0]])
+EDGE = {
+    "mse_empty": lambda m: m.nn.functional.mse_loss(m.tensor(E0, requires_grad=True), m.tensor(E0)),
+    "l1_empty": lambda m: m.nn.functional.l1_loss(m.tensor(E0, requires_grad=True), m.tensor(E0)),
+    "nll_empty": lambda m: m.nn.functional.nll_loss(m.tensor(E0, requires_grad=True), m.tensor(np.zeros(0, np.int64))),
+    "nll_empty_sum": lambda m: m.nn.functional.nll_loss(m.tensor(E0, requires_grad=True),
+                                                        m.tensor(np.zeros(0, np.int64)), reduction="sum"),
+    "ce_empty": lambda m: m.nn.functional.cross_entropy(m.tensor(E0, requires_grad=True),
+                                                        m.tensor(np.zeros(0, np.int64))),
+    "ce_probs_empty": lambda m: m.nn.functional.cross_entropy(m.tensor(E0, requires_grad=True), m.tensor(E0)),
+    "bce_empty": lambda m: m.nn.functional.binary_cross_entropy(m.tensor(E0, requires_grad=True), m.tensor(E0)),
+    "softmax_empty": lambda m: m.nn.functional.softmax(m.tensor(E0, requires_grad=True), 0),
+    "normalize_out": lambda m: (lambda o: (m.nn.functional.normalize(m.tensor([[3., 4.]]), out=o), o))(m.zeros(1, 2)),
+    "one_hot_list": lambda m: m.nn.functional.one_hot([1, 2]),
+    "softmax_0d": lambda m: m.nn.functional.softmax(m.tensor(2., requires_grad=True), 0),
+    "log_softmax_0d": lambda m: m.nn.functional.log_softmax(m.tensor(2., requires_grad=True), -1),
+    "nll_1d_target1": lambda m: m.nn.functional.nll_loss(m.tensor([1., 2., 3.], requires_grad=True), m.tensor([1]),
+                                                         reduction="none"),
+    "embedding_int32": lambda m: m.nn.functional.embedding(m.tensor([1, 2], dtype=m.int32), m.ones(3, 2)),
+    "embedding_negative": lambda m: m.nn.functional.embedding(m.tensor([-1]), m.ones(3, 2)),
+    "linear_0d_bias": lambda m: m.nn.functional.linear(m.ones(2, 3, 4), m.ones(5, 4), m.tensor(1., requires_grad=True)),
+    "linear_int": lambda m: m.nn.functional.linear(m.ones(2, 4, dtype=m.int64), m.ones(5, 4, dtype=m.int64)),
+    "linear_float_int": lambda m: m.nn.functional.linear(m.ones(2, 2), m.tensor(I2)),
+    "cosine_similarity_int": lambda m: m.nn.functional.cosine_similarity(m.tensor([[1, 2]]), m.tensor([[2, 1]])),
+    "dropout_int": lambda m: m.nn.functional.dropout(m.tensor([1, 2])),
+    "ce_probs_ignore_index": lambda m: m.nn.functional.cross_entropy(m.ones(2, 3), m.ones(2, 3), ignore_index=1),
+    "kl_int": lambda m: m.nn.functional.kl_div(m.tensor([1, 2]), m.tensor([1, 3])),
+    "bce_target_dtype": lambda m: m.nn.functional.binary_cross_entropy(m.ones(2, 2) * 0.5, m.tensor(I2)),
+    "mse_float_int": lambda m: m.nn.functional.mse_loss(m.ones(2, 2), m.tensor(I2)),
+    "relu6_int": lambda m: m.nn.functional.relu6(m.tensor([1, -2, 9])),
+    "hardtanh_int": lambda m: m.nn.functional.hardtanh(m.tensor([1, -2, 9])),
+    "l1_int": lambda m: m.nn.functional.l1_loss(m.tensor(I2), m.tensor(I2)),
+    "ce_int": lambda m: m.nn.functional.cross_entropy(m.tensor(I2), m.tensor([0, 1])),
+}
+for _n in ["leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus", "hardsigmoid", "hardswish",
+           "logsigmoid", "glu", "log_softmax", "softmin", "normalize"]:
+    EDGE["int_" + _n] = (lambda n: lambda m: getattr(m.nn.functional, n)(m.tensor(I2)))(_n)
+for _n in ["mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]:
+    EDGE["int_" + _n] = (lambda n: lambda m: getattr(m.nn.functional, n)(m.tensor(I2), m.tensor(I2)))(_n)
+EDGE["int_nll_loss"] = lambda m: m.nn.functional.nll_loss(m.tensor(I2), m.tensor([0, 1]))
+
+
+@pytest.mark.parametrize("name", sorted(EDGE))
+def test_edge(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = both(EDGE[name])
+    assert_same(a, b)

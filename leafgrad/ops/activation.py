@@ -26,6 +26,13 @@ def _prim(name, forward, **kw):
     return declare("nnf." + name, forward, public=False, **kw)
 
 
+def _need_float(x, kernel):
+    """PyTorch's error for a floating-only kernel given an integer tensor."""
+    if isinstance(x, Tensor) and x._data.dtype.kind != "f":
+        from .._tensor import _LEGACY_NAMES
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x._data.dtype.name]}\'')
+
+
 def _cast(out, like):
     return out.astype(like.dtype, copy=False) if isinstance(out, np.ndarray) else np.asarray(out, like.dtype)
 
@@ -214,6 +221,7 @@ leaky_relu_inplace = _prim("leaky_relu_", _leaky_fwd, node="LeakyReluBackward1",
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    _need_float(input, "leaky_relu_cpu")
     if inplace:
         return make_inplace(leaky_relu_inplace)(input, negative_slope=negative_slope)
     return leaky_relu_(input, negative_slope=negative_slope)
@@ -253,12 +261,14 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def elu(input, alpha=1.0, inplace=False):
+    _need_float(input, "elu_cpu")
     if inplace:
         return make_inplace(elu_inplace)(input, alpha=alpha)
     return elu_(input, alpha=alpha)
 
 
 def selu(input, inplace=False):
+    _need_float(input, "elu_cpu")
     kw = {"alpha": _SELU_ALPHA, "scale": _SELU_SCALE}
     return make_inplace(elu_inplace)(input, **kw) if inplace else elu_(input, **kw)
 
@@ -266,6 +276,7 @@ def selu(input, inplace=False):
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    _need_float(input, "elu_cpu")
     if inplace:
         return make_inplace(celu_inplace)(input, alpha=alpha)
     return celu_(input, alpha=alpha)
@@ -303,6 +314,7 @@ gelu_ = _prim("gelu", _gelu_fwd, node="GeluBackward0",
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
+    _need_float(input, "GeluKernelImpl")
     return gelu_(input, approximate=approximate) if approximate != "none" else gelu_(input)
 
 
@@ -333,6 +345,7 @@ softplus_ = _prim("softplus", _softplus_fwd, node="SoftplusBackward0",
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    _need_float(input, "softplus_cpu")
     return softplus_(input, beta=beta, threshold=threshold)
 
 
@@ -350,14 +363,15 @@ mish_ = _prim("mish", _mish_fwd, node="MishBackward0",
               self=_mish_grad)
 
 
-def _silu_like(op):
+def _silu_like(op, kernel):
     def fn(input, inplace=False):
+        _need_float(input, kernel)
         return make_inplace(op)(input) if inplace else op(input)
     return fn
 
 
-silu = _silu_like(silu_)
-mish = _silu_like(mish_)
+silu = _silu_like(silu_, "silu_cpu")
+mish = _silu_like(mish_, "mish_cpu")
 
 
 # hardsigmoid / hardswish
@@ -393,8 +407,8 @@ hardswish_ = _prim("hardswish", _hswish_fwd, node="HardswishBackward0",
                                                             call=F + "hardswish"), away=(-3, 3)),
                    self=lambda grad, self: np.where(self < -3, 0, np.where(self <= 3, grad * (self / 3 + 0.5),
                                                                             grad)))
-hardsigmoid = _silu_like(hardsigmoid_)
-hardswish = _silu_like(hardswish_)
+hardsigmoid = _silu_like(hardsigmoid_, "hardsigmoid_cpu")
+hardswish = _silu_like(hardswish_, "hardswish_cpu")
 
 
 # logsigmoid
@@ -409,6 +423,7 @@ logsigmoid_ = _prim("log_sigmoid", _logsig_fwd, node="LogSigmoidBackward0",
 
 
 def logsigmoid(input):
+    _need_float(input, "log_sigmoid_cpu")
     return logsigmoid_(input)
 
 
@@ -467,6 +482,7 @@ def glu(input, dim=-1):
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = _wrap_dim(dim, input.dim())
+    _need_float(input, "glu_cpu")
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
     return glu_(input, dim=d)
@@ -526,10 +542,7 @@ def _dtype_arg(input, dtype):
 
 def _softmax_call(op, input, dim, dtype):
     input = _dtype_arg(input, dtype)
-    if input._data.dtype.kind != "f":
-        from .._tensor import _LEGACY_NAMES
-        name = "softmax_lastdim_kernel_impl" if op is softmax_ else "log_softmax_lastdim_kernel_impl"
-        raise NotImplementedError(f'"{name}" not implemented for \'{_LEGACY_NAMES[input._data.dtype.name]}\'')
+    _need_float(input, "softmax_lastdim_kernel_impl" if op is softmax_ else "log_softmax_lastdim_kernel_impl")
     return op(input, dim=_wrap_dim(dim, input.dim()))
 
 
@@ -563,6 +576,10 @@ def _torch_log_softmax(input, dim, dtype=None):
 
 # ---------------------------------------------------------------- normalize / distances
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    if input._data.dtype.kind != "f":
+        from .._tensor import _LEGACY_NAMES
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_LEGACY_NAMES[input._data.dtype.name]}")
     denom = clamp_min(_norm(input, p, dim, True), min=eps).expand_as(input)
     if out is not None:
         with grad_mode.no_grad():
@@ -574,6 +591,10 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    if np.result_type(x1._data, x2._data).kind not in "fc":
+        from .._tensor import _LEGACY_NAMES
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{_LEGACY_NAMES[np.result_type(x1._data, x2._data).name]}")
     try:
         shape = np.broadcast_shapes(x1._data.shape, x2._data.shape)
     except ValueError:
@@ -630,7 +651,7 @@ def linear(input, weight, bias=None):
     if bias is not None:
         if input.dim() == 2:
             return addmm_(bias, input, wt)
-        if input.dim() >= 1 and input.is_contiguous() and (input.dim() == 3 or bias.dim() == 1):
+        if input.dim() >= 1 and input.is_contiguous() and bias.dim() == 1:
             lead = tuple(input.shape[:-1])
             flat = input.reshape(-1, input.shape[-1])
             out = addmm_(bias, flat, wt)
@@ -704,6 +725,10 @@ def bilinear(input1, input2, weight, bias=None):
 def dropout(input, p=0.5, training=True, inplace=False):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if training and 0 < p < 1 and input._data.dtype.kind != "f" and input.numel():
+        from .._tensor import _LEGACY_NAMES
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_LEGACY_NAMES[input._data.dtype.name]}")
     if not training or p == 0 or input.numel() == 0:
         return input
     from .. import _random
@@ -779,7 +804,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
                            f"Long, Int; but got torch.{_LEGACY_NAMES[input._data.dtype.name]}Tensor instead "
                            "(while checking arguments for embedding)")
     idx = input._data
-    if idx.size and (idx.min() < -weight.shape[0] or idx.max() >= weight.shape[0]):
+    if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
         raise IndexError("index out of range in self")
     if max_norm is not None:
         rows = np.unique(idx.reshape(-1) % weight.shape[0])
@@ -793,6 +818,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 
 def one_hot(tensor, num_classes=-1):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"one_hot(): argument 'input' (position 1) must be Tensor, not {type(tensor).__name__}")
     if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     a = tensor._data

@@ -16,7 +16,7 @@ from .._tensor import Tensor, _LEGACY_NAMES, wrap
 from .compare import where as _where
 from .pointwise import sub as _sub
 from . import activation as _act
-from .activation import _prim, _dep, add_scalar, clamp_min, masked_fill, minimum, mul_scalar, div_scalar
+from .activation import _prim, _dep, _need_float, add_scalar, clamp_min, masked_fill, minimum, mul_scalar, div_scalar
 
 F = "nn.functional."
 _REDUCTIONS = ("none", "mean", "sum")
@@ -130,6 +130,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if weight is not None:
         return _weighted((a - b) ** 2, weight, input, reduction)
     _check_reduction(reduction)
+    if a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
+        _need_float(a, "mse_cpu")
     return mse_(a, b, reduction=reduction)
 
 
@@ -175,6 +177,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         return _apply_reduction((a - b).abs(), reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
+        _need_float(a, "smooth_l1_cpu")
     return smooth_l1_(a, b, reduction=reduction, beta=beta)
 
 
@@ -202,6 +206,8 @@ huber_ = _prim("huber_loss", _huber_fwd, inputs=("self", "target"), promote="com
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _size_warning(input, target)
     a, b = _broadcast(input, target)
+    if a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
+        _need_float(a, "huber_cpu")
     if weight is None:
         _check_reduction(reduction)
         return huber_(a, b, reduction=reduction, delta=delta)
@@ -328,8 +334,11 @@ def _nll_nd(input, target, weight, reduction, ignore_index):
     if input.dim() != 1 and target.dim() and input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
-    if input.dim() == 1 and target.dim() == 1 and target.shape[0] != 1:
-        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+    if input.dim() == 1 and target.dim() == 1:
+        if target.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+        target = target.reshape(())
+    _need_float(input, "nll_loss_out_frame")
     if input.dim() in (1, 2):
         t, w = _nll_checks(input, target, weight, ignore_index)
         return nll_(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
@@ -405,7 +414,9 @@ def _ce_probs(input, target, weight, reduction, label_smoothing, cdim):
         prod = prod * weight.view(*shape)
     if reduction == "mean":
         if input.numel() == 0:
-            return -(prod.sum()) * float("nan")
+            out = -(prod.sum())
+            out._data[...] = np.nan   # ATen: .fill_(NAN) on the result
+            return out
         return div_scalar(-(prod.sum()), other=input.numel() // n_classes)
     if reduction == "sum":
         return -(prod.sum())
@@ -457,6 +468,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
                          f"({input.size()}) is deprecated. Please ensure they have the same size.")
     _check_reduction(reduction)
+    _need_float(input, "binary_cross_entropy")
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Found dtype {_LEGACY_NAMES[target._data.dtype.name]} but expected "
+                           f"{_LEGACY_NAMES[input._data.dtype.name]}")
     x = input._data
     if x.size and not bool(((x >= 0) & (x <= 1)).all()):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -517,6 +532,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    _need_float(input, "log_sigmoid_cpu")
     kw = {"reduction": reduction}
     if weight is not None:
         kw["weight"] = weight._data
@@ -552,6 +568,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       stacklevel=2)
     red = "sum" if reduction == "batchmean" else reduction
     _check_reduction(red)
+    if input._data.dtype.kind in "biu" or target._data.dtype.kind in "biu":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         out = target.exp() * (target - input)
     else:
