@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ._declare import declare, make_inplace, FUNCTIONS, REGISTRY, check_inplace, snapshot, write_into
+from ._declare import declare, make_inplace, FUNCTIONS
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, wrap
 from ..autograd import grad_mode
@@ -164,7 +164,10 @@ def _erf_fwd(a):
 _erf_own = _prim("erf", _erf_fwd, node="ErfBackward0", samples=[sample(T(3, 4), call="_nnf_erf")],
                  self=lambda grad, self: grad * (2 / math.sqrt(math.pi)) * np.exp(-(self * self)))
 FUNCTIONS["_nnf_erf"] = _erf_own
-_erf = FUNCTIONS.get("erf") or _erf_own
+# Use the library's erf when one is declared (a declared op takes arrays as well as Tensors).
+_erf = FUNCTIONS.get("erf")
+if getattr(_erf, "spec", None) is None:
+    _erf = _erf_own
 
 
 # ---------------------------------------------------------------- pointwise activations
@@ -182,7 +185,8 @@ def _hardtanh_fwd(a, min_val=-1.0, max_val=1.0):
     return np.minimum(np.maximum(a, np.asarray(min_val, a.dtype)), np.asarray(max_val, a.dtype))
 
 
-_hardtanh_grad = lambda grad, self, min_val=-1.0, max_val=1.0: _dep(_where0((self > min_val) & (self < max_val), grad), self)  # noqa: E731
+def _hardtanh_grad(grad, self, min_val=-1.0, max_val=1.0):
+    return _dep(_where0((self > min_val) & (self < max_val), grad), self)
 hardtanh_ = _prim("hardtanh", _hardtanh_fwd, node="HardtanhBackward0",
                   samples=_act_samples("hardtanh", sample(T(3, 4, low=-3, high=8, away=(0, 6)), call=F + "relu6"),
                                        sample(T(3, 4, away=(-0.5, 1.5)), -0.5, 1.5, call=F + "hardtanh"),
@@ -213,7 +217,8 @@ def _leaky_fwd(a, negative_slope=0.01):
 leaky_relu_ = _prim("leaky_relu", _leaky_fwd, node="LeakyReluBackward0",
                     samples=_act_samples("leaky_relu", sample(T(3, 4, away=(0,)), 0.2, call=F + "leaky_relu"),
                                          away=(0,)),
-                    self=lambda grad, self, negative_slope=0.01: _dep(np.where(self > 0, grad, grad * negative_slope), self))
+                    self=lambda grad, self, negative_slope=0.01: _dep(
+                        np.where(self > 0, grad, grad * negative_slope), self))
 leaky_relu_inplace = _prim("leaky_relu_", _leaky_fwd, node="LeakyReluBackward1",
                            samples=[sample(T(3, 4, away=(0,)), call="_nnf_inplace", fn="leaky_relu")],
                            self=lambda grad, result, negative_slope=0.01: _dep(np.where(result > 0, grad,

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ._declare import FUNCTIONS
+from ..autograd import grad_mode
 from ._samples import T, sample
 from .._tensor import Tensor, _LEGACY_NAMES, wrap
 from .compare import where as _where
@@ -37,6 +38,13 @@ def _legacy_string(size_average, reduce):
     if size_average and reduce:
         return "mean"
     return "sum" if reduce else "none"
+
+
+def _no_grad_arg(t, fn, arg):
+    """PyTorch refuses to record ops that are not differentiable w.r.t. ``arg``."""
+    if isinstance(t, Tensor) and t._requires_grad and grad_mode.state.enabled:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{arg}'. This input "
+                           "cannot have requires_grad True.")
 
 
 def _check_reduction(reduction):
@@ -296,7 +304,8 @@ nll2d_ = _prim("nll_loss2d", _nll_fwd, node="NllLoss2DBackward0",
 
 def _check_target_int(target):
     if target._data.dtype not in (np.int64, np.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_LEGACY_NAMES[target._data.dtype.name]}")
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_LEGACY_NAMES[target._data.dtype.name]}")
 
 
 def _nll_checks(input, target, weight, ignore_index):
@@ -308,6 +317,7 @@ def _nll_checks(input, target, weight, ignore_index):
     _check_target_int(target)
     w = None
     if weight is not None:
+        _no_grad_arg(weight, "nll_loss_forward", "weight")
         if weight.numel() != n_classes:
             raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
                                f"but got weight tensor of shape: {list(weight.shape)}")
@@ -476,6 +486,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if x.size and not bool(((x >= 0) & (x <= 1)).all()):
         raise RuntimeError("all elements of input should be between 0 and 1")
     kw = {"reduction": reduction}
+    _no_grad_arg(weight, "binary_cross_entropy", "weight")
     if weight is not None:
         shape = np.broadcast_shapes(tuple(target.shape), tuple(weight.shape))
         kw["weight"] = np.broadcast_to(weight._data, shape)
@@ -534,6 +545,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
     _need_float(input, "log_sigmoid_cpu")
     kw = {"reduction": reduction}
+    _no_grad_arg(weight, "binary_cross_entropy_with_logits", "weight")
+    _no_grad_arg(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
     if weight is not None:
         kw["weight"] = weight._data
     if pos_weight is not None:
