@@ -50,18 +50,47 @@ def _dep(g, self):
 
 # ---------------------------------------------------------------- scalar arithmetic
 # ATen's Tensor-Scalar overloads (used inside composite C++ ops) have their own nodes.
-add_scalar = _prim("add_scalar", lambda a, other: a + np.asarray(other, a.dtype), node="AddBackward1",
+def _with_scalar(a, other):
+    """``a`` and the number ``other`` in the dtype PyTorch computes Tensor-Scalar ops in: an
+    integer tensor with a float number goes to the default float dtype."""
+    if a.dtype.kind in "biu" and isinstance(other, float):
+        from .._dtype import get_default_dtype
+        a = a.astype(get_default_dtype().np)
+    return a, np.asarray(other, a.dtype)
+
+
+def _add_scalar_fwd(a, other):
+    a, b = _with_scalar(a, other)
+    return a + b
+
+
+def _sub_scalar_fwd(a, other):
+    a, b = _with_scalar(a, other)
+    return a - b
+
+
+def _mul_scalar_fwd(a, other):
+    a, b = _with_scalar(a, other)
+    return a * b
+
+
+def _div_scalar_fwd(a, other):
+    a, b = _with_scalar(a, other)
+    return a / b
+
+
+add_scalar = _prim("add_scalar", _add_scalar_fwd, node="AddBackward1",
                    samples=[sample(T(3, 4), T(3, 4), call=F + "pairwise_distance")],
                    self=lambda grad: grad)
-sub_scalar = _prim("sub_scalar", lambda a, other: a - np.asarray(other, a.dtype), node="SubBackward1",
+sub_scalar = _prim("sub_scalar", _sub_scalar_fwd, node="SubBackward1",
                    samples=[sample(T(3, 4), T(3, 4), T(3, grad=False, values=[1, -1, -1]), margin=0.2,
                                    call=F + "cosine_embedding_loss")],
                    self=lambda grad: grad)
-mul_scalar = _prim("mul_scalar", lambda a, other: a * np.asarray(other, a.dtype), node="MulBackward1",
+mul_scalar = _prim("mul_scalar", _mul_scalar_fwd, node="MulBackward1",
                    samples=[sample(T(3, 4), T(3, grad=False, dtype="int64", low=0, high=4),
                                    label_smoothing=0.2, call=F + "cross_entropy")],
                    self=lambda grad, other: grad * other)
-div_scalar = _prim("div_scalar", lambda a, other: a / np.asarray(other, a.dtype), node="DivBackward1",
+div_scalar = _prim("div_scalar", _div_scalar_fwd, node="DivBackward1",
                    samples=[sample(T(3, 4), T(3, 4, low=0, high=1, grad=False), call=F + "cross_entropy")],
                    self=lambda grad, other: grad / other)
 
@@ -620,7 +649,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     out_dim = max(x1.dim(), x2.dim())
-    diff = add_scalar(x1 - x2, other=eps)
+    diff = add_scalar(x1 - x2, other=float(eps))
     if diff.dim() == 0:
         return norm_p(diff, ord=float(p), dim=None, keepdim=keepdim)
     return _norm(diff, p, out_dim - 1, keepdim, norm_p)

@@ -613,7 +613,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     cos = prod_sum / denom
     zeros = wrap(np.zeros(cos._data.shape, cos._data.dtype))
     pos = _sub(1.0, cos)  # ATen's Scalar - Tensor: SubBackward0
-    neg = clamp_min(_sub_scalar(cos, margin), min=0)
+    neg = clamp_min(_sub_scalar(cos, float(margin)), min=0)
     out = _where(target == 1, pos, zeros) + _where(target == -1, neg, zeros)
     return _apply_reduction(out, reduction)
 
@@ -628,7 +628,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
-    out = clamp_min(add_scalar(-target * (input1 - input2), other=margin), min=0)
+    out = clamp_min(add_scalar(-target * (input1 - input2), other=float(margin)), min=0)
     return _apply_reduction(out, reduction)
 
 
@@ -646,7 +646,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     d_neg = _act.pairwise_distance(anchor, negative, p, eps)
     if swap:
         d_neg = minimum(d_neg, _act.pairwise_distance(positive, negative, p, eps))
-    out = clamp_min(add_scalar(d_pos, other=margin) - d_neg, min=0)
+    out = clamp_min(add_scalar(d_pos, other=float(margin)) - d_neg, min=0)
     return _apply_reduction(out, reduction)
 
 
