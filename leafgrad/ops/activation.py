@@ -1,1 +1,898 @@
-"""(being written)"""
+"""torch.nn.functional activations, softmax family, linear layers, dropout, embedding.
+
+Each function builds the graph PyTorch builds for the same call: single ATen ops get a
+declared op with PyTorch's node name (EluBackward0, SoftmaxBackward0, ...), composite
+ones (softsign, tanhshrink, normalize, linear, ...) are composed from the same pieces.
+Primitives that are not public get registry names prefixed with ``nnf.`` so that they
+cannot clash with ops declared elsewhere.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from ._declare import declare, make_inplace, FUNCTIONS
+from ._samples import T, sample
+from .._tensor import Tensor, _wrap_dim, wrap
+from ..autograd import grad_mode
+from . import pointwise as _pw
+
+F = "nn.functional."
+_sigmoid = _pw.sigmoid
+
+
+def _prim(name, forward, **kw):
+    """A primitive op that is not public by itself."""
+    return declare("nnf." + name, forward, public=False, **kw)
+
+
+def _need_float(x, kernel):
+    """PyTorch's error for a floating-only kernel given an integer tensor."""
+    if isinstance(x, Tensor) and x._data.dtype.kind != "f":
+        from .._tensor import _LEGACY_NAMES
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x._data.dtype.name]}\'')
+
+
+def _cast(out, like):
+    return out.astype(like.dtype, copy=False) if isinstance(out, np.ndarray) else np.asarray(out, like.dtype)
+
+
+def _where0(cond, value):
+    """``value`` where ``cond`` holds, else 0 (arrays or Tensors)."""
+    return np.where(cond, value, 0)
+
+
+def _dep(g, self):
+    """``g``, made to depend on ``self`` in a differentiable backward, as PyTorch's
+    ``*_backward(grad, self)`` kernels do (their double backward w.r.t. self is zero)."""
+    return g + self * 0 if isinstance(self, Tensor) else g
+
+
+# ---------------------------------------------------------------- scalar arithmetic
+# ATen's Tensor-Scalar overloads (used inside composite C++ ops) have their own nodes.
+def _with_scalar(a, other):
+    """``a`` and the number ``other`` in the dtype PyTorch computes Tensor-Scalar ops in: an
+    integer tensor with a float number goes to the default float dtype."""
+    if a.dtype.kind in "biu" and isinstance(other, float):
+        from .._dtype import get_default_dtype
+        a = a.astype(get_default_dtype().np)
+    return a, np.asarray(other, a.dtype)
+
+
+def _add_scalar_fwd(a, other):
+    a, b = _with_scalar(a, other)
+    return a + b
+
+
+def _sub_scalar_fwd(a, other):
+    a, b = _with_scalar(a, other)
+    return a - b
+
+
+def _mul_scalar_fwd(a, other):
+    a, b = _with_scalar(a, other)
+    return a * b
+
+
+def _div_scalar_fwd(a, other):
+    a, b = _with_scalar(a, other)
+    return a / b
+
+
+add_scalar = _prim("add_scalar", _add_scalar_fwd, node="AddBackward1",
+                   samples=[sample(T(3, 4), T(3, 4), call=F + "pairwise_distance")],
+                   self=lambda grad: grad)
+sub_scalar = _prim("sub_scalar", _sub_scalar_fwd, node="SubBackward1",
+                   samples=[sample(T(3, 4), T(3, 4), T(3, grad=False, values=[1, -1, -1]), margin=0.2,
+                                   call=F + "cosine_embedding_loss")],
+                   self=lambda grad: grad)
+mul_scalar = _prim("mul_scalar", _mul_scalar_fwd, node="MulBackward1",
+                   samples=[sample(T(3, 4), T(3, grad=False, dtype="int64", low=0, high=4),
+                                   label_smoothing=0.2, call=F + "cross_entropy")],
+                   self=lambda grad, other: grad * other)
+div_scalar = _prim("div_scalar", _div_scalar_fwd, node="DivBackward1",
+                   samples=[sample(T(3, 4), T(3, 4, low=0, high=1, grad=False), call=F + "cross_entropy")],
+                   self=lambda grad, other: grad / other)
+
+
+def _clamp_min_fwd(a, min):
+    return np.maximum(a, np.asarray(min, a.dtype))
+
+
+clamp_min = _prim("clamp_min", _clamp_min_fwd, node="ClampMinBackward0",
+                  samples=[sample(T(3, 4), call=F + "normalize"),
+                           sample(T(4), T(4), T(4, grad=False, values=[1., -1, 1, -1]), margin=0.1,
+                                  call=F + "margin_ranking_loss", smooth=False)],
+                  self=lambda grad, self, min: _where0(self >= min, grad))
+
+
+def _minimum_fwd(a, b):
+    return np.minimum(a, b)
+
+
+minimum = _prim("minimum", _minimum_fwd, inputs=("self", "other"), promote="common", node="MinimumBackward0",
+                samples=[sample(T(3, 4), T(3, 4), T(3, 4), swap=True, call=F + "triplet_margin_loss",
+                                smooth=False)],
+                self=lambda grad, self, other: np.where(self == other, grad / 2, _where0(self < other, grad)),
+                other=lambda grad, self, other: np.where(self == other, grad / 2, _where0(other < self, grad)))
+
+
+def _masked_fill_fwd(a, mask, value):
+    return np.where(mask, np.asarray(value, a.dtype), a)
+
+
+masked_fill = _prim("masked_fill", _masked_fill_fwd, node="MaskedFillBackward0",
+                    samples=[sample(T(3, 4), T(3, grad=False, dtype="int64", values=[0, -100, 2]),
+                                    label_smoothing=0.1, call=F + "cross_entropy")],
+                    self=lambda grad, mask: np.where(mask, 0, grad))
+
+
+# ---------------------------------------------------------------- norms
+def _vnorm_fwd(a, ord, dim, keepdim):
+    x = np.abs(a)
+    if ord == 2:
+        out = np.sqrt(np.sum(x * x, axis=dim, keepdims=keepdim))
+    elif ord == 1:
+        out = np.sum(x, axis=dim, keepdims=keepdim)
+    elif ord == math.inf:
+        out = np.max(x, axis=dim, keepdims=keepdim, initial=0)
+    elif ord == -math.inf:
+        out = np.min(x, axis=dim, keepdims=keepdim)
+    elif ord == 0:
+        out = np.sum(x != 0, axis=dim, keepdims=keepdim).astype(a.dtype)
+    else:
+        out = np.sum(x ** ord, axis=dim, keepdims=keepdim) ** (1.0 / ord)
+    return _cast(out, a)
+
+
+def _vnorm_grad(grad, self, result, ord, dim, keepdim):
+    if not keepdim and dim is not None:
+        grad = np.expand_dims(grad, dim)
+        result = np.expand_dims(result, dim)
+    if ord == 0:
+        return grad * 0 * self
+    if ord == 1:
+        return grad * np.sign(self)
+    if ord == 2:
+        return self * _where0(result != 0, grad / np.where(result == 0, 1, result))
+    if ord in (math.inf, -math.inf):
+        hit = np.abs(self) == result
+        count = np.sum(hit * 1.0, axis=dim, keepdims=True) if dim is not None else np.sum(hit * 1.0)
+        return np.sign(self) * _where0(hit, grad / count)
+    a = np.abs(self)
+    if ord < 1:
+        scaled = np.sign(self) * a ** (ord - 1)
+    elif ord < 2:
+        scaled = np.sign(self) * a ** (ord - 1)
+    else:
+        scaled = self * a ** (ord - 2)
+    safe = np.where(result == 0, 1, result)
+    return scaled * _where0(result != 0, grad / safe ** (ord - 1))
+
+
+vector_norm = _prim("linalg_vector_norm", _vnorm_fwd, node="LinalgVectorNormBackward0",
+                    samples=[sample(T(3, 4), T(3, 4), call=F + "cosine_similarity")],
+                    self=_vnorm_grad)
+norm_p = _prim("norm", _vnorm_fwd, node="NormBackward1",
+               samples=[sample(T(3, 4), T(3, 4), p=3.0, call=F + "pairwise_distance")],
+               self=_vnorm_grad)
+
+
+def _norm(x, p, dim, keepdim, spec=vector_norm):
+    return spec(x, ord=float(p), dim=(_wrap_dim(dim, x.dim()),) if x.dim() else None, keepdim=keepdim)
+
+
+# ---------------------------------------------------------------- erf (for gelu)
+_math_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf_fwd(a):
+    return _math_erf(a).astype(a.dtype) if a.ndim else np.asarray(math.erf(a), a.dtype)
+
+
+_erf_own = _prim("erf", _erf_fwd, node="ErfBackward0", samples=[sample(T(3, 4), call="_nnf_erf")],
+                 self=lambda grad, self: grad * (2 / math.sqrt(math.pi)) * np.exp(-(self * self)))
+FUNCTIONS["_nnf_erf"] = _erf_own
+# Use the library's erf when one is declared (a declared op takes arrays as well as Tensors).
+_erf = FUNCTIONS.get("erf")
+if getattr(_erf, "spec", None) is None:
+    _erf = _erf_own
+
+
+# ---------------------------------------------------------------- pointwise activations
+def _act_samples(path, *extra, away=(), **kw):
+    return [sample(T(3, 4, low=-3, high=3, away=away), call=F + path, **kw), sample(T(), call=F + path, **kw),
+            sample(T(0, 3), call=F + path, **kw)] + list(extra)
+
+
+def _relu_fn(input, inplace=False):
+    return input.relu_() if inplace else _pw.relu(input)
+
+
+# hardtanh
+def _hardtanh_fwd(a, min_val=-1.0, max_val=1.0):
+    return np.minimum(np.maximum(a, np.asarray(min_val, a.dtype)), np.asarray(max_val, a.dtype))
+
+
+def _hardtanh_grad(grad, self, min_val=-1.0, max_val=1.0):
+    return _dep(_where0((self > min_val) & (self < max_val), grad), self)
+hardtanh_ = _prim("hardtanh", _hardtanh_fwd, node="HardtanhBackward0",
+                  samples=_act_samples("hardtanh", sample(T(3, 4, low=-3, high=8, away=(0, 6)), call=F + "relu6"),
+                                       sample(T(3, 4, away=(-0.5, 1.5)), -0.5, 1.5, call=F + "hardtanh"),
+                                       away=(-1, 1)),
+                  self=_hardtanh_grad)
+
+
+def _check_ht(min_val, max_val):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    _check_ht(min_val, max_val)
+    kw = {"min_val": min_val, "max_val": max_val}
+    return make_inplace(hardtanh_)(input, **kw) if inplace else hardtanh_(input, **kw)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+# leaky_relu
+def _leaky_fwd(a, negative_slope=0.01):
+    return np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype))
+
+
+leaky_relu_ = _prim("leaky_relu", _leaky_fwd, node="LeakyReluBackward0",
+                    samples=_act_samples("leaky_relu", sample(T(3, 4, away=(0,)), 0.2, call=F + "leaky_relu"),
+                                         away=(0,)),
+                    self=lambda grad, self, negative_slope=0.01: _dep(
+                        np.where(self > 0, grad, grad * negative_slope), self))
+leaky_relu_inplace = _prim("leaky_relu_", _leaky_fwd, node="LeakyReluBackward1",
+                           samples=[sample(T(3, 4, away=(0,)), call="_nnf_inplace", fn="leaky_relu")],
+                           self=lambda grad, result, negative_slope=0.01: _dep(np.where(result > 0, grad,
+                                                                                        grad * negative_slope), result))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    _need_float(input, "leaky_relu_cpu")
+    if inplace:
+        return make_inplace(leaky_relu_inplace)(input, negative_slope=negative_slope)
+    return leaky_relu_(input, negative_slope=negative_slope)
+
+
+# elu / selu / celu
+def _elu_fwd(a, alpha=1.0, scale=1.0, input_scale=1.0):
+    neg = np.expm1(np.minimum(a, 0) * np.asarray(input_scale, a.dtype)) * np.asarray(alpha * scale, a.dtype)
+    return np.where(a > 0, a * np.asarray(scale, a.dtype), neg)
+
+
+def _elu_grad(grad, self, alpha=1.0, scale=1.0, input_scale=1.0):
+    neg = np.exp(np.where(self > 0, 0, self) * input_scale) * (alpha * scale * input_scale)
+    return np.where(self > 0, grad * scale, grad * neg)
+
+
+def _elu_grad_result(grad, result, alpha=1.0, scale=1.0, input_scale=1.0):
+    return np.where(result > 0, grad * scale, grad * ((result + alpha * scale) * input_scale))
+
+
+elu_ = _prim("elu", _elu_fwd, node="EluBackward0",
+             samples=_act_samples("elu", sample(T(3, 4), 0.5, call=F + "elu"), sample(T(3, 4), call=F + "selu")),
+             self=_elu_grad)
+elu_inplace = _prim("elu_", _elu_fwd, node="EluBackward1",
+                    samples=[sample(T(3, 4), call="_nnf_inplace", fn="elu"),
+                             sample(T(3, 4), call="_nnf_inplace", fn="selu")],
+                    self=_elu_grad_result)
+celu_ = _prim("celu", lambda a, alpha=1.0: _elu_fwd(a, alpha, 1.0, 1.0 / alpha), node="CeluBackward0",
+              samples=_act_samples("celu", sample(T(3, 4), 0.7, call=F + "celu")),
+              self=lambda grad, self, alpha=1.0: _elu_grad(grad, self, alpha, 1.0, 1.0 / alpha))
+celu_inplace = _prim("celu_", lambda a, alpha=1.0: _elu_fwd(a, alpha, 1.0, 1.0 / alpha), node="CeluBackward1",
+                     samples=[sample(T(3, 4), call="_nnf_inplace", fn="celu")],
+                     self=lambda grad, result, alpha=1.0: _elu_grad_result(grad, result, alpha, 1.0, 1.0 / alpha))
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def elu(input, alpha=1.0, inplace=False):
+    _need_float(input, "elu_cpu")
+    if inplace:
+        return make_inplace(elu_inplace)(input, alpha=alpha)
+    return elu_(input, alpha=alpha)
+
+
+def selu(input, inplace=False):
+    _need_float(input, "elu_cpu")
+    kw = {"alpha": _SELU_ALPHA, "scale": _SELU_SCALE}
+    return make_inplace(elu_inplace)(input, **kw) if inplace else elu_(input, **kw)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    _need_float(input, "elu_cpu")
+    if inplace:
+        return make_inplace(celu_inplace)(input, alpha=alpha)
+    return celu_(input, alpha=alpha)
+
+
+# gelu
+_SQRT1_2 = 1 / math.sqrt(2.0)
+_K = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_fwd(a, approximate="none"):
+    if approximate == "tanh":
+        inner = np.asarray(_K, a.dtype) * (a + np.asarray(0.044715, a.dtype) * a * a * a)
+        return np.asarray(0.5, a.dtype) * a * (1 + np.tanh(inner))
+    return a * np.asarray(0.5, a.dtype) * (1 + _erf(a * np.asarray(_SQRT1_2, a.dtype)))
+
+
+def _gelu_grad(grad, self, approximate="none"):
+    if approximate == "tanh":
+        x3 = self * self * self
+        t = np.tanh(_K * (self + 0.044715 * x3))
+        dinner = _K * (1 + 3 * 0.044715 * self * self)
+        return grad * (0.5 * (1 + t) + 0.5 * self * (1 - t * t) * dinner)
+    cdf = 0.5 * (1 + _erf(self * _SQRT1_2))
+    pdf = np.exp(-0.5 * self * self) * (1 / math.sqrt(2 * math.pi))
+    return grad * (cdf + self * pdf)
+
+
+gelu_ = _prim("gelu", _gelu_fwd, node="GeluBackward0",
+              samples=_act_samples("gelu", sample(T(3, 4), approximate="tanh", call=F + "gelu"),
+                                   sample(T(5, dtype="float32"), call=F + "gelu")),
+              self=_gelu_grad)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    _need_float(input, "GeluKernelImpl")
+    return gelu_(input, approximate=approximate) if approximate != "none" else gelu_(input)
+
+
+# silu / mish / softplus
+def _silu_fwd(a):
+    return a * _pw._sigmoid(a)
+
+
+def _silu_grad(grad, self):
+    s = _sigmoid(self)
+    return grad * (s * (1 + self * (1 - s)))
+
+
+silu_ = _prim("silu", _silu_fwd, node="SiluBackward0", samples=_act_samples("silu"), self=_silu_grad)
+
+
+def _softplus_fwd(a, beta=1.0, threshold=20.0):
+    bx = a * np.asarray(beta, a.dtype)
+    return np.where(bx > threshold, a, np.logaddexp(np.asarray(0, a.dtype), bx) / np.asarray(beta, a.dtype))
+
+
+softplus_ = _prim("softplus", _softplus_fwd, node="SoftplusBackward0",
+                  samples=_act_samples("softplus", sample(T(3, 4), beta=2.0, threshold=3.0, call=F + "softplus",
+                                                          smooth=False),
+                                       sample(T(values=[-100., -30., 0., 30., 100.]), call=F + "softplus")),
+                  self=lambda grad, self, beta=1.0, threshold=20.0: np.where(
+                      self * beta > threshold, grad, grad * _sigmoid(self * beta)))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    _need_float(input, "softplus_cpu")
+    return softplus_(input, beta=beta, threshold=threshold)
+
+
+def _mish_fwd(a):
+    return a * np.tanh(np.logaddexp(np.asarray(0, a.dtype), a))
+
+
+def _mish_grad(grad, self):
+    t = np.tanh(softplus_(self))
+    return grad * (t + self * _sigmoid(self) * (1 - t * t))
+
+
+mish_ = _prim("mish", _mish_fwd, node="MishBackward0",
+              samples=_act_samples("mish", sample(T(values=[-100., -30., 0., 30., 100.]), call=F + "mish")),
+              self=_mish_grad)
+
+
+def _silu_like(op, kernel):
+    def fn(input, inplace=False):
+        _need_float(input, kernel)
+        return make_inplace(op)(input) if inplace else op(input)
+    return fn
+
+
+silu = _silu_like(silu_, "silu_cpu")
+mish = _silu_like(mish_, "mish_cpu")
+
+
+# hardsigmoid / hardswish
+def _hsig_fwd(a):
+    return np.minimum(np.maximum(a + 3, 0), 6) / np.asarray(6, a.dtype)
+
+
+def _no_double_backward(grad):
+    raise RuntimeError("derivative for aten::hardsigmoid_backward is not implemented")
+
+
+# PyTorch has no derivative for hardsigmoid_backward: its node is "NotImplemented".
+hardsigmoid_backward = _prim(
+    "hardsigmoid_backward", lambda grad, self: np.where((self > -3) & (self < 3), grad / 6, 0).astype(grad.dtype),
+    inputs=("grad_output", "self"), node="NotImplemented",
+    samples=[sample(T(3, 4, grad=False), T(3, 4, away=(-3, 3), grad=False), call="_nnf_hardsigmoid_backward",
+                    smooth=False)],
+    grad_output=_no_double_backward, self=_no_double_backward)
+FUNCTIONS["_nnf_hardsigmoid_backward"] = hardsigmoid_backward
+hardsigmoid_ = _prim("hardsigmoid", _hsig_fwd, node="HardsigmoidBackward0",
+                     samples=[sample(T(3, 4, low=-4, high=4, away=(-3, 3)), call=F + "hardsigmoid", smooth=False),
+                              sample(T(), call=F + "hardsigmoid", smooth=False),
+                              sample(T(0, 3), call=F + "hardsigmoid", smooth=False)],
+                     self=lambda grad, self: hardsigmoid_backward(grad, self))
+
+
+def _hswish_fwd(a):
+    return a * np.minimum(np.maximum(a + 3, 0), 6) / np.asarray(6, a.dtype)
+
+
+hardswish_ = _prim("hardswish", _hswish_fwd, node="HardswishBackward0",
+                   samples=_act_samples("hardswish", sample(T(3, 4, low=-5, high=5, away=(-3, 3)),
+                                                            call=F + "hardswish"), away=(-3, 3)),
+                   self=lambda grad, self: np.where(self < -3, 0, np.where(self <= 3, grad * (self / 3 + 0.5),
+                                                                            grad)))
+hardsigmoid = _silu_like(hardsigmoid_, "hardsigmoid_cpu")
+hardswish = _silu_like(hardswish_, "hardswish_cpu")
+
+
+# logsigmoid
+def _logsig_fwd(a):
+    return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+
+
+logsigmoid_ = _prim("log_sigmoid", _logsig_fwd, node="LogSigmoidBackward0",
+                    samples=_act_samples("logsigmoid", sample(T(values=[-200., -30., 0., 30., 200.]),
+                                                              call=F + "logsigmoid")),
+                    self=lambda grad, self: grad * _sigmoid(-self))
+
+
+def logsigmoid(input):
+    _need_float(input, "log_sigmoid_cpu")
+    return logsigmoid_(input)
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    return input - input.tanh()
+
+
+# threshold
+def _threshold_fwd(a, threshold, value):
+    return np.where(a > threshold, a, np.asarray(value, a.dtype))
+
+
+threshold_ = _prim("threshold", _threshold_fwd, node="ThresholdBackward0",
+                   samples=[sample(T(3, 4, away=(0.1,)), 0.1, 2.0, call=F + "threshold")],
+                   self=lambda grad, self, threshold: _pw.threshold_backward(grad, self, threshold=threshold))
+threshold_inplace = _prim("threshold_", _threshold_fwd, node="ThresholdBackward1",
+                          samples=[sample(T(3, 4, away=(0.1,)), call="_nnf_inplace", fn="threshold")],
+                          self=lambda grad, result, threshold: _pw.threshold_backward(grad, result,
+                                                                                      threshold=threshold))
+
+
+def threshold(input, threshold, value, inplace=False):
+    kw = {"threshold": threshold, "value": value}
+    return make_inplace(threshold_inplace)(input, **kw) if inplace else threshold_(input, **kw)
+
+
+# glu
+def _halves(a, dim):
+    h = a.shape[dim] // 2
+    lead = (slice(None),) * dim
+    return a[lead + (slice(0, h),)], a[lead + (slice(h, None),)]
+
+
+def _glu_fwd(a, dim):
+    x, g = _halves(a, dim)
+    return x * _pw._sigmoid(g)
+
+
+def _glu_grad(grad, self, dim):
+    x, g = _halves(self, dim)
+    s = _sigmoid(g)
+    return np.concatenate([grad * s, grad * x * s * (1 - s)], axis=dim)
+
+
+glu_ = _prim("glu", _glu_fwd, node="GluBackward0",
+             samples=[sample(T(3, 4), call=F + "glu"), sample(T(4, 3), 0, call=F + "glu"),
+                      sample(T(2, 3, 6), dim=-1, call=F + "glu")],
+             self=_glu_grad)
+
+
+def glu(input, dim=-1):
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = _wrap_dim(dim, input.dim())
+    _need_float(input, "glu_cpu")
+    if input.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
+    return glu_(input, dim=d)
+
+
+# ---------------------------------------------------------------- softmax family
+def _softmax_fwd(a, dim):
+    if a.ndim == 0:
+        return np.ones_like(a) if a == a else a.copy()
+    m = np.max(a, axis=dim, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0)
+    e = np.exp(a - m)
+    return e / np.sum(e, axis=dim, keepdims=True)
+
+
+def _log_softmax_fwd(a, dim):
+    if a.ndim == 0:
+        return a - a
+    m = np.max(a, axis=dim, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0)
+    s = a - m
+    return s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
+
+
+def _axis(x, dim):
+    return dim if x.ndim else None
+
+
+_SM_SAMPLES = [sample(T(3, 4), 1), sample(T(3, 4), -1), sample(T(2, 3, 4), 0), sample(T(), 0), sample(T(0, 3), 1),
+               sample(T(values=[[1000., 0., -1000.], [-1e4, -1e4, -1e4]]), 1)]
+
+softmax_ = _prim("_softmax", _softmax_fwd, node="SoftmaxBackward0",
+                 samples=[sample(*s.args, call=F + "softmax") for s in _SM_SAMPLES] + [
+                     sample(T(3, 4), 1, call="softmax"), sample(T(3, 4), 0, call="Tensor.softmax"),
+                     sample(T(3, 4), 1, call=F + "softmin"),
+                     sample(T(3, 4, dtype="float32"), 1, dtype=None, call=F + "softmax")],
+                 self=lambda grad, result, dim: (grad - np.sum(grad * result, axis=_axis(result, dim),
+                                                               keepdims=True)) * result)
+log_softmax_ = _prim("_log_softmax", _log_softmax_fwd, node="LogSoftmaxBackward0",
+                     samples=[sample(*s.args, call=F + "log_softmax") for s in _SM_SAMPLES] + [
+                         sample(T(3, 4), 1, call="log_softmax"), sample(T(3, 4), 0, call="Tensor.log_softmax")],
+                     self=lambda grad, result, dim: grad - np.exp(result) * np.sum(grad, axis=_axis(result, dim),
+                                                                                   keepdims=True))
+
+
+def _get_softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                  "dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _dtype_arg(input, dtype):
+    if dtype is not None and input.dtype != dtype:
+        input = input.to(dtype)
+    return input
+
+
+def _softmax_call(op, input, dim, dtype):
+    input = _dtype_arg(input, dtype)
+    _need_float(input, "softmax_lastdim_kernel_impl" if op is softmax_ else "log_softmax_lastdim_kernel_impl")
+    return op(input, dim=_wrap_dim(dim, input.dim()))
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _get_softmax_dim("softmax", input.dim(), _stacklevel)
+    return _softmax_call(softmax_, input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return _softmax_call(log_softmax_, input, dim, dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _get_softmax_dim("softmin", input.dim(), _stacklevel)
+    if dtype is None:
+        return _softmax_call(softmax_, -input, dim, None)
+    return _softmax_call(softmax_, -(_dtype_arg(input, dtype)), dim, None)
+
+
+def _torch_softmax(input, dim, dtype=None):
+    return _softmax_call(softmax_, input, dim, dtype)
+
+
+def _torch_log_softmax(input, dim, dtype=None):
+    return _softmax_call(log_softmax_, input, dim, dtype)
+
+
+# ---------------------------------------------------------------- normalize / distances
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    if input._data.dtype.kind != "f":
+        from .._tensor import _LEGACY_NAMES
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_LEGACY_NAMES[input._data.dtype.name]}")
+    denom = clamp_min(_norm(input, p, dim, True), min=eps).expand_as(input)
+    if out is not None:
+        with grad_mode.no_grad():
+            res = input / denom
+        out._data = res._data.copy() if out._data.shape != res._data.shape else out._data
+        np.copyto(out._data, res._data)
+        return out
+    return input / denom
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    if np.result_type(x1._data, x2._data).kind not in "fc":
+        from .._tensor import _LEGACY_NAMES
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{_LEGACY_NAMES[np.result_type(x1._data, x2._data).name]}")
+    try:
+        shape = np.broadcast_shapes(x1._data.shape, x2._data.shape)
+    except ValueError:
+        from ._declare import broadcast_error
+        raise broadcast_error(x1._data, x2._data) from None
+    if x1._data.shape != x2._data.shape:   # ATen's expand_outplace expands both
+        x1, x2 = x1.expand(shape), x2.expand(shape)
+    d = _wrap_dim(dim, len(shape))
+    n1 = _norm(x1, 2, d, True).clone()
+    n2 = _norm(x2, 2, d, True).clone()
+    with grad_mode.no_grad():
+        np.maximum(n1._data, eps, out=n1._data)
+        np.maximum(n2._data, eps, out=n2._data)
+        n1._vc[0] += 1
+        n2._vc[0] += 1
+    return ((x1 / n1) * (x2 / n2)).sum(d)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    out_dim = max(x1.dim(), x2.dim())
+    diff = add_scalar(x1 - x2, other=float(eps))
+    if diff.dim() == 0:
+        return norm_p(diff, ord=float(p), dim=None, keepdim=keepdim)
+    return _norm(diff, p, out_dim - 1, keepdim, norm_p)
+
+
+# ---------------------------------------------------------------- linear / bilinear
+def _addmm_fwd(bias, m1, m2):
+    if m1.shape[1] != m2.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m1.shape[0]}x{m1.shape[1]} and "
+                           f"{m2.shape[0]}x{m2.shape[1]})")
+    if m1.dtype != m2.dtype:
+        from .linalg import _C
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C[m1.dtype.name]} != "
+                           f"{_C[m2.dtype.name]}")
+    return bias + m1 @ m2
+
+
+_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
+
+addmm_ = _prim("addmm", _addmm_fwd, inputs=("self", "mat1", "mat2"), node="AddmmBackward0",
+               samples=[sample(T(2, 4), T(5, 4), T(5), call=F + "linear"),
+                        sample(T(2, 3, 4), T(5, 4), T(5), call=F + "linear"),
+                        sample(T(4), T(5, 4), T(5), call=F + "linear"),
+                        sample(T(2, 4), T(5, 4), call=F + "linear"),
+                        sample(T(2, 3, 4), T(5, 4), call=F + "linear")],
+               self=lambda grad: grad,
+               mat1=lambda grad, mat2: grad @ np.swapaxes(mat2, 0, 1),
+               mat2=lambda grad, mat1: np.swapaxes(mat1, 0, 1) @ grad)
+
+
+def linear(input, weight, bias=None):
+    wt = weight.t()
+    if bias is not None:
+        if input.dim() == 2:
+            return addmm_(bias, input, wt)
+        if input.dim() >= 1 and input.is_contiguous() and bias.dim() == 1:
+            lead = tuple(input.shape[:-1])
+            flat = input.reshape(-1, input.shape[-1])
+            out = addmm_(bias, flat, wt)
+            return out.view(*(lead + (out.shape[1],)))
+        return input.matmul(wt).add_(bias)
+    return input.matmul(wt)
+
+
+def _trilinear_fwd(i1, w, i2):
+    return np.einsum("bi,oij,bj->bo", i1, w, i2)
+
+
+def _tri(spec, *ops):
+    """einsum on arrays; a broadcast product and sum on Tensors (differentiable)."""
+    if all(isinstance(o, np.ndarray) for o in ops):
+        return np.einsum(spec, *ops)
+    return None
+
+
+def _tri_i1(grad, weight, input2):
+    r = _tri("bo,oij,bj->bi", grad, weight, input2)
+    if r is not None:
+        return r
+    t = weight.unsqueeze(0) * input2.unsqueeze(1).unsqueeze(1)      # b o i j
+    return (t.sum(-1) * grad.unsqueeze(-1)).sum(1)
+
+
+def _tri_w(grad, input1, input2):
+    r = _tri("bo,bi,bj->oij", grad, input1, input2)
+    if r is not None:
+        return r
+    outer = input1.unsqueeze(2) * input2.unsqueeze(1)              # b i j
+    return (grad.unsqueeze(-1).unsqueeze(-1) * outer.unsqueeze(1)).sum(0)
+
+
+def _tri_i2(grad, weight, input1):
+    r = _tri("bo,oij,bi->bj", grad, weight, input1)
+    if r is not None:
+        return r
+    t = weight.unsqueeze(0) * input1.unsqueeze(1).unsqueeze(-1)     # b o i j
+    return (t.sum(2) * grad.unsqueeze(-1)).sum(1)
+
+
+trilinear_ = _prim("_trilinear", _trilinear_fwd, inputs=("input1", "weight", "input2"), node="TrilinearBackward0",
+                   samples=[sample(T(3, 4), T(3, 2), T(5, 4, 2), T(5), call=F + "bilinear"),
+                            sample(T(2, 3, 4), T(2, 3, 2), T(5, 4, 2), call=F + "bilinear")],
+                   input1=_tri_i1, weight=_tri_w, input2=_tri_i2)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {weight.dim()}")
+    if input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got {input1.shape[-1]} but "
+                           f"expected {weight.shape[1]}")
+    if input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but "
+                           f"expected {weight.shape[2]}")
+    out_shape = tuple(input1.shape[:-1]) + (weight.shape[0],)
+    a = input1.reshape(-1, input1.shape[-1])
+    b = input2.reshape(-1, input2.shape[-1])
+    out = trilinear_(a, weight, b).reshape(*out_shape)
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+# ---------------------------------------------------------------- dropout
+def dropout(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if training and 0 < p < 1 and input._data.dtype.kind != "f" and input.numel():
+        from .._tensor import _LEGACY_NAMES
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_LEGACY_NAMES[input._data.dtype.name]}")
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    from .. import _random
+    if p == 1:
+        noise = wrap(np.zeros((), input._data.dtype))
+    else:
+        mask = _random.bernoulli(1 - p, input._data.shape, dtype=input._data.dtype)
+        noise = wrap(mask / input._data.dtype.type(1 - p))
+    return input.mul_(noise) if inplace else input * noise
+
+
+# ---------------------------------------------------------------- embedding
+def _embedding_fwd(weight, indices, padding_idx=-1):
+    return weight[indices]
+
+
+def _embedding_backward_fwd(grad, indices, num_weights, padding_idx):
+    out = np.zeros((num_weights,) + grad.shape[indices.ndim:], grad.dtype)
+    idx = indices.reshape(-1)
+    g = grad.reshape((idx.size,) + grad.shape[indices.ndim:])
+    if padding_idx is not None and padding_idx >= 0:
+        keep = idx != padding_idx
+        idx, g = idx[keep], g[keep]
+    np.add.at(out, idx, g)
+    return out
+
+
+def _as_np(x):
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+embedding_backward = _prim(
+    "embedding_dense_backward", _embedding_backward_fwd, inputs=("grad_output",),
+    node="EmbeddingDenseBackwardBackward0",
+    samples=[sample(T(3, 4), indices=np.array([0, 2, 2]), num_weights=4, padding_idx=-1,
+                    call="_nnf_embedding_backward")],
+    grad_output=lambda grad, indices, padding_idx: _embed_grad_back(grad, indices, padding_idx))
+
+
+def _embed_grad_back(grad, indices, padding_idx):
+    rows = embedding_(grad, wrap(indices)) if isinstance(grad, Tensor) else grad[indices]
+    if padding_idx is not None and padding_idx >= 0:
+        mask = (indices == padding_idx).reshape(indices.shape + (1,) * (np.ndim(rows) - indices.ndim))
+        rows = np.where(mask, 0, rows)
+    return rows
+
+
+embedding_ = _prim("embedding", _embedding_fwd, inputs=("weight", "indices"), node="EmbeddingBackward0",
+                   samples=[sample(T(3, dtype="int64", low=0, high=5, grad=False), T(5, 4), call=F + "embedding"),
+                            sample(T(2, 3, dtype="int64", low=0, high=5, grad=False), T(5, 4), padding_idx=1,
+                                   call=F + "embedding", smooth=False),
+                            sample(T(2, 3, dtype="int64", low=0, high=5, grad=False), T(5, 4), padding_idx=-2,
+                                   call=F + "embedding", smooth=False)],
+                   weight=lambda grad, indices, weight_shape, padding_idx=-1: embedding_backward(
+                       grad, indices=_as_np(indices), num_weights=weight_shape[0], padding_idx=padding_idx))
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.shape[0] + padding_idx
+    else:
+        padding_idx = -1
+    if input._data.dtype.kind not in "iu":
+        from .._tensor import _LEGACY_NAMES
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got torch.{_LEGACY_NAMES[input._data.dtype.name]}Tensor instead "
+                           "(while checking arguments for embedding)")
+    idx = input._data
+    if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        rows = np.unique(idx.reshape(-1) % weight.shape[0])
+        w = weight._data
+        norms = np.linalg.norm(w[rows], ord=norm_type, axis=1) if norm_type != 2 else \
+            np.sqrt(np.sum(w[rows] * w[rows], axis=1))
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1).astype(w.dtype)
+        w[rows] = w[rows] * scale[:, None]
+        weight._vc[0] += 1
+    return embedding_(weight, input, padding_idx=padding_idx)
+
+
+def one_hot(tensor, num_classes=-1):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"one_hot(): argument 'input' (position 1) must be Tensor, not {type(tensor).__name__}")
+    if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    a = tensor._data
+    if num_classes == -1:
+        if a.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(a.max()) + 1
+    if a.size:
+        if a.min() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if a.max() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return wrap((a[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+# ---------------------------------------------------------------- test helpers
+def _nnf_inplace(x, fn, **kw):
+    """``F.<fn>(x * 1, inplace=True)``: the in-place forms through the sweep."""
+    y = x * 1
+    if fn == "threshold":
+        return FUNCTIONS[F + fn](y, 0.1, -1.0, inplace=True)
+    return FUNCTIONS[F + fn](y, inplace=True, **kw)
+
+
+FUNCTIONS["_nnf_inplace"] = _nnf_inplace
+FUNCTIONS["_nnf_embedding_backward"] = lambda grad, **kw: embedding_backward(grad, **kw)
+
+for _name, _fn in dict(
+        relu=_relu_fn, relu6=relu6, leaky_relu=leaky_relu, elu=elu, selu=selu, celu=celu, gelu=gelu, silu=silu,
+        mish=mish, softplus=softplus, softsign=softsign, hardtanh=hardtanh, hardsigmoid=hardsigmoid,
+        hardswish=hardswish, logsigmoid=logsigmoid, tanhshrink=tanhshrink, threshold=threshold, glu=glu,
+        softmax=softmax, log_softmax=log_softmax, softmin=softmin, normalize=normalize, linear=linear,
+        bilinear=bilinear, dropout=dropout, embedding=embedding, one_hot=one_hot,
+        cosine_similarity=cosine_similarity, pairwise_distance=pairwise_distance,
+        sigmoid=_pw.sigmoid, tanh=_pw.tanh).items():
+    FUNCTIONS[F + _name] = _fn
+
+FUNCTIONS.update(softmax=_torch_softmax, log_softmax=_torch_log_softmax, selu=selu, celu=celu,
+                 threshold=threshold, cosine_similarity=cosine_similarity, pairwise_distance=pairwise_distance,
+                 bilinear=bilinear)
+Tensor.softmax = _torch_softmax
+Tensor.log_softmax = _torch_log_softmax

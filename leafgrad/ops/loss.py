@@ -1,1 +1,705 @@
-"""(being written)"""
+"""torch.nn.functional losses.
+
+Losses that are one ATen op in PyTorch (mse_loss, smooth_l1_loss, huber_loss, nll_loss,
+nll_loss2d, binary_cross_entropy, binary_cross_entropy_with_logits) are declared ops with
+PyTorch's node names; the others are composed as ATen composes them (l1_loss, kl_div,
+cross_entropy = log_softmax + nll_loss, cosine_embedding_loss, margin_ranking_loss,
+triplet_margin_loss), so their graphs match.
+"""
+import warnings
+
+import numpy as np
+
+from ._declare import FUNCTIONS
+from ..autograd import grad_mode
+from ._samples import T, sample
+from .._tensor import Tensor, _LEGACY_NAMES, wrap
+from .compare import where as _where
+from .pointwise import sub as _sub
+from . import activation as _act
+from .activation import _prim, _dep, _need_float, add_scalar, clamp_min, masked_fill, minimum, mul_scalar, div_scalar
+
+F = "nn.functional."
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+# ---------------------------------------------------------------- reduction helpers
+def _legacy(size_average, reduce, reduction):
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='{}' instead."
+                  .format(_legacy_string(size_average, reduce)))
+    return _legacy_string(size_average, reduce)
+
+
+def _legacy_string(size_average, reduce):
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+def _no_grad_arg(t, fn, arg):
+    """PyTorch refuses to record ops that are not differentiable w.r.t. ``arg``."""
+    if isinstance(t, Tensor) and t._requires_grad and grad_mode.state.enabled:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{arg}'. This input "
+                           "cannot have requires_grad True.")
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _reduce_fwd(loss, reduction):
+    if reduction == "mean":
+        return np.asarray(np.mean(loss, dtype=loss.dtype) if loss.size else np.nan, loss.dtype)
+    if reduction == "sum":
+        return np.asarray(np.sum(loss, dtype=loss.dtype), loss.dtype)
+    return loss
+
+
+def _numel(x):
+    return x.numel() if isinstance(x, Tensor) else x.size
+
+
+def _grad_scale(grad, reduction, n):
+    return grad / n if reduction == "mean" else grad
+
+
+def _apply_reduction(t, reduction):
+    if reduction == "mean":
+        return t.mean()
+    if reduction == "sum":
+        return t.sum()
+    return t
+
+
+def _size_warning(input, target):
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+                      "This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+
+
+def _broadcast(input, target):
+    try:
+        shape = np.broadcast_shapes(input._data.shape, target._data.shape)
+    except ValueError:
+        from ._declare import broadcast_error
+        raise broadcast_error(input._data, target._data) from None
+    if input._data.shape != shape:
+        input = input.expand(shape)
+    if target._data.shape != shape:
+        target = target.expand(shape)
+    return input, target
+
+
+def _weighted(loss, weight, input, reduction):
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    w = loss * weight
+    if reduction == "none":
+        return w
+    if reduction == "sum":
+        return w.sum()
+    if reduction == "mean":
+        return w.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+
+
+_PAIR = [sample(T(3, 4), T(3, 4)), sample(T(3, 4), T(3, 4), reduction="sum"),
+         sample(T(3, 4), T(3, 4), reduction="none"), sample(T(), T()), sample(T(3, 4), T(4))]
+
+
+def _pair_samples(path, **kw):
+    return [sample(*s.args, call=F + path, **dict(s.kwargs, **kw)) for s in _PAIR]
+
+
+# ---------------------------------------------------------------- mse / l1 / smooth l1 / huber
+def _mse_fwd(a, b, reduction="mean"):
+    d = a - b
+    return _reduce_fwd(d * d, reduction)
+
+
+mse_ = _prim("mse_loss", _mse_fwd, inputs=("self", "target"), promote="common", node="MseLossBackward0",
+             samples=_pair_samples("mse_loss"),
+             self=lambda grad, self, target, reduction="mean": _grad_scale(grad, reduction, _numel(self)) * 2 * (
+                 self - target),
+             target=lambda grad, self, target, reduction="mean": _grad_scale(grad, reduction, _numel(self)) * -2 * (
+                 self - target))
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    _size_warning(input, target)
+    reduction = _legacy(size_average, reduce, reduction)
+    a, b = _broadcast(input, target)
+    if weight is not None:
+        return _weighted((a - b) ** 2, weight, input, reduction)
+    _check_reduction(reduction)
+    if a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
+        _need_float(a, "mse_cpu")
+    return mse_(a, b, reduction=reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    _size_warning(input, target)
+    reduction = _legacy(size_average, reduce, reduction)
+    a, b = _broadcast(input, target)
+    if weight is not None:
+        return _weighted((a - b).abs(), weight, input, reduction)
+    _check_reduction(reduction)
+    return _apply_reduction((a - b).abs(), reduction)
+
+
+def _smooth_l1_fwd(a, b, reduction="mean", beta=1.0):
+    d = np.abs(a - b)
+    loss = np.where(d < beta, np.asarray(0.5, a.dtype) * d * d / np.asarray(beta, a.dtype),
+                    d - np.asarray(0.5 * beta, a.dtype))
+    return _reduce_fwd(loss, reduction)
+
+
+def _smooth_l1_grad(grad, self, target, reduction="mean", beta=1.0):
+    d = self - target
+    g = _grad_scale(grad, reduction, _numel(self))
+    return _dep(np.where(d < -beta, -g, np.where(d > beta, g, g * d / beta)), self)
+
+
+smooth_l1_ = _prim("smooth_l1_loss", _smooth_l1_fwd, inputs=("self", "target"), promote="common",
+                   node="SmoothL1LossBackward0",
+                   samples=_pair_samples("smooth_l1_loss") + [
+                       sample(T(3, 4, low=-3, high=3), T(3, 4), beta=0.5, call=F + "smooth_l1_loss", smooth=False),
+                       sample(T(3, 4), T(3, 4), beta=0.0, call=F + "smooth_l1_loss", smooth=False)],
+                   self=_smooth_l1_grad,
+                   target=lambda grad, self, target, reduction="mean", beta=1.0: -_smooth_l1_grad(
+                       grad, self, target, reduction, beta))
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    _size_warning(input, target)
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    a, b = _broadcast(input, target)
+    if beta == 0.0:
+        return _apply_reduction((a - b).abs(), reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
+        _need_float(a, "smooth_l1_cpu")
+    return smooth_l1_(a, b, reduction=reduction, beta=beta)
+
+
+def _huber_fwd(a, b, reduction="mean", delta=1.0):
+    d = np.abs(a - b)
+    dl = np.asarray(delta, a.dtype)
+    loss = np.where(d < delta, np.asarray(0.5, a.dtype) * d * d, dl * (d - np.asarray(0.5, a.dtype) * dl))
+    return _reduce_fwd(loss, reduction)
+
+
+def _huber_grad(grad, self, target, reduction="mean", delta=1.0):
+    d = self - target
+    g = _grad_scale(grad, reduction, _numel(self))
+    return _dep(np.where(d < -delta, -g * delta, np.where(d > delta, g * delta, g * d)), self)
+
+
+huber_ = _prim("huber_loss", _huber_fwd, inputs=("self", "target"), promote="common", node="HuberLossBackward0",
+               samples=_pair_samples("huber_loss") + [
+                   sample(T(3, 4, low=-3, high=3), T(3, 4), delta=0.5, call=F + "huber_loss", smooth=False)],
+               self=_huber_grad,
+               target=lambda grad, self, target, reduction="mean", delta=1.0: -_huber_grad(
+                   grad, self, target, reduction, delta))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    _size_warning(input, target)
+    a, b = _broadcast(input, target)
+    if a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
+        _need_float(a, "huber_cpu")
+    if weight is None:
+        _check_reduction(reduction)
+        return huber_(a, b, reduction=reduction, delta=delta)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    w = huber_(a, b, reduction="none", delta=delta) * weight
+    if reduction == "none":
+        return w
+    if reduction == "sum":
+        return w.sum()
+    if reduction == "mean":
+        return w.mean()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+
+
+# ---------------------------------------------------------------- nll_loss
+def _nll_parts(shape, target, weight, ignore_index, dtype):
+    """Per-element weights (0 where ignored) and the safe class index, shaped like target."""
+    cdim = 0 if len(shape) == 1 else 1
+    ignored = target == ignore_index
+    safe = np.where(ignored, 0, target)
+    w = np.ones(shape[cdim], dtype) if weight is None else weight.astype(dtype, copy=False)
+    wt = np.where(ignored, 0, w[safe]).astype(dtype, copy=False) if safe.size else np.zeros(safe.shape, dtype)
+    return cdim, safe, wt
+
+
+def _nll_fwd(a, target, weight=None, reduction="mean", ignore_index=-100):
+    cdim, safe, wt = _nll_parts(a.shape, target, weight, ignore_index, a.dtype)
+    picked = np.take_along_axis(a, np.expand_dims(safe, cdim), cdim).squeeze(cdim) if a.ndim > 1 else a[safe]
+    loss = -(picked * wt)
+    if reduction == "none":
+        return loss.astype(a.dtype, copy=False)
+    total = np.sum(loss, dtype=a.dtype)
+    if reduction == "sum":
+        return np.asarray(total, a.dtype)
+    return np.asarray(total / np.sum(wt, dtype=a.dtype), a.dtype)
+
+
+def _nll_grad(grad, self, target, weight=None, reduction="mean", ignore_index=-100):
+    return _dep(_nll_grad_of(grad, tuple(self.shape), target, weight, reduction, ignore_index), self)
+
+
+def _nll_grad_of(grad, self_shape, target, weight, reduction, ignore_index):
+    dtype = grad._data.dtype if isinstance(grad, Tensor) else np.asarray(grad).dtype
+    cdim, safe, wt = _nll_parts(self_shape, target, weight, ignore_index, dtype)
+    m = np.zeros(self_shape, dtype)
+    if len(self_shape) == 1:
+        if safe.size:
+            m[safe] = -wt
+    else:
+        np.put_along_axis(m, np.expand_dims(safe, cdim), np.expand_dims(-wt, cdim), cdim)
+    if reduction == "mean":
+        total = np.sum(wt, dtype=dtype)
+        if total != 0:
+            m = m / total
+        return grad * m
+    if reduction == "sum":
+        return grad * m
+    return (np.expand_dims(grad, cdim) if len(self_shape) > 1 else grad) * m
+
+
+_NLL_KW = dict(inputs=("self",), self=_nll_grad)
+nll_ = _prim("nll_loss", _nll_fwd, node="NllLossBackward0",
+             samples=[sample(T(3, 4), T(3, grad=False, dtype="int64", low=0, high=4), call=F + "nll_loss"),
+                      sample(T(3, 4), T(3, grad=False, dtype="int64", values=[0, -100, 3]), reduction="sum",
+                             call=F + "nll_loss"),
+                      sample(T(3, 4), T(3, grad=False, dtype="int64", values=[0, 2, 3]), reduction="none",
+                             weight=T(4, grad=False, low=0.5, high=1.5), call=F + "nll_loss"),
+                      sample(T(3, 4), T(3, grad=False, dtype="int64", values=[0, 2, 3]), ignore_index=2,
+                             weight=T(4, grad=False, low=0.5, high=1.5), call=F + "nll_loss"),
+                      sample(T(4), T(grad=False, dtype="int64", values=2), call=F + "nll_loss"),
+                      sample(T(4), T(grad=False, dtype="int64", values=1), call=F + "cross_entropy")],
+             **_NLL_KW)
+nll2d_ = _prim("nll_loss2d", _nll_fwd, node="NllLoss2DBackward0",
+               samples=[sample(T(2, 3, 2, 2), T(2, 2, 2, grad=False, dtype="int64", low=0, high=3),
+                               call=F + "nll_loss"),
+                        sample(T(2, 3, 2, 2), T(2, 2, 2, grad=False, dtype="int64", low=0, high=3), reduction="none",
+                               call=F + "nll_loss"),
+                        sample(T(2, 3, 4), T(2, 4, grad=False, dtype="int64", low=0, high=3), call=F + "nll_loss"),
+                        sample(T(2, 3, 4), T(2, 4, grad=False, dtype="int64", low=0, high=3), reduction="none",
+                               call=F + "nll_loss"),
+                        sample(T(2, 3, 4), T(2, 4, grad=False, dtype="int64", low=0, high=3),
+                               call=F + "cross_entropy")],
+               **_NLL_KW)
+
+
+def _check_target_int(target):
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_LEGACY_NAMES[target._data.dtype.name]}")
+
+
+def _nll_checks(input, target, weight, ignore_index):
+    n_classes = input.shape[0 if input.dim() == 1 else 1]
+    if target.dim() > 1 and input.dim() <= 2:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.dim() == 2 and target.dim() == 0:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    _check_target_int(target)
+    w = None
+    if weight is not None:
+        _no_grad_arg(weight, "nll_loss_forward", "weight")
+        if weight.numel() != n_classes:
+            raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
+                               f"but got weight tensor of shape: {list(weight.shape)}")
+        if weight._data.dtype != input._data.dtype:
+            raise RuntimeError(f"expected scalar type {_LEGACY_NAMES[input._data.dtype.name]} but found "
+                               f"{_LEGACY_NAMES[weight._data.dtype.name]}")
+        w = weight._data.reshape(-1)
+    t = target._data.astype(np.int64, copy=False)
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    return t, w
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    return _nll_nd(input, target, weight, reduction, ignore_index)
+
+
+def _nll_nd(input, target, weight, reduction, ignore_index):
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if input.dim() != 1 and target.dim() and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0]}).")
+    if input.dim() == 1 and target.dim() == 1:
+        if target.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+        target = target.reshape(())
+    _need_float(input, "nll_loss_out_frame")
+    if input.dim() in (1, 2):
+        t, w = _nll_checks(input, target, weight, ignore_index)
+        return nll_(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
+    if input.dim() == 4:
+        if tuple(target.shape[1:]) != tuple(input.shape[2:]) or target.dim() != 3:
+            raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of "
+                               f"dimension: {target.dim()}")
+        t, w = _nll_checks(input, target, weight, ignore_index)
+        return nll2d_(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
+    n, c = input.shape[0], input.shape[1]
+    out_size = (n,) + tuple(input.shape[2:])
+    if tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        raise RuntimeError(f"Expected target size {list((n,) + tuple(input.shape[2:]))}, got {list(target.shape)}")
+    x = input.contiguous()
+    x = x.view(n, c, 1, -1) if input.numel() > 0 else x.view(n, c, 0, 0)
+    tt = target.reshape(n, 1, -1) if target.numel() > 0 else target.reshape(n, 0, 0)
+    t, w = _nll_checks(x, tt, weight, ignore_index)
+    out = nll2d_(x, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
+    return out if reduction != "none" else out.view(*out_size)
+
+
+# ---------------------------------------------------------------- cross_entropy
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
+    cdim = 0 if input.dim() == 1 else 1
+    if tuple(input.shape) == tuple(target.shape):
+        if target._data.dtype.kind != "f":
+            raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                               f"{_LEGACY_NAMES[target._data.dtype.name]}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        return _ce_probs(input, target, weight, reduction, label_smoothing, cdim)
+    logp = _act._torch_log_softmax(input, cdim)
+    nll = _nll_nd(logp, target, weight, reduction, ignore_index)
+    if label_smoothing <= 0.0:
+        return nll
+    n_classes = input.shape[cdim]
+    ignore_mask = target == ignore_index
+    if weight is not None:
+        shape = [1] * logp.dim()
+        shape[cdim] = weight.shape[0]
+        smooth = -(logp * weight.view(*shape)).sum(cdim)
+    else:
+        smooth = -logp.sum(cdim)
+    smooth = masked_fill(smooth, mask=ignore_mask._data, value=0.0)
+    if reduction == "mean":
+        if weight is not None:
+            keep = ~ignore_mask._data
+            denom = wrap(np.asarray(np.sum(weight._data[target._data[keep].reshape(-1)])))
+            ret = smooth.sum() / denom
+        else:
+            ret = smooth.sum() / wrap(np.asarray(np.sum(~ignore_mask._data)))
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return mul_scalar(nll, other=1 - label_smoothing) + mul_scalar(ret, other=label_smoothing / n_classes)
+
+
+def _ce_probs(input, target, weight, reduction, label_smoothing, cdim):
+    n_classes = input.shape[cdim]
+    if label_smoothing > 0.0:
+        target = add_scalar(mul_scalar(target, other=1 - label_smoothing), other=label_smoothing / n_classes)
+    logp = _act._torch_log_softmax(input, cdim)
+    prod = logp * target
+    if weight is not None:
+        shape = [1] * logp.dim()
+        shape[cdim] = weight.shape[0]
+        prod = prod * weight.view(*shape)
+    if reduction == "mean":
+        if input.numel() == 0:
+            out = -(prod.sum())
+            out._data[...] = np.nan   # ATen: .fill_(NAN) on the result
+            return out
+        return div_scalar(-(prod.sum()), other=input.numel() // n_classes)
+    if reduction == "sum":
+        return -(prod.sum())
+    return -(prod.sum(cdim))
+
+
+# ---------------------------------------------------------------- binary cross entropy
+_EPS = 1e-12
+
+
+def _bce_fwd(x, t, weight=None, reduction="mean"):
+    one = np.asarray(1, x.dtype)
+    lo = np.asarray(-100, x.dtype)
+    with np.errstate(divide="ignore"):
+        loss = (t - one) * np.maximum(np.log1p(-x), lo) - t * np.maximum(np.log(x), lo)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce_fwd(loss.astype(x.dtype, copy=False), reduction)
+
+
+def _bce_grad_self(grad, self, target, weight=None, reduction="mean"):
+    g = _grad_scale(grad, reduction, _numel(self))
+    denom = (1 - self) * self
+    out = g * (self - target) / np.where(denom > _EPS, denom, _EPS)
+    return out if weight is None else out * weight
+
+
+def _bce_grad_target(grad, self, weight=None, reduction="mean"):
+    g = _grad_scale(grad, reduction, _numel(self))
+    out = g * (np.log(1 - self) - np.log(self))
+    return out if weight is None else out * weight
+
+
+bce_ = _prim("binary_cross_entropy", _bce_fwd, inputs=("self", "target"), promote="common",
+             node="BinaryCrossEntropyBackward0",
+             samples=[sample(T(3, 4, low=0.05, high=0.95), T(3, 4, low=0, high=1), call=F + "binary_cross_entropy"),
+                      sample(T(3, 4, low=0.05, high=0.95), T(3, 4, low=0, high=1, grad=False), reduction="sum",
+                             weight=T(4, low=0.5, high=1.5, grad=False), call=F + "binary_cross_entropy"),
+                      sample(T(5, low=0.05, high=0.95), T(5, low=0, high=1), reduction="none",
+                             call=F + "binary_cross_entropy"),
+                      sample(T(values=[0.0, 1.0, 1e-30, 0.5], grad=False), T(4, low=0, high=1, grad=False),
+                             call=F + "binary_cross_entropy")],
+             self=_bce_grad_self, target=_bce_grad_target)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = _legacy(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
+                         f"({input.size()}) is deprecated. Please ensure they have the same size.")
+    _check_reduction(reduction)
+    _need_float(input, "binary_cross_entropy")
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Found dtype {_LEGACY_NAMES[target._data.dtype.name]} but expected "
+                           f"{_LEGACY_NAMES[input._data.dtype.name]}")
+    x = input._data
+    if x.size and not bool(((x >= 0) & (x <= 1)).all()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    kw = {"reduction": reduction}
+    _no_grad_arg(weight, "binary_cross_entropy", "weight")
+    if weight is not None:
+        shape = np.broadcast_shapes(tuple(target.shape), tuple(weight.shape))
+        kw["weight"] = np.broadcast_to(weight._data, shape)
+    return bce_(input, target, **kw)
+
+
+def _bcel_fwd(x, t, weight=None, pos_weight=None, reduction="mean"):
+    ls = _act._logsig_fwd(x)
+    if pos_weight is not None:
+        ls = ls * ((pos_weight - 1) * t + 1)
+    loss = (1 - t) * x - ls
+    if weight is not None:
+        loss = loss * weight
+    return _reduce_fwd(loss.astype(x.dtype, copy=False), reduction)
+
+
+def _bcel_grad_self(grad, self, target, weight=None, pos_weight=None, reduction="mean"):
+    g = _grad_scale(grad, reduction, _numel(self))
+    s = _act._sigmoid(self)
+    if pos_weight is not None:
+        pt = pos_weight * target
+        out = ((pt + 1 - target) * s - pt) * g
+    else:
+        out = (s - target) * g
+    return out if weight is None else out * weight
+
+
+def _bcel_grad_target(grad, self, weight=None, pos_weight=None, reduction="mean"):
+    g = _grad_scale(grad, reduction, _numel(self))
+    if pos_weight is not None:
+        out = (_act.logsigmoid_(-self) - _act.logsigmoid_(self) * pos_weight) * g
+    else:
+        out = -self * g
+    return out if weight is None else out * weight
+
+
+bcel_ = _prim("binary_cross_entropy_with_logits", _bcel_fwd, inputs=("self", "target"), promote="common",
+              node="BinaryCrossEntropyWithLogitsBackward0",
+              samples=[sample(T(3, 4), T(3, 4, low=0, high=1), call=F + "binary_cross_entropy_with_logits"),
+                       sample(T(3, 4), T(3, 4, low=0, high=1), pos_weight=T(4, low=0.5, high=2, grad=False),
+                              weight=T(3, 1, low=0.5, high=2, grad=False), reduction="sum",
+                              call=F + "binary_cross_entropy_with_logits"),
+                       sample(T(3, 4), T(3, 4, low=0, high=1), reduction="none",
+                              pos_weight=T(4, low=0.5, high=2, grad=False),
+                              call=F + "binary_cross_entropy_with_logits"),
+                       sample(T(values=[-1000., -50., 0., 50., 1000.]), T(5, low=0, high=1),
+                              call=F + "binary_cross_entropy_with_logits")],
+              self=_bcel_grad_self, target=_bcel_grad_target)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    _need_float(input, "log_sigmoid_cpu")
+    kw = {"reduction": reduction}
+    _no_grad_arg(weight, "binary_cross_entropy_with_logits", "weight")
+    _no_grad_arg(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    if weight is not None:
+        kw["weight"] = weight._data
+    if pos_weight is not None:
+        kw["pos_weight"] = pos_weight._data
+    return bcel_(input, target, **kw)
+
+
+# ---------------------------------------------------------------- kl_div
+def _xlogy_fwd(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(x == 0, np.zeros((), x.dtype), x * np.log(y))
+    return np.where(np.isnan(y), y, out).astype(np.result_type(x, y), copy=False)
+
+
+xlogy_ = _prim("xlogy", _xlogy_fwd, inputs=("self", "other"), promote="float", node="XlogyBackward0",
+               samples=[sample(T(3, 4, low=0.1, high=1), T(3, 4, low=0.1, high=1), call=F + "kl_div")],
+               self=lambda grad, self, other: grad * xlogy_(_ne0(self), other),
+               other=lambda grad, self, other: grad * self / other)
+
+
+def _ne0(x):
+    return (x != 0) * 1.0
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if size_average is not None or reduce is not None:
+        reduction = _legacy(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    red = "sum" if reduction == "batchmean" else reduction
+    _check_reduction(red)
+    if input._data.dtype.kind in "biu" or target._data.dtype.kind in "biu":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if log_target:
+        out = target.exp() * (target - input)
+    else:
+        out = xlogy_(target, target) - target * input
+    out = _apply_reduction(out, red)
+    if reduction == "batchmean" and input.dim() != 0:
+        out = out / input.shape[0]
+    return out
+
+
+# ---------------------------------------------------------------- embedding / ranking losses
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    td = target.dim()
+    if td not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if td == 1 and (input1.dim() != 2 or input2.dim() != 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    if td == 0 and (input1.dim() != 1 or input2.dim() != 1):
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    prod_sum = (input1 * input2).sum(td)
+    mag1 = add_scalar((input1 * input1).sum(td), other=_EPS)
+    mag2 = add_scalar((input2 * input2).sum(td), other=_EPS)
+    denom = (mag1 * mag2).sqrt()
+    cos = prod_sum / denom
+    zeros = wrap(np.zeros(cos._data.shape, cos._data.dtype))
+    pos = _sub(1.0, cos)  # ATen's Scalar - Tensor: SubBackward0
+    neg = clamp_min(_sub_scalar(cos, float(margin)), min=0)
+    out = _where(target == 1, pos, zeros) + _where(target == -1, neg, zeros)
+    return _apply_reduction(out, reduction)
+
+
+def _sub_scalar(t, s):
+    return _act.sub_scalar(t, other=s)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
+    out = clamp_min(add_scalar(-target * (input1 - input2), other=float(margin)), min=0)
+    return _apply_reduction(out, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, b, c = anchor.dim(), positive.dim(), negative.dim()
+    if not (a == b == c):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {a}D, positive {b}D, and negative {c}D inputs")
+    d_pos = _act.pairwise_distance(anchor, positive, p, eps)
+    d_neg = _act.pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = minimum(d_neg, _act.pairwise_distance(positive, negative, p, eps))
+    out = clamp_min(add_scalar(d_pos, other=float(margin)) - d_neg, min=0)
+    return _apply_reduction(out, reduction)
+
+
+_LOSS_SAMPLES = {
+    "l1_loss": _pair_samples("l1_loss", ) + [sample(T(3, 4), T(3, 4), weight=T(3, 4, grad=False, low=0.1),
+                                                   call=F + "l1_loss")],
+    "kl_div": [sample(T(3, 4), T(3, 4, low=0.1, high=1), reduction="batchmean", call=F + "kl_div"),
+               sample(T(3, 4), T(3, 4), log_target=True, reduction="sum", call=F + "kl_div"),
+               sample(T(3, 4), T(3, 4, low=0.1, high=1), reduction="none", call=F + "kl_div"),
+               sample(T(3, 4), T(values=[[0.0, 0.5, 0.2, 0.3]] * 3, grad=False), call=F + "kl_div")],
+    "cosine_embedding_loss": [
+        sample(T(3, 4), T(3, 4), T(3, grad=False, dtype="int64", values=[1, -1, 1]), call=F + "cosine_embedding_loss"),
+        sample(T(4), T(4), T(grad=False, dtype="int64", values=-1), margin=-0.5, reduction="sum",
+               call=F + "cosine_embedding_loss")],
+    "margin_ranking_loss": [
+        sample(T(5), T(5), T(5, grad=False, values=[1., -1, 1, 1, -1]), margin=0.1, reduction="sum",
+               call=F + "margin_ranking_loss", smooth=False)],
+    "triplet_margin_loss": [
+        sample(T(3, 4), T(3, 4), T(3, 4), call=F + "triplet_margin_loss", smooth=False),
+        sample(T(3, 4), T(3, 4), T(3, 4), p=1, margin=2.0, reduction="none", call=F + "triplet_margin_loss",
+               smooth=False),
+        sample(T(4), T(4), T(4), margin=0.5, call=F + "triplet_margin_loss", smooth=False)],
+    "cross_entropy": [
+        sample(T(3, 4), T(3, grad=False, dtype="int64", low=0, high=4), call=F + "cross_entropy"),
+        sample(T(3, 4), T(3, grad=False, dtype="int64", low=0, high=4), reduction="none", label_smoothing=0.1,
+               weight=T(4, grad=False, low=0.5, high=1.5), call=F + "cross_entropy"),
+        sample(T(3, 4), T(3, grad=False, dtype="int64", values=[1, -100, 2]), reduction="mean", label_smoothing=0.3,
+               weight=T(4, grad=False, low=0.5, high=1.5), call=F + "cross_entropy"),
+        sample(T(3, 4), T(3, grad=False, dtype="int64", low=0, high=4), reduction="sum", label_smoothing=0.2,
+               call=F + "cross_entropy"),
+        sample(T(3, 4), T(3, 4, low=0, high=1), reduction="sum", label_smoothing=0.2,
+               weight=T(4, grad=False, low=0.5, high=1.5), call=F + "cross_entropy"),
+        sample(T(3, 4), T(3, 4, low=0, high=1), reduction="none", call=F + "cross_entropy"),
+        sample(T(2, 3, 2), T(2, 3, 2, low=0, high=1), call=F + "cross_entropy"),
+        sample(T(2, 3, 2, 2), T(2, 2, 2, grad=False, dtype="int64", low=0, high=3), label_smoothing=0.1,
+               call=F + "cross_entropy"),
+        sample(T(3, 4, dtype="float32"), T(3, grad=False, dtype="int64", low=0, high=4), call=F + "cross_entropy"),
+        sample(T(values=[[1000., -1000., 0.], [-1e4, 1e4, 0.]]), T(2, grad=False, dtype="int64", values=[1, 0]),
+               call=F + "cross_entropy")],
+}
+# Composite losses' samples ride on the specs of nodes they contain.
+nll_.spec.samples += _LOSS_SAMPLES["cross_entropy"]
+_act.add_scalar.spec.samples += _LOSS_SAMPLES["triplet_margin_loss"] + _LOSS_SAMPLES["cosine_embedding_loss"]
+_act.clamp_min.spec.samples += _LOSS_SAMPLES["margin_ranking_loss"]
+xlogy_.spec.samples += _LOSS_SAMPLES["kl_div"]
+mse_.spec.samples += _LOSS_SAMPLES["l1_loss"] + [sample(T(3, 4), T(3, 4), weight=T(3, 4, grad=False, low=0.1),
+                                                        call=F + "mse_loss")]
+huber_.spec.samples += [sample(T(3, 4), T(3, 4), weight=T(3, 4, grad=False, low=0.1), call=F + "huber_loss")]
+
+for _name, _fn in dict(
+        mse_loss=mse_loss, l1_loss=l1_loss, smooth_l1_loss=smooth_l1_loss, huber_loss=huber_loss, nll_loss=nll_loss,
+        cross_entropy=cross_entropy, binary_cross_entropy=binary_cross_entropy,
+        binary_cross_entropy_with_logits=binary_cross_entropy_with_logits, kl_div=kl_div,
+        cosine_embedding_loss=cosine_embedding_loss, margin_ranking_loss=margin_ranking_loss,
+        triplet_margin_loss=triplet_margin_loss).items():
+    FUNCTIONS[F + _name] = _fn
