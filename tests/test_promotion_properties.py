@@ -101,12 +101,6 @@ def _is_float(arg):
 #: Differences from torch in ops declared outside ops/binary.py, found by this test and
 #: reported; their inputs are left out here so that the rest stays checked.
 KNOWN = {
-    "sub/rsub with a bool operand: torch raises 'Subtraction, the `-` operator, with a bool tensor is "
-    "not supported...', leafgrad computes (pointwise.py)":
-        lambda name, a, b, kw: name in ("sub", "rsub", "rsub.Scalar") and (_is_bool(a) or _is_bool(b)),
-    "add/sub with a float alpha and an integral result: torch raises 'For integral input tensors, argument "
-    "alpha must not be a floating point number.', leafgrad computes (pointwise.py)":
-        lambda name, a, b, kw: isinstance(kw.get("alpha"), float) and not (_is_float(a) or _is_float(b)),
     "pow of bool by bool: torch gives bool, leafgrad int8 (NumPy's power of bools) (pointwise.py)":
         lambda name, a, b, kw: name == "pow.Tensor" and _is_bool(a) and _is_bool(b),
 }
@@ -203,8 +197,6 @@ def test_broadcast_errors(op, shapes):
     assert_same(res[0], res[1])
 
 
-@pytest.mark.xfail(strict=True, reason="engine casts a NumPy-scalar gradient as if it were a Tensor "
-                                       "(autograd/engine.py run_backward)")
 def test_zero_dim_mixed_dtype_gradient():
     def fn(m):
         a = m.tensor(1.5, dtype=m.float32, requires_grad=True)

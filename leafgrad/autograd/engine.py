@@ -139,7 +139,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                         raise _invalid_gradient(node, index, g, shape)
                     g = reduced
                 if g.dtype != dtype:
-                    g = g.astype(dtype) if type(g) is np.ndarray else g.to(T.from_np_dtype(dtype))
+                    g = g.to(T.from_np_dtype(dtype)) if isinstance(g, T.Tensor) else np.asarray(g).astype(dtype)
                 buf = buffers.get(nxt)
                 if buf is None:
                     buf = buffers[nxt] = [None] * len(nxt._meta)

@@ -60,6 +60,7 @@ class Spec:
         self.plans = {}
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "_spec": self})
         self.samples = []                 # inputs the test sweep runs (see _samples.py)
+        self.check = None
 
     def plan(self, mask):
         """What to save and which formulas to run when the inputs in ``mask`` need grad.
@@ -164,7 +165,7 @@ class OpNode(Node):
         calls = plan.calls
         if len(calls) == 1 and len(self._next) == 1:
             idx, fn, pos, wants_all = calls[0]
-            if not wants_all and grad is not None:
+            if not wants_all and grad is not None and type(idx) is not tuple:
                 return (fn(grad, *[vals[p] for p in pos]),)
         outs = [None] * len(self._next)
         for idx, fn, pos, wants_all in plan.calls:
@@ -330,6 +331,8 @@ def call(spec, inputs, params=None):
         arrays = [_asarray(x) if isinstance(x, np.generic) else x for x in inputs]
         return spec.forward(*arrays, **params) if params else spec.forward(*arrays)
     arrays = [None if x is None else _as_array(spec, i, x) for i, x in enumerate(inputs)]
+    if spec.check is not None:
+        spec.check(*inputs, **params) if params else spec.check(*inputs)
     if spec.promote is not None:
         first = arrays[0]
         same = all(isinstance(a, _ndarray) and a.dtype is first.dtype for a in arrays) \
@@ -399,15 +402,17 @@ def _replay_one(spec, rest, params, src):
 # ---------------------------------------------------------------------- declaring
 def declare(name, forward, *, inputs=("self",), node=None, method=None, inplace=None,
             ufunc=None, array_function=None, promote=None, outputs=("result",), view=False,
-            public=True, samples=(), **formulas):
+            public=True, samples=(), check=None, **formulas):
     """Declare an op and install its public function and Tensor methods.
 
     ``method``: Tensor method name(s) (True: the op's name). ``inplace``: in-place method
     name. ``ufunc`` / ``array_function``: NumPy callables that dispatch to this op when
-    given Tensors. Returns the public function."""
+    given Tensors. ``check(*inputs, **params)``: validation that must see the operands
+    before type promotion (e.g. refusing bool operands). Returns the public function."""
     node_name = node or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
     spec = Spec(name, forward, tuple(inputs), formulas, tuple(outputs), node_name, promote, view)
     spec.samples = list(samples)
+    spec.check = check
     REGISTRY[name] = spec
     fn = make_function(spec)
     if public:

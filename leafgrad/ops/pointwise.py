@@ -11,12 +11,36 @@ BINARY = [sample(T(3, 4), T(3, 4)), sample(T(3, 1), T(4)), sample(T(), T(2, 3)),
           sample(T(2, 3), T(2, 3, dtype="float32"))]
 
 
+def _check_alpha(a, b, alpha):
+    if isinstance(alpha, float) and np.result_type(a, b).kind in "biu":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
 def _add(a, b, alpha=1):
-    return np.add(a, b) if alpha == 1 else np.add(a, np.multiply(b, alpha))
+    if alpha == 1:
+        return np.add(a, b)
+    _check_alpha(a, b, alpha)
+    return np.add(a, np.multiply(b, alpha))
+
+
+def _no_bool(a, b, alpha=1):
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _is_bool(x):
+    return isinstance(x, (bool, np.bool_)) or getattr(x, "dtype", None) is not None and np.dtype(
+        x.dtype.np if hasattr(x.dtype, "np") else x.dtype).kind == "b"
 
 
 def _sub(a, b, alpha=1):
-    return np.subtract(a, b) if alpha == 1 else np.subtract(a, np.multiply(b, alpha))
+    if alpha == 1:
+        if a.dtype.kind == "b":  # same-dtype operands skip the check below
+            _no_bool(a, b)
+        return np.subtract(a, b)
+    _check_alpha(a, b, alpha)
+    return np.subtract(a, np.multiply(b, alpha))
 
 
 add = declare(
@@ -26,7 +50,7 @@ add = declare(
     other=lambda grad, alpha=1: grad if alpha == 1 else grad * alpha)
 
 sub = declare(
-    "sub", _sub, inputs=("self", "other"), promote="common", method=("sub", "__sub__"),
+    "sub", _sub, inputs=("self", "other"), promote="common", method=("sub", "__sub__"), check=_no_bool,
     inplace="sub_", ufunc=np.subtract, samples=BINARY + [sample(T(2, 3), T(3), alpha=-0.5)],
     self=lambda grad: grad,
     other=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha)
@@ -38,10 +62,12 @@ def _rsub(a, b, alpha=1):
 
 rsub_scalar = declare(
     "rsub.Scalar", _rsub, inputs=("self", "other"), promote="common", node="RsubBackward1", public=False,
+    check=_no_bool,
     samples=[sample(T(2, 3), 2.0, call="rsub"), sample(T(3), 1.0, call="Tensor.__rsub__")],
     self=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha)
 rsub_tensor = declare(
     "rsub", _rsub, inputs=("self", "other"), promote="common", node="RsubBackward0", public=False,
+    check=_no_bool,
     samples=[sample(T(2, 3), T(3))],
     self=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha,
     other=lambda grad: grad)
@@ -68,7 +94,7 @@ div = declare(
     method=("div", "divide", "true_divide", "__truediv__"), inplace="div_", ufunc=np.true_divide,
     samples=[sample(T(3, 4), T(3, 4, low=0.5)), sample(T(3, 1), T(4, low=0.5)), sample(T(2, 3), 1.5)],
     self=lambda grad, other: grad / other,
-    other=lambda grad, self, other: -grad * self / (other * other))
+    other=lambda grad, self, other: -grad * ((self / other) / other))
 
 
 def _rdiv(self, other):
