@@ -221,3 +221,47 @@ def test_leafgrad_ops_pass():
     assert gradcheck(lambda x, w: (x @ w).sigmoid().log().sum(), (x, w))
     assert gradgradcheck(lambda x, w: (x @ w).tanh(), (x, w))
     assert gradcheck(lambda x: x.softmax(-1) if hasattr(x, "softmax") else x.exp(), (x,))
+
+
+def test_gradgradcheck_random_grad_outputs_follow_manual_seed():
+    """Same seed, same random grad_outputs as torch: a failing check prints the same numbers."""
+    def make(m):
+        base = torch.autograd.Function if m is torch else Function
+
+        class Cube(base):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return g * 3 * x.detach() ** 2
+        return Cube
+
+    def run(m):
+        m.manual_seed(7)
+        return GGC(m)(lambda x: make(m).apply(x), (X(m),))
+    a, b = both(run)
+    assert type(a).__name__ == "GradcheckError"
+    assert_same(a, b)
+
+
+def test_check_undefined_grad_multi_output_function():
+    def make(m):
+        base = torch.autograd.Function if m is torch else Function
+
+        class Two(base):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * 2, x.exp()
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                (x,) = ctx.saved_tensors
+                return g1 * 2 + g2 * x.exp()
+        return Two
+    assert_same(*both(lambda m: GC(m)(lambda x: make(m).apply(x), (X(m),))))
+    assert_same(*both(lambda m: GGC(m)(lambda x: make(m).apply(x), (X(m),))))

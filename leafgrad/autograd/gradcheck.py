@@ -534,7 +534,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
     """Check second derivatives: gradcheck of ``(inputs, grad_outputs) -> autograd.grad(
     func(inputs), inputs, grad_outputs, create_graph=True)``. Without ``grad_outputs``,
-    random ones uniform in [-1, 1) that require grad are used."""
+    random ones uniform in [-1, 1) that require grad are drawn from the global generator
+    (``gen_non_contig_grad_outputs`` is accepted; leafgrad has no strides to vary)."""
     if not (check_fwd_over_rev or check_rev_over_rev):
         raise AssertionError("Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True")
     if check_undefined_grad and not check_rev_over_rev:
@@ -544,11 +545,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     inputs = _as_tuple(inputs)
     if grad_outputs is None:
         outs = _differentiable_outputs(func(*inputs))
-        rng = np.random.default_rng()
+        from .. import rand, float64
+        # uniform in [-1, 1) from the global generator: the numbers torch.testing.make_tensor
+        # draws after the same manual_seed
         grad_outputs = tuple(
-            T.wrap(rng.uniform(-1, 1, o._data.shape).astype(
-                o._data.dtype if o._data.dtype.kind in "fc" else np.float64)).requires_grad_(True)
-            for o in outs)
+            (rand(tuple(o.shape), dtype=o.dtype if o._data.dtype.kind in "fc" else float64) * 2 - 1)
+            .requires_grad_(True) for o in outs)
     else:
         grad_outputs = _as_tuple(grad_outputs)
     n_out = len(grad_outputs)
