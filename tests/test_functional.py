@@ -2,7 +2,7 @@
 requires_grad of the results, strict-mode and bad-input errors."""
 import pytest
 
-from conftest import assert_same, both, leafgrad, torch
+from conftest import assert_same, both, torch
 from leafgrad.autograd import functional as LF
 import torch.autograd.functional as TF
 
@@ -86,11 +86,6 @@ def test_jacobian_of_inputs_requiring_grad_with_create_graph():
         (g,) = m.autograd.grad(j.sum(), x)
         return j, g
     same(both(run), True)
-
-
-def _mk_v(make, m, like_outputs=None):
-    inp = make(m)
-    return inp
 
 
 @pytest.mark.parametrize("name,fn,make", CASES, ids=[c[0] for c in CASES])

@@ -3,7 +3,7 @@ import warnings
 
 import pytest
 
-from conftest import assert_same, both, leafgrad, torch
+from conftest import assert_same, both, torch
 from leafgrad.autograd.function import Function
 from leafgrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 import importlib

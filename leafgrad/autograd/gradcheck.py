@@ -23,9 +23,11 @@ numbers PyTorch draws), and compares the scalars ``v^T J u``: analytically as
 
 Forward-mode checks (``check_forward_ad``) use the double-vjp trick (leafgrad has no
 forward AD): ``J u`` is the gradient of ``vjp(w) . u`` with respect to the cotangent ``w``.
-``check_batched_grad`` runs the per-sample gradients one after the other (leafgrad has
-no vmap) and compares them with a single batched ``autograd.grad(is_grads_batched=...)``
-emulation, i.e. it checks that gradients are linear in ``grad_outputs``.
+``check_batched_grad`` (PyTorch: vmap over grad_outputs; leafgrad has no vmap) checks
+instead that the gradients for two random grad_outputs, taken one at a time, add up to
+the gradient for their sum. ``check_batched_forward_grad`` and ``masked`` are accepted
+and have nothing to check here. Fast-mode scalars are the same random projections as
+PyTorch's but may differ from its in the last bits (summation order).
 Complex inputs and sparse layouts do not exist in leafgrad.
 """
 import warnings
