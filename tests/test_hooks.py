@@ -434,3 +434,47 @@ def test_hook_on_view_and_base():
         (view * 2).sum().backward()
         return log, x.grad
     same_run(run)
+
+
+def _two_outputs(m):
+    from leafgrad.autograd.function import Function
+    base = __import__("torch").autograd.Function if m.__name__ == "torch" else Function
+
+    class Two(base):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2 + g2 * 3
+    return Two
+
+
+@pytest.mark.xfail(strict=True, reason="PyTorch calls the tensor hook of an unused output of a multi-output node "
+                   "with None; leafgrad does not call it")
+def test_custom_function_node_hooks_with_one_output_unused():
+    def run(m):
+        log = []
+        x, _ = leaves(m)
+        a, b = _two_outputs(m).apply(x)
+        a.grad_fn.register_prehook(lambda go: log.append(("pre", v(go))))
+        a.grad_fn.register_hook(lambda gi, go: log.append(("post", v(gi), v(go))))
+        a.register_hook(lambda g: log.append(("a", v(g))))
+        b.register_hook(lambda g: log.append(("b", v(g))))
+        a.sum().backward()
+        return log, x.grad
+    same_run(run)
+
+
+def test_custom_function_node_hooks_both_outputs_used():
+    def run(m):
+        log = []
+        x, _ = leaves(m)
+        a, b = _two_outputs(m).apply(x)
+        a.grad_fn.register_prehook(lambda go: log.append(("pre", v(go))) or (go[0], go[1] * 0))
+        a.register_hook(lambda g: log.append(("a", v(g))))
+        b.register_hook(lambda g: log.append(("b", v(g))) or g * 10)
+        (a.sum() + (b * b).sum()).backward()
+        return log, x.grad
+    same_run(run)
