@@ -131,3 +131,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         else:
             result.append(T.wrap(g if g.flags.owndata or g.base is None else np.array(g)))
     return tuple(result)
+
+from . import functional, graphviz  # noqa: E402,F401
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
+
+# Pictures of the graph live in graphviz.py (it reads graph.py, so graph.py cannot import it).
+graph.to_dot, graph.render, graph.print_graph = graphviz.to_dot, graphviz.render, graphviz.print_graph
