@@ -109,8 +109,6 @@ def test_retain_grad_sees_hooked_value():
     same_run(run)
 
 
-@pytest.mark.xfail(strict=True, reason="leafgrad: autograd.grad does not run the tensor hooks of a leaf "
-                   "input (PyTorch runs them and returns the hooked gradient)")
 def test_leaf_hook_with_autograd_grad():
     def run(m):
         log = []
@@ -121,8 +119,6 @@ def test_leaf_hook_with_autograd_grad():
     same_run(run)
 
 
-@pytest.mark.xfail(strict=True, reason="leafgrad: autograd.grad returns a non-leaf input's gradient after its "
-                   "tensor hooks; PyTorch returns it as it was before the hooks (they still act downstream)")
 def test_non_leaf_hook_with_autograd_grad_input():
     def run(m):
         log = []
@@ -190,8 +186,6 @@ def test_grad_fn_hook_remove():
     same_run(run)
 
 
-@pytest.mark.xfail(strict=True, reason="leafgrad runs a leaf's Tensor.register_hook hooks inside AccumulateGrad, "
-                   "i.e. after the AccumulateGrad node's prehooks; PyTorch runs them before")
 def test_accumulate_grad_node_hooks():
     def run(m):
         log = []
@@ -314,8 +308,6 @@ def test_hooks_with_create_graph():
     assert a[1].requires_grad and b[1].requires_grad
 
 
-@pytest.mark.xfail(strict=True, reason="leafgrad: autograd.grad does not run the tensor hooks of a leaf "
-                   "input (PyTorch runs them and returns the hooked gradient)")
 def test_leaf_hook_with_create_graph_and_autograd_grad():
     def run(m):
         log = []
@@ -361,8 +353,6 @@ def test_leaf_hook_with_create_graph_backward_hook_sees_graph():
     same_run(run)
 
 
-@pytest.mark.xfail(strict=True, reason="leafgrad: a hook returning a non-Tensor fails with AttributeError "
-                   "instead of PyTorch's TypeError \"expected Variable, but hook returned 'int'\"")
 def test_hook_returning_non_tensor():
     def run(m):
         x, _ = leaves(m)
@@ -399,9 +389,6 @@ def test_hook_after_inplace_goes_to_new_version():
     same_run(run)
 
 
-@pytest.mark.xfail(strict=True, reason="leafgrad does not check the length of what a Node post-hook returns "
-                   "(IndexError instead of PyTorch's RuntimeError \"hook '<lambda>' has returned an incorrect "
-                   "number of values (got 1, but expected 2)\")")
 def test_posthook_wrong_number_of_grads():
     def run(m):
         x, w = leaves(m)
@@ -411,9 +398,6 @@ def test_posthook_wrong_number_of_grads():
     same_run(run)
 
 
-@pytest.mark.xfail(strict=True, reason="leafgrad does not check the length of what a Node pre-hook returns "
-                   "(no error instead of PyTorch's RuntimeError \"hook '<lambda>' has returned an incorrect "
-                   "number of values (got 2, but expected 1)\")")
 def test_prehook_wrong_number_of_grads():
     def run(m):
         x, w = leaves(m)

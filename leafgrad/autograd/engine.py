@@ -104,18 +104,22 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
             node = heappop(heap)[1]
             buf = buffers.pop(node)
             hooked = node._hooked
-            if hooked and (node._tensor_hooks is not None or node._retain is not None):
-                buf = _tensor_pre_hooks(node, buf, create_graph)
             if target_slots is not None:
                 slots = target_slots.get(node)
                 if slots is not None:
+                    # autograd.grad() never accumulates into .grad, and a target runs only
+                    # when some other target lies beyond it. As in PyTorch, a target that
+                    # will not run gets its tensor hooks applied before the capture; one
+                    # that will run is captured before them.
+                    stops = capture and not any(e is not None and e[0] in needed for e in node._next)
+                    if stops and hooked and (node._tensor_hooks is not None or node._retain is not None):
+                        buf = _tensor_pre_hooks(node, buf, create_graph)
                     for nr, i in slots:
                         captured[i] = buf[nr]
-                    # autograd.grad() never accumulates into .grad, and a target needs
-                    # running only when some other target lies beyond it.
-                    if capture and (not node._next or not any(
-                            e is not None and e[0] in needed for e in node._next)):
+                    if stops:
                         continue
+            if hooked and (node._tensor_hooks is not None or node._retain is not None):
+                buf = _tensor_pre_hooks(node, buf, create_graph)
             if hooked and node._pre_hooks is not None:
                 buf = _node_pre_hooks(node, buf, create_graph)
             outs = node._apply(buf, create_graph)
@@ -185,10 +189,17 @@ def _tensor_pre_hooks(node, buf, graph):
     return buf
 
 
+def _check_count(hook, got, expected):
+    if len(got) != expected:
+        raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect number of values "
+                           f"(got {len(got)}, but expected {expected})")
+
+
 def _node_pre_hooks(node, buf, graph):
     for hook in tuple(node._pre_hooks.values()):
         out = hook(tuple(_as_tensor(g, graph) for g in buf))
         if out is not None:
+            _check_count(hook, out, len(buf))
             buf = [_as_value(t, graph) for t in out]
     return buf
 
@@ -198,5 +209,6 @@ def _node_post_hooks(node, outs, buf, graph):
     for hook in tuple(node._post_hooks.values()):
         res = hook(tuple(_as_tensor(g, graph) for g in outs), grad_outputs)
         if res is not None:
+            _check_count(hook, res, len(outs))
             outs = [_as_value(t, graph) for t in res]
     return outs

@@ -135,13 +135,26 @@ class AccumulateGrad(Node):
         self._key = -(1 << 62) - self._key  # accumulation runs as soon as it is ready
         self.variable = variable
 
+    # A leaf's register_hook hooks are this node's tensor pre-hooks (the engine runs them,
+    # before the node's own pre-hooks, as PyTorch does).
+    @property
+    def _tensor_hooks(self):
+        hooks = self.variable._hooks
+        return {0: hooks} if hooks else None
+
+    @property
+    def _hooked(self):
+        return bool(self.variable._hooks) or self._pre_hooks is not None or self._post_hooks is not None
+
+    @_hooked.setter
+    def _hooked(self, value):
+        pass  # derived from the hooks themselves
+
     def _apply(self, grads, graph):
         var = self.variable
         g = grads[0]
         if g is None:
             return ()
-        if var._hooks:
-            g = run_tensor_hooks(var._hooks, g, graph)
         old = var._grad
         if old is None:
             if graph:
@@ -191,6 +204,8 @@ def run_tensor_hooks(hooks, g, graph):
     for hook in tuple(hooks.values()):
         out = hook(g if graph else T.wrap(g))
         if out is not None:
+            if not isinstance(out, T.Tensor):
+                raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}'")
             if out.shape != g.shape:
                 raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the size of value")
             g = out if graph else out._data
