@@ -67,7 +67,7 @@ def sort(input, dim=-1, descending=False, *, stable=_UNSET, out=None):
     if descending:
         kw["descending"] = True
     op = sort_ if stable is _UNSET else sort_stable
-    return _write_out(out, _SortType(op(input, **kw)))
+    return _write_out(out, _SortType(op(input, **kw)), "sort", "expect")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -80,7 +80,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def msort(input, *, out=None):
     """Sorted along the first dim."""
-    return _write_out(out, sort(input, 0).values)
+    return _write_out(out, sort(input, 0).values, "msort", "expect")
 
 
 # ---------------------------------------------------------------- topk / kthvalue
@@ -107,6 +107,8 @@ _TopkType = return_type("topk")
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
     a = input._data
+    if a.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     d = _wrap_dim(dim, a.ndim) if a.ndim else 0
     size = a.shape[d] if a.ndim else 1
     if not 0 <= k <= size:
@@ -114,7 +116,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     kw = {"k": int(k), "dim": d}
     if not largest:
         kw["largest"] = False
-    return _write_out(out, _TopkType(topk_(input, **kw)))
+    return _write_out(out, _TopkType(topk_(input, **kw)), "topk", "expect")
 
 
 def _kthvalue_forward(a, k, dim, keepdim=False):
@@ -143,14 +145,17 @@ _KthType = return_type("kthvalue")
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The ``k``-th smallest value along ``dim`` and its index."""
     a = input._data
+    _no_bool(a, "kthvalue_cpu")
     d = _wrap_dim(dim, a.ndim) if a.ndim else 0
     size = a.shape[d] if a.ndim else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= size:
-        raise IndexError(f"kthvalue(): selected number k out of range for dimension {d}")
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     kw = {"k": int(k), "dim": d}
     if keepdim:
         kw["keepdim"] = True
-    return _write_out(out, _KthType(kthvalue_(input, **kw)))
+    return _write_out(out, _KthType(kthvalue_(input, **kw)), "kthvalue", "kthvalue")
 
 
 # ---------------------------------------------------------------- median / nanmedian
@@ -179,12 +184,17 @@ def _median_all(ignore_nan):
     return forward
 
 
+def _no_bool(a, kernel):
+    if a.dtype == np.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
 def _median_dim(name, ignore_nan):
     def forward(a, dim, keepdim=False):
         if a.ndim == 0:
             return a.copy(), np.zeros((), np.int64)
         if a.shape[dim] == 0:
-            raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+            raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size.")
         idx = _median_pick(a, dim, ignore_nan)
         vals = np.take_along_axis(a, idx, axis=dim)
         if not keepdim:
@@ -229,14 +239,15 @@ def _median(name, full, along):
     rtype = return_type(name)
 
     def fn(input, dim=None, keepdim=False, *, out=None):
+        _no_bool(input._data, "median_cpu" if dim is None else "median_out")
         if dim is None:
-            return _write_out(out, full(input))
+            return _write_out(out, full(input), name, "expect")
         nd = input._data.ndim
         d = _wrap_dim(dim, nd) if nd else 0
         kw = {"dim": d}
         if keepdim:
             kw["keepdim"] = True
-        return _write_out(out, rtype(along(input, **kw)))
+        return _write_out(out, rtype(along(input, **kw)), name, "median")
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -287,30 +298,64 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     kw = {"dim": _wrap_dim(dim, nd) if nd else 0}
     if keepdim:
         kw["keepdim"] = True
-    return _write_out(out, return_type("mode")(mode_(input, **kw)))
+    return _write_out(out, return_type("mode")(mode_(input, **kw)), "mode", "mode")
 
 
 # ---------------------------------------------------------------- unique
+def _unique_forward(a, dim=None, sorted=True, return_inverse=False, return_counts=False):
+    if dim is None:
+        vals, inv, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True)
+        inv = inv.reshape(a.shape)
+    else:
+        vals, inv, counts = np.unique(a, return_inverse=True, return_counts=True, axis=dim)
+        inv = inv.reshape(-1)
+    return np.ascontiguousarray(vals), inv.astype(np.int64, copy=False), counts.astype(np.int64, copy=False)
+
+
+def _not_implemented(op):
+    def formula(grad):
+        raise RuntimeError(f"the derivative for '{op}' is not implemented.")
+    return formula
+
+
+# PyTorch records a node for unique whose backward refuses to run.
+unique_ = declare(
+    "_unique2", _unique_forward, node="Unique2Backward0", public=False, outputs=("output", "inverse", "counts"),
+    samples=[sample(T(2, 3, grad=False), call="unique"), sample(T(values=[[2.0, 1.0, 2.0]], grad=False), call="unique",
+                                                                return_inverse=True, return_counts=True),
+             sample(T(2, 3, grad=False), call="_test_unique_node")],
+    self=_not_implemented("_unique2"))
+unique_dim = declare(
+    "unique_dim", _unique_forward, node="UniqueDimBackward0", public=False, outputs=("output", "inverse", "counts"),
+    samples=[sample(T(values=[[2.0, 1.0, 2.0], [0.0, 1.0, 0.0]], grad=False), dim=1, call="unique",
+                    return_inverse=True),
+             sample(T(2, 3, grad=False), dim=0, call="_test_unique_node")],
+    self=_not_implemented("unique_dim"))
+
+
+def _test_unique_node(x, dim=None):
+    """unique of a leaf requiring grad: PyTorch records a node whose backward raises,
+    which the sweep (it differentiates every output that requires grad) cannot express."""
+    return unique(x.detach().requires_grad_(), dim=dim)
+
+
+FUNCTIONS["_test_unique_node"] = _test_unique_node
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (sorted), optionally with the inverse map and the counts;
     with ``dim``, the distinct slices along it. Not differentiable."""
     a = input._data
     if dim is None:
-        vals, inv, counts = np.unique(a.reshape(-1), return_inverse=True, return_counts=True)
-        inv = inv.reshape(a.shape)
+        vals, inv, counts = unique_(input, sorted=True)  # a keyword: declared ops' fast path returns one array
     else:
-        d = _wrap_dim(dim, a.ndim)
-        if a.ndim and a.shape[d] == 0 and a.size == 0 and a.ndim > 1:
-            raise IndexError(f"Number of zero sized dimensions is more than one, so unique cannot be applied ")
-        vals, inv, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
-        inv = inv.reshape(-1)
-    out = wrap(np.ascontiguousarray(vals))
+        vals, inv, counts = unique_dim(input, dim=_wrap_dim(dim, a.ndim))
     extra = []
     if return_inverse:
-        extra.append(wrap(inv.astype(np.int64, copy=False)))
+        extra.append(inv)
     if return_counts:
-        extra.append(wrap(counts.astype(np.int64, copy=False)))
-    return (out, *extra) if extra else out
+        extra.append(counts)
+    return (vals, *extra) if extra else vals
 
 
 # ---------------------------------------------------------------- install

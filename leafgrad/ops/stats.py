@@ -54,7 +54,11 @@ class _ReturnType(tuple):
         return type(self), (tuple(self),)
 
 
-#: Every return type by name (``leafgrad.return_types`` would expose these).
+class return_types:
+    """Namespace of the named-tuple types (PyTorch's ``torch.return_types``)."""
+
+
+#: Every return type by name.
 RETURN_TYPES = {}
 
 
@@ -62,11 +66,12 @@ def return_type(name, fields=("values", "indices")):
     cls = RETURN_TYPES.get(name)
     if cls is None:
         ns = {"__slots__": (), "_fields": tuple(fields), "n_fields": len(fields),
-              "n_sequence_fields": len(fields), "n_unnamed_fields": 0, "__module__": "torch.return_types"}
+              "n_sequence_fields": len(fields), "n_unnamed_fields": 0, "__module__": __name__}
         for i, f in enumerate(fields):
             ns[f] = property(operator.itemgetter(i))
         cls = RETURN_TYPES[name] = type(name, (_ReturnType,), ns)
-        cls.__qualname__ = name
+        cls.__qualname__ = "return_types." + name
+        setattr(return_types, name, cls)
     return cls
 
 
@@ -125,28 +130,59 @@ def _dims(dim, ndim):
     return dims
 
 
-def _write_out(out, result):
-    """Implement ``out=``: copy ``result`` (a Tensor or a tuple of them) into ``out``."""
+_C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+#: How ops refuse an ``out=`` of another dtype than their result ({i}/{o}: the result's and
+#: out's type names, Double; {ic}/{oc}: C names, double). Ops not listed cast into ``out``.
+OUT_DTYPE = {
+    "match": "Expected the dtype for input and out to match, but got {i} for input's dtype and {o} for out's dtype.",
+    "expect": "Expected out tensor to have dtype {ic}, but got {oc} instead",
+    "median": "Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but type "
+              "torch.{o}Tensor does not equal torch.{i}Tensor (while checking arguments for median)",
+    "cum": "expected scalar_type {i} but found {o}",
+    "kthvalue": "output values must be of same type as input",
+    "mode": "expected scalar type '{i}' but got '{o}' for values output",
+    "matrix_norm": "linalg.matrix_norm expected out tensor dtype {i} but got: {o}",
+}
+
+
+def _write_out(out, result, name=None, dtype_check=None):
+    """Implement ``out=``: copy ``result`` (a Tensor or a tuple of them) into ``out``
+    (resized, with PyTorch's warning, when its shape differs), refusing what PyTorch
+    refuses: recording ops, and (``dtype_check``, a key of OUT_DTYPE) another dtype."""
     if out is None:
         return result
+    from ..autograd import grad_mode
+    results = result if isinstance(result, tuple) else (result,)
+    outs = tuple(out) if isinstance(result, tuple) else (out,)
+    if grad_mode.state.enabled and _bany(r._requires_grad for r in results):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if dtype_check is not None:
+        r, o = results[0]._data.dtype, outs[0]._data.dtype
+        if r != o:
+            raise RuntimeError(OUT_DTYPE[dtype_check].format(i=_LEGACY_NAMES[r.name], o=_LEGACY_NAMES[o.name],
+                                                             ic=_C_NAMES[r.name], oc=_C_NAMES[o.name]))
+    for o, r in zip(outs, results):
+        if o._data.shape != r._data.shape:
+            if o._data.size:
+                import warnings
+                warnings.warn(f"An output with one or more elements was resized since it had shape "
+                              f"{list(o._data.shape)}, which does not match the required output shape "
+                              f"{list(r._data.shape)}. This behavior is deprecated, and in a future PyTorch release "
+                              "outputs will not be resized unless they have zero elements. You can explicitly reuse "
+                              "an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+                              UserWarning, stacklevel=3)
+            o._data = np.empty(r._data.shape, o._data.dtype)
+        np.copyto(o._data, r._data, casting="unsafe")
+        o._vc[0] += 1
     if isinstance(result, tuple):
-        for o, r in zip(out, result):
-            _write_out(o, r)
-        return type(result)(out) if isinstance(result, _ReturnType) else tuple(out)
-    from .shape import to
-    if out._requires_grad and out._grad_fn is None:
-        from ..autograd import grad_mode
-        if grad_mode.state.enabled and result._requires_grad:
-            raise RuntimeError(f"{_OUT_NAME}(): functions with out=... arguments don't support automatic "
-                               "differentiation, but one of the arguments requires grad.")
-    if out._data.shape != result._data.shape:
-        out._data = np.empty(result._data.shape, out._data.dtype)
-    np.copyto(out._data, result._data, casting="unsafe")
-    out._vc[0] += 1
+        if isinstance(result, _ReturnType):  # torch.return_types.max_out, ...
+            name = type(result).__name__
+            return return_type(name + "_out", result._fields)(outs)
+        return outs
     return out
-
-
-_OUT_NAME = "op"
 
 
 def _rev(x, dim):
@@ -269,7 +305,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         kw["keepdim"] = True
     if dtype is not None:
         kw["dtype"] = dtype.np
-    return _write_out(out, nansum_(input, **kw))
+    return _write_out(out, nansum_(input, **kw), "nansum")
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -285,7 +321,10 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
             _sum(wrap(~np.isnan(input._data)))
     if dim is None and keepdim:
         count = wrap(count._data.reshape((1,) * input._data.ndim))
-    return _write_out(out, nansum(input, dim, keepdim) / count)
+    # PyTorch divides by the int64 count; in the input's float dtype the quotient is the same.
+    count = wrap(count._data.astype(input._data.dtype))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _write_out(out, nansum(input, dim, keepdim) / count, "nanmean")
 
 
 # ---------------------------------------------------------------- prod
@@ -355,14 +394,13 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or along one dim."""
     kw = {} if dtype is None else {"dtype": dtype.np}
     if dim is None:
-        return _write_out(out, prod_all(input, **kw))
+        return _write_out(out, prod_all(input, **kw), "prod")
     if isinstance(dim, (tuple, list)):
         raise TypeError("prod() received an invalid combination of arguments - got (Tensor, tuple), but expected "
                         "one of:\n * (Tensor input, *, torch.dtype dtype = None)\n * (Tensor input, int dim, bool "
-                        "keepdim = False, *, torch.dtype dtype = None, Tensor out = None)\n * (Tensor input, name dim, "
-                        "bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)\n")
+                        "keepdim = False, *, torch.dtype dtype = None, Tensor out = None)\n")
     d = _wrap_dim(dim, input._data.ndim)
-    return _write_out(out, prod_dim(input, dim=d if input._data.ndim else (), keepdim=bool(keepdim), **kw))
+    return _write_out(out, prod_dim(input, dim=d if input._data.ndim else (), keepdim=bool(keepdim), **kw), "prod")
 
 
 # ---------------------------------------------------------------- var / std
@@ -459,21 +497,31 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"std and var only support floating point and complex dtypes")
     if correction is not None and unbiased is not None:
-        raise RuntimeError(f"{name}: Cannot pass both correction and unbiased arguments")
+        got = "Tensor" + ("" if dim is None else ", " + ("tuple" if isinstance(dim, (tuple, list)) else "int")) + \
+            ", unbiased=bool, correction=int"
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+            " * (Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False, *, Tensor out = None)\n"
+            " * (Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = False, "
+            "Tensor out = None)\n * (Tensor input, bool unbiased = True)\n")
     if correction is None:
         correction = 0 if unbiased is False else 1
     dims = _dims(dim, input._data.ndim)
+    if _count(input._data.shape, dims) - correction <= 0:
+        import warnings
+        warnings.warn(f"{name.split('_')[0]}(): degrees of freedom is <= 0. Correction should be strictly less than "
+                      "the reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
     return dict(dim=dims, correction=correction, keepdim=bool(keepdim))
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Variance over all elements or ``dim``, with Bessel's ``correction`` (default 1)."""
-    return _write_out(out, var_(input, **_var_args("var", input, dim, unbiased, keepdim, correction)))
+    return _write_out(out, var_(input, **_var_args("var", input, dim, unbiased, keepdim, correction)), "var")
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Standard deviation: the square root of ``var``."""
-    return _write_out(out, std_(input, **_var_args("std", input, dim, unbiased, keepdim, correction)))
+    return _write_out(out, std_(input, **_var_args("std", input, dim, unbiased, keepdim, correction)), "std")
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
@@ -544,9 +592,9 @@ def _extreme(name, npfn, argfn, node_all, node_dim):
                 raise NotImplementedError(f"{name}(input, other) needs the '{'maximum' if name == 'max' else 'minimum'}' op")
             return binary(input, other) if out is None else binary(input, other, out=out)
         if dim is None:
-            return _write_out(out, full(input))
+            return _write_out(out, full(input), name, "expect")
         d = _wrap_dim(dim, input._data.ndim)
-        return _write_out(out, rtype(along(input, dim=d, keepdim=bool(keepdim))))
+        return _write_out(out, rtype(along(input, dim=d, keepdim=bool(keepdim))), name, "expect")
     public.__name__ = public.__qualname__ = name
     return public
 
@@ -578,24 +626,34 @@ amin_ = declare("amin", _amax_forward(np.min, "amin"), node="AminBackward0", pub
                 samples=_amax_samples("amin"), self=scale_grad_by_count)
 
 
+def _check_full_empty(input, dim, name):
+    if input._data.size == 0 and (dim is None or dim == () or dim == []):
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                           "reduction dim with the 'dim' argument.")
+
+
 def amax(input, dim=(), keepdim=False, *, out=None):
+    _check_full_empty(input, dim, "amax")
     """Maximum over ``dim`` (all dims by default); ties share the gradient."""
     return _write_out(out, amax_(input, dim=_dims(dim if dim != () else None, input._data.ndim),
-                                 keepdim=bool(keepdim)))
+                                 keepdim=bool(keepdim)), "amax", "match")
 
 
 def amin(input, dim=(), keepdim=False, *, out=None):
+    _check_full_empty(input, dim, "amin")
     """Minimum over ``dim`` (all dims by default); ties share the gradient."""
     return _write_out(out, amin_(input, dim=_dims(dim if dim != () else None, input._data.ndim),
-                                 keepdim=bool(keepdim)))
+                                 keepdim=bool(keepdim)), "amin", "match")
 
 
 def _arg(name, npfn):
     def fn(input, dim=None, keepdim=False, *, out=None):
         a = input._data
+        if a.dtype == np.bool_:
+            raise RuntimeError(f"{name}(): does not support bool input")
         if dim is None:
             if a.size == 0:
-                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
             res = np.asarray(npfn(a), dtype=np.int64)
             if keepdim:
                 res = res.reshape((1,) * a.ndim)
@@ -607,7 +665,7 @@ def _arg(name, npfn):
                 if a.shape[d] == 0:
                     raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
                 res = npfn(a, axis=d, keepdims=bool(keepdim)).astype(np.int64, copy=False)
-        return _write_out(out, wrap(res))
+        return _write_out(out, wrap(res), name, "expect")
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -626,7 +684,7 @@ def _aminmax_forward(a, dim, keepdim=False):
             lo, hi = lo.reshape((1,) * a.ndim), hi.reshape((1,) * a.ndim)
         return lo, hi
     if a.ndim and a.shape[dim] == 0:
-        raise IndexError("aminmax(): Expected reduction dim " + str(dim) + " to have non-zero size.")
+        raise IndexError(f"aminmax: Expected reduction dim {dim} to have non-zero size.")
     ax = dim if a.ndim else None
     return np.min(a, axis=ax, keepdims=keepdim and a.ndim > 0), np.max(a, axis=ax, keepdims=keepdim and a.ndim > 0)
 
@@ -650,13 +708,14 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
     kw = {"dim": None if dim is None else _wrap_dim(dim, input._data.ndim)}
     if keepdim:
         kw["keepdim"] = True
-    return _write_out(out, return_type("aminmax", ("min", "max"))(aminmax_(input, **kw)))
+    return _write_out(out, return_type("aminmax", ("min", "max"))(aminmax_(input, **kw)), "aminmax")
 
 
 # ---------------------------------------------------------------- logsumexp
 def _logsumexp_forward(a, dim, keepdim=False):
     if a.size == 0:
-        return np.log(np.sum(np.exp(a), axis=dim, keepdims=keepdim))
+        with np.errstate(divide="ignore"):
+            return np.log(np.sum(np.exp(a), axis=dim, keepdims=keepdim))
     m = np.max(a, axis=dim, keepdims=True)
     m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
     with np.errstate(divide="ignore"):
@@ -678,7 +737,7 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     """log(sum(exp(x))) over ``dim``, computed stably."""
     if input._data.dtype.kind != "f":
         input = input.to(_dtype.get_default_dtype())
-    return _write_out(out, logsumexp_(input, dim=_dims(dim, input._data.ndim), keepdim=bool(keepdim)))
+    return _write_out(out, logsumexp_(input, dim=_dims(dim, input._data.ndim), keepdim=bool(keepdim)), "logsumexp")
 
 
 # ---------------------------------------------------------------- norms
@@ -700,44 +759,41 @@ def _vector_norm_forward(a, ord, dim, keepdim=False):
     return np.asarray(out).astype(a.dtype, copy=False)
 
 
-def _safe(x, zero):
-    """``x`` with 1 where ``zero``: a denominator that does not warn."""
-    return np.where(_like(x, zero), 1, x) if zero.any() else x
-
-
 def _norm_backward(grad, self, result, ord, dim, keepdim=False):
     if ord == 0:
         return None  # PyTorch's formula gives an undefined gradient
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _norm_backward_p(grad, self, result, ord, dim, keepdim)
+
+
+def _masked(x, mask):
+    """``x`` with zeros where ``mask`` (PyTorch's masked_fill_(mask, 0))."""
+    return np.where(_like(x, mask), 0, x) if mask.any() else x
+
+
+def _norm_backward_p(grad, self, result, ord, dim, keepdim):
     grad = _restore(grad, dim, keepdim)
     norm = _restore(result, dim, keepdim)
     n = _arr(norm)
-    zero = n == 0
     if ord == 1:
         return np.sign(self) * grad
+    if not _arr(self).size:
+        return self * grad  # empty: nothing to divide
     if ord == 2:
-        scale = grad / _safe(norm, zero)
-        if zero.any():
-            scale = np.where(_like(scale, zero), 0, scale)
-        return self * scale
+        return self * _masked(grad / norm, n == 0)
     s = _arr(self)
     if math.isinf(ord):
         mask = (np.abs(s) == n) | np.isnan(s)
         count = mask.sum(axis=dim, keepdims=True)
         return np.sign(self) * ((grad / _like(grad, count.astype(s.dtype))) * _like(grad, mask.astype(s.dtype)))
     if ord < 1:
-        szero = s == 0
-        scaled = np.sign(self) * np.abs(_safe(self, szero)) ** (ord - 1)
-        if szero.any():
-            scaled = np.where(_like(scaled, szero), 0, scaled)
+        scaled = _masked(np.sign(self) * np.abs(self) ** (ord - 1), s == 0)
         return scaled * grad * norm ** (1 - ord)
     if ord < 2:
         scaled = np.sign(self) * np.abs(self) ** (ord - 1)
     else:
         scaled = self * np.abs(self) ** (ord - 2)
-    scale = grad / _safe(norm, zero) ** (ord - 1)
-    if zero.any():
-        scale = np.where(_like(scale, zero), 0, scale)
-    return scaled * scale
+    return scaled * _masked(grad / norm ** (ord - 1), n == 0)
 
 
 vector_norm_ = declare(
@@ -777,12 +833,15 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     ord = float(ord)
     dims = _dims(dim, x._data.ndim)
     if x._data.size == 0 and math.isinf(ord):
+        if dim is None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty tensor because the "
+                               "operation does not have an identity")
         for d in dims:
             if x._data.shape[d] == 0:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty tensor "
-                                   "because the operation does not have an identity")
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
+                                   "this dimension is empty and the operation does not have an identity")
     return _write_out(out, vector_norm_(x, ord=int(ord) if ord.is_integer() else ord, dim=dims,
-                                        keepdim=bool(keepdim)))
+                                        keepdim=bool(keepdim)), "linalg_vector_norm", "expect")
 
 
 def _matrix_dims(A, dim, name="linalg.matrix_norm"):
@@ -807,15 +866,15 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     d0, d1 = _matrix_dims(A, dim)
     if isinstance(ord, str):
         if ord == "fro":
-            return _write_out(out, vector_norm(A, 2, (d0, d1), keepdim))
+            return _write_out(out, vector_norm(A, 2, (d0, d1), keepdim), "linalg_matrix_norm", "matrix_norm")
         if ord == "nuc":
-            return _write_out(out, _matrix_reduce(A, d0, d1, keepdim, lambda s: _sum(s, -1)))
+            return _write_out(out, _matrix_reduce(A, d0, d1, keepdim, lambda s: _sum(s, -1)), "linalg_matrix_norm", "matrix_norm")
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if ord not in (1, -1, 2, -2, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if _babs(ord) == 2:
         red = amax if ord > 0 else amin
-        return _write_out(out, _matrix_reduce(A, d0, d1, keepdim, lambda s: red(s, -1)))
+        return _write_out(out, _matrix_reduce(A, d0, d1, keepdim, lambda s: red(s, -1)), "linalg_matrix_norm", "matrix_norm")
     reduce = amax if ord > 0 else amin
     if _babs(ord) == 1:
         sum_dim, max_dim = d0, d1
@@ -824,7 +883,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if not keepdim and sum_dim < max_dim:
         max_dim -= 1
     from .pointwise import abs as _abs
-    return _write_out(out, reduce(_sum(_abs(A), sum_dim, keepdim), max_dim, keepdim))
+    return _write_out(out, reduce(_sum(_abs(A), sum_dim, keepdim), max_dim, keepdim), "linalg_matrix_norm", "matrix_norm")
 
 
 def _matrix_reduce(A, d0, d1, keepdim, reduce):
@@ -836,9 +895,7 @@ def _matrix_reduce(A, d0, d1, keepdim, reduce):
     identity = perm == list(range(nd))
     r = reduce(svdvals_(A if identity else A.permute(*perm)))
     if keepdim:
-        r = r.unsqueeze(-1).unsqueeze(-1)
-        if not identity:
-            r = r.permute(*np.argsort(perm).tolist())
+        r = r.unsqueeze(-1).unsqueeze(-1).permute(*np.argsort(perm).tolist())
     return r
 
 
@@ -878,16 +935,16 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         input = input.to(dtype)
     if isinstance(p, str):
         if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
-            return _write_out(out, vector_norm(input, 2, dim, keepdim))
+            return _write_out(out, vector_norm(input, 2, dim, keepdim), "norm", "expect")
         if p == "nuc":
             if dim is None:
                 dim = (0, 1)
-            return _write_out(out, matrix_norm(input, "nuc", dim, keepdim))
+            return _write_out(out, matrix_norm(input, "nuc", dim, keepdim), "norm", "matrix_norm")
         raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     if p is None:
         p = 2
     _vn_check(input, p, "linalg.vector_norm")
-    return _write_out(out, vector_norm(input, p, dim, keepdim))
+    return _write_out(out, vector_norm(input, p, dim, keepdim), "norm", "expect")
 
 
 # ---------------------------------------------------------------- cumulative ops
@@ -968,12 +1025,12 @@ def _cum_args(input, dim, dtype):
 
 def cumsum(input, dim, *, dtype=None, out=None):
     """Running sums along ``dim``."""
-    return _write_out(out, cumsum_(input, **_cum_args(input, dim, dtype)))
+    return _write_out(out, cumsum_(input, **_cum_args(input, dim, dtype)), "cumsum")
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
     """Running products along ``dim`` (exact gradient with zeros)."""
-    return _write_out(out, cumprod_(input, **_cum_args(input, dim, dtype)))
+    return _write_out(out, cumprod_(input, **_cum_args(input, dim, dtype)), "cumprod")
 
 
 def _cumext_forward(ufunc):
@@ -1010,12 +1067,12 @@ cummin_ = declare("cummin", _cumext_forward(np.minimum), node="CumminBackward0",
 
 def cummax(input, dim, *, out=None):
     """Running maximum along ``dim`` and where it was reached."""
-    return _write_out(out, return_type("cummax")(cummax_(input, dim=_wrap_dim(dim, input._data.ndim))))
+    return _write_out(out, return_type("cummax")(cummax_(input, dim=_wrap_dim(dim, input._data.ndim))), "cummax", "cum")
 
 
 def cummin(input, dim, *, out=None):
     """Running minimum along ``dim`` and where it was reached."""
-    return _write_out(out, return_type("cummin")(cummin_(input, dim=_wrap_dim(dim, input._data.ndim))))
+    return _write_out(out, return_type("cummin")(cummin_(input, dim=_wrap_dim(dim, input._data.ndim))), "cummin", "cum")
 
 
 # ---------------------------------------------------------------- all / any / count_nonzero
@@ -1027,7 +1084,7 @@ def _logical_reduce(name, npfn):
         res = np.asarray(res)
         if a.dtype == np.uint8:
             res = res.astype(np.uint8)
-        return _write_out(out, wrap(res))
+        return _write_out(out, wrap(res), name)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
