@@ -1,12 +1,10 @@
 """Reductions, norms, cumulative ops and order statistics side by side with torch:
 what the op sweep cannot express (named-tuple results and their repr, methods, integer
 dtypes, out=, gradients through named tuples) and bad input (exception type and message)."""
-import math
-
 import numpy as np
 import pytest
 
-from conftest import torch, leafgrad, both, assert_same, to_numpy
+from conftest import torch, leafgrad, both, assert_same
 
 NAN = float("nan")
 INF = float("inf")

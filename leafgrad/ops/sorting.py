@@ -6,8 +6,7 @@ import numpy as np
 
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
-from .stats import (return_type, tuple_sample, value_selecting_backward, evenly_distribute, _write_out,
-                    _type_name)
+from .stats import return_type, tuple_sample, value_selecting_backward, evenly_distribute, _write_out
 from .._tensor import Tensor, _wrap_dim, wrap
 
 
@@ -145,7 +144,8 @@ _KthType = return_type("kthvalue")
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The ``k``-th smallest value along ``dim`` and its index."""
     a = input._data
-    _no_bool(a, "kthvalue_cpu")
+    if a.ndim:
+        _no_bool(a, "kthvalue_cpu")
     d = _wrap_dim(dim, a.ndim) if a.ndim else 0
     size = a.shape[d] if a.ndim else 1
     if size == 0:

@@ -19,8 +19,7 @@ from .reduction import normalize_dims, sum as _sum
 from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES
 from .. import _dtype
 
-_bmax, _bmin, _babs, _bsum, _ball, _bany = builtins.max, builtins.min, builtins.abs, builtins.sum, builtins.all, \
-    builtins.any
+_bmax, _babs, _bany = builtins.max, builtins.abs, builtins.any
 
 #: The sweep compares ``type(result).__name__`` with "tuple"/"list"/"Tensor", so a named
 #: tuple (type name "max", as in PyTorch) cannot be sampled through its public call yet:
@@ -106,18 +105,8 @@ def _restore(x, dim, keepdim):
     return np.expand_dims(x, dim)
 
 
-def _shape_of(x):
-    return tuple(x.shape)
-
-
 def _type_name(a):
     return _LEGACY_NAMES[np.dtype(a.dtype).name]
-
-
-def _check_float(input, name):
-    if input._data.dtype.kind != "f":
-        raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. Got "
-                           f"{_type_name(input._data)} instead.")
 
 
 def _dims(dim, ndim):
@@ -495,7 +484,8 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):
         unbiased, dim = dim, None
     if input._data.dtype.kind != "f":
-        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+        raise RuntimeError(f"{name} only support floating point and complex dtypes" if name.endswith("_mean") else
+                           "std and var only support floating point and complex dtypes")
     if correction is not None and unbiased is not None:
         got = "Tensor" + ("" if dim is None else ", " + ("tuple" if isinstance(dim, (tuple, list)) else "int")) + \
             ", unbiased=bool, correction=int"
@@ -589,7 +579,8 @@ def _extreme(name, npfn, argfn, node_all, node_dim):
             other = dim if other is None else other
             binary = FUNCTIONS.get("maximum" if name == "max" else "minimum")
             if binary is None:
-                raise NotImplementedError(f"{name}(input, other) needs the '{'maximum' if name == 'max' else 'minimum'}' op")
+                raise NotImplementedError(f"{name}(input, other) needs the elementwise "
+                                          f"'{'maximum' if name == 'max' else 'minimum'}' op")
             return binary(input, other) if out is None else binary(input, other, out=out)
         if dim is None:
             return _write_out(out, full(input), name, "expect")
@@ -848,7 +839,8 @@ def _matrix_dims(A, dim, name="linalg.matrix_norm"):
     if A._data.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     if isinstance(dim, int) or len(dim) != 2:
-        raise RuntimeError(f"{name}: dim must be a 2-tuple. Got {' '.join(str(d) for d in ((dim,) if isinstance(dim, int) else dim))}")
+        got = " ".join(str(d) for d in ((dim,) if isinstance(dim, int) else dim))
+        raise RuntimeError(f"{name}: dim must be a 2-tuple. Got {got}")
     d0, d1 = (_wrap_dim(d, A._data.ndim) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"{name}: dims must be different. Got ({dim[0]}, {dim[1]})")
@@ -864,17 +856,20 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_type_name(A._data)}")
     d0, d1 = _matrix_dims(A, dim)
+
+    def done(result):
+        return _write_out(out, result, "linalg_matrix_norm", "matrix_norm")
     if isinstance(ord, str):
         if ord == "fro":
-            return _write_out(out, vector_norm(A, 2, (d0, d1), keepdim), "linalg_matrix_norm", "matrix_norm")
+            return done(vector_norm(A, 2, (d0, d1), keepdim))
         if ord == "nuc":
-            return _write_out(out, _matrix_reduce(A, d0, d1, keepdim, lambda s: _sum(s, -1)), "linalg_matrix_norm", "matrix_norm")
+            return done(_matrix_reduce(A, d0, d1, keepdim, lambda s: _sum(s, -1)))
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if ord not in (1, -1, 2, -2, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if _babs(ord) == 2:
         red = amax if ord > 0 else amin
-        return _write_out(out, _matrix_reduce(A, d0, d1, keepdim, lambda s: red(s, -1)), "linalg_matrix_norm", "matrix_norm")
+        return done(_matrix_reduce(A, d0, d1, keepdim, lambda s: red(s, -1)))
     reduce = amax if ord > 0 else amin
     if _babs(ord) == 1:
         sum_dim, max_dim = d0, d1
@@ -883,7 +878,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if not keepdim and sum_dim < max_dim:
         max_dim -= 1
     from .pointwise import abs as _abs
-    return _write_out(out, reduce(_sum(_abs(A), sum_dim, keepdim), max_dim, keepdim), "linalg_matrix_norm", "matrix_norm")
+    return done(reduce(_sum(_abs(A), sum_dim, keepdim), max_dim, keepdim))
 
 
 def _matrix_reduce(A, d0, d1, keepdim, reduce):
