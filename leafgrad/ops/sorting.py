@@ -264,16 +264,20 @@ def _mode_forward(a, dim, keepdim=False):
     if n == 0:
         raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size.")
     moved = np.moveaxis(a, dim, -1).reshape(-1, n)
-    vals = np.empty(moved.shape[0], a.dtype)
-    idx = np.empty(moved.shape[0], np.int64)
-    for r, row in enumerate(moved):
-        order = np.argsort(row, kind="stable")
-        s = row[order]
-        starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
-        counts = np.diff(np.append(starts, n))
-        best = int(np.argmax(counts))        # the smallest of the most frequent values
-        vals[r] = s[starts[best]]
-        idx[r] = order[starts[best] + counts[best] - 1]  # its last occurrence
+    order = np.argsort(moved, axis=1, kind="stable")
+    s = np.take_along_axis(moved, order, axis=1)
+    pos = np.arange(n)
+    starts = np.ones(s.shape, bool)
+    starts[:, 1:] = s[:, 1:] != s[:, :-1]          # where a run of equal values begins
+    ends = np.ones(s.shape, bool)
+    ends[:, :-1] = starts[:, 1:]                    # where it ends
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=1)
+    counts = np.where(ends, pos - first + 1, 0)     # run lengths, at the runs' ends
+    # the first longest run holds the smallest most frequent value; its end, the value's
+    # last occurrence (stable order)
+    best = np.argmax(counts, axis=1)[:, None]
+    vals = np.take_along_axis(s, best, axis=1)[:, 0]
+    idx = np.take_along_axis(order, best, axis=1)[:, 0].astype(np.int64, copy=False)
     shape = a.shape[:dim] + a.shape[dim + 1:]
     vals, idx = vals.reshape(shape), idx.reshape(shape)
     if keepdim:
