@@ -894,25 +894,63 @@ def _matrix_reduce(A, d0, d1, keepdim, reduce):
     return r
 
 
-def _svdvals_forward(a):
-    return np.linalg.svd(a, compute_uv=False).astype(a.dtype, copy=False)
+def _svd_forward(a, full_matrices=False):
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return u, s.astype(a.dtype, copy=False), vh
 
 
-def _svdvals_backward(grad, self):
-    # d s_i = u_i^T dA v_i: the gradient of the singular values is U diag(g) V^T.
-    u, s, vh = np.linalg.svd(_arr(self), full_matrices=False)
-    u, vh = _like(grad, u), _like(grad, vh)
-    return (u * np.expand_dims(grad, -2)) @ vh
+def _mT(x):
+    return np.swapaxes(x, -1, -2)
 
 
-svdvals_ = declare(
-    "_linalg_svdvals", _svdvals_forward, node="LinalgSvdBackward0", public=False,
-    samples=[sample(T(3, 4), 2, call="linalg.matrix_norm", smooth=False),
-             sample(T(4, 3), -2, call="linalg.matrix_norm", smooth=False),
-             sample(T(2, 3, 3), "nuc", call="linalg.matrix_norm", smooth=False),
-             sample(T(3, 4), "nuc", call="norm", smooth=False),
-             sample(T(3, 2, 4), 2, (0, 2), True, call="linalg.matrix_norm", smooth=False),
-             sample(T(3, 2, 4), "nuc", (2, 0), call="linalg.matrix_norm", smooth=False),
+def _svd_backward(grads, U, S, Vh):
+    """PyTorch's svd_backward (real case) for the reduced SVD A = U diag(S) Vh."""
+    gU, gS, gVh = grads
+    m, n = U.shape[-2], Vh.shape[-1]
+    has_u, has_v = bool(np.any(_arr(gU))), bool(np.any(_arr(gVh)))
+    if not has_u and not has_v:
+        # the singular values only: U diag(gS) Vh
+        return U @ (np.expand_dims(gS, -1) * Vh) if m >= n else (U * np.expand_dims(gS, -2)) @ Vh
+    k = S.shape[-1]
+    eye = _like(S, np.eye(k, dtype=_arr(S).dtype))
+    S2 = S * S
+    E = np.expand_dims(S2, -2) - np.expand_dims(S2, -1) + eye   # s_j^2 - s_i^2, 1 on the diagonal
+    Sr, Sc = np.expand_dims(S, -2), np.expand_dims(S, -1)
+    if has_u:
+        UhgU = _mT(U) @ gU
+        UhgU = UhgU - _mT(UhgU)
+    if has_v:
+        VhgV = Vh @ _mT(gVh)
+        VhgV = VhgV - _mT(VhgV)
+    if has_u and has_v:
+        gA = (UhgU * Sr + Sc * VhgV) / E
+    elif has_u:
+        gA = UhgU / E * Sr
+    else:
+        gA = Sc * VhgV / E
+    gA = gA + np.expand_dims(gS, -1) * eye
+    if m > n and has_u:
+        gA = U @ gA
+        gUSinv = gU / Sr
+        gA = (gA + gUSinv - U @ (_mT(U) @ gUSinv)) @ Vh
+    elif m < n and has_v:
+        gA = gA @ Vh
+        SinvgVh = gVh / Sc
+        gA = U @ (gA + SinvgVh - (SinvgVh @ _mT(Vh)) @ Vh)
+    else:
+        gA = U @ (gA @ Vh) if m >= n else (U @ gA) @ Vh
+    return gA
+
+
+# The reduced SVD; the 2, -2 and nuclear norms use its singular values (PyTorch's svdvals).
+svd_ = declare(
+    "_linalg_svd", _svd_forward, node="LinalgSvdBackward0", public=False, outputs=("U", "S", "Vh"),
+    samples=[sample(T(3, 4), 2, call="linalg.matrix_norm"), sample(T(4, 3), -2, call="linalg.matrix_norm"),
+             sample(T(2, 3, 3), "nuc", call="linalg.matrix_norm"), sample(T(3, 4), "nuc", call="norm"),
+             sample(T(3, 2, 4), 2, (0, 2), True, call="linalg.matrix_norm"),
+             sample(T(3, 2, 4), "nuc", (2, 0), call="linalg.matrix_norm"),
+             sample(T(4, 4), -2, call="linalg.matrix_norm"),
+             sample(T(values=[[2.0, 0.0], [0.0, 2.0]]), "nuc", call="linalg.matrix_norm", smooth=False),
              # the other orders compose abs, sum and amax/amin, or the vector norm
              sample(T(3, 4), call="linalg.matrix_norm"), sample(T(3, 4, away=(0,)), 1, call="linalg.matrix_norm"),
              sample(T(3, 4, away=(0,)), -1, call="linalg.matrix_norm"),
@@ -920,7 +958,11 @@ svdvals_ = declare(
              sample(T(2, 3, 4, away=(0,)), -math.inf, (0, 2), True, call="linalg.matrix_norm"),
              sample(T(2, 3, 4, away=(0,)), 1, (2, 0), call="linalg.matrix_norm"),
              sample(T(2, 3, 4), "fro", (0, 1), True, call="linalg.matrix_norm")],
-    self=_svdvals_backward)
+    self=_svd_backward)
+
+
+def svdvals_(A):
+    return svd_(A, full_matrices=False)[1]
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
