@@ -276,6 +276,68 @@ def test_float32_stays_float32():
         assert_same(gt[0], gl[0], check_graph=False)
 
 
+def _m(L, **k):
+    return L.tensor(X, **k)
+
+
+MISC = {
+    "argmax keepdim": lambda L: L.argmax(_m(L), keepdim=True),
+    "all keepdim nodim": lambda L: L.all(_m(L), keepdim=True),
+    "cnz empty dims": lambda L: L.count_nonzero(_m(L), ()),
+    "norm p None": lambda L: L.norm(_m(L), p=None),
+    "norm dtype": lambda L: L.norm(_m(L, dtype=L.float32), dtype=L.float64),
+    "vn dim list": lambda L: L.linalg.vector_norm(_m(L), dim=[0, 1]),
+    "vn dtype": lambda L: L.linalg.vector_norm(_m(L, dtype=L.float32), dtype=L.float64),
+    "lse list": lambda L: L.logsumexp(_m(L), [0, 1]),
+    "var dim empty": lambda L: L.var(_m(L), []),
+    "var dim None kw": lambda L: L.var(_m(L), dim=None, correction=0),
+    "amax dim empty": lambda L: L.amax(_m(L), []),
+    "nansum dim empty": lambda L: L.nansum(_m(L), ()),
+    "std unbiased kw": lambda L: L.std(_m(L), unbiased=False),
+    "std dim unbiased pos": lambda L: L.std(_m(L), 1, False, True),
+    "var float correction": lambda L: L.var(_m(L), 1, correction=0.5),
+    "max kw dim": lambda L: L.max(_m(L), dim=1, keepdim=True),
+    "max tuple idx": lambda L: L.max(_m(L), 1)[1],
+    "sort kw": lambda L: _m(L).sort(descending=True),
+    "argsort stable": lambda L: L.argsort(_m(L), stable=True),
+    "argsort dim kw": lambda L: _m(L).argsort(dim=0, descending=True),
+    "topk sorted false": lambda L: L.topk(_m(L), 2, sorted=False).values.sort().values,
+    "median 1d": lambda L: L.median(L.tensor([3., 1., 2., 4.])),
+    "mode default": lambda L: L.mode(_m(L)),
+    "unique sorted false": lambda L: L.unique(L.tensor([3, 1, 3]), sorted=False),
+    "cumsum dtype": lambda L: L.cumsum(_m(L, dtype=L.float32), 0, dtype=L.float64),
+    "cumsum int": lambda L: L.cumsum(L.tensor([1, 2, 3], dtype=L.int32), 0),
+    "cumprod bool": lambda L: L.cumprod(L.tensor([True, False]), 0),
+    "prod dtype": lambda L: L.prod(L.tensor([1, 2, 3]), dtype=L.float32),
+    "prod keepdim": lambda L: L.prod(_m(L), 1, keepdim=True),
+    "nanmean dtype": lambda L: L.nanmean(L.tensor([1., float('nan')], dtype=L.float32), dtype=L.float64),
+    "aminmax 0d": lambda L: L.aminmax(L.tensor(2.0), dim=0, keepdim=True),
+    "aminmax keepdim nodim": lambda L: L.aminmax(_m(L), keepdim=True),
+    "logsumexp int": lambda L: L.logsumexp(L.tensor([1, 2]), 0),
+    "logsumexp -inf": lambda L: L.logsumexp(L.tensor([-float('inf'), -float('inf')]), 0),
+    "matrix_norm batch keep": lambda L: L.linalg.matrix_norm(L.tensor(np.ones((2, 3, 4))), 1, keepdim=True),
+    "norm fro 3d": lambda L: L.norm(L.tensor(np.ones((2, 3, 4))), "fro", (0, 1, 2)),
+    "norm nuc 3d": lambda L: L.norm(L.tensor(np.ones((2, 3, 4))), "nuc"),
+    "norm int": lambda L: L.norm(L.tensor([1, 2])),
+    "var 0d": lambda L: L.var(L.tensor(1.0)),
+    "cummax 0d": lambda L: L.cummax(L.tensor(1.0), 0),
+    "max binary nd": lambda L: L.max(_m(L), 1, True, out=None),
+    "median nan": lambda L: L.median(L.tensor([1., float('nan')])),
+    "std_mean kw": lambda L: L.std_mean(_m(L), dim=0, unbiased=False, keepdim=True),
+    "var_mean bool": lambda L: L.var_mean(_m(L), True),
+    "kth keepdim": lambda L: L.kthvalue(_m(L), 2, 0, True),
+    "all float": lambda L: L.all(L.tensor([1.0, float('nan')])),
+    "any uint8 dim": lambda L: L.any(L.tensor([[0, 2]], dtype=L.uint8), 1),
+    "msort 1d": lambda L: L.msort(L.tensor([3, 1, 2])),
+}
+
+
+@pytest.mark.filterwarnings("ignore:var|std")
+@pytest.mark.parametrize("name", list(MISC))
+def test_misc_calls(name):
+    _same(MISC[name])
+
+
 # ------------------------------------------------------------------ out=, in-place, binary max
 def test_out():
     for fn in (lambda lib, x, o: lib.prod(x, 1, out=o), lambda lib, x, o: lib.cumsum(x, 0, out=o),

@@ -207,8 +207,9 @@ def _scatter_add_forward(src, index, dim, shape):
         return out
     idx = list(np.indices(index.shape, sparse=True))
     idx[dim] = index
-    np.add.at(out, tuple(idx), src)
-    return out
+    flat = np.ravel_multi_index(np.broadcast_arrays(*idx), shape)
+    return np.bincount(flat.ravel(), weights=np.broadcast_to(src, index.shape).ravel(),
+                       minlength=out.size).reshape(shape).astype(src.dtype, copy=False)
 
 
 def _gather_forward(a, index, dim):
@@ -962,6 +963,9 @@ svd_ = declare(
 
 
 def svdvals_(A):
+    from ..autograd import grad_mode
+    if not (A._requires_grad and grad_mode.state.enabled):  # no gradient: no singular vectors
+        return wrap(np.linalg.svd(A._data, compute_uv=False).astype(A._data.dtype, copy=False))
     return svd_(A, full_matrices=False)[1]
 
 
@@ -975,8 +979,10 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
             return _write_out(out, vector_norm(input, 2, dim, keepdim), "norm", "expect")
         if p == "nuc":
             if dim is None:
-                dim = (0, 1)
+                dim = tuple(range(input._data.ndim))
             return _write_out(out, matrix_norm(input, "nuc", dim, keepdim), "norm", "matrix_norm")
+        if p == "fro":
+            return _write_out(out, matrix_norm(input, "fro", dim, keepdim), "norm", "matrix_norm")
         raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     if p is None:
         p = 2
@@ -1117,7 +1123,7 @@ def _logical_reduce(name, npfn):
     def fn(input, dim=None, keepdim=False, *, out=None):
         a = input._data
         axis = None if dim is None else _dims(dim, a.ndim)
-        res = npfn(a, axis=axis, keepdims=bool(keepdim) and dim is not None)
+        res = npfn(a, axis=axis, keepdims=bool(keepdim))
         res = np.asarray(res)
         if a.dtype == np.uint8:
             res = res.astype(np.uint8)
