@@ -5,8 +5,10 @@ the cumulative ops (cumsum, cumprod, cummax, cummin), all/any and count_nonzero.
 Ops that return several tensors give named tuples that behave like PyTorch's
 ``torch.return_types.<name>`` (see ``return_type``). Gradients that select values
 (max along a dim, cummax, sort, topk, ...) scatter ``grad`` back to the selected
-indices through two private ops (``_scatter_zeros`` / ``_gather``) that are each
-other's derivative, so every formula stays differentiable."""
+indices through private ops (``_scatter_zeros``, ``_scatter_add_zeros``, ``_gather``)
+that are each other's derivative, so every formula stays differentiable. The 2, -2 and
+nuclear matrix norms go through a private reduced SVD (``_linalg_svd``) with PyTorch's
+svd_backward, so their double backward is exact too."""
 import builtins
 import math
 import operator
