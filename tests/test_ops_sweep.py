@@ -226,7 +226,7 @@ def _check_sample(case, late):
     if case.torch_ok:
         th_out, th_in = case.run(torch)
         th_outs = _outs(th_out)
-        assert type(lg_out).__name__ in ("tuple", "list", "Tensor") and \
+        assert isinstance(lg_out, (tuple, list, leafgrad.Tensor)) and \
             isinstance(lg_out, (tuple, list)) == isinstance(th_out, (tuple, list)), \
             f"output kind: torch {type(th_out).__name__}, leafgrad {type(lg_out).__name__}"
         assert len(th_outs) == len(lg_outs)

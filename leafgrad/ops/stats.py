@@ -23,14 +23,6 @@ from .. import _dtype
 
 _bmax, _babs, _bany = builtins.max, builtins.abs, builtins.any
 
-#: The sweep compares ``type(result).__name__`` with "tuple"/"list"/"Tensor", so a named
-#: tuple (type name "max", as in PyTorch) cannot be sampled through its public call yet:
-#: such samples call ``_test_tuple_<name>`` (the same call, converted to a plain tuple)
-#: and are checked against finite differences, while tests/test_reduce_errors.py checks
-#: them against torch. Set True once the sweep accepts named tuples.
-SWEEP_NAMED_TUPLES = False
-
-
 # ---------------------------------------------------------------- return types
 class _ReturnType(tuple):
     """A structseq like ``torch.return_types.max``: a tuple with named fields."""
@@ -77,17 +69,8 @@ def return_type(name, fields=("values", "indices")):
 
 
 def tuple_sample(name, *args, smooth=True, **kwargs):
-    """A sample of an op that returns a named tuple (see SWEEP_NAMED_TUPLES)."""
-    call = kwargs.pop("call", name)
-    if SWEEP_NAMED_TUPLES:
-        return sample(*args, call=call, smooth=smooth, **kwargs)
-    key = "_test_tuple_" + call.replace(".", "_")
-    if key not in FUNCTIONS:
-        def helper(*a, _call=call, **k):
-            fn = FUNCTIONS[_call] if not _call.startswith("Tensor.") else getattr(Tensor, _call[7:])
-            return tuple(fn(*a, **k))
-        FUNCTIONS[key] = helper
-    return sample(*args, call=key, smooth=smooth, **kwargs)
+    """A sample of an op that returns a named tuple, called as ``name`` unless ``call=``."""
+    return sample(*args, call=kwargs.pop("call", name), smooth=smooth, **kwargs)
 
 
 # ---------------------------------------------------------------- small helpers
