@@ -444,7 +444,7 @@ def make_function(spec):
         op.spec = spec
         return op
     float_only = spec.promote == "float"
-    if n == 1 and not spec.view:
+    if n == 1 and not spec.view and len(spec.outputs) == 1:
         def op(self, **params):
             if type(self) is _ndarray:  # inside a plain backward: NumPy in, NumPy out
                 return forward(self, **params) if params else forward(self)

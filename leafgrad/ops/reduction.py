@@ -54,7 +54,7 @@ sum_dim = declare(
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum of all elements, or over ``dim`` (an int or a tuple of ints)."""
     np_dtype = None if dtype is None else dtype.np
-    if dim is None:
+    if dim is None or isinstance(dim, (tuple, list)) and not dim:  # dim=() reduces everything
         return sum_all(input, dtype=np_dtype) if np_dtype is not None else sum_all(input)
     dims = normalize_dims(dim, input._data.ndim)
     return sum_dim(input, dim=dims, keepdim=bool(keepdim), dtype=np_dtype)
@@ -86,7 +86,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     _mean_check(input, dtype)
     if dtype is not None:
         input = input.to(dtype)
-    if dim is None:
+    if dim is None or isinstance(dim, (tuple, list)) and not dim:
         return mean_all(input)
     return mean_dim(input, dim=normalize_dims(dim, input._data.ndim), keepdim=bool(keepdim))
 
