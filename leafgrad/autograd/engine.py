@@ -122,7 +122,12 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 buf = _tensor_pre_hooks(node, buf, create_graph)
             if hooked and node._pre_hooks is not None:
                 buf = _node_pre_hooks(node, buf, create_graph)
-            outs = node._apply(buf, create_graph)
+            if all(g is None for g in buf):
+                # Nothing arrived (every producer returned None): nothing to compute, but
+                # the nodes beyond still wait on this one.
+                outs = (None,) * len(node._next)
+            else:
+                outs = node._apply(buf, create_graph)
             if hooked and node._post_hooks is not None:
                 outs = _node_post_hooks(node, outs, buf, create_graph)
             if not keep_graph:
@@ -131,10 +136,16 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 if edge is None:
                     continue
                 g = outs[index]
-                if g is None:
-                    continue
                 nxt, nr = edge
                 if needed is not None and nxt not in needed:
+                    continue
+                if g is None:
+                    if nxt not in buffers:
+                        buffers[nxt] = [None] * len(nxt._meta)
+                    left = deps[nxt] - 1
+                    deps[nxt] = left
+                    if left == 0:
+                        heappush(heap, (nxt._key, nxt))
                     continue
                 shape, dtype = nxt._meta[nr]
                 if g.shape != shape:
