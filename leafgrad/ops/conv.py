@@ -130,10 +130,30 @@ def _conv_t_np(x, w, stride, padding, output_padding, dilation, groups):
     Cg = Ci // g
     Ho = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
     Wo = (W - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
+    flat = stride == (1, 1) and not (kh == kw == 1 and padding == (0, 0) and output_padding == (0, 0))
+    if flat:
+        # Stride 1: lay the input rows out at the width of the padded output, so that each
+        # kernel position adds one contiguous shifted run of the columns.
+        Hb, Wb = Ho + 2 * padding[0], Wo + 2 * padding[1]
+        if Wb != W:
+            xw = np.zeros((N, Ci, H, Wb), x.dtype)
+            xw[..., :W] = x
+            x = xw
+        W = Wb
     if g == 1:
         cols = np.matmul(w.reshape(Ci, Og * kh * kw).T, x.reshape(N, Ci, H * W))
     else:
         cols = np.matmul(np.swapaxes(w.reshape(g, Cg, Og * kh * kw), 1, 2), x.reshape(N, g, Cg, H * W))
+    if flat:
+        cols = cols.reshape(N, g * Og, kh, kw, H * W)
+        buf = np.zeros((N, g * Og, (Hb + 1) * Wb), x.dtype)
+        n = H * W
+        for i in range(kh):
+            for j in range(kw):
+                off = i * dilation[0] * Wb + j * dilation[1]
+                buf[:, :, off:off + n] += cols[:, :, i, j]
+        out = buf[:, :, :Hb * Wb].reshape(N, g * Og, Hb, Wb)
+        return out[:, :, padding[0]:padding[0] + Ho, padding[1]:padding[1] + Wo]
     cols = cols.reshape(N, g * Og, kh, kw, H, W)
     if kh == kw == 1 and stride == (1, 1) and padding == (0, 0) and output_padding == (0, 0):
         return cols.reshape(N, g * Og, H, W)
@@ -152,10 +172,8 @@ def _conv_weight_np(x, gy, kernel, stride, padding, dilation, groups):
     xp = _pad_array(x, padding[0], padding[0], padding[1], padding[1])
     cols = _windows(xp, kernel, stride, dilation, (Ho, Wo)).reshape(N, g, K, Ho * Wo)
     gy = gy.reshape(N, g, Og, Ho * Wo)
-    if g == 1:
-        out = np.tensordot(gy[:, 0], cols[:, 0], axes=([0, 2], [0, 2]))
-    else:
-        out = np.stack([np.tensordot(gy[:, j], cols[:, j], axes=([0, 2], [0, 2])) for j in range(g)])
+    # one batched matmul (BLAS reads the transposed columns in place), then a small sum
+    out = np.matmul(gy, np.swapaxes(cols, 2, 3)).sum(0)
     return out.reshape(O, Cg, kh, kw)
 
 
@@ -502,9 +520,35 @@ def _max_pool_np(x, k, s, p, d, ceil_mode):
     eb = builtins.max(0, (Ho - 1) * s[0] + d[0] * (k[0] - 1) + 1 - H - 2 * p[0])
     er = builtins.max(0, (Wo - 1) * s[1] + d[1] * (k[1] - 1) + 1 - W - 2 * p[1])
     xp = _pad_array(x, p[0], p[0] + eb, p[1], p[1] + er, -np.inf)
-    win = _windows(xp, k, s, d, (Ho, Wo)).reshape(N, C, k[0] * k[1], Ho, Wo)
-    am = np.argmax(win, axis=2)
-    out = np.take_along_axis(win, am[:, :, None], 2)[:, :, 0]
+    # the maximum over the kernel positions (strided slices, no window copies), then
+    # the first position holding it (as PyTorch: ties go to the first, NaN wins)
+    he, we = s[0] * (Ho - 1) + 1, s[1] * (Wo - 1) + 1
+    views = [xp[:, :, i * d[0]:i * d[0] + he:s[0], j * d[1]:j * d[1] + we:s[1]]
+             for i in range(k[0]) for j in range(k[1])]
+    out = views[0].copy()
+    for v in views[1:]:
+        np.maximum(out, v, out=out)
+    nan = len(views) > 1 and np.isnan(out).any()
+    am = np.zeros(out.shape, np.int32)
+    found = np.zeros(out.shape, bool)
+    last = len(views) - 1
+    for pos, v in enumerate(views[:-1] if last else views):
+        eq = v == out
+        if nan:
+            eq |= v != v
+        if pos:
+            eq &= ~found
+        if pos:
+            am += eq * np.int32(pos)
+        if pos < last - 1:
+            found |= eq
+    if last:
+        # whatever is still unassigned is at the last position
+        if last > 1:
+            found |= eq
+        else:
+            found = eq
+        am += ~found * np.int32(last)
     rows = (np.arange(Ho) * s[0])[:, None] + (am // k[1]) * d[0] - p[0]
     cols = (np.arange(Wo) * s[1]) + (am % k[1]) * d[1] - p[1]
     return out, (rows * W + cols).astype(np.int64)
@@ -518,13 +562,14 @@ def _max_pool2d_forward(x, kernel_size, stride, padding, dilation, ceil_mode):
     return (out[0], idx[0]) if one else (out, idx)
 
 
-def _pool_scatter_forward(grad, indices, shape):
-    """Sum ``grad`` into zeros of ``shape`` at the flat spatial ``indices`` per plane."""
+def _pool_scatter_forward(grad, indices, shape, overlap=True):
+    """Sum ``grad`` into zeros of ``shape`` at the flat spatial ``indices`` per plane
+    (``overlap=False``: the windows do not overlap, so no index repeats)."""
     lead = int(np.prod(shape[:-2], dtype=np.int64))
     hw = shape[-2] * shape[-1]
     flat = (indices.reshape(lead, -1) + (np.arange(lead, dtype=np.int64) * hw)[:, None]).ravel()
     g = grad.reshape(-1)
-    if flat.size and np.unique(flat).size == flat.size:
+    if not overlap:
         out = np.zeros(lead * hw, grad.dtype)
         out[flat] = g
     else:
@@ -541,7 +586,8 @@ def _pool_gather_forward(x, indices):
 # ``self`` is the pooled input: PyTorch's backward takes it (its derivative is zero), so
 # a differentiable backward's result requires grad when the input does.
 pool_scatter = declare(
-    "_pool_scatter", lambda grad, self, indices, shape: _pool_scatter_forward(grad, indices, shape),
+    "_pool_scatter", lambda grad, self, indices, shape, overlap=True: _pool_scatter_forward(grad, indices, shape,
+                                                                                            overlap),
     inputs=("grad", "self"), node="MaxPool2DWithIndicesBackwardBackward0", public=False,
     samples=[sample(T(1, 2, 2), None, indices=np.array([[[0, 0], [3, 1]]]), shape=(1, 2, 2), call="_pool_scatter"),
              sample(T(1, 2, 2), T(1, 2, 2), indices=np.array([[[0, 0], [3, 1]]]), shape=(1, 2, 2),
@@ -569,7 +615,9 @@ max_pool2d_with_indices = declare(
              sample(T(2, 3, 7), 2, return_indices=True, ceil_mode=True, call=_NF + "max_pool1d"),
              sample(T(2, 4, 4, dtype="float32"), 2, call="max_pool2d"),
              sample(T(1, 6, 5), 2, dilation=2, call="max_pool1d")],
-    self=lambda grad, self, indices: pool_scatter(grad, self, indices=indices, shape=tuple(self.shape)))
+    self=lambda grad, self, indices, kernel_size, stride, dilation: pool_scatter(
+        grad, self, indices=indices, shape=tuple(self.shape),
+        overlap=builtins.any(s < d * (k - 1) + 1 for k, s, d in zip(kernel_size, stride, dilation))))
 
 
 def _pool_args(nd, kernel_size, stride, padding, dilation):
