@@ -96,6 +96,9 @@ def zeros_grad(like, shape, dtype):
     return wrap(z) if isinstance(like, Tensor) else z
 
 
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int"}
+
+
 def _dtype_name(a):
     return _LEGACY_NAMES.get(a.dtype.name, a.dtype.name)
 
@@ -295,6 +298,9 @@ def _check_conv(name, input, weight, bias, nd, transposed, groups):
         raise RuntimeError(f"Input type (torch.{_dtype_name(input._data)}Tensor) and weight type "
                            f"(torch.{_dtype_name(weight._data)}Tensor) should be the same or input should be a "
                            "MKLDNN tensor and weight is a dense tensor")
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Input type ({_C_NAMES.get(input._data.dtype.name)}) and bias type "
+                           f"({_C_NAMES.get(bias._data.dtype.name)}) should be the same")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     if weight.dim() != nd + 2:
@@ -519,7 +525,8 @@ def _max_pool_np(x, k, s, p, d, ceil_mode):
     Wo = _pool_out(W, k[1], s[1], p[1], d[1], ceil_mode)
     eb = builtins.max(0, (Ho - 1) * s[0] + d[0] * (k[0] - 1) + 1 - H - 2 * p[0])
     er = builtins.max(0, (Wo - 1) * s[1] + d[1] * (k[1] - 1) + 1 - W - 2 * p[1])
-    xp = _pad_array(x, p[0], p[0] + eb, p[1], p[1] + er, -np.inf)
+    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min if x.dtype.kind in "iu" else False
+    xp = _pad_array(x, p[0], p[0] + eb, p[1], p[1] + er, low)
     # the maximum over the kernel positions (strided slices, no window copies), then
     # the first position holding it (as PyTorch: ties go to the first, NaN wins)
     he, we = s[0] * (Ho - 1) + 1, s[1] * (Wo - 1) + 1
@@ -528,7 +535,7 @@ def _max_pool_np(x, k, s, p, d, ceil_mode):
     out = views[0].copy()
     for v in views[1:]:
         np.maximum(out, v, out=out)
-    nan = len(views) > 1 and np.isnan(out).any()
+    nan = len(views) > 1 and x.dtype.kind == "f" and np.isnan(out).any()
     am = np.zeros(out.shape, np.int32)
     found = np.zeros(out.shape, bool)
     last = len(views) - 1
@@ -701,7 +708,11 @@ def _avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_includ
         for i in range(k[0]):
             for j in range(k[1]):
                 acc += xp[:, :, i:i + he:s[0], j:j + we:s[1]]
-    out = acc / _avg_divisor(H, W, Ho, Wo, k, s, p, count_include_pad, divisor_override, x.dtype)
+    if x.dtype.kind != "f":  # integers: C's truncating division, as PyTorch
+        div = _avg_divisor(H, W, Ho, Wo, k, s, p, count_include_pad, divisor_override, np.dtype(np.int64))
+        out = np.trunc(acc / div).astype(x.dtype)
+    else:
+        out = acc / _avg_divisor(H, W, Ho, Wo, k, s, p, count_include_pad, divisor_override, x.dtype)
     return out[0] if one else out
 
 

@@ -18,6 +18,13 @@ from .conv import dep_sum
 _NF = "nn.functional."
 
 
+def _check_same_dtype(input, *others):
+    dt = input._data.dtype
+    for t in others:
+        if t is not None and t._data.dtype != dt:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+
+
 def _stats(x, axes, eps):
     mu = np.mean(x, axis=axes, keepdims=True)
     xc = x - mu
@@ -94,6 +101,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_
     if len(ns) > len(shape) or shape[len(shape) - len(ns):] != ns or not ns:
         raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape [*"
                            + "".join(f", {s}" for s in ns) + f"], but got input of size{list(shape)}")
+    _check_same_dtype(input, weight, bias)
     x = input._data
     mu, _, rstd = _stats(x, _ln_axes(x, ns), x.dtype.type(eps))
     return native_layer_norm(input, weight, bias, normalized_shape=ns, eps=eps, mu=mu, rstd=rstd)
@@ -152,6 +160,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enable
         if t is not None and (t.dim() != 1 or t.numel() != C):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
+    _check_same_dtype(input, weight, bias)
     x = input._data
     mu, _, rstd = _stats(_gn_split(x, num_groups), (2,), x.dtype.type(eps))
     return native_group_norm(input, weight, bias, group=int(num_groups), eps=eps, mu=mu, rstd=rstd)
@@ -214,6 +223,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and t.numel() != C:
             raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
+    _check_same_dtype(input, weight, bias, running_mean, running_var)
     axes = _bn_axes(x.ndim)
     eps_ = x.dtype.type(eps)
     if training:
