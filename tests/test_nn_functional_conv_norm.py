@@ -112,6 +112,8 @@ CONV_ERRORS = [
     lambda L: F(L).conv2d(L.zeros(2, 3, 8, 8), L.zeros(4, 3, 3, 3), stride=0),
     lambda L: F(L).conv2d(L.zeros(2, 3, 8, 8), L.zeros(4, 3, 3, 3), padding=-1),
     lambda L: F(L).conv1d(L.zeros(2, 3, 4, dtype=L.float64), L.zeros(2, 3, 1, dtype=L.float64), L.zeros(2)),
+    lambda L: F(L).conv2d(L.zeros(1, 3, 4, 4), L.zeros(2, 3, 3)),
+    lambda L: F(L).conv1d(L.zeros(1, 3, 4), L.zeros(2, 3, 3, 3)),
 ]
 
 
@@ -201,8 +203,11 @@ def test_unfold_fold():
     check(lambda L, x: F(L).fold(F(L).unfold(x, 3, padding=1), (5, 5), 3, padding=1), arr(1, 2, 5, 5))
 
 
-def test_unfold_errors():
-    a, b = both(lambda L: F(L).fold(L.zeros(1, 12, 5), (4, 4), 2))
+@pytest.mark.parametrize("fn", [lambda L: F(L).fold(L.zeros(1, 12, 5), (4, 4), 2),
+                                lambda L: F(L).fold(L.zeros(2, 3, 4, 5), 2, 2),
+                                lambda L: F(L).unfold(L.zeros(2, 3), 2)])
+def test_unfold_errors(fn):
+    a, b = both(fn)
     assert isinstance(a, Exception)
     assert_same(a, b)
 
@@ -227,6 +232,7 @@ def test_pad_value():
 PAD_ERRORS = [
     lambda L: F(L).pad(L.zeros(2, 3, 3), (3, 3), mode="reflect"),
     lambda L: F(L).pad(L.zeros(2, 3, 3), (1, 1, 1)),
+    lambda L: F(L).pad(L.zeros(1, 2, 4, 4), (1, 1), mode="reflect"),
 ]
 
 
@@ -242,7 +248,8 @@ def test_pad_errors(i):
     dict(scale_factor=2), dict(size=(5, 3)), dict(scale_factor=0.5), dict(scale_factor=1.7), dict(size=7),
     dict(scale_factor=2, mode="bilinear"), dict(size=(5, 9), mode="bilinear"),
     dict(size=(5, 9), mode="bilinear", align_corners=True), dict(scale_factor=0.6, mode="bilinear"),
-    dict(scale_factor=(1.5, 2.5), mode="bilinear", align_corners=False), dict(size=1, mode="bilinear",
+    dict(scale_factor=(1.5, 2.5), mode="bilinear", align_corners=False), dict(size=(3, 7), mode="nearest-exact"),
+    dict(scale_factor=1.5, mode="nearest-exact"), dict(size=(3, 2), mode="area"), dict(size=1, mode="bilinear",
                                                                                 align_corners=True),
 ])
 def test_interpolate_2d(kw):

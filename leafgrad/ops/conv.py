@@ -303,8 +303,8 @@ def _check_conv(name, input, weight, bias, nd, transposed, groups):
                            f"({_C_NAMES.get(bias._data.dtype.name)}) should be the same")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    if weight.dim() != nd + 2:
-        raise RuntimeError(f"weight should have at least three dimensions")
+    if weight.dim() < 3:
+        raise RuntimeError("weight should have at least three dimensions")
 
 
 def _validate_shapes(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, batched):
@@ -356,6 +356,14 @@ def _conv(name, nd, input, weight, bias, stride, padding, dilation, groups, tran
     _check_conv(name, input, weight, bias, nd, transposed, groups)
     stride = _tuple(stride, nd)
     dilation = _tuple(dilation, nd)
+    if weight.dim() > nd + 2 and input.dim() == nd + 2:
+        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional weight "
+                           f"{list(weight.shape)}, but got {input.dim()}-dimensional input of size "
+                           f"{list(input.shape)} instead")
+    if weight.dim() != nd + 2:
+        k = weight.dim() - 2
+        raise RuntimeError(f"expected stride to be a single integer value or a list of {k} values to match the "
+                           f"convolution dimensions, but got stride={list(stride)}")
     output_padding = _tuple(output_padding, nd)
     batched = input.dim() == nd + 2
     x = input if batched else _shape.unsqueeze(input, 0)
@@ -460,8 +468,12 @@ col2im = declare(
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    if input.dim() not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    if input.dim() < 3:
+        d = builtins.max(input.dim(), 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-d}, {d - 1}], but got 2)")
+    if input.dim() != 3 and input.dim() != 4:
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
     k, d, p, s = (_tuple(v, 2) for v in (kernel_size, dilation, padding, stride))
     H, W = input.shape[-2:]
     if builtins.any(v <= 0 for v in k + d + s):
@@ -477,8 +489,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if input.dim() not in (2, 3):
-        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
-                                  f"(got {input.dim()}D)")
+        raise RuntimeError("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
     o, k, d, p, s = (_tuple(v, 2) for v in (output_size, kernel_size, dilation, padding, stride))
     C = input.shape[-2]
     if C % (k[0] * k[1]):
@@ -1027,8 +1039,15 @@ def pad(input, pad, mode="constant", value=None):
     if mode not in _PAD_INDEX:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     n = len(pad) // 2
-    if n not in (1, 2) or input.dim() not in (n + 1, n + 2):
-        raise NotImplementedError(f"Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now")
+    if n not in (1, 2, 3) or input.dim() not in (n + 1, n + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    if n == 3:
+        raise NotImplementedError("3-D non-constant padding is not implemented in leafgrad")
     mats = []
     for i in range(n):
         dim = input.dim() - n + i
@@ -1047,7 +1066,13 @@ def pad(input, pad, mode="constant", value=None):
 # ====================================================================== interpolation
 def _nearest_index(in_size, out_size, scale):
     s = in_size / out_size if scale is None else 1.0 / scale
-    src = np.floor(np.arange(out_size, dtype=np.float64) * np.float32(s)).astype(np.int64)
+    src = np.floor(np.arange(out_size, dtype=np.float32) * np.float32(s)).astype(np.int64)
+    return np.minimum(src, in_size - 1)
+
+
+def _nearest_exact_index(in_size, out_size, scale):
+    s = in_size / out_size if scale is None else 1.0 / scale
+    src = np.floor((np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * np.float32(s)).astype(np.int64)
     return np.minimum(src, in_size - 1)
 
 
@@ -1076,6 +1101,11 @@ _INTERP_OPS = {
         sample(T(1, 2, 3, 3), scale_factor=2, call=_NF + "interpolate"),
         sample(T(1, 2, 5, 4), size=(3, 7), call=_NF + "interpolate"),
         sample(T(1, 2, 4, 4), scale_factor=(1.5, 0.5), call=_NF + "interpolate")], dep=False),
+    ("nearest-exact", 1): _sep_op("_upsample_nearest_exact1d", "UpsampleNearestExact1DBackward0", [
+        sample(T(2, 3, 4), size=7, mode="nearest-exact", call=_NF + "interpolate")], dep=False),
+    ("nearest-exact", 2): _sep_op("_upsample_nearest_exact2d", "UpsampleNearestExact2DBackward0", [
+        sample(T(1, 2, 4, 4), size=(3, 7), mode="nearest-exact", call=_NF + "interpolate"),
+        sample(T(1, 2, 4, 4), scale_factor=1.5, mode="nearest-exact", call=_NF + "interpolate")], dep=False),
     ("linear", 1): _sep_op("upsample_linear1d", "UpsampleLinear1DBackward0", [
         sample(T(2, 3, 4), scale_factor=2, mode="linear", call=_NF + "interpolate"),
         sample(T(1, 2, 5), size=8, mode="linear", align_corners=True, call=_NF + "interpolate")], dep=False),
@@ -1116,6 +1146,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         out = tuple(int(math.floor(input.shape[2 + i] * sf[i])) for i in range(nd))
         scales = (None,) * nd if recompute_scale_factor else sf
     key = (mode, nd)
+    if mode == "area" and nd in (1, 2):
+        return (adaptive_avg_pool1d if nd == 1 else adaptive_avg_pool2d)(input, out)
     if key not in _INTERP_OPS:
         if mode in ("linear", "bilinear", "nearest") :
             need = {"linear": "3D", "bilinear": "4D"}.get(mode)
@@ -1123,7 +1155,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
                                   f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
                                   f"nearest-exact (got {mode})")
-    if mode == "nearest":
+    if mode == "nearest-exact":
+        mats = tuple(_nearest_exact_index(input.shape[2 + i], out[i], scales[i]) for i in range(nd))
+    elif mode == "nearest":
         mats = tuple(_nearest_index(input.shape[2 + i], out[i], scales[i]) for i in range(nd))
     else:
         ac = bool(align_corners)
@@ -1150,3 +1184,5 @@ FUNCTIONS.update({
     "_conv_weight": conv_weight, "_pool_scatter": pool_scatter, "_pool_gather": pool_gather,
     "_avg_pool2d_backward": avg_pool2d_backward, "_separable": separable, "_dep_sum": dep_sum,
 })
+adaptive_avg_pool2d_.spec.samples += [sample(T(1, 2, 5, 4), size=3, mode="area", call=_NF + "interpolate"),
+                                      sample(T(2, 3, 7), scale_factor=0.5, mode="area", call=_NF + "interpolate")]
