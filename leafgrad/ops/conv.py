@@ -267,6 +267,7 @@ _CONV_SAMPLES = [
     sample(T(2, 3, 3), T(2, 2, 2, 2), T(2), call=_NF + "conv2d"),
     sample(T(1, 2, 4, 4, dtype="float32"), T(3, 2, 2, 2, dtype="float32"), T(3, dtype="float32"), padding=1,
            call=_NF + "conv2d"),
+    sample(T(0, 2, 4, 4), T(3, 2, 2, 2), T(3), call=_NF + "conv2d"),
 ]
 
 convolution = declare(
@@ -586,6 +587,8 @@ def _pool_scatter_forward(grad, indices, shape, overlap=True):
     (``overlap=False``: the windows do not overlap, so no index repeats)."""
     lead = int(np.prod(shape[:-2], dtype=np.int64))
     hw = shape[-2] * shape[-1]
+    if lead == 0 or hw == 0:
+        return np.zeros(shape, grad.dtype)
     flat = (indices.reshape(lead, -1) + (np.arange(lead, dtype=np.int64) * hw)[:, None]).ravel()
     g = grad.reshape(-1)
     if not overlap:
@@ -598,6 +601,8 @@ def _pool_scatter_forward(grad, indices, shape, overlap=True):
 
 def _pool_gather_forward(x, indices):
     lead = x.shape[:-2]
+    if x.size == 0 or indices.size == 0:
+        return np.zeros(indices.shape, x.dtype)
     flat = x.reshape(lead + (-1,))
     return np.take_along_axis(flat, indices.reshape(lead + (-1,)), -1).reshape(indices.shape)
 
@@ -633,7 +638,8 @@ max_pool2d_with_indices = declare(
              sample(T(2, 3, 7), 3, 2, 1, call=_NF + "max_pool1d"),
              sample(T(2, 3, 7), 2, return_indices=True, ceil_mode=True, call=_NF + "max_pool1d"),
              sample(T(2, 4, 4, dtype="float32"), 2, call="max_pool2d"),
-             sample(T(1, 6, 5), 2, dilation=2, call="max_pool1d")],
+             sample(T(1, 6, 5), 2, dilation=2, call="max_pool1d"),
+             sample(T(0, 2, 4, 4), 2, call=_NF + "max_pool2d")],
     self=lambda grad, self, indices, kernel_size, stride, dilation: pool_scatter(
         grad, self, indices=indices, shape=tuple(self.shape),
         overlap=builtins.any(s < d * (k - 1) + 1 for k, s, d in zip(kernel_size, stride, dilation))))
@@ -754,7 +760,8 @@ avg_pool2d_ = declare(
              sample(T(2, 5, 5), 2, call=_NF + "avg_pool2d"),
              sample(T(2, 3, 7), 3, 2, 1, call=_NF + "avg_pool1d"),
              sample(T(2, 3, 7), 2, ceil_mode=True, count_include_pad=False, call="avg_pool1d"),
-             sample(T(2, 3, 4, 4, dtype="float32"), 2, call=_NF + "avg_pool2d")],
+             sample(T(2, 3, 4, 4, dtype="float32"), 2, call=_NF + "avg_pool2d"),
+             sample(T(0, 3, 4, 4), 2, call=_NF + "avg_pool2d")],
     self=lambda grad, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override:
     avg_pool2d_backward(grad, self, shape=tuple(self.shape), kernel_size=kernel_size, stride=stride, padding=padding,
                         ceil_mode=ceil_mode, count_include_pad=count_include_pad, divisor_override=divisor_override))

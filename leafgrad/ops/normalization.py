@@ -50,28 +50,79 @@ def _sum_over(t, axes):
     return np.sum(t, axis=axes) if axes else t
 
 
+# ---- the array path: 3-D views (A, C, L), statistics over axis 2 or axes (0, 2), as few
+# passes over the data as NumPy allows (einsum for sums of products, in-place updates)
+def _dot3(a, b, axes):
+    """sum(a * b) over ``axes`` of 3-D arrays, kept as dims, without the product's temporary."""
+    if axes == (2,):
+        return np.einsum("ijk,ijk->ij", a, b)[:, :, None]
+    return np.einsum("ijk,ijk->j", a, b)[None, :, None]
+
+
+def _count(x3, axes):
+    n = 1
+    for a in axes:
+        n *= x3.shape[a]
+    return builtins.max(n, 1)
+
+
+def _fast_stats(x3, axes, eps):
+    """(xhat, var, rstd) of a 3-D array over ``axes``."""
+    mu = x3.mean(axis=axes, keepdims=True) if x3.size else np.zeros(
+        [1 if i in axes else s for i, s in enumerate(x3.shape)], x3.dtype)
+    xhat = x3 - mu
+    var = _dot3(xhat, xhat, axes) / x3.dtype.type(_count(x3, axes))
+    rstd = 1 / np.sqrt(var + eps)
+    xhat *= rstd
+    return xhat, mu, var, rstd
+
+
+def _fast_input_grad(g3, xhat3, rstd, axes):
+    """rstd * (g - mean(g) - xhat * mean(g * xhat)) with one temporary."""
+    n = g3.dtype.type(_count(g3, axes))
+    mg = g3.mean(axis=axes, keepdims=True) if g3.size else 0
+    mgx = _dot3(g3, xhat3, axes) / n
+    out = np.multiply(xhat3, mgx)
+    np.subtract(g3, out, out=out)
+    out -= mg
+    out *= rstd
+    return out
+
+
 # ====================================================================== layer_norm
 def _ln_axes(x, normalized_shape):
     return tuple(range(x.ndim - len(normalized_shape), x.ndim))
 
 
-def _ln_forward(x, w, b, normalized_shape, eps, mu, rstd):
-    y = (x - mu) * rstd
-    if w is not None:
-        y *= w
+def _ln_forward(x, w, b, normalized_shape, eps, xhat, rstd):
+    xh = xhat.reshape(x.shape)
+    y = xh * w if w is not None else xh.copy()
     if b is not None:
         y += b
     return y
 
 
-def _ln_input(grad, input, weight, normalized_shape, eps, mu, rstd):
+def _ln_n(normalized_shape):
+    n = 1
+    for s in normalized_shape:
+        n *= s
+    return n
+
+
+def _ln_input(grad, input, weight, normalized_shape, eps, xhat, rstd):
     g = grad if weight is None else grad * weight
-    return _norm_input_grad(g, input, _ln_axes(input, normalized_shape), eps, mu, rstd)
+    if isinstance(g, Tensor) or isinstance(input, Tensor):
+        return _norm_input_grad(g, input, _ln_axes(input, normalized_shape), eps)
+    out = _fast_input_grad(g.reshape(-1, 1, _ln_n(normalized_shape)), xhat, rstd, (2,))
+    return out.reshape(input.shape)
 
 
-def _ln_weight(grad, input, normalized_shape, eps, mu, rstd):
-    xh = _xhat(input, _ln_axes(input, normalized_shape), eps, mu, rstd)
-    return _sum_over(grad * xh, tuple(range(input.ndim - len(normalized_shape))))
+def _ln_weight(grad, input, normalized_shape, eps, xhat):
+    if isinstance(grad, Tensor) or isinstance(input, Tensor):
+        xh = _xhat(input, _ln_axes(input, normalized_shape), eps)
+        return _sum_over(grad * xh, tuple(range(input.ndim - len(normalized_shape))))
+    n = _ln_n(normalized_shape)
+    return np.einsum("ij,ij->j", grad.reshape(-1, n), xhat.reshape(-1, n)).reshape(normalized_shape)
 
 
 native_layer_norm = declare(
@@ -82,6 +133,7 @@ native_layer_norm = declare(
              sample(T(2, 3, 4), [3, 4], T(3, 4), None, 1e-3, call=_NF + "layer_norm"),
              sample(T(2, 5), (5,), T(5), None, call="layer_norm"),
              sample(T(4), (4,), T(4), T(4), call=_NF + "layer_norm"),
+             sample(T(0, 4), (4,), T(4), T(4), call=_NF + "layer_norm"),
              sample(T(2, 3, 4, dtype="float32"), (4,), T(4, dtype="float32"), T(4, dtype="float32"),
                     call=_NF + "layer_norm")],
     input=_ln_input, weight=_ln_weight,
@@ -103,8 +155,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_
                            + "".join(f", {s}" for s in ns) + f"], but got input of size{list(shape)}")
     _check_same_dtype(input, weight, bias)
     x = input._data
-    mu, _, rstd = _stats(x, _ln_axes(x, ns), x.dtype.type(eps))
-    return native_layer_norm(input, weight, bias, normalized_shape=ns, eps=eps, mu=mu, rstd=rstd)
+    xhat, _, _, rstd = _fast_stats(x.reshape(-1, 1, _ln_n(ns)), (2,), x.dtype.type(eps))
+    return native_layer_norm(input, weight, bias, normalized_shape=ns, eps=eps, xhat=xhat, rstd=rstd)
 
 
 # ====================================================================== group_norm
@@ -116,24 +168,29 @@ def _chan(t, ndim):
     return t.reshape((-1,) + (1,) * (ndim - 2))
 
 
-def _gn_forward(x, w, b, group, eps, mu, rstd):
-    y = ((_gn_split(x, group) - mu) * rstd).reshape(x.shape)
-    if w is not None:
-        y *= _chan(w, x.ndim)
+def _gn_forward(x, w, b, group, eps, xhat, rstd):
+    xh = xhat.reshape(x.shape)
+    y = xh * _chan(w, x.ndim) if w is not None else xh.copy()
     if b is not None:
         y += _chan(b, x.ndim)
     return y
 
 
-def _gn_input(grad, input, weight, group, eps, mu, rstd):
+def _gn_input(grad, input, weight, group, eps, xhat, rstd):
     g = grad if weight is None else grad * _chan(weight, input.ndim)
-    out = _norm_input_grad(_gn_split(g, group), _gn_split(input, group), (2,), eps, mu, rstd)
+    if isinstance(g, Tensor) or isinstance(input, Tensor):
+        out = _norm_input_grad(_gn_split(g, group), _gn_split(input, group), (2,), eps)
+        return out.reshape(input.shape)
+    out = _fast_input_grad(g.reshape(xhat.shape), xhat, rstd, (2,))
     return out.reshape(input.shape)
 
 
-def _gn_weight(grad, input, group, eps, mu, rstd):
-    xh = _xhat(_gn_split(input, group), (2,), eps, mu, rstd).reshape(input.shape)
-    return np.sum(grad * xh, axis=(0,) + tuple(range(2, input.ndim)))
+def _gn_weight(grad, input, group, eps, xhat):
+    if isinstance(grad, Tensor) or isinstance(input, Tensor):
+        xh = _xhat(_gn_split(input, group), (2,), eps).reshape(input.shape)
+        return np.sum(grad * xh, axis=(0,) + tuple(range(2, input.ndim)))
+    N, C = input.shape[:2]
+    return np.einsum("ncl,ncl->c", grad.reshape(N, C, -1), xhat.reshape(N, C, -1))
 
 
 native_group_norm = declare(
@@ -162,8 +219,11 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enable
                                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
     _check_same_dtype(input, weight, bias)
     x = input._data
-    mu, _, rstd = _stats(_gn_split(x, num_groups), (2,), x.dtype.type(eps))
-    return native_group_norm(input, weight, bias, group=int(num_groups), eps=eps, mu=mu, rstd=rstd)
+    N = x.shape[0]
+    xhat, _, _, rstd = _fast_stats(x.reshape(N * num_groups, 1, -1) if x.size else
+                                   x.reshape(N * num_groups, 1, x.size // builtins.max(N * num_groups, 1)),
+                                   (2,), x.dtype.type(eps))
+    return native_group_norm(input, weight, bias, group=int(num_groups), eps=eps, xhat=xhat, rstd=rstd)
 
 
 # ====================================================================== batch_norm
@@ -171,27 +231,36 @@ def _bn_axes(ndim):
     return (0,) + tuple(range(2, ndim))
 
 
-def _bn_forward(x, w, b, training, eps, mu, rstd):
-    y = (x - mu) * rstd
-    if w is not None:
-        y *= _chan(w, x.ndim)
+def _bn3(x):
+    return x.reshape(x.shape[0], x.shape[1], -1) if x.size else x.reshape(x.shape[:2] + (0,))
+
+
+def _bn_forward(x, w, b, training, eps, mu, rstd, xhat):
+    xh = xhat.reshape(x.shape)
+    y = xh * _chan(w, x.ndim) if w is not None else xh.copy()
     if b is not None:
         y += _chan(b, x.ndim)
     return y
 
 
-def _bn_input(grad, input, weight, training, eps, mu, rstd):
+def _bn_input(grad, input, weight, training, eps, mu, rstd, xhat):
     g = grad if weight is None else grad * _chan(weight, input.ndim)
     if not training:
-        out = g * rstd
+        out = g * rstd.reshape((1, -1) + (1,) * (input.ndim - 2))
         # PyTorch's result requires grad when the input does (a zero derivative)
         return dep_sum(out, input, weight, axes=()) if isinstance(out, Tensor) else out
-    return _norm_input_grad(g, input, _bn_axes(input.ndim), eps, mu, rstd)
+    if isinstance(g, Tensor) or isinstance(input, Tensor):
+        return _norm_input_grad(g, input, _bn_axes(input.ndim), eps)
+    return _fast_input_grad(_bn3(g), xhat, rstd, (0, 2)).reshape(input.shape)
 
 
-def _bn_weight(grad, input, training, eps, mu, rstd):
-    xh = _xhat(input, _bn_axes(input.ndim), eps, mu, rstd) if training else (input - mu) * rstd
-    return np.sum(grad * xh, axis=_bn_axes(input.ndim))
+def _bn_weight(grad, input, training, eps, mu, rstd, xhat):
+    if isinstance(grad, Tensor) or isinstance(input, Tensor):
+        shape = (1, -1) + (1,) * (input.ndim - 2)
+        xh = _xhat(input, _bn_axes(input.ndim), eps) if training else \
+            (input - mu.reshape(shape)) * rstd.reshape(shape)
+        return np.sum(grad * xh, axis=_bn_axes(input.ndim))
+    return np.einsum("ncl,ncl->c", _bn3(grad), xhat)
 
 
 native_batch_norm = declare(
@@ -224,10 +293,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if t is not None and t.numel() != C:
             raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
     _check_same_dtype(input, weight, bias, running_mean, running_var)
-    axes = _bn_axes(x.ndim)
     eps_ = x.dtype.type(eps)
+    x3 = _bn3(x)
     if training:
-        mu, var, rstd = _stats(x, axes, eps_)
+        xhat, mu, var, rstd = _fast_stats(x3, (0, 2), eps_)
         if running_mean is not None or running_var is not None:
             n = x.size // C
             m = momentum
@@ -242,10 +311,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError("running_mean must be defined in evaluation mode")
         if running_var is None:
             raise RuntimeError("running_var must be defined in evaluation mode")
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        mu = running_mean._data.astype(x.dtype, copy=False).reshape(shape)
-        rstd = 1 / np.sqrt(running_var._data.astype(x.dtype, copy=False).reshape(shape) + eps_)
-    return native_batch_norm(input, weight, bias, training=bool(training), eps=eps, mu=mu, rstd=rstd)
+        mu = running_mean._data.astype(x.dtype, copy=False).reshape(1, -1, 1)
+        rstd = 1 / np.sqrt(running_var._data.astype(x.dtype, copy=False).reshape(1, -1, 1) + eps_)
+        xhat = (x3 - mu) * rstd
+    return native_batch_norm(input, weight, bias, training=bool(training), eps=eps, mu=mu, rstd=rstd, xhat=xhat)
 
 
 # ====================================================================== instance_norm
