@@ -140,6 +140,8 @@ def test_max_pool_ties_and_nan():
     x = np.array([[[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0], [0.0, np.nan, 5.0, 5.0], [3.0, 3.0, 5.0, 5.0]]]])
     check(lambda L, x: F(L).max_pool2d(x, 2, return_indices=True), x)
     check(lambda L, x: F(L).max_pool2d(x, 2, 1), x[..., :2, :])
+    y = np.array([[[[np.nan, 1.0, 1.0, np.nan], [np.nan, 2.0, 3.0, np.nan]]]])
+    check(lambda L, x: F(L).max_pool2d(x, 2, return_indices=True), y)
 
 
 def test_integer_pooling():

@@ -541,7 +541,7 @@ def _max_pool_np(x, k, s, p, d, ceil_mode):
     low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min if x.dtype.kind in "iu" else False
     xp = _pad_array(x, p[0], p[0] + eb, p[1], p[1] + er, low)
     # the maximum over the kernel positions (strided slices, no window copies), then
-    # the first position holding it (as PyTorch: ties go to the first, NaN wins)
+    # the first position holding it (as PyTorch: ties go to the first, the last NaN wins)
     he, we = s[0] * (Ho - 1) + 1, s[1] * (Wo - 1) + 1
     views = [xp[:, :, i * d[0]:i * d[0] + he:s[0], j * d[1]:j * d[1] + we:s[1]]
              for i in range(k[0]) for j in range(k[1])]
@@ -554,8 +554,6 @@ def _max_pool_np(x, k, s, p, d, ceil_mode):
     last = len(views) - 1
     for pos, v in enumerate(views[:-1] if last else views):
         eq = v == out
-        if nan:
-            eq |= v != v
         if pos:
             eq &= ~found
         if pos:
@@ -569,6 +567,10 @@ def _max_pool_np(x, k, s, p, d, ceil_mode):
         else:
             found = eq
         am += ~found * np.int32(last)
+    if nan:
+        # a NaN wins, the last one in the window (as PyTorch's scan)
+        for pos, v in enumerate(views):
+            am[v != v] = pos
     rows = (np.arange(Ho) * s[0])[:, None] + (am // k[1]) * d[0] - p[0]
     cols = (np.arange(Wo) * s[1]) + (am % k[1]) * d[1] - p[1]
     return out, (rows * W + cols).astype(np.int64)
@@ -719,12 +721,10 @@ def _avg_pool2d_forward(x, kernel_size, stride, padding, ceil_mode, count_includ
     er = builtins.max(0, (Wo - 1) * s[1] + k[1] - W - 2 * p[1])
     xp = _pad_array(x, p[0], p[0] + eb, p[1], p[1] + er)
     he, we = s[0] * (Ho - 1) + 1, s[1] * (Wo - 1) + 1
-    if k == s and not eb and not er and xp.shape[-2] == Ho * k[0] and xp.shape[-1] == Wo * k[1]:
-        acc = xp.reshape(xp.shape[0], xp.shape[1], Ho, k[0], Wo, k[1]).sum(axis=(3, 5))
-    else:
-        acc = np.zeros(x.shape[:2] + (Ho, Wo), x.dtype)
-        for i in range(k[0]):
-            for j in range(k[1]):
+    acc = xp[:, :, 0:he:s[0], 0:we:s[1]].copy()
+    for i in range(k[0]):
+        for j in range(k[1]):
+            if i or j:
                 acc += xp[:, :, i:i + he:s[0], j:j + we:s[1]]
     if x.dtype.kind != "f":  # integers: C's truncating division, as PyTorch
         div = _avg_divisor(H, W, Ho, Wo, k, s, p, count_include_pad, divisor_override, np.dtype(np.int64))
