@@ -357,6 +357,15 @@ def test_public_names():
         assert hasattr(torch, name) and callable(getattr(leafgrad, name)), name
 
 
+def test_torch_namespace_forms():
+    check(lambda L, x: L.adaptive_max_pool1d(x, 3), arr(2, 3, 8))
+    check(lambda L, x, w, b: L.instance_norm(x, w, b, None, None, True, 0.1, 1e-5, False), arr(2, 3, 5), arr(3),
+          arr(3))
+    check(lambda L, x, w, b: L.batch_norm(x, w, b, None, None, True, 0.1, 1e-5, False), arr(4, 3, 5), arr(3),
+          arr(3))
+    check(lambda L, x, w: L.group_norm(x, 1, w), arr(2, 3, 5), arr(3))
+
+
 def test_second_derivative_through_conv_and_pool():
     """A gradient penalty: d/dw |d loss / dx|^2 through conv, max pool and batch norm."""
     x, w = arr(2, 2, 6, 6), arr(3, 2, 3, 3)

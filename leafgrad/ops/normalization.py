@@ -372,8 +372,16 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 FUNCTIONS.update({
     _NF + "layer_norm": layer_norm, _NF + "group_norm": group_norm, _NF + "batch_norm": batch_norm,
     _NF + "instance_norm": instance_norm, _NF + "local_response_norm": local_response_norm,
-    "layer_norm": layer_norm, "group_norm": group_norm, "instance_norm": instance_norm,
+    "layer_norm": layer_norm, "group_norm": group_norm,
 })
+
+
+def _torch_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps,
+                         cudnn_enabled=True):
+    return instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+
+
+FUNCTIONS["instance_norm"] = _torch_instance_norm
 
 
 def _torch_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled=True):
