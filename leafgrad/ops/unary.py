@@ -42,9 +42,9 @@ _NAN = float("nan")
 
 
 # ====================================================================== erf, erfc, erfinv
-_GRID_N = 16          # Taylor intervals per unit
+_GRID_N = 128         # Taylor intervals per unit
 _GRID_END = 6.0       # continued fraction from here on
-_TERMS = 14           # Taylor terms (|t| <= 1/32)
+_TERMS = 8            # Taylor terms (|t| <= 1/256)
 _CF_TERMS = 40        # continued-fraction depth for x >= 6
 
 
@@ -62,40 +62,44 @@ def _erfcx_taylor_table():
     return np.ascontiguousarray(np.array(rows).T)
 
 
-_ERFCX_TABLE = _erfcx_taylor_table()
-_ERF_SERIES = [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(16)]
+_ERFCX_TABLE = _erfcx_taylor_table()          # (terms, intervals): one row per coefficient
+_ERF_SERIES = np.array([(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(13)])  # |x| < 0.5
+# Up to this many elements, erf evaluates both of its branches on the whole array and
+# picks (fewer NumPy calls); beyond it, each branch on its part only.
+_SMALL_N = 2048
 
 
-def _erfcx_pos(x):
-    """exp(x^2) erfc(x) for finite-or-inf x >= 0 (float64 array, 1-D or 0-d)."""
-    small = x < _GRID_END
-    allsmall = bool(small.all())
-    xs = x if allsmall else x[small]
-    idx = (xs * _GRID_N).astype(np.intp)
-    t = xs - (idx + 0.5) * (1.0 / _GRID_N)
+def _erfcx_grid(a):
+    """exp(a^2) erfc(a) for 0 <= a < _GRID_END (1-D float64)."""
+    idx = (a * _GRID_N).astype(np.intp)
+    t = a - (idx + 0.5) * (1.0 / _GRID_N)
     acc = _ERFCX_TABLE[-1].take(idx)
     for n in range(_TERMS - 2, -1, -1):
         acc *= t
         acc += _ERFCX_TABLE[n].take(idx)
-    if allsmall:
-        return acc
-    out = np.empty_like(x)
-    out[small] = acc
-    big = ~small
-    xb = x[big]
-    # 1 / (sqrt(pi) (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))))
-    f = np.zeros_like(xb)
-    for n in range(_CF_TERMS, 0, -1):
-        f = (n * 0.5) / (xb + f)
-    out[big] = 1.0 / ((xb + f) * _SQRT_PI)
-    return out
+    return acc
 
 
-def _exp_neg_square(x):
-    """exp(-x*x) for 0 <= x <= 27 without the rounding error of x*x: x = hi + lo with
-    hi of 24 bits, so hi*hi is exact."""
-    hi = x.astype(np.float32).astype(np.float64)
-    return np.exp(-hi * hi) * np.exp(-(x - hi) * (x + hi))
+def _erfc_pos(a):
+    """erfc(a) for a >= 0 (1-D float64, no nan, inf allowed)."""
+    ac = np.minimum(a, 28.0)          # erfc underflows to 0 before 27.3
+    big = ac >= _GRID_END
+    if big.any():
+        g = np.empty_like(ac)
+        rest = ~big
+        g[rest] = _erfcx_grid(ac[rest])
+        xb = ac[big]
+        # 1 / (sqrt(pi) (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))))
+        f = np.zeros_like(xb)
+        for n in range(_CF_TERMS, 0, -1):
+            f = (n * 0.5) / (xb + f)
+        g[big] = 1.0 / ((xb + f) * _SQRT_PI)
+    else:
+        g = _erfcx_grid(ac)
+    # exp(-a^2) without the rounding error of a*a: a = hi + lo with hi of 24 bits, so
+    # hi*hi is exact; the factor that may underflow comes last.
+    hi = ac.astype(np.float32).astype(np.float64)
+    return g * np.exp(-(ac - hi) * (ac + hi)) * np.exp(-hi * hi)
 
 
 def _erf_series(x):
@@ -107,45 +111,49 @@ def _erf_series(x):
     return acc * x * _TWO_OVER_SQRT_PI
 
 
-def _erfc_abs(a):
-    """erfc(a) for a >= 0.5 (or inf/nan-free), float64."""
-    ac = np.minimum(a, 27.0)
-    v = _erfcx_pos(ac) * _exp_neg_square(ac)
-    return np.where(a > 27.0, 0.0, v)
+def _erf_parts(x):
+    """For 1-D float64 x without nan: (small, s, c) with small = |x| < 0.5, s = erf(x)
+    where small, c = erfc(|x|) elsewhere (other entries unspecified)."""
+    a = np.abs(x)
+    small = a < 0.5
+    if x.size <= _SMALL_N:
+        s = _erf_series(np.where(small, x, 0.0))
+        c = _erfc_pos(np.maximum(a, 0.5))
+    else:
+        s = np.zeros_like(x)
+        c = np.zeros_like(x)
+        s[small] = _erf_series(x[small])
+        large = ~small
+        c[large] = _erfc_pos(a[large])
+    return small, s, c
+
+
+def _erf_or_erfc(x, want_erf):
+    x = np.asarray(x, dtype=np.float64)
+    shape = x.shape
+    x = x.reshape(-1)
+    nan = np.isnan(x)
+    has_nan = bool(nan.any())
+    if has_nan:
+        x = np.where(nan, 0.0, x)
+    small, s, c = _erf_parts(x)
+    if want_erf:
+        r = np.where(small, s, np.copysign(1.0 - c, x))
+    else:
+        r = np.where(small, 1.0 - s, np.where(x < 0, 2.0 - c, c))
+    if has_nan:
+        r = np.where(nan, np.nan, r)
+    return r.reshape(shape)
 
 
 def erf64(x):
     """erf of a float64 array."""
-    x = np.asarray(x, dtype=np.float64)
-    shape = x.shape
-    x = x.reshape(-1)
-    a = np.abs(x)
-    res = np.empty_like(x)
-    tiny = a < 0.5
-    res[tiny] = _erf_series(x[tiny])
-    rest = ~(tiny | np.isnan(x))
-    res[rest] = np.copysign(1.0 - _erfc_abs(a[rest]), x[rest])
-    res[np.isnan(x)] = np.nan
-    return res.reshape(shape)
+    return _erf_or_erfc(x, True)
 
 
 def erfc64(x):
     """erfc of a float64 array."""
-    x = np.asarray(x, dtype=np.float64)
-    shape = x.shape
-    x = x.reshape(-1)
-    a = np.abs(x)
-    res = np.empty_like(x)
-    tiny = a < 0.5
-    res[tiny] = 1.0 - _erf_series(x[tiny])
-    rest = ~(tiny | np.isnan(x))
-    v = _erfc_abs(a[rest])
-    res[rest] = np.where(x[rest] < 0, 2.0 - v, v)
-    res[np.isnan(x)] = np.nan
-    return res.reshape(shape)
-
-
-_HALLEY_STEPS = 3
+    return _erf_or_erfc(x, False)
 
 
 def erfinv64(y):
@@ -159,23 +167,29 @@ def erfinv64(y):
         ln = np.where(a < 0.5, np.log1p(-a * a), np.log(q * (1.0 + a)))
         k = 2.0 / (math.pi * 0.147) + 0.5 * ln
         x = np.sqrt(np.sqrt(k * k - ln / 0.147) - k)
-        ok = a < 1.0
-        x = np.where(ok, x, 0.5)
-        tail = ok & (a >= 0.5)
-        mid = ok & (a < 0.5)
-        has_tail, has_mid = bool(tail.any()), bool(mid.any())
-        for _ in range(_HALLEY_STEPS):
-            # Halley's method on erf(x) = a, or erfc(x) = q in the tails; f''/f' = -2x
-            f = np.zeros_like(x)
-            if has_tail:
-                f[tail] = q[tail] - erfc64(x[tail])
-            if has_mid:
-                f[mid] = erf64(x[mid]) - a[mid]
-            dx = f * np.exp(x * x) * (0.5 * _SQRT_PI)
-            x = x - dx / (1.0 + x * dx)
-        x = np.where(a == 1.0, np.inf, x)
-        x = np.where((a > 1.0) | np.isnan(a), np.nan, x)
+        ok = a < 1.0                  # False for nan too
+        done = not ok.all()
+        if done:
+            ones = a == 1.0
+            x, a, q = np.where(ok, x, 0.0), np.where(ok, a, 0.0), np.where(ok, q, 1.0)
+        tail = a >= 0.5
+        x = _halley(x, a, q, tail)
+        x = _halley(x, a, q, tail)
+        deep = ok & (q < 1e-13)       # Winitzki's start is weakest this close to 1
+        if deep.any():
+            x[deep] = _halley(x[deep], a[deep], q[deep], tail[deep])
+        if done:
+            x = np.where(ok, x, np.where(ones, np.inf, np.nan))
     return np.copysign(x, y).reshape(shape)
+
+
+def _halley(x, a, q, tail):
+    """One Halley step on erf(x) = a, or on erfc(x) = q in the tails (x >= 0); for both
+    f''/f' = -2x."""
+    small, s, c = _erf_parts(x)
+    f = np.where(tail, q - np.where(small, 1.0 - s, c), np.where(small, s, 1.0 - c) - a)
+    dx = f * np.exp(x * x) * (0.5 * _SQRT_PI)
+    return x - dx / (1.0 + x * dx)
 
 
 def _via_float64(fn):
