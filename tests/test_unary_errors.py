@@ -9,7 +9,8 @@ import pytest
 from conftest import assert_same, both, leafgrad, torch
 
 FLOAT_UNARY = ["exp2", "expm1", "log2", "log10", "log1p", "rsqrt", "tan", "asin", "acos", "atan", "sinh",
-               "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "erfinv", "deg2rad", "rad2deg", "logit"]
+               "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "erfinv", "deg2rad", "rad2deg", "logit",
+               "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"]
 KEEP_DTYPE = ["floor", "ceil", "round", "trunc", "fix", "sgn", "nan_to_num", "square"]
 PREDICATES = ["isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit"]
 DTYPES = ["float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"]
@@ -26,7 +27,7 @@ def _ints(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name", FLOAT_UNARY + KEEP_DTYPE + PREDICATES + ["frac", "positive"])
+@pytest.mark.parametrize("name", FLOAT_UNARY + KEEP_DTYPE + PREDICATES + ["frac", "positive", "angle"])
 def test_dtypes_and_values(name, dtype):
     """Every dtype: same result dtype and values, or the same exception."""
     vals = EDGE if dtype.startswith("float") else _ints(dtype)
@@ -84,15 +85,34 @@ def test_inplace_on_leaf_requiring_grad():
     assert_same(*both(lambda m: m.tensor([0.5], requires_grad=True).lerp_(m.tensor([1.0]), 0.5)))
 
 
+def test_inplace_inverse_hyperbolic_not_differentiable():
+    """asinh_/acosh_/atanh_ (and arc* aliases) record AsinhBackward1 & co., whose backward
+    PyTorch does not implement; without grad they work."""
+    for name in ("asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh"):
+        def fn(m):
+            x = m.tensor([1.5, 2.0], dtype=m.float64, requires_grad=True)
+            y = x * 0.25 + (1.0 if "cosh" in name else 0.0)
+            getattr(y, name + "_")()
+            node = type(y.grad_fn).__name__
+            try:
+                y.sum().backward()
+            except Exception as e:  # noqa: BLE001
+                return node, e
+            return node, None
+        a, b = both(fn)
+        assert_same(a, b)
+        assert_same(*both(lambda m: getattr(m.tensor([0.5, 0.25]) + 1.0, name + "_")()))
+
+
 def test_no_inplace_predicates():
-    for name in PREDICATES + ["logaddexp", "logaddexp2", "positive"]:
+    for name in PREDICATES + ["logaddexp", "logaddexp2", "positive", "angle"]:
         assert hasattr(torch.Tensor, name) and hasattr(leafgrad.Tensor, name)
         assert not hasattr(torch.Tensor, name + "_")
         assert not hasattr(leafgrad.Tensor, name + "_"), name
 
 
 @pytest.mark.parametrize("name", FLOAT_UNARY + KEEP_DTYPE + PREDICATES + ["frac", "lerp", "xlogy", "logaddexp",
-                                                                          "logaddexp2", "positive"])
+                                                                          "logaddexp2", "positive", "angle"])
 def test_methods_exist(name):
     for suffix in ("", "_"):
         assert hasattr(torch.Tensor, name + suffix) == hasattr(leafgrad.Tensor, name + suffix), name + suffix
@@ -150,6 +170,11 @@ ERRORS = {
     "out_requires_grad_lerp": lambda m: m.lerp(m.tensor([1.0]), m.tensor([2.0], requires_grad=True), 0.5,
                                                out=m.empty(1)),
     "isnan_out": lambda m: m.isnan(m.tensor([1.0]), out=m.empty(1, dtype=m.bool)),
+    "isposinf_float_out": lambda m: m.isposinf(m.tensor([1.0]), out=m.empty(1)),
+    "isneginf_float_out": lambda m: m.isneginf(m.tensor([1.0]), out=m.empty(1)),
+    "signbit_float_out": lambda m: m.signbit(m.tensor([1.0]), out=m.empty(1)),
+    "arcsin_out_cast": lambda m: m.arcsin(m.tensor([0.1]), out=m.empty(1, dtype=m.long)),
+    "arcsinh__int": lambda m: m.tensor([1]).arcsinh_(),
 }
 
 
@@ -180,6 +205,8 @@ OUT_OK = {
     "signbit": lambda m: m.signbit(m.tensor([-1.0, 1.0]), out=m.empty(2, dtype=m.bool)),
     "empty_out_resized": lambda m: m.exp2(m.tensor([1.0, 2.0]), out=m.empty(0)),
     "no_grad": lambda m: _no_grad_out(m),
+    "angle": lambda m: m.angle(m.tensor([1.0, -1.0]), out=m.empty(2, dtype=m.float64)),
+    "arctanh": lambda m: m.arctanh(m.tensor([0.5]), out=m.empty(1)),
 }
 
 

@@ -226,6 +226,8 @@ def _write_out(out, result, rule, name=None):
     if rule == "nan_to_num" and rd != od:
         raise RuntimeError(f"nan_to_num: dtype of out: {_TYPE_NAMES[od.name]} should be same as input: "
                            f"{_TYPE_NAMES[rd.name]}")
+    if rule == "bool" and od.kind != "b":
+        raise RuntimeError(f"{name} does not support non-boolean outputs.")
     if rule == "cast" and rd != od and not np.can_cast(rd, od, "same_kind"):
         raise RuntimeError(f"result type {_TYPE_NAMES[rd.name]} can't be cast to the desired output type "
                            f"{_TYPE_NAMES[od.name]}")
@@ -284,7 +286,7 @@ def _float_unary(name, forward, formula, low=-2.0, high=2.0, ufunc=None, node=No
     return fn
 
 
-def rsqrt_forward(a):
+def _rsqrt_forward(a):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.reciprocal(np.sqrt(a))
 
@@ -297,7 +299,7 @@ log10 = _float_unary("log10", np.log10, lambda grad, self: grad / (self * _LN10)
                      int_high=6, ufunc=np.log10)
 log1p = _float_unary("log1p", np.log1p, lambda grad, self: grad / (self + 1), low=-0.8, int_low=0,
                      int_high=6, ufunc=np.log1p, node="Log1PBackward0")
-rsqrt = _float_unary("rsqrt", rsqrt_forward, lambda grad, result: -0.5 * grad * (result * result * result),
+rsqrt = _float_unary("rsqrt", _rsqrt_forward, lambda grad, result: -0.5 * grad * (result * result * result),
                      low=0.2, int_low=1, int_high=6)
 tan = _float_unary("tan", np.tan, lambda grad, result: grad * (1 + result * result), low=-1.2, high=1.2,
                    ufunc=np.tan)
@@ -313,6 +315,12 @@ acosh = _float_unary("acosh", np.arccosh, lambda grad, self: grad * rsqrt(self *
                      int_low=1, int_high=5, ufunc=np.arccosh)
 atanh = _float_unary("atanh", np.arctanh, lambda grad, self: grad / (1 - self * self), low=-0.9, high=0.9,
                      int_low=-1, int_high=2, ufunc=np.arctanh)
+for _alias, _op in (("arcsin", asin), ("arccos", acos), ("arctan", atan), ("arcsinh", asinh),
+                    ("arccosh", acosh), ("arctanh", atanh)):
+    FUNCTIONS[_alias] = _with_out(_op, name=_alias)
+    setattr(Tensor, _alias, _op)
+
+
 def _inplace_without_derivative(name, forward):
     """PyTorch records ``asinh_``/``acosh_``/``atanh_`` with a node of their own
     (AsinhBackward1, ...) whose backward is not implemented. The spec stays out of
@@ -326,6 +334,23 @@ def _inplace_without_derivative(name, forward):
 
 for _name, _fwd in (("asinh", np.arcsinh), ("acosh", np.arccosh), ("atanh", np.arctanh)):
     _inplace_without_derivative(_name, _fwd)
+for _alias, _op in (("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"),
+                    ("arccosh", "acosh"), ("arctanh", "atanh")):
+    setattr(Tensor, _alias + "_", getattr(Tensor, _op + "_"))
+
+
+def _angle_forward(a):
+    # real input: pi for negative numbers, nan for nan, 0 otherwise (-0.0 included)
+    return np.where(a < 0, np.pi, np.where(a == a, 0, a)).astype(a.dtype, copy=False)
+
+
+angle = declare("angle", _angle_forward, method=True, promote="float",
+                samples=[sample(T(3, 4, away=(0,)), smooth=False), sample(T(), smooth=False),
+                         sample(T(values=[-1.5, -0.0, 0.0, 2.0, float("nan"), -float("inf")]), smooth=False),
+                         sample(T(3, dtype="float32"), smooth=False),
+                         sample(T(4, low=-3, high=3, dtype="int64"), smooth=False)],
+                self=lambda grad: grad * 0)
+FUNCTIONS["angle"] = _with_out(angle)
 
 
 deg2rad = _float_unary("deg2rad", np.deg2rad, lambda grad: grad * (math.pi / 180), low=-200, high=200,
@@ -575,9 +600,9 @@ isfinite = _predicate("isfinite", np.isfinite, True)
 isposinf = _predicate("isposinf", np.isposinf, False)
 isneginf = _predicate("isneginf", np.isneginf, False)
 signbit = _predicate("signbit", np.signbit, lambda a: a < 0)
-FUNCTIONS["isposinf"] = _with_out(isposinf, "cast")
-FUNCTIONS["isneginf"] = _with_out(isneginf, "cast")
-FUNCTIONS["signbit"] = _with_out(signbit, "cast")
+FUNCTIONS["isposinf"] = _with_out(isposinf, "bool")
+FUNCTIONS["isneginf"] = _with_out(isneginf, "bool")
+FUNCTIONS["signbit"] = _with_out(signbit, "bool")
 
 
 # ====================================================================== lerp
