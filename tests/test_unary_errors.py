@@ -158,6 +158,13 @@ ERRORS = {
     "xlogy_numbers": lambda m: m.xlogy(2.0, 3.0),
     "xlogy__int": lambda m: m.tensor([1, 2]).xlogy_(m.tensor([1, 2])),
     "exp2_number": lambda m: m.exp2(m.tensor(1.0), out=3),
+    "exp2_float_input": lambda m: m.exp2(1.0),
+    "erf_list_input": lambda m: m.erf([0.5]),
+    "floor_ndarray_input": lambda m: m.floor(np.ones(2)),
+    "nan_to_num_int_input": lambda m: m.nan_to_num(3),
+    "lerp_number_input": lambda m: m.lerp(1.0, m.tensor([1.0]), 0.5),
+    "lerp_ndarray_end": lambda m: m.lerp(m.tensor([1.0]), np.ones(1), 0.5),
+    "lerp_str_weight": lambda m: m.lerp(m.tensor([1.0]), m.ones(1), "a"),
     "out_cast": lambda m: m.exp2(m.tensor([1, 2]), out=m.empty(2, dtype=m.long)),
     "out_cast_square": lambda m: m.square(m.tensor([1.0]), out=m.empty(1, dtype=m.long)),
     "out_cast_xlogy": lambda m: m.xlogy(m.tensor([1.0]), 2, out=m.empty(1, dtype=m.long)),
@@ -414,3 +421,30 @@ def test_erfinv_roundtrip():
     y = np.linspace(-0.999, 0.999, 4001)
     x = leafgrad.erfinv(leafgrad.tensor(y)).numpy()
     assert np.max(np.abs(np.array([math.erf(v) for v in x]) - y)) < 3e-16
+
+
+# ------------------------------------------------------------------ property checks
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_F64 = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_F64, min_size=1, max_size=8))
+def test_erf_family_any_float64(values):
+    """Any float64 values: erf/erfc equal math.erf/erfc to 2e-15 relative (absolute in the
+    subnormal range), erfinv equals torch's to 2e-15 relative."""
+    x = np.array(values, dtype=np.float64)
+    e = leafgrad.erf(leafgrad.tensor(x)).numpy()
+    c = leafgrad.erfc(leafgrad.tensor(x)).numpy()
+    for v, got_e, got_c in zip(x, e, c):
+        if math.isnan(v):
+            assert math.isnan(got_e) and math.isnan(got_c)
+            continue
+        want_e, want_c = math.erf(v), math.erfc(v)
+        assert abs(got_e - want_e) <= 2e-15 * abs(want_e) + 1e-320
+        assert abs(got_c - want_c) <= 2e-15 * abs(want_c) + 1e-315
+    y = np.clip(x, -1.5, 1.5)
+    a = torch.erfinv(torch.tensor(y)).numpy()
+    b = leafgrad.erfinv(leafgrad.tensor(y)).numpy()
+    np.testing.assert_allclose(b, a, rtol=2e-15, atol=1e-320)

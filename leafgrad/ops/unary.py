@@ -249,11 +249,19 @@ def _write_out(out, result, rule, name=None):
     return out
 
 
-def _with_out(fn, rule="cast", name=None):
-    """The public function of a one-input op: ``fn(input, ..., out=None)``."""
+def _type_name(x):
+    t = type(x)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__.split('.')[0]}.{t.__qualname__}"
+
+
+def _with_out(fn, rule="cast", name=None, tensor_input=True):
+    """The public function of an op: ``fn(input, ..., out=None)``; ``input`` must be a
+    Tensor unless ``tensor_input`` is False."""
     name = name or fn.__name__
 
     def public(input, *args, out=None, **kwargs):
+        if tensor_input and not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {_type_name(input)}")
         if out is None:
             return fn(input, *args, **kwargs)
         _check_out_grad(name, (input,) + args + tuple(kwargs.values()))
@@ -268,7 +276,7 @@ def _with_out(fn, rule="cast", name=None):
 def _check_tensor(name, x, argname="input", position=1):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{argname}' (position {position}) must be Tensor, "
-                        f"not {type(x).__name__}")
+                        f"not {_type_name(x)}")
 
 
 # ====================================================================== float-valued unary ops
@@ -641,8 +649,12 @@ _lerp_tensor = declare(
 
 def lerp(input, end, weight):
     """``input + weight * (end - input)``; weight a number or a tensor."""
-    _check_tensor("lerp", input)
-    _check_tensor("lerp", end, "end", 2)
+    if not (isinstance(input, Tensor) and isinstance(end, Tensor) and (
+            isinstance(weight, (Tensor, int, float, complex, np.number)))):
+        got = ", ".join("Tensor" if isinstance(a, Tensor) else _type_name(a) for a in (input, end, weight))
+        raise TypeError(f"lerp() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        " * (Tensor input, Tensor end, Tensor weight, *, Tensor out = None)\n"
+                        " * (Tensor input, Tensor end, Number weight, *, Tensor out = None)\n")
     dt = input._data.dtype
     if end._data.dtype != dt:
         raise RuntimeError(f"expected dtype {_LERP_NAMES[dt.name]} for `end` but got dtype "
@@ -654,14 +666,12 @@ def lerp(input, end, weight):
         return _lerp_tensor(input, end, weight)
     if isinstance(weight, np.generic):
         weight = weight.item()
-    if isinstance(weight, complex) or not isinstance(weight, (int, float)):
-        if isinstance(weight, complex):
-            raise RuntimeError(f"value cannot be converted to type {_LERP_NAMES[dt.name]} without overflow")
-        raise TypeError(f"lerp(): argument 'weight' (position 3) must be Number, not {type(weight).__name__}")
+    if isinstance(weight, complex):
+        raise RuntimeError(f"value cannot be converted to type {_LERP_NAMES[dt.name]} without overflow")
     return _lerp_scalar(input, end, weight=weight)
 
 
-FUNCTIONS["lerp"] = _with_out(lerp)
+FUNCTIONS["lerp"] = _with_out(lerp, tensor_input=False)
 Tensor.lerp = lerp
 Tensor.lerp_ = make_inplace(lerp)
 
@@ -750,7 +760,7 @@ def xlogy(input, other):
         " * (Number self, Tensor other, *, Tensor out = None)\n * (Tensor input, Number other, *, Tensor out = None)\n")
 
 
-FUNCTIONS["xlogy"] = _with_out(xlogy)
+FUNCTIONS["xlogy"] = _with_out(xlogy, tensor_input=False)
 Tensor.xlogy = xlogy
 Tensor.xlogy_ = make_inplace(xlogy)
 
