@@ -261,7 +261,13 @@ def _with_out(fn, rule="cast", name=None, tensor_input=True):
 
     def public(input, *args, out=None, **kwargs):
         if tensor_input and not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {_type_name(input)}")
+            # Arrays pass: a declared op given arrays returns an array, which formulas and
+            # other ops' forwards rely on (NumPy scalars become 0-d arrays).
+            if isinstance(input, np.generic):
+                input = np.asarray(input)
+            elif not isinstance(input, _ndarray):
+                raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, "
+                                f"not {_type_name(input)}")
         if out is None:
             return fn(input, *args, **kwargs)
         _check_out_grad(name, (input,) + args + tuple(kwargs.values()))
@@ -270,6 +276,8 @@ def _with_out(fn, rule="cast", name=None, tensor_input=True):
         return _write_out(out, result, rule, name)
     public.__name__ = public.__qualname__ = name
     public.__doc__ = fn.__doc__
+    if hasattr(fn, "spec"):
+        public.spec = fn.spec
     return public
 
 
