@@ -553,11 +553,13 @@ def index_copy(input, dim, index, source, *, out=None):
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
                            f"{_name(a.dtype)} and (source) {_name(s.dtype)}")
     if s.ndim == a.ndim:
-        for k in range(a.ndim):
-            if k != d and s.shape[k] != a.shape[k]:
-                raise RuntimeError(
-                    f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
-                    f"shape: {a.shape[k]} at dimension {k} and source slice shape: {s.shape[k]} at dimension {k}.")
+        ds = a.shape[:d] + a.shape[d + 1:]
+        ss = s.shape[:d] + s.shape[d + 1:]
+        if ds != ss:
+            raise RuntimeError(
+                f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: "
+                f"{' '.join(map(str, ds))} at dimension {d} and source slice shape: {' '.join(map(str, ss))} at "
+                f"dimension 0.")
     elif not (s.ndim <= 1 and a.ndim <= 1):
         raise RuntimeError(f"index_copy_(): When source and destination are not scalars, their dimensionality must "
                            f"match. Source dimensionality ({s.ndim}), destination dimensionality ({a.ndim})")
@@ -586,11 +588,9 @@ def index_fill(input, dim, index, value):
         raise IndexError(msg)
     idx = np.where(idx < 0, idx + n, idx).reshape(-1)
     if isinstance(value, Tensor):
-        if value._requires_grad:
-            if value._data.dtype != a.dtype:
-                value = value.to(input.dtype)
-            return index_fill_t_p(input, value, dim=d, index=idx)
-        value = value._data.item()
+        if value._data.dtype != a.dtype:
+            value = value.to(input.dtype)
+        return index_fill_t_p(input, value, dim=d, index=idx)
     return index_fill_p(input, dim=d, index=idx, value=value)
 
 
@@ -754,7 +754,7 @@ def _bcast(a, m):
     try:
         return np.broadcast_shapes(a.shape, m.shape)
     except ValueError:
-        raise broadcast_error(a, m) from None
+        raise broadcast_error(m, a) from None
 
 
 def masked_fill(input, mask, value):
@@ -764,11 +764,9 @@ def masked_fill(input, mask, value):
         if value._data.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
-        if value._requires_grad:
-            if value._data.dtype != input._data.dtype:
-                value = value.to(input.dtype)
-            return masked_fill_t_p(input, value, mask=m)
-        value = value._data.item()
+        if value._data.dtype != input._data.dtype:
+            value = value.to(input.dtype)
+        return masked_fill_t_p(input, value, mask=m)
     return masked_fill_p(input, mask=m, value=value)
 
 
@@ -993,3 +991,146 @@ for _n, _f in dict(gather=gather, scatter=scatter, scatter_add=scatter_add, scat
 for _n in ("scatter_", "scatter_add_", "scatter_reduce_", "index_add_", "index_copy_", "index_fill_",
            "index_put_", "masked_fill_", "masked_scatter_"):
     FUNCTIONS["_test_" + _n] = _tests(_n, None)
+
+
+# ---------------------------------------------------------------- x[key] and x[key] = v with index tensors
+# ``shape.py`` owns ``Tensor.__getitem__`` / ``__setitem__``; here they are wrapped so that a
+# key with index tensors is checked with PyTorch's messages before NumPy sees it, and so that
+# ``x[adv] = v`` is PyTorch's ``index_put_`` (IndexPutBackward0) when no view is taken first,
+# and ``x[...] = tensor`` is ``copy_`` (CopyBackwards).
+_base_getitem = Tensor.__getitem__
+_base_setitem = Tensor.__setitem__
+
+
+def _is_adv(k):
+    return isinstance(k, (list, np.ndarray)) or isinstance(k, Tensor) and k._data.ndim > 0
+
+
+def _expand_key(self, key):
+    """The key with its Ellipsis expanded, or None when it is not one this wrapper checks."""
+    key = key if isinstance(key, tuple) else (key,)
+    nd = self._data.ndim
+    used = 0
+    for k in key:
+        if k is None or k is Ellipsis:
+            continue
+        if isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind == "b" or isinstance(k, bool):
+            return None
+        if _is_adv(k):
+            a = _idx(k)
+            used += a.ndim if a.dtype.kind == "b" else 1
+        else:
+            used += 1
+    if used > nd or builtins.sum(1 for k in key if k is Ellipsis) > 1:
+        return None
+    out = []
+    for k in key:
+        if k is Ellipsis:
+            out.extend([builtins.slice(None)] * (nd - used))
+        else:
+            out.append(k)
+    if not builtins.any(k is Ellipsis for k in key):
+        out += [builtins.slice(None)] * (nd - used)
+    return out
+
+
+def _check_adv_key(self, key):
+    shape = self._data.shape
+    post, advs = [], []
+    od = 0
+    for k in key:
+        if od > len(shape):
+            return
+        if k is None:
+            post.append(1)
+        elif _is_adv(k):
+            a = _idx(k)
+            if a.dtype.kind not in "biu":
+                if isinstance(k, list):
+                    return
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            advs.append((len(post), a))
+            if a.dtype.kind == "b":
+                post.extend(shape[od:od + a.ndim])
+                od += a.ndim
+            else:
+                post.append(shape[od])
+                od += 1
+        elif isinstance(k, builtins.slice):
+            if k.step is not None and k.step <= 0:
+                return
+            post.append(len(range(*k.indices(shape[od]))))
+            od += 1
+        else:
+            od += 1
+    post.extend(shape[od:])
+    ordinal = 0
+    arrays = []
+    for pos, a in advs:
+        if a.dtype.kind == "b":
+            for j in range(a.ndim):
+                if a.shape[j] != post[pos + j]:
+                    raise IndexError(f"The shape of the mask {list(a.shape)} at index {j} does not match the shape "
+                                     f"of the indexed tensor {list(post)} at index {pos + j}")
+            arrays.extend(np.nonzero(a))
+            ordinal += a.ndim
+        else:
+            msg = _check_bounds(a, post[pos], ordinal, "allow_neg")
+            if msg:
+                raise IndexError(msg)
+            arrays.append(a)
+            ordinal += 1
+    try:
+        np.broadcast_shapes(*[a.shape for a in arrays])
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         + ", ".join(str(list(a.shape)) for a in arrays)) from None
+
+
+def getitem(self, key):
+    k = key if isinstance(key, tuple) else (key,)
+    if builtins.any(_is_adv(i) for i in k):
+        full = _expand_key(self, key)
+        if full is not None:
+            _check_adv_key(self, full)
+    return _base_getitem(self, key)
+
+
+def _full_slice(k):
+    return isinstance(k, builtins.slice) and k.start is None and k.stop is None and k.step is None
+
+
+def setitem(self, key, value):
+    k = key if isinstance(key, tuple) else (key,)
+    full = _expand_key(self, key)
+    if full is not None and builtins.any(_is_adv(i) for i in k):
+        _check_adv_key(self, full)
+        if isinstance(value, Tensor) and value._data.ndim and value._data.dtype != self._data.dtype:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{_name(self._data.dtype)} for the destination and {_name(value._data.dtype)} for "
+                               f"the source.")
+        if builtins.all(_is_adv(i) or _full_slice(i) for i in full):
+            if isinstance(value, Tensor):
+                if value._data.dtype != self._data.dtype:
+                    value = value.to(self.dtype)
+            else:
+                value = np.asarray(value, dtype=self._data.dtype)
+            last = builtins.max(i for i, x in enumerate(full) if _is_adv(x))
+            indices = tuple(None if _full_slice(x) else x for x in full[:last + 1])
+            try:
+                rshape = self._data[_index_tuple(self, indices)].shape
+                np.broadcast_to(np.empty(_shape_of(value), bool), rshape)
+            except ValueError:
+                raise RuntimeError(f"shape mismatch: value tensor of shape {list(_shape_of(value))} cannot be "
+                                   f"broadcast to indexing result of shape {list(rshape)}") from None
+            Tensor.index_put_(self, indices, value)
+            return
+    elif full is not None and isinstance(value, Tensor) and builtins.all(_full_slice(i) for i in full) and \
+            len(k) and builtins.all(i is Ellipsis or _full_slice(i) for i in k):
+        self.copy_(value)
+        return
+    _base_setitem(self, key, value)
+
+
+Tensor.__getitem__ = getitem
+Tensor.__setitem__ = setitem

@@ -158,8 +158,8 @@ def repeat(self, *sizes):
     return repeat_(self, repeats=tuple(reps))
 
 
-def tile(input, dims):
-    reps = _ints(dims)
+def tile(input, *dims):
+    reps = _dims_arg(dims)
     nd = input._data.ndim
     if len(reps) < nd:
         reps = (1,) * (nd - len(reps)) + reps
@@ -184,12 +184,16 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     nd = input._data.ndim
     d = _wrap_dim(dim, nd)
     size = input._data.shape[d] if nd else 1
-    if isinstance(repeats, Tensor) and repeats._data.size != 1 or isinstance(repeats, (list, tuple)):
+    if isinstance(repeats, (Tensor, list, tuple)):
         r = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats, dtype=np.int64)
         if r.ndim > 1:
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         if r.dtype.kind not in "iu":
-            raise RuntimeError("repeats has to be Long or Int tensor")
+            from .._tensor import _LEGACY_NAMES
+            raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for '
+                                      f"'{_LEGACY_NAMES[r.dtype.name]}'")
+        if r.size == 1:
+            r = np.broadcast_to(r.reshape(-1), (size,))
         if r.size != size:
             raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
                                f"{r.size} and input.size({d}) = {size}")
@@ -392,7 +396,16 @@ def split(tensor, split_size_or_sections, dim=0):
         raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
     count = builtins.max((n + s - 1) // s, 1) if s else 1
     sizes = tuple(builtins.min(s, n - i * s) for i in range(count))
-    return split_(tensor, dim=d, sizes=sizes)
+    return _views(split_(tensor, dim=d, sizes=sizes), tensor, split_, dict(dim=d, sizes=sizes))
+
+
+def _views(res, src, op, params):
+    """Multi-output view ops called without recording come back unmarked from the core
+    (``call`` returns before ``_mark_view`` for tuples): mark them here."""
+    if res and res[0]._base is None and res[0]._grad_fn is None:
+        from ._declare import _mark_view
+        _mark_view(res, src, op.spec, (), params)
+    return res
 
 
 def split_with_sizes(input, split_sizes, dim=0):
@@ -407,7 +420,7 @@ def split_with_sizes(input, split_sizes, dim=0):
     if builtins.sum(sizes) != n:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
                            f"dimension {d}), but got split_sizes={list(sizes)}")
-    return split_sizes_(input, dim=d, sizes=sizes)
+    return _views(split_sizes_(input, dim=d, sizes=sizes), input, split_sizes_, dict(dim=d, sizes=sizes))
 
 
 def chunk(input, chunks, dim=0):
