@@ -27,7 +27,7 @@ def _flat(out):
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
-def check(fn, *arrays, grad=True, view=None):
+def check(fn, *arrays, grad=True, view=None, double=True):
     """``fn(lib, *inputs)`` in both libraries: outputs (values, dtypes, grad_fn names,
     flags), whether each output is a view of the first input, and the gradients of a
     random linear function of the outputs."""
@@ -59,13 +59,27 @@ def check(fn, *arrays, grad=True, view=None):
     tg_in = [t for t in tin if isinstance(t, torch.Tensor) and t.requires_grad]
     lg_in = [t for t in lin if isinstance(t, leafgrad.Tensor) and t.requires_grad]
     tg = torch.autograd.grad(touts, tg_in, [torch.tensor(c, dtype=o.dtype) for c, o in zip(cots, touts)],
-                             allow_unused=True)
+                             allow_unused=True, create_graph=double)
     lg = leafgrad.autograd.grad(louts, lg_in, [leafgrad.tensor(c.astype(to_numpy(o).dtype))
-                                               for c, o in zip(cots, louts)], allow_unused=True)
+                                               for c, o in zip(cots, louts)], allow_unused=True, create_graph=double)
     for a, b in zip(tg, lg):
         assert (a is None) == (b is None)
         if a is not None:
-            assert_same(a, b, "grad")
+            assert_same(a, b, "grad", check_graph=False)
+    # second derivative of a random linear function of the first
+    sel = [i for i, a in enumerate(tg) if a is not None and a.requires_grad]
+    if sel:
+        ws = [RNG.standard_normal(tuple(tg[i].shape)) for i in sel]
+        ts = sum((tg[i] * torch.tensor(w, dtype=tg[i].dtype)).sum() for i, w in zip(sel, ws))
+        ls = sum((lg[i] * leafgrad.tensor(w.astype(to_numpy(lg[i]).dtype))).sum() for i, w in zip(sel, ws))
+        th = torch.autograd.grad(ts, tg_in, allow_unused=True)
+        lh = leafgrad.autograd.grad(ls, lg_in, allow_unused=True)
+        for a, b in zip(th, lh):
+            if a is None and b is None:
+                continue
+            a = np.zeros(tuple(b.shape)) if a is None else to_numpy(a)
+            b = np.zeros(a.shape) if b is None else to_numpy(b)
+            assert np.allclose(a, b, atol=1e-6), f"second derivative:\n torch {a}\n leafgrad {b}"
     return tout, lout
 
 
@@ -244,6 +258,25 @@ def test_shape_errors(i):
     same_error(SHAPE_ERRORS[i])
 
 
+def test_out_requires_grad_and_resize():
+    def run(L, f):
+        x = L.arange(3.).requires_grad_()
+        return f(L, x)
+    for f in [lambda L, x: L.gather(x, 0, L.tensor([0]), out=L.empty(1)),
+              lambda L, x: L.hstack([x, x], out=L.empty(6)),
+              lambda L, x: L.index_select(x, 0, L.tensor([0]), out=L.empty(1)),
+              lambda L, x: L.masked_select(x, x > 0, out=L.empty(1)),
+              lambda L, x: L.take_along_dim(x, L.tensor([0]), out=L.empty(1))]:
+        same_error(lambda L: run(L, f))
+    import warnings
+    for L in (torch, leafgrad):
+        o = L.empty(5)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            r = L.gather(L.arange(3.), 0, L.tensor([0, 1]), out=o)
+        assert r is o and tuple(o.shape) == (2,) and "was resized" in str(w[0].message)
+
+
 def test_out_arguments():
     for f in [lambda L: L.hstack([L.ones(2), L.zeros(1)], out=L.empty(3)),
               lambda L: L.vstack([L.ones(2), L.zeros(2)], out=L.empty(2, 2)),
@@ -289,7 +322,21 @@ def test_scatter_reduce_prod_with_zeros():
     s = np.array([[0., 2., 3.], [0., 5., 1.], [7., 0., 0.]])
     idx = np.array([[0, 1, 1], [0, 0, 1], [1, 0, 0]])
     for inc in (True, False):
-        check(lambda L, x, s: x.scatter_reduce(0, L.tensor(idx), s, "prod", include_self=inc), x, s)
+        check(lambda L, x, s: x.scatter_reduce(0, L.tensor(idx), s, "prod", include_self=inc), x, s, double=False)
+        check(lambda L, x, s: x.scatter_reduce(0, L.tensor(idx[:, 1:]), s[:, 1:], "prod", include_self=inc),
+              x, s)
+
+    def double(L):
+        a = L.tensor(x, requires_grad=True)
+        b = L.tensor(s, requires_grad=True)
+        out = a.scatter_reduce(0, L.tensor(idx), b, "prod")
+        g, = L.autograd.grad(out.sum(), b, create_graph=True)
+        name = type(g.grad_fn).__name__
+        try:
+            g.sum().backward()
+        except RuntimeError as e:
+            return g, name, str(e)
+    assert_same(*both(double))
 
 
 def test_scatter_with_reduce():

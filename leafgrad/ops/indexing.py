@@ -14,7 +14,8 @@ import numpy as np
 
 from ._declare import declare, make_inplace, broadcast_error, FUNCTIONS, REGISTRY
 from ._samples import T, sample
-from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES
+from .._tensor import Tensor, _wrap_dim, wrap, make, _LEGACY_NAMES
+from ..autograd.graph import Node, _next_seq, gradient_edge
 from .shape import embed, expand, view, reshape
 
 _INT = "iu"
@@ -242,6 +243,12 @@ def _sr_grads(grad, self, src, result, dim, index, reduce, include_self, want):
             gsrc = None
         else:
             src_zero = src == 0
+            poisoned = False
+            if isinstance(grad, Tensor):
+                counts = scatter_add_p(np.zeros(_shape_of(self), dt), _arr(src_zero).astype(dt), dim=dim,
+                                       index=index)
+                if (counts > 1).any():
+                    poisoned = True
             nz = gather_p(scatter_add_p(np.zeros(_shape_of(self), dt), np.asarray(src_zero, dt) if
                                         isinstance(src_zero, np.ndarray) else src_zero._data.astype(dt),
                                         dim=dim, index=index), dim=dim, index=index)
@@ -255,6 +262,9 @@ def _sr_grads(grad, self, src, result, dim, index, reduce, include_self, want):
                                                       else src_zero._data, value=1)
             gsrc = np.where(single, a, b)
             gs = None
+            if poisoned:
+                gsrc = _error_node(gsrc, "scatter_reduce(): Double backward is unsupported for src when >1 zeros "
+                                         "in src are scattered to the same position in self")
     else:
         value = gather(result)
         self_is = (self == result)
@@ -270,6 +280,25 @@ def _sr_grads(grad, self, src, result, dim, index, reduce, include_self, want):
             gs = scatter_value_p(gs, dim=dim, index=index, value=0)
         return gs
     return _pad_to(gsrc, _shape_of(src))
+
+
+class Error(Node):
+    """PyTorch's ``Error`` node: a gradient that exists but must not be differentiated again."""
+
+    __slots__ = ("_msg",)
+
+    def _apply(self, grads, graph):
+        raise RuntimeError(self._msg)
+
+
+def _error_node(t, msg):
+    node = Error()
+    node._next = ((t._grad_fn, t._out_nr) if t._grad_fn is not None else
+                  gradient_edge(t) if t._requires_grad else None,)
+    node._key = -_next_seq()
+    node._meta = ((t._data.shape, t._data.dtype),)
+    node._msg = msg
+    return make(t._data, node, 0)
 
 
 scatter_reduce_p = declare(
@@ -316,7 +345,7 @@ def _gather_checks(input, dim, index, name="gather"):
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     d, idx = _gather_checks(input, dim, index)
-    return _out(gather_p(input, dim=d, index=idx), out)
+    return _out(gather_p(input, dim=d, index=idx), out, "gather")
 
 
 def _scatter_checks(self, dim, index, src):
@@ -363,6 +392,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
         raise RuntimeError("reduce argument must be either add or multiply.")
     d, idx = _scatter_checks(input, dim, index, src if isinstance(src, Tensor) and src._data.ndim else None)
     if isinstance(src, Tensor) and src._data.ndim:
+        if reduce is not None:
+            _warn_scatter_reduce()
         if reduce is None:
             res = scatter_p(input, src, dim=d, index=idx)
         else:
@@ -372,12 +403,24 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
     else:
         res = scatter_reduce_value_p(input, dim=d, index=idx, value=_scalar(src),
                                      reduce="add" if reduce == "add" else "mul")
-    return _out(res, out)
+    return _out(res, out, "scatter")
+
+
+_warned = []
+
+
+def _warn_scatter_reduce():
+    if not _warned:  # PyTorch warns once per process
+        _warned.append(True)
+        import warnings
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
+                      "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                      UserWarning)
 
 
 def scatter_add(input, dim, index, src, *, out=None):
     d, idx = _scatter_checks(input, dim, index, src)
-    return _out(scatter_add_p(input, src, dim=d, index=idx), out)
+    return _out(scatter_add_p(input, src, dim=d, index=idx), out, "scatter_add")
 
 
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
@@ -387,7 +430,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
     if reduce not in _REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     d, idx = _scatter_checks(input, dim, index, src)
-    return _out(scatter_reduce_p(input, src, dim=d, index=idx, reduce=reduce, include_self=bool(include_self)), out)
+    return _out(scatter_reduce_p(input, src, dim=d, index=idx, reduce=reduce, include_self=bool(include_self)), out, "scatter_reduce")
 
 
 # ---------------------------------------------------------------- index_select / index_add / index_copy / index_fill
@@ -495,7 +538,7 @@ def index_select(input, dim, index, *, out=None):
     if idx.size and ((idx < 0) | (idx >= n)).any():
         raise IndexError("index out of range in self")
     idx = idx.reshape(-1).astype(np.int64, copy=False)
-    return _out(index_select_p(input, dim=d, index=idx), out)
+    return _out(index_select_p(input, dim=d, index=idx), out, "index_select")
 
 
 def _index_source_checks(self, dim, index, source, op):
@@ -533,7 +576,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     if msg:
         raise RuntimeError(msg)
     return _out(index_add_p(input, source, dim=d, index=idx.reshape(-1).astype(np.int64, copy=False),
-                            alpha=alpha), out)
+                            alpha=alpha), out, "index_add")
 
 
 def index_copy(input, dim, index, source, *, out=None):
@@ -568,7 +611,7 @@ def index_copy(input, dim, index, source, *, out=None):
         bad = (idx.reshape(-1) < 0) | (idx.reshape(-1) >= n)
         v = int(idx.reshape(-1)[np.argmax(bad)])
         raise IndexError(f"index_copy_(): index {v} is out of bounds for dimension {d} with size {n}")
-    return _out(index_copy_p(input, source, dim=d, index=idx.reshape(-1)), out)
+    return _out(index_copy_p(input, source, dim=d, index=idx.reshape(-1)), out, "index_copy")
 
 
 def index_fill(input, dim, index, value):
@@ -784,7 +827,7 @@ def masked_scatter(input, mask, source):
 def masked_select(input, mask, *, out=None):
     m = _mask(mask, "masked_select")
     _bcast(input._data, m)
-    return _out(masked_select_p(input, mask=m), out)
+    return _out(masked_select_p(input, mask=m), out, "masked_select")
 
 
 # ---------------------------------------------------------------- take / take_along_dim
@@ -823,7 +866,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got {_name(idx.dtype)}")
     if dim is None:
         from .._tensor import wrap as _w
-        return _out(gather(view(input, -1), 0, _w(idx.reshape(-1))), out)
+        return _out(gather(view(input, -1), 0, _w(idx.reshape(-1))), out, "gather")
     a = input._data
     if idx.ndim != a.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
@@ -841,7 +884,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     idx_shape = list(b)
     idx_shape[d] = idx.shape[d]
     src = expand(input, tuple(self_shape))
-    return _out(gather(src, d, np.broadcast_to(idx, tuple(idx_shape))), out)
+    return _out(gather(src, d, np.broadcast_to(idx, tuple(idx_shape))), out, "gather")
 
 
 # ---------------------------------------------------------------- nonzero / argwhere
@@ -850,7 +893,7 @@ def nonzero(input, *, out=None, as_tuple=False):
     if as_tuple:
         return tuple(wrap(i) for i in np.nonzero(_as1d(a)))
     res = wrap(np.argwhere(a).astype(np.int64) if a.ndim else np.zeros((int(bool(a)), 0), np.int64))
-    return _out(res, out)
+    return _out(res, out, "nonzero")
 
 
 def argwhere(input):
@@ -896,7 +939,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         res = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(s2, v2)]).reshape(vals.shape) \
             if s2.shape[0] else np.zeros(vals.shape, np.int64)
     res = wrap(np.asarray(res, np.int32 if out_int32 else np.int64))
-    return _out(res, out)
+    return _out(res, out, "searchsorted")
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
@@ -907,15 +950,31 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
 
 
 # ---------------------------------------------------------------- out= and in-place forms
-def _out(res, out):
+def _out(res, out, name=None):
+    """Write ``res`` into ``out`` (resized when its shape differs, as PyTorch does)."""
     if out is None:
         return res
+    if res._requires_grad and _grad_enabled():
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           f"but one of the arguments requires grad.")
     if out._data.shape == res._data.shape:
         np.copyto(out._data, res._data, casting="unsafe")
     else:
+        if out._data.size:
+            import warnings
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out._data.shape)}, which does not match the required output shape "
+                          f"{list(res._data.shape)}. This behavior is deprecated, and in a future PyTorch release "
+                          f"outputs will not be resized unless they have zero elements. You can explicitly reuse an "
+                          f"out tensor t by resizing it, inplace, to zero elements with t.resize_(0).", UserWarning)
         out._data = res._data.astype(out._data.dtype)
     out._vc[0] += 1
     return out
+
+
+def _grad_enabled():
+    from ..autograd import grad_mode
+    return grad_mode.state.enabled
 
 
 def _same_shape_inplace(fn, op):
@@ -1003,7 +1062,8 @@ _base_setitem = Tensor.__setitem__
 
 
 def _is_adv(k):
-    return isinstance(k, (list, np.ndarray)) or isinstance(k, Tensor) and k._data.ndim > 0
+    return isinstance(k, list) or isinstance(k, np.ndarray) and k.ndim > 0 or isinstance(k, Tensor) and \
+        k._data.ndim > 0
 
 
 def _expand_key(self, key):
@@ -1014,7 +1074,8 @@ def _expand_key(self, key):
     for k in key:
         if k is None or k is Ellipsis:
             continue
-        if isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind == "b" or isinstance(k, bool):
+        if isinstance(k, (Tensor, np.ndarray, np.bool_, bool)) and np.ndim(_idx(k)) == 0 and \
+                _idx(k).dtype.kind == "b":
             return None
         if _is_adv(k):
             a = _idx(k)
