@@ -113,8 +113,9 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_tensors(*tensors):
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     target = ()
     for t in tensors:
         try:
@@ -158,8 +159,8 @@ def repeat(self, *sizes):
     return repeat_(self, repeats=tuple(reps))
 
 
-def tile(input, *dims):
-    reps = _dims_arg(dims)
+def tile(input, *dims, **kw):
+    reps = _dims_arg(dims) if dims else _ints(kw["dims"])
     nd = input._data.ndim
     if len(reps) < nd:
         reps = (1,) * (nd - len(reps)) + reps
@@ -218,7 +219,7 @@ def flatten_for_interleave(input):
 
 
 # ---------------------------------------------------------------- flip / roll / rot90
-flip_ = declare("flip", lambda a, dims: np.flip(a, dims).copy() if dims else a.copy(), node="FlipBackward0",
+flip_ = declare("flip", lambda a, dims: np.flip(a, dims).copy() if dims and a.ndim else a.copy(), node="FlipBackward0",
                 public=False,
                 samples=[sample(T(2, 3, 4), (0, 2), call="flip"), sample(T(2, 3), -1, call="Tensor.flip"),
                          sample(T(3, 4), call="fliplr"), sample(T(3, 4), call="flipud"), sample(T(), (), call="flip"),
@@ -226,8 +227,8 @@ flip_ = declare("flip", lambda a, dims: np.flip(a, dims).copy() if dims else a.c
                 self=lambda grad, dims: flip_(grad, dims=dims))
 
 
-def flip(input, *dims):
-    dims = _unique_dims(_dims_arg(dims), input._data.ndim)
+def flip(input, *dims, **kw):
+    dims = _unique_dims(_dims_arg(dims) if dims else _ints(kw["dims"]), input._data.ndim)
     return flip_(input, dims=dims)
 
 
@@ -397,7 +398,9 @@ split_sizes_ = declare("split_with_sizes", _split_forward, node="SplitWithSizesB
                        self=lambda grads, dim, sizes: _split_backward(grads, dim, sizes))
 
 
-def split(tensor, split_size_or_sections, dim=0):
+def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
+    if split_size_or_sections is None:
+        split_size_or_sections = split_size
     nd = tensor._data.ndim
     d = _wrap_dim(dim, nd)
     n = tensor._data.shape[d] if nd else 1
@@ -446,6 +449,8 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
+    if n == 0:
+        return split_with_sizes(input, (0,) * chunks, d)
     size = (n + chunks - 1) // chunks
     return split(input, size, d)
 
@@ -454,7 +459,11 @@ def _slice(input, d, start, end):
     return slice_(input, dim=d, start=start, end=end, step=1)
 
 
-def tensor_split(input, indices_or_sections, dim=0):
+def tensor_split(input, indices_or_sections=None, dim=0, *, indices=None, sections=None,
+                 tensor_indices_or_sections=None):
+    for alt in (indices, sections, tensor_indices_or_sections):
+        if indices_or_sections is None:
+            indices_or_sections = alt
     nd = input._data.ndim
     if nd == 0:
         raise RuntimeError(f"tensor_split expected at least a 1-dimensional tensor, but got a tensor with {nd} dims")
@@ -517,6 +526,9 @@ def meshgrid(*tensors, indexing=None):
     if not tensors:
         raise RuntimeError("torch.meshgrid expects a non-empty TensorList")
     if indexing is None:
+        import warnings
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+                      UserWarning)
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
