@@ -858,3 +858,30 @@ def test_meshgrid_warns_without_indexing():
 ])
 def test_float32_stays_float32(fn):
     check(fn, _arr((3, 4), "float32"), _arr((2, 4), "float32"))
+
+
+def test_split_pieces_follow_inplace_changes_of_base():
+    """PyTorch refuses to use a piece of split after an in-place change of its base;
+    leafgrad (whose core has no such check) replays the right piece."""
+    def run(L):
+        x = L.arange(6.).requires_grad_()
+        y = x * 1
+        a, b, c = y.split([1, 2, 3])
+        y.mul_(2)
+        (c * L.arange(3.)).sum().backward()
+        return c.detach(), x.grad
+    t, l = both(run)
+    assert "returns multiple views" in str(t)
+    assert to_numpy(l[0]).tolist() == [6, 8, 10] and to_numpy(l[1]).tolist() == [0, 0, 0, 0, 2, 4]
+
+
+def test_inplace_on_split_piece():
+    """PyTorch refuses in-place changes of a piece of a multi-output view op; leafgrad
+    allows them (the core has no such check) and gets the gradient right."""
+    x = leafgrad.arange(6.).requires_grad_()
+    y = x * 1
+    a, b = y.split(3)
+    b.mul_(2)
+    y.sum().backward()
+    assert to_numpy(x.grad).tolist() == [1, 1, 1, 2, 2, 2]
+    assert to_numpy(y).tolist() == [0, 1, 2, 6, 8, 10]

@@ -7,7 +7,7 @@ copy, as in PyTorch. Composite ops are composed as PyTorch composes them, so the
 graph shows the same node names.
 """
 import builtins
-import math
+import functools
 
 import numpy as np
 
@@ -420,11 +420,21 @@ def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
 
 def _views(res, src, op, params):
     """Multi-output view ops called without recording come back unmarked from the core
-    (``call`` returns before ``_mark_view`` for tuples): mark them here."""
+    (``call`` returns before ``_mark_view`` for tuples): mark them here. The core's replay
+    of a view takes output 0 of the op; output i must replay output i, or an in-place
+    change of a later piece would rebase its base with the wrong piece."""
     if res and res[0]._base is None and res[0]._grad_fn is None:
         from ._declare import _mark_view
         _mark_view(res, src, op.spec, (), params)
+    for i, o in enumerate(res):
+        vf = o.__dict__.get("_view_fn")
+        if vf is not None:
+            o.__dict__["_view_fn"] = (functools.partial(_replay_nth, op, params, i), vf[1])
     return res
+
+
+def _replay_nth(op, params, i, src):
+    return op(src, **params)[i]
 
 
 def split_with_sizes(input, split_sizes, dim=0):
