@@ -16,7 +16,7 @@ from ._declare import declare, make_inplace, broadcast_error, FUNCTIONS, REGISTR
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, wrap, make, _LEGACY_NAMES
 from ..autograd.graph import Node, _next_seq, gradient_edge
-from .shape import embed, expand, view, reshape
+from .shape import embed, expand, view
 
 _INT = "iu"
 
@@ -521,11 +521,6 @@ index_fill_t_p = declare(
     value=lambda grad, dim, index: _fill_value_grad(grad, dim, index))
 
 
-def _vector_index(index, op):
-    idx = _idx(index)
-    return idx
-
-
 def index_select(input, dim, index, *, out=None):
     a = input._data
     idx = _idx(index)
@@ -539,14 +534,6 @@ def index_select(input, dim, index, *, out=None):
         raise IndexError("index out of range in self")
     idx = idx.reshape(-1).astype(np.int64, copy=False)
     return _out(index_select_p(input, dim=d, index=idx), out, "index_select")
-
-
-def _index_source_checks(self, dim, index, source, op):
-    a = self._data
-    idx = _idx(index)
-    d = _wrap_dim(dim, a.ndim)
-    s = source._data
-    return a, idx, d, s
 
 
 def index_add(input, dim, index, source, *, alpha=1, out=None):
@@ -977,15 +964,6 @@ def _grad_enabled():
     return grad_mode.state.enabled
 
 
-def _same_shape_inplace(fn, op):
-    inplace = make_inplace(fn)
-
-    def method(self, *args, **kwargs):
-        return inplace(self, *args, **kwargs)
-    method.__name__ = op
-    return method
-
-
 def _masked_fill_inplace_check(self, mask):
     m = _idx(mask)
     shape = np.broadcast_shapes(self._data.shape, m.shape) if _can_bcast(self._data.shape, m.shape) else None
@@ -1016,11 +994,7 @@ def masked_scatter_(self, mask, source):
     return _masked_scatter_ip(self, mask, source)
 
 
-def _method(fn):
-    return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
-
-
-def _tests(name, op):
+def _tests(name):
     def helper(x, *args, **kwargs):
         y = x * 1
         getattr(y, name)(*args, **kwargs)
@@ -1049,7 +1023,7 @@ for _n, _f in dict(gather=gather, scatter=scatter, scatter_add=scatter_add, scat
 # leafgrad-only helpers the sweep calls (their torch mirrors: the same code with Tensor methods)
 for _n in ("scatter_", "scatter_add_", "scatter_reduce_", "index_add_", "index_copy_", "index_fill_",
            "index_put_", "masked_fill_", "masked_scatter_"):
-    FUNCTIONS["_test_" + _n] = _tests(_n, None)
+    FUNCTIONS["_test_" + _n] = _tests(_n)
 
 
 # ---------------------------------------------------------------- x[key] and x[key] = v with index tensors
