@@ -405,6 +405,8 @@ _ARR24 = _arr((2, 4))
     lambda L, x, s: x.index_put([L.tensor([True, False, True])], s[0]),
     lambda L, x, s: x.index_put((L.tensor([[0], [2]]), L.tensor([1, 3])), L.tensor(7., dtype=L.float64)),
     lambda L, x, s: x.index_put((L.tensor([0, 0, 1]), L.tensor([1, 1, 1])), s[1, :3], accumulate=True),
+    lambda L, x, s: x.index_put((L.tensor([True, False, True]),), s[0], accumulate=True),
+    lambda L, x, s: x.index_put((L.tensor(MASK),), s[0, 0], accumulate=True),
 ])
 def test_index_ops(fn):
     check(fn, _arr((3, 4)), _arr((2, 4)))
@@ -546,6 +548,8 @@ INDEX_ERRORS = [
     lambda L: L.ones(3, 4).index_put((L.tensor([0]),), L.ones(3)),
     lambda L: L.ones(3, 4).index_put((L.tensor([0]),), L.ones(3), accumulate=True),
     lambda L: L.ones(3, 4).index_put((L.tensor([0]),) * 3, L.ones(1)),
+    lambda L: L.ones(3, 4).index_put((L.tensor([0]), None), L.ones(1)),
+    lambda L: L.ones(3, 4).index_put(([0],), L.ones(1)),
     lambda L: L.ones(3, 4).masked_fill(L.tensor([1, 0, 1, 0]), 1.),
     lambda L: L.ones(3, 4).masked_fill(L.tensor([1, 0, 1, 0], dtype=L.uint8), 1.),
     lambda L: L.ones(3, 4).masked_fill(L.tensor([True, False, True, False]), L.tensor([1.])),

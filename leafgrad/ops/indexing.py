@@ -685,6 +685,14 @@ def _index_tuple(self, indices):
 
 
 def index_put(input, indices, values, accumulate=False):
+    for i, k in enumerate(indices):
+        if not isinstance(k, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(k).__name__}")
+    return _index_put(input, indices, values, accumulate)
+
+
+def _index_put(input, indices, values, accumulate=False):
+    """index_put with None for a full dim (what ``x[key] = v`` needs)."""
     key = _index_tuple(input, indices)
     a = input._data
     if isinstance(values, Tensor):
@@ -1158,7 +1166,7 @@ def setitem(self, key, value):
             except ValueError:
                 raise RuntimeError(f"shape mismatch: value tensor of shape {list(_shape_of(value))} cannot be "
                                    f"broadcast to indexing result of shape {list(rshape)}") from None
-            Tensor.index_put_(self, indices, value)
+            _index_put_inplace(self, indices, value)
             return
     elif full is not None and isinstance(value, Tensor) and builtins.all(_full_slice(i) for i in full) and \
             len(k) and builtins.all(i is Ellipsis or _full_slice(i) for i in k):
@@ -1167,5 +1175,6 @@ def setitem(self, key, value):
     _base_setitem(self, key, value)
 
 
+_index_put_inplace = make_inplace(_index_put)
 Tensor.__getitem__ = getitem
 Tensor.__setitem__ = setitem
