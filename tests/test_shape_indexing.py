@@ -513,6 +513,8 @@ INDEX_ERRORS = [
     lambda L: L.ones(3, 4).scatter(0, L.zeros(2, 5, dtype=L.long), L.ones(2, 5)),
     lambda L: L.ones(3, 4).scatter(0, L.zeros(2, 4, dtype=L.long), L.ones(1, 4)),
     lambda L: L.ones(3, 4).scatter(0, L.zeros(2, dtype=L.long), 1.0),
+    lambda L: L.ones(3, 4).scatter(0, L.zeros(2, 4, dtype=L.long), L.tensor(2.)),
+    lambda L: L.ones(3, 4).scatter(0, L.zeros(2, 4, dtype=L.long), L.ones(8)),
     lambda L: L.ones(3, 4).scatter_add(1, L.tensor([[4]]), L.ones(2, 4)),
     lambda L: L.ones(3, 4).scatter_add(1, L.tensor([[-1]]), L.ones(2, 4)),
     lambda L: L.ones(3, 4).scatter_add(0, L.tensor([[1]]), L.ones(2, 4, dtype=L.float64)),

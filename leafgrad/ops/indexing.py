@@ -360,7 +360,7 @@ def _scatter_checks(self, dim, index, src):
     if isinstance(src, Tensor):
         s = src._data
         if builtins.max(s.ndim, 1) != builtins.max(a.ndim, 1):
-            if idx.size:
+            if idx.size and s.ndim:
                 _wrap_dim(builtins.max(idx.ndim, 1) - 1, s.ndim)
             raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     ash, ish = _as1d(a).shape, _as1d(idx).shape
@@ -390,8 +390,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
         src = value
     if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
-    d, idx = _scatter_checks(input, dim, index, src if isinstance(src, Tensor) and src._data.ndim else None)
-    if isinstance(src, Tensor) and src._data.ndim:
+    d, idx = _scatter_checks(input, dim, index, src if isinstance(src, Tensor) else None)
+    if isinstance(src, Tensor):
         if reduce is not None:
             _warn_scatter_reduce()
         if reduce is None:
