@@ -891,3 +891,50 @@ def test_inplace_on_split_piece():
     y.sum().backward()
     assert to_numpy(x.grad).tolist() == [1, 1, 1, 2, 2, 2]
     assert to_numpy(y).tolist() == [0, 1, 2, 6, 8, 10]
+
+
+# ================================================================== property tests
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_shapes = st.lists(st.integers(0, 4), min_size=1, max_size=3).map(tuple)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=_shapes, data=st.data())
+def test_property_gather_index_select_take(shape, data):
+    nd = len(shape)
+    dim = data.draw(st.integers(-nd, nd - 1))
+    d = dim % nd
+    if shape[d] == 0:
+        return
+    ishape = tuple(data.draw(st.integers(0, shape[k])) if k != d else data.draw(st.integers(0, 5)) for k in range(nd))
+    seed = data.draw(st.integers(0, 2 ** 16))
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, shape[d], size=ishape)
+    vec = rng.integers(0, shape[d], size=(data.draw(st.integers(0, 5)),))
+    x = rng.standard_normal(shape)
+    check(lambda L, x: x.gather(dim, L.tensor(idx)), x)
+    check(lambda L, x: x.index_select(dim, L.tensor(vec)), x)
+    if x.size:
+        flat = rng.integers(-x.size, x.size, size=ishape)
+        check(lambda L, x: x.take(L.tensor(flat)), x)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=_shapes, data=st.data())
+def test_property_shape_ops(shape, data):
+    nd = len(shape)
+    dim = data.draw(st.integers(-nd, nd - 1))
+    x = np.random.default_rng(data.draw(st.integers(0, 2 ** 16))).standard_normal(shape)
+    reps = tuple(data.draw(st.lists(st.integers(0, 3), min_size=nd, max_size=nd + 1)))
+    shift = data.draw(st.integers(-5, 5))
+    check(lambda L, x: x.flip(dim), x)
+    check(lambda L, x: x.roll(shift, dim), x)
+    check(lambda L, x: x.repeat(*reps), x)
+    sections = data.draw(st.integers(1, 4))
+    check(lambda L, x: x.tensor_split(sections, dim), x)
+    size = data.draw(st.integers(1, 4))
+    check(lambda L, x: x.split(size, dim), x)
+    check(lambda L, x: x.chunk(size, dim), x)
+    check(lambda L, x: x.movedim(dim, 0), x)
+    check(lambda L, x: x.repeat_interleave(size % 3, dim), x)
