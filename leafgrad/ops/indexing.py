@@ -1130,7 +1130,12 @@ def _check_adv_key(self, key):
                          + ", ".join(str(list(a.shape)) for a in arrays)) from None
 
 
+_BASIC = (int, builtins.slice, type(None), type(Ellipsis))
+
+
 def getitem(self, key):
+    if type(key) in _BASIC:
+        return _base_getitem(self, key)
     k = key if isinstance(key, tuple) else (key,)
     if builtins.any(_is_adv(i) for i in k):
         full = _expand_key(self, key)
