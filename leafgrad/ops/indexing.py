@@ -128,7 +128,7 @@ scatter_add_p = declare("scatter_add", _scatter_add_forward, inputs=("self", "sr
                                  sample(T(3, 4), 1, T(2, 2, dtype="int64", values=[[0, 0], [3, 1]]), T(2, 3, grad=False),
                                         call="Tensor.scatter_add"),
                                  sample(T(3, 4), 0, T(2, 4, dtype="int64", values=[[0, 1, 2, 0], [0, 2, 1, 0]]),
-                                        T(2, 4), call="_test_scatter_add_")],
+                                        T(2, 4), call="Tensor.scatter_add_", prep="clone")],
                         self=lambda grad: grad,
                         src=lambda grad, src_shape, dim, index: _pad_to(gather_p(grad, dim=dim, index=index),
                                                                         src_shape))
@@ -139,7 +139,7 @@ scatter_p = declare("scatter.src", _scatter_forward, inputs=("self", "src"), nod
                              sample(T(3, 4), 1, T(2, 2, dtype="int64", values=[[0, 3], [2, 1]]), T(3, 3, grad=False),
                                     call="Tensor.scatter"),
                              sample(T(3, 4), 0, T(1, 4, dtype="int64", values=[[0, 1, 2, 0]]), T(1, 4),
-                                    call="_test_scatter_")],
+                                    call="Tensor.scatter_", prep="clone")],
                     self=lambda grad, dim, index: scatter_value_p(grad, dim=dim, index=index, value=0),
                     src=lambda grad, src_shape, dim, index: _pad_to(gather_p(grad, dim=dim, index=index), src_shape))
 
@@ -312,7 +312,7 @@ scatter_reduce_p = declare(
        sample(T(4, values=[1.0, 2.0, 3.0, 0.5]), 0, T(3, dtype="int64", values=[1, 1, 3]),
               T(3, values=[2.0, 2.0, 0.5]), "amax", call="scatter_reduce", smooth=False),
        sample(T(3, 4), 0, T(2, 4, dtype="int64", values=[[0, 1, 2, 0], [0, 2, 1, 0]]), T(2, 4), "sum",
-              call="_test_scatter_reduce_")],
+              call="Tensor.scatter_reduce_", prep="clone")],
     self=lambda grad, self, src, result, dim, index, reduce, include_self: _sr_grads(
         grad, self, src, result, dim, index, reduce, include_self, "self"),
     src=lambda grad, self, src, result, dim, index, reduce, include_self: _sr_grads(
@@ -486,7 +486,7 @@ index_add_p = declare(
     "index_add", _index_add_forward, inputs=("self", "source"), node="IndexAddBackward0", public=False,
     samples=[sample(T(3, 4), 0, _I3, T(3, 4), call="index_add"),
              sample(T(3, 4), 1, T(2, dtype="int64", values=[3, 3]), T(3, 2), alpha=2.5, call="Tensor.index_add"),
-             sample(T(3, 4), 0, _I3, T(3, 4), call="_test_index_add_"),
+             sample(T(3, 4), 0, _I3, T(3, 4), call="Tensor.index_add_", prep="clone"),
              sample(T(), 0, T(1, dtype="int64", values=[0]), T(), call="index_add")],
     self=lambda grad: grad,
     source=lambda grad, source_shape, dim, index, alpha: _mul_alpha(
@@ -496,7 +496,7 @@ index_copy_p = declare(
     "index_copy", _index_copy_forward, inputs=("self", "source"), node="IndexCopyBackward0", public=False,
     samples=[sample(T(3, 4), 0, T(2, dtype="int64", values=[2, 0]), T(2, 4), call="index_copy"),
              sample(T(3, 4), 1, T(2, dtype="int64", values=[1, 3]), T(3, 2), call="Tensor.index_copy"),
-             sample(T(3, 4), 0, T(2, dtype="int64", values=[2, 0]), T(2, 4), call="_test_index_copy_")],
+             sample(T(3, 4), 0, T(2, dtype="int64", values=[2, 0]), T(2, 4), call="Tensor.index_copy_", prep="clone")],
     self=lambda grad, dim, index: index_fill_p(grad, dim=dim, index=index, value=0),
     source=lambda grad, source_shape, dim, index: index_select_p(grad, dim=dim, index=index).reshape(source_shape))
 
@@ -504,7 +504,7 @@ index_fill_p = declare(
     "index_fill.int_Scalar", _index_fill_forward, node="IndexFillBackward0", public=False,
     samples=[sample(T(3, 4), 0, T(2, dtype="int64", values=[2, 0]), 1.5, call="index_fill"),
              sample(T(3, 4), -1, T(2, dtype="int64", values=[1, -1]), -1.0, call="Tensor.index_fill"),
-             sample(T(3, 4), 0, T(2, dtype="int64", values=[2, 0]), 1.5, call="_test_index_fill_")],
+             sample(T(3, 4), 0, T(2, dtype="int64", values=[2, 0]), 1.5, call="Tensor.index_fill_", prep="clone")],
     self=lambda grad, dim, index: index_fill_p(grad, dim=dim, index=index, value=0))
 
 
@@ -647,7 +647,7 @@ index_put_p = declare(
              sample(T(3, 4), (T(2, dtype="int64", values=[0, 2]), T(2, dtype="int64", values=[3, -1])), T(),
                     call="index_put"),
              sample(T(3, 4), (T(3, dtype="bool", values=[1, 0, 1]),), T(1, 4), call="index_put"),
-             sample(T(3, 4), (T(2, dtype="int64", values=[0, 2]),), T(2, 4), call="_test_index_put_")],
+             sample(T(3, 4), (T(2, dtype="int64", values=[0, 2]),), T(2, 4), call="Tensor.index_put_", prep="clone")],
     self=lambda grad, indices, accumulate: _index_put_self(grad, indices, accumulate),
     values=lambda grad, indices: grad[indices])
 
@@ -726,7 +726,7 @@ _M = T(3, 4, dtype="bool")
 masked_fill_p = declare(
     "masked_fill.Scalar", _masked_fill_forward, node="MaskedFillBackward0", public=False,
     samples=[sample(T(3, 4), _M, 1.5, call="masked_fill"), sample(T(4), _M, -1.0, call="Tensor.masked_fill"),
-             sample(T(3, 4), T(4, dtype="bool"), 0.0, call="_test_masked_fill_")],
+             sample(T(3, 4), T(4, dtype="bool"), 0.0, call="Tensor.masked_fill_", prep="clone")],
     self=lambda grad, mask: masked_fill_p(grad, mask=mask, value=0))
 
 masked_fill_t_p = declare(
@@ -756,7 +756,7 @@ masked_scatter_p = declare(
     public=False,
     samples=[sample(T(3, 4), _M, T(3, 5), call="masked_scatter"),
              sample(T(4), _M, T(12), call="Tensor.masked_scatter"),
-             sample(T(3, 4), _M, T(12), call="_test_masked_scatter_")],
+             sample(T(3, 4), _M, T(12), call="Tensor.masked_scatter_", prep="clone")],
     self=lambda grad, mask: masked_fill_p(grad, mask=mask, value=0),
     source=lambda grad, source_shape, mask: _masked_scatter_source(grad, source_shape, mask))
 
@@ -1002,15 +1002,6 @@ def masked_scatter_(self, mask, source):
     return _masked_scatter_ip(self, mask, source)
 
 
-def _tests(name):
-    def helper(x, *args, **kwargs):
-        y = x * 1
-        getattr(y, name)(*args, **kwargs)
-        return y
-    helper.__name__ = "_test_" + name
-    return helper
-
-
 FUNCTIONS.update(gather=gather, scatter=scatter, scatter_add=scatter_add, scatter_reduce=scatter_reduce,
                  index_select=index_select, index_add=index_add, index_copy=index_copy, index_fill=index_fill,
                  index_put=index_put, masked_fill=masked_fill, masked_scatter=masked_scatter,
@@ -1028,10 +1019,6 @@ for _n, _f in dict(gather=gather, scatter=scatter, scatter_add=scatter_add, scat
                    masked_select=masked_select, take=take, take_along_dim=take_along_dim, nonzero=nonzero,
                    argwhere=argwhere).items():
     setattr(Tensor, _n, _f)
-# leafgrad-only helpers the sweep calls (their torch mirrors: the same code with Tensor methods)
-for _n in ("scatter_", "scatter_add_", "scatter_reduce_", "index_add_", "index_copy_", "index_fill_",
-           "index_put_", "masked_fill_", "masked_scatter_"):
-    FUNCTIONS["_test_" + _n] = _tests(_n)
 
 
 # ---------------------------------------------------------------- x[key] and x[key] = v with index tensors
