@@ -660,9 +660,7 @@ def _key(L, k):
 
 
 #: Known differences of the existing indexing in ops/shape.py (not this branch's files).
-SCALAR_VIEW = "x[i, j] down to 0-d: shape.py's select of a 1-D array gives a NumPy scalar, so the " \
-              "result is a copy, not a view of x as in torch"
-GETITEM_XFAIL = {2: SCALAR_VIEW, 30: SCALAR_VIEW}
+GETITEM_XFAIL = {}
 
 
 @pytest.mark.parametrize("k", [pytest.param(i, marks=pytest.mark.xfail(strict=True, reason=GETITEM_XFAIL[i]))

@@ -357,9 +357,7 @@ def call(spec, inputs, params=None):
                 if spec.view:
                     _mark_view(res, inputs[0], spec, inputs[1:], params)
                 return res
-    if type(out) is tuple:
-        return tuple(wrap(o) for o in out)
-    res = wrap(out)
+    res = tuple(wrap(o) for o in out) if type(out) is tuple else wrap(out)
     if spec.view:
         _mark_view(res, inputs[0], spec, inputs[1:], params)
     return res
@@ -384,19 +382,19 @@ def _mark_view(res, src, spec, rest, params):
     if not isinstance(src, Tensor):
         return
     outs = res if type(res) is tuple else (res,)
-    for o in outs:
+    for i, o in enumerate(outs):
         if o._data.base is None:
             continue   # NumPy had to copy (e.g. reshape of a non-contiguous array)
         o._vc = src._vc
         o._base = src if src._base is None else src._base
-        o.__dict__["_view_fn"] = (functools.partial(_replay_one, spec, rest, params), src._view_fn)
+        o.__dict__["_view_fn"] = (functools.partial(_replay_one, spec, rest, params, i), src._view_fn)
         if src._base is not None or src._requires_grad:
             o.__dict__["_view_of"] = o._base._grad_fn
 
 
-def _replay_one(spec, rest, params, src):
+def _replay_one(spec, rest, params, i, src):
     out = call(spec, (src,) + tuple(rest), params)
-    return out[0] if type(out) is tuple else out
+    return out[i] if type(out) is tuple else out
 
 
 # ---------------------------------------------------------------------- declaring

@@ -274,7 +274,8 @@ def _converter(d):
 
 # ---------------------------------------------------------------- indexing
 def _select_key(dim, index):
-    return (builtins.slice(None),) * dim + (index,)
+    # The trailing Ellipsis keeps a selection down to 0-d a view, not a NumPy scalar.
+    return (builtins.slice(None),) * dim + (index, Ellipsis)
 
 
 select_ = declare("select", lambda a, dim, index: a[_select_key(dim, index)], node="SelectBackward0", view=True,
