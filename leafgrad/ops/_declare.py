@@ -143,7 +143,7 @@ class SavedList(tuple):
 
 def _not_differentiable(spec, inp):
     def formula(grad):
-        raise RuntimeError(f"the derivative for '{inp}' is not implemented.")
+        raise NotImplementedError(f"the derivative for '{inp}' is not implemented.")
     return formula
 
 
