@@ -563,10 +563,7 @@ def _extreme(name, npfn, argfn, node_all, node_dim):
     def public(input, dim=None, keepdim=False, *, out=None, other=None):
         if isinstance(dim, Tensor) or other is not None:
             other = dim if other is None else other
-            binary = FUNCTIONS.get("maximum" if name == "max" else "minimum")
-            if binary is None:
-                raise NotImplementedError(f"{name}(input, other) needs the elementwise "
-                                          f"'{'maximum' if name == 'max' else 'minimum'}' op")
+            binary = FUNCTIONS["maximum" if name == "max" else "minimum"]  # declared in binary.py
             return binary(input, other) if out is None else binary(input, other, out=out)
         if dim is None:
             return _write_out(out, full(input), name, "expect")
