@@ -456,8 +456,8 @@ def eigh(A, UPLO="L", *, out=None):
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
-    _check_square(A._data, "linalg.eigvalsh")
-    _check_float(A._data, "linalg.eigvalsh")
+    _check_square(A._data, "linalg.eigh")
+    _check_float(A._data, "linalg.eigh")
     return _out(_eigh(A, UPLO=_uplo(UPLO))[0], out)
 
 
@@ -525,8 +525,8 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 
 
 def svdvals(A, *, driver=None, out=None):
-    _check_matrix(A._data, "linalg.svdvals")
-    _check_float(A._data, "linalg.svdvals")
+    _check_matrix(A._data, "linalg.svd")
+    _check_float(A._data, "linalg.svd")
     return _out(_svd(A, full_matrices=False)[1], out)
 
 
@@ -596,7 +596,9 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     return _out(_pinv(A, **kw), out)
 
 
-def _lstsq_forward(a, b, rcond=None, driver="gelsy"):
+def _lstsq_forward(a, b, rcond=None, driver="gelsy", vector=False):
+    if vector:
+        b = b[..., None]
     m, n = a.shape[-2:]
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
@@ -604,26 +606,39 @@ def _lstsq_forward(a, b, rcond=None, driver="gelsy"):
         rcond = np.finfo(a.dtype).eps * builtins.max(m, n)
     smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), a.dtype)
     rank = np.sum(s > rcond * smax, axis=-1).astype(np.int64) if s.shape[-1] else np.zeros(s.shape[:-1], np.int64)
-    x = _pinv_forward(a, rtol=rcond) @ b
-    x = x.astype(a.dtype, copy=False)
+    x = (_pinv_forward(a, rtol=rcond) @ b).astype(a.dtype, copy=False)
     empty = np.zeros((0,), a.dtype)
     res = empty
     if driver in ("gelsd", "gelss", "gels") and m > n and np.all(rank == n):
         r = a @ x - b
         res = np.sum(r * r, axis=-2).astype(a.dtype)
+        if vector:
+            res = res[..., 0]
     sv = s.astype(a.dtype) if driver in ("gelsd", "gelss") else empty
     if driver == "gels":
         rank = np.zeros((0,), np.int64)
     else:
         rank = np.broadcast_to(rank, batch).copy()
-    return x, res, rank, sv
+    return (x[..., 0] if vector else x), res, rank, sv
 
 
-def _lstsq_grads(grads, self, b):
-    gX = grads[0]
+def _lstsq_grads(grads, self, b, solution, vector=False):
+    gX, gR = grads[0], grads[1]
+    X = solution
+    if vector:
+        gX, b, X = np.expand_dims(gX, -1), np.expand_dims(b, -1), np.expand_dims(X, -1)
     P = _pinv(self)
     gA = _pinv_grad(gX @ mT(b), self, P)
     gB = mT(P) @ gX
+    if _shape(gR) != (0,):
+        # residuals = sum over rows of (A X - B)^2; at the optimum A^T (A X - B) = 0
+        if vector:
+            gR = np.expand_dims(gR, -1)
+        Rg = (self @ X - b) * (2 * np.expand_dims(gR, -2))
+        gA = gA + Rg @ mT(X)
+        gB = gB - Rg
+    if vector:
+        gB = gB[..., 0]
     return gA, gB
 
 
@@ -631,7 +646,9 @@ _lstsq = declare("linalg.lstsq", _lstsq_forward, inputs=("self", "b"), node="Lin
                  outputs=("solution", "residuals", "rank", "singular_values"),
                  samples=[sample(T(4, 3, values=_QR_TALL), T(4, 2), call="_test_lin_lstsq"),
                           sample(T(3, 4, values=_QR_WIDE), T(3, 2), call="_test_lin_lstsq"),
-                          sample(T(3, 3, values=_SVD_SQ), T(3, 1), driver="gelsd", call="_test_lin_lstsq")],
+                          sample(T(3, 3, values=_SVD_SQ), T(3, 1), driver="gelsd", call="_test_lin_lstsq"),
+                          sample(T(4, 3, values=_QR_TALL), T(4, 2), driver="gelsd", call="_test_lin_lstsq"),
+                          sample(T(4, 3, values=_QR_TALL), T(4), driver="gelss", call="_test_lin_lstsq")],
                  )
 _lstsq.spec.formulas[("self", "b")] = _lstsq_grads
 
@@ -651,11 +668,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     driver = driver or "gelsy"
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
-    Bm = B.unsqueeze(-1) if vector else B
-    x, res, rank, sv = _lstsq(A, Bm, rcond=rcond, driver=driver)
-    if vector:
-        x = x.squeeze(-1)
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    x, res, rank, sv = _lstsq(A, B, rcond=rcond, driver=driver, vector=vector)
     return linalg_lstsq((x, res, rank, sv.detach()))
 
 

@@ -35,7 +35,8 @@ def _expand_check(self_shape, target):
         raise RuntimeError(
             f"expand(torch.DoubleTensor{{{list(self_shape)}}}, size={list(target)}): the number of sizes provided "
             f"({len(target)}) must be greater or equal to the number of dimensions in the tensor ({len(self_shape)})")
-    for i, n in enumerate(self_shape):
+    for i in reversed(range(len(self_shape))):
+        n = self_shape[i]
         if n != target[lead + i] and n != 1:
             raise RuntimeError(
                 f"The expanded size of the tensor ({target[lead + i]}) must match the existing size ({n}) at "
@@ -186,19 +187,21 @@ def tensordot(a, b, dims=2, out=None):
             raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
         da = list(range(a.dim() - dims, a.dim()))
         db = list(range(dims))
+        shown_a, shown_b = list(range(-dims, 0)), db
     else:
         da, db = dims
         da = [da] if isinstance(da, int) else list(da)
         db = [db] if isinstance(db, int) else list(db)
         if len(da) != len(db):
             raise RuntimeError("both dimension lists should have same length")
+        shown_a, shown_b = da, db
         da = [_wrap_dim(d, a.dim()) for d in da]
         db = [_wrap_dim(d, b.dim()) for d in db]
-    for x, y in zip(da, db):
+    for x, y, x0, y0 in zip(da, db, shown_a, shown_b):
         sa, sb = a.shape[x], b.shape[y]
         if sa != sb:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim {x} and "
-                               f"second has size {sb} in dim {y}")
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {sa} in dim {x0} and "
+                               f"second has size {sb} in dim {y0}")
     fa = [d for d in range(a.dim()) if d not in da]
     fb = [d for d in range(b.dim()) if d not in db]
     ka = int(np.prod([a.shape[d] for d in da], dtype=np.int64))
