@@ -126,6 +126,31 @@ def test_lstsq(a, b, driver):
     assert_same(list(t_g), list(l_g), "grad", check_graph=False)
 
 
+@pytest.mark.parametrize("fn", [
+    lambda m, A: m.linalg.inv(A), lambda m, A: m.linalg.det(A), lambda m, A: m.linalg.slogdet(A),
+    lambda m, A: m.linalg.cholesky(A), lambda m, A: m.linalg.eigvalsh(A), lambda m, A: m.linalg.svdvals(A),
+    lambda m, A: m.linalg.pinv(A), lambda m, A: m.linalg.solve(A, A[0]), lambda m, A: m.linalg.qr(A),
+    lambda m, A: m.linalg.matrix_power(A, -2), lambda m, A: m.linalg.norm(A, 2)])
+def test_float32(fn):
+    def run(m):
+        A = m.tensor(SPD, dtype=m.float32, requires_grad=True)
+        out = fn(m, A)
+        outs = tuple(out) if isinstance(out, tuple) else (out,)
+        loss = sum((o * (m.arange(o.numel()).reshape(o.shape) + 1).to(o.dtype)).sum() for o in outs)
+        (g,) = m.autograd.grad(loss, [A])
+        return outs, g
+    a, b = both(run)
+    assert_same(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_singular_det_gradient():
+    def run(m):
+        A = m.tensor([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]], dtype=m.float64, requires_grad=True)
+        return m.autograd.grad(m.linalg.det(A), [A])[0]
+    a, b = both(run)
+    assert_same(a, b)
+
+
 # ------------------------------------------------------------------ symmetric finite differences
 def _sym_fd(fn, values, eps=1e-6, seed=0):
     """Gradient of ``sum(c * fn(A))`` along symmetric directions: compare <g, D> with the
@@ -290,6 +315,14 @@ def test_qr_backward_errors(fn):
     lambda m: m.linalg.norm(_t(m, [SQ, SPD]), 1, dim=(2, 1), keepdim=True),
     lambda m: m.linalg.norm(_t(m, [SQ, SPD]), float("inf"), dim=(0, 1)),
     lambda m: m.linalg.norm(_t(m, [SQ, SPD]), -2, dim=(1, 2)),
+    lambda m: m.linalg.norm(_t(m, [SQ, SPD]), 2, dim=(2, 0), keepdim=True),
+    lambda m: m.linalg.norm(_t(m, [SQ, SPD]), "nuc", dim=(0, 2)),
+    lambda m: m.linalg.norm(_t(m, [SQ, SPD]), 1, dim=(0, 2)),
+    lambda m: m.linalg.norm(_t(m, [SQ, SPD]), -1, dim=(2, 1)),
+    lambda m: m.linalg.norm(_t(m, [SQ, SPD]), dim=1, keepdim=True),
+    lambda m: m.linalg.norm(_t(m, [SQ, SPD]), 3.5, dim=(-1,)),
+    lambda m: m.linalg.norm(_t(m, SQ), dtype=m.float32),
+    lambda m: m.linalg.norm(_t(m, SQ, dtype=m.float32), dtype=m.float64),
     lambda m: m.linalg.norm(_t(m, [1.0, 0.0, -2.0]), 0),
     lambda m: m.linalg.norm(_t(m, [1.0, 0.0, -2.0]), -float("inf")),
     lambda m: m.linalg.norm(_t(m, SQ, dtype=m.float32)),

@@ -161,7 +161,14 @@ _det = declare("linalg.det", _det_forward, node="LinalgDetBackward0", public=Fal
                samples=[sample(T(3, 3, values=[[3.0, 1, 0.5], [0.2, 2, -1], [1, 0.3, 4]]), call="linalg.det"),
                         sample(T(2, 2, values=[[1.0, 2], [3, 1]]), call="det"),
                         sample(T(2, 3, 3, low=-0.5, high=0.5), call="_test_lin_shifted_det")],
-               self=lambda grad, self, result: _mat_expand(grad * result) * mT(_inv(self)))
+               self=lambda grad, self, result: _det_grad(grad, self, result))
+
+
+def _det_grad(grad, self, result):
+    # det * A^{-T}; an exactly singular A (det == 0) gets zeros, as PyTorch's LU path gives.
+    if np.all(_data(result) != 0):
+        return _mat_expand(grad * result) * mT(_inv(self))
+    return _mat_expand(grad * result) * mT(_pinv(self))
 
 
 def det(A, *, out=None):
@@ -189,6 +196,10 @@ def slogdet(A, *, out=None):
     _check_square(A._data, "linalg.slogdet")
     _check_float(A._data, "linalg.slogdet")
     return linalg_slogdet(_slogdet(A, _tuple=True))
+
+
+def pinverse(input, rcond=1e-15):
+    return pinv(input, rtol=rcond)
 
 
 def _torch_slogdet(input):
@@ -753,13 +764,17 @@ _vnorm = declare("_linalg.vector_norm", _vnorm_forward, node="LinalgVectorNormBa
                           sample(T(3, 4), "fro", call="linalg.norm"), sample(T(3, 4), dim=1, call="linalg.norm"),
                           sample(T(3, 4), 1, 0, True, call="linalg.norm"),
                           sample(T(2, 3, 4), dim=(0, 2), call="linalg.norm"),
-                          sample(T(4, low=0.5), 0.5, call="linalg.norm")],
+                          sample(T(4, low=0.5), 0.5, call="linalg.norm"),
+                          # the fallback itself, also once linalg.vector_norm is declared elsewhere
+                          sample(T(3, 4), 3, (1,), True, call="_test_lin_own_vector_norm"),
+                          sample(T(3, 4), float("inf"), None, call="_test_lin_own_vector_norm", smooth=False),
+                          sample(T(3, 4), "fro", (0, 1), call="_test_lin_own_matrix_norm")],
                  self=_vnorm_grad)
 
 
-def _vector_norm(x, ord=2, dim=None, keepdim=False):
+def _vector_norm(x, ord=2, dim=None, keepdim=False, own=False):
     vn = FUNCTIONS.get("linalg.vector_norm")
-    if vn is not None:
+    if vn is not None and not own:
         return vn(x, ord, dim, keepdim)
     nd = x.dim()
     if dim is not None:
@@ -789,18 +804,21 @@ def _amax_grad(grad, self, result, dim, keepdim=False):
 
 _amax = declare("_linalg.amax", _amax_forward, node="AmaxBackward0", public=False,
                 samples=[sample(T(3, 3, values=_SVD_SQ), 2, call="linalg.norm"),
+                         sample(T(2, 3, 4), 1, (1, 2), call="_test_lin_own_matrix_norm"),
+                         sample(T(2, 3, 4), 2, (2, 0), True, call="_test_lin_own_matrix_norm"),
                          sample(T(3, 4), 1, call="linalg.norm"), sample(T(3, 4), float("inf"), call="linalg.norm")],
                 self=_amax_grad)
 _amin = declare("_linalg.amin", lambda a, dim, keepdim=False: np.min(a, axis=dim, keepdims=keepdim),
                 node="AminBackward0", public=False,
                 samples=[sample(T(3, 3, values=_SVD_SQ), -2, call="linalg.norm"),
+                         sample(T(2, 3, 4), float("-inf"), (1, 2), True, call="_test_lin_own_matrix_norm"),
                          sample(T(3, 4), -1, call="linalg.norm"), sample(T(3, 4), float("-inf"), call="linalg.norm")],
                 self=_amax_grad)
 
 
-def _matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False):
+def _matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, own=False):
     mn = FUNCTIONS.get("linalg.matrix_norm")
-    if mn is not None:
+    if mn is not None and not own:
         return mn(A, ord, dim, keepdim)
     nd = A.dim()
     if nd < 2:
@@ -809,7 +827,7 @@ def _matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False):
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     if ord == "fro":
-        return _vector_norm(A, 2, (d0, d1), keepdim)
+        return _vector_norm(A, 2, (d0, d1), keepdim, own)
     if ord == "nuc" or ord in (2, -2):
         perm = [d for d in range(nd) if d not in (d0, d1)] + [d0, d1]
         B = A.permute(perm) if perm != list(range(nd)) else A
@@ -839,6 +857,9 @@ def _matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False):
 def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     nd = A.dim()
     if dtype is not None:
+        if A._data.dtype.kind == "f" and np.dtype(dtype.np).itemsize < A._data.dtype.itemsize:
+            raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({_legacy(A._data.dtype)}) should be "
+                               f"convertible without narrowing to the specified dtype ({_legacy(dtype.np)})")
         A = A.to(dtype)
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
@@ -871,6 +892,9 @@ FUNCTIONS.update({
     "_test_lin_shifted_slogdet": lambda A: tuple(slogdet(_shifted(A))),
     "_test_lin_slogdet": _plain(slogdet), "_test_lin_qr": _plain(qr), "_test_lin_eigh": _plain(eigh),
     "_test_lin_svd": _plain(svd), "_test_lin_lstsq": _plain(lstsq),
+    "_test_lin_own_vector_norm": lambda x, ord=2, dim=None, keepdim=False: _vector_norm(x, ord, dim, keepdim, True),
+    "_test_lin_own_matrix_norm": lambda A, ord="fro", dim=(-2, -1), keepdim=False: _matrix_norm(A, ord, dim, keepdim,
+                                                                                                True),
 })
 
 
@@ -880,6 +904,6 @@ FUNCTIONS.update({
     "slogdet": _torch_slogdet, "linalg.solve": solve, "linalg.cholesky": cholesky, "linalg.qr": qr,
     "linalg.eigh": eigh, "linalg.eigvalsh": eigvalsh, "linalg.svd": svd, "linalg.svdvals": svdvals,
     "linalg.pinv": pinv, "linalg.lstsq": lstsq, "linalg.matrix_rank": matrix_rank, "linalg.norm": norm,
-    "linalg.LinAlgError": _LinAlgError})
-for _name, _fn in dict(inverse=inv, det=det, slogdet=_torch_slogdet).items():
+    "linalg.LinAlgError": _LinAlgError, "pinverse": pinverse})
+for _name, _fn in dict(inverse=inv, det=det, slogdet=_torch_slogdet, pinverse=pinverse).items():
     setattr(Tensor, _name, _fn)
