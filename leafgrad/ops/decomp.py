@@ -454,6 +454,11 @@ _eigh = declare("linalg.eigh", _eigh_forward, node="LinalgEighBackward0", public
                 self=_eigh_grad)
 
 
+def _check_eigh_dtype(a):
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f'"linalg_eigh_cpu" not implemented for \'{_legacy(a.dtype)}\'')
+
+
 def _uplo(UPLO):
     if UPLO not in ("L", "U", "l", "u"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
@@ -462,13 +467,13 @@ def _uplo(UPLO):
 
 def eigh(A, UPLO="L", *, out=None):
     _check_square(A._data, "linalg.eigh")
-    _check_float(A._data, "linalg.eigh")
+    _check_eigh_dtype(A._data)
     return linalg_eigh(_eigh(A, UPLO=_uplo(UPLO)))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
     _check_square(A._data, "linalg.eigh")
-    _check_float(A._data, "linalg.eigh")
+    _check_eigh_dtype(A._data)
     return _out(_eigh(A, UPLO=_uplo(UPLO))[0], out)
 
 
@@ -688,7 +693,8 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     a = A._data
     if a.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
-    _check_float(a, "torch.linalg.matrix_rank")
+    if a.dtype.kind != "f":
+        raise RuntimeError("This function doesn't handle types other than float and double")
     if tol is not None:
         atol, rtol = tol, 0.0
     if a.size == 0:
@@ -856,6 +862,9 @@ def _matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, own=False):
 
 def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     nd = A.dim()
+    if dtype is None and A._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{_legacy(A._data.dtype)}")
     if dtype is not None:
         if A._data.dtype.kind == "f" and np.dtype(dtype.np).itemsize < A._data.dtype.itemsize:
             raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({_legacy(A._data.dtype)}) should be "

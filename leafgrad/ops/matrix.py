@@ -44,6 +44,12 @@ def _expand_check(self_shape, target):
                 f"{list(self_shape)}")
 
 
+def _self_mat2_dtype(self, m2):
+    if np.asarray(self).dtype != m2.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_legacy(np.asarray(self).dtype)} and "
+                           f"{_legacy(m2.dtype)}")
+
+
 def _scaled_sum(self, prod, beta, alpha):
     out = prod if alpha == 1 else prod * alpha
     if beta == 0:
@@ -60,8 +66,8 @@ def _addmm_forward(self, m1, m2, beta=1, alpha=1):
     if m1.shape[1] != m2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m1.shape[0]}x{m1.shape[1]} and "
                            f"{m2.shape[0]}x{m2.shape[1]})")
+    _self_mat2_dtype(self, m2)
     _same_dtype(m1, m2)
-    _same_dtype(self, m2)
     _expand_check(np.shape(self), (m1.shape[0], m2.shape[1]))
     return _scaled_sum(self, np.matmul(m1, m2), beta, alpha)
 
@@ -86,7 +92,10 @@ def _addmv_forward(self, mat, vec, beta=1, alpha=1):
             1, mat.shape[0])):
         raise RuntimeError(f"size mismatch, got input ({np.shape(self)[0] if np.ndim(self) else 1}), mat "
                            f"({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
-    _same_dtype(mat, vec)
+    dts = [np.asarray(self).dtype, mat.dtype, vec.dtype]
+    if len(set(dts)) > 1:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_legacy(dts[0])}, "
+                           f"{_legacy(dts[1])}, and {_legacy(dts[2])}")
     return _scaled_sum(self, np.matmul(mat, vec), beta, alpha)
 
 
@@ -110,6 +119,7 @@ def _bmm_check(b1, b2):
 
 
 def _addbmm_forward(self, b1, b2, beta=1, alpha=1):
+    _self_mat2_dtype(self, b2)
     _bmm_check(b1, b2)
     _expand_check(np.shape(self), (b1.shape[1], b2.shape[2]))
     prod = np.matmul(b1, b2).sum(0) if b1.shape[0] else np.zeros((b1.shape[1], b2.shape[2]), b1.dtype)
@@ -125,6 +135,10 @@ addbmm = declare(
 
 
 def _baddbmm_forward(self, b1, b2, beta=1, alpha=1):
+    dts = [np.asarray(self).dtype, b1.dtype, b2.dtype]
+    if len(set(dts)) > 1:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_C[dts[0].name]}, batch1: {_C[dts[1].name]}, "
+                           f"batch2: {_C[dts[2].name]}")
     _bmm_check(b1, b2)
     _expand_check(np.shape(self), (b1.shape[0], b1.shape[1], b2.shape[2]))
     return _scaled_sum(self, np.matmul(b1, b2), beta, alpha)
@@ -143,7 +157,7 @@ def _vdot_forward(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a.dtype != b.dtype:
-        raise RuntimeError(f"vdot : expected both vectors to have same dtype, but found {_legacy(a.dtype)} and "
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_legacy(a.dtype)} and "
                            f"{_legacy(b.dtype)}")
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
@@ -169,6 +183,8 @@ def outer(input, vec2):
 def inner(input, other):
     if input.dim() == 0 or other.dim() == 0:
         return input * other
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
     if input.shape[-1] != other.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
                            f"{list(input.shape)} and {list(other.shape)}")
@@ -180,6 +196,8 @@ def tensordot(a, b, dims=2, out=None):
     matrices and multiplying them with one mm, as PyTorch does."""
     if isinstance(dims, Tensor):
         dims = dims.tolist()
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
@@ -235,7 +253,7 @@ def _cross_forward(a, b, dim):
 
 
 _cross = declare("linalg.cross", _cross_forward, inputs=("self", "other"), node="LinalgCrossBackward0",
-                 public=False, promote="common",
+                 public=False,
                  samples=[sample(T(4, 3), T(4, 3), call="linalg.cross"), sample(T(3, 2), T(3, 1), dim=0, call="cross"),
                           sample(T(2, 3, 5), T(1, 3, 5), dim=-2, call="linalg.cross"),
                           sample(T(3), T(3), call="cross")],
@@ -255,6 +273,9 @@ def _cross_shapes(input, other, dim, name):
 
 
 def linalg_cross(input, other, *, dim=-1, out=None):
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"expected scalar type {_legacy(input._data.dtype)} but found "
+                           f"{_legacy(other._data.dtype)}")
     shape = _cross_shapes(input, other, dim, "linalg.cross")
     d = _wrap_dim(dim, len(shape))
     na = input.shape[d - len(shape) + input.dim()] if d - len(shape) + input.dim() >= 0 else 1
@@ -291,6 +312,8 @@ def cross(input, other, dim=None, *, out=None):
 def _trace_forward(a):
     if a.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
+    if a.dtype.kind == "b":
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     return np.trace(a, dtype=np.int64 if a.dtype.kind in "biu" else a.dtype)
 
 
@@ -494,13 +517,22 @@ def _parse_einsum(equation, shapes):
                 counts[c] = counts.get(c, 0) + 1
         out = ell + "".join(sorted((c for c in counts if counts[c] == 1 and c not in ell),
                                    key=lambda c: (c.isupper() is False, c)))
+    for c in out:
+        if out.count(c) > 1:
+            raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
     # size checks (a size-1 dim broadcasts, as PyTorch allows)
     sizes = {}
     for i, (t, s) in enumerate(zip(out_terms, shapes)):
+        own = {}
         for c, n in zip(t, s):
+            if c in own and own[c] != n:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't match, "
+                                   f"{n} != {own[c]}")
+            own[c] = n
+        for c, n in own.items():
             if c in sizes and sizes[c] != n and n != 1 and sizes[c] != 1:
-                raise RuntimeError(f"einsum(): operands do not broadcast with remapped shapes (original->remapped): "
-                                   f"{list(shapes[0])}->{list(shapes[0])} {list(s)}->{list(s)}")
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} which does not broadcast "
+                                   f"with previously seen size {sizes[c]}")
             if n != 1 or c not in sizes:
                 sizes[c] = n
     return out_terms, out, sizes
@@ -606,7 +638,26 @@ def _einsum_call(tensors, terms, out, sizes):
     return spec(list(tensors), terms=list(terms), out=out, sizes=sizes)
 
 
-def einsum(equation, *operands):
+def _sublist_equation(args):
+    """einsum(op1, [0, 1], op2, [1, 2], [0, 2]): the sublist format as an equation."""
+    def term(sub):
+        return "".join("..." if x is Ellipsis else _LETTERS[26 + x] if x < 26 else _LETTERS[x - 26] for x in sub)
+    ops, terms = [], []
+    args = list(args)
+    while len(args) >= 2:
+        ops.append(args.pop(0))
+        terms.append(term(args.pop(0)))
+    eq = ",".join(terms)
+    if args:
+        eq += "->" + term(args[0])
+    return eq, tuple(ops)
+
+
+def einsum(*args):
+    if args and isinstance(args[0], Tensor):
+        equation, operands = _sublist_equation(args)
+    else:
+        equation, operands = args[0], args[1:]
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:
@@ -653,7 +704,7 @@ def multi_dot(tensors, *, out=None):
     for i in range(1, n):
         if mats[i]._data.dtype != dt:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
-                               f"{_legacy(dt)} and tensor {i} {_legacy(mats[i]._data.dtype)}")
+                               f"{_C[dt.name]} and tensor {i} {_C[mats[i]._data.dtype.name]}")
         if mats[i - 1].shape[1] != mats[i].shape[0]:
             raise RuntimeError(f"multi_dot(): tensors {i - 1} and {i} with shapes {list(mats[i - 1].shape)} "
                                f"and {list(mats[i].shape)} cannot be multiplied")
@@ -734,6 +785,23 @@ mm.spec.samples += [
 
 
 # ---------------------------------------------------------------- install
+def _with_out(fn):
+    def op(*args, out=None, **kwargs):
+        return _write_out(fn(*args, **kwargs), out)
+    op.__name__ = op.__qualname__ = fn.__name__
+    op.spec = fn.spec
+    return op
+
+
+def _write_out(res, out):
+    if out is None:
+        return res
+    out.copy_(res)
+    return out
+
+
+for _fn in (addmm, addmv, addbmm, baddbmm, vdot):
+    FUNCTIONS[_fn.__name__] = _with_out(_fn)
 FUNCTIONS.update({
     "outer": outer, "ger": outer, "inner": inner, "tensordot": tensordot, "kron": kron, "cross": cross,
     "linalg.cross": linalg_cross, "diagonal": diagonal, "linalg.diagonal": linalg_diagonal,
