@@ -468,3 +468,24 @@ def test_return_types_repr():
     r = leafgrad.linalg.svd(leafgrad.eye(2))
     assert repr(r).startswith("torch.return_types.linalg_svd(\nU=")
     assert r.S is r[1]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: tuple(m.linalg.inv_ex(_t(m, SINGULAR)))[1],
+    lambda m: tuple(m.linalg.inv_ex(m.stack([_t(m, SINGULAR), m.eye(2, dtype=m.float64)])))[1],
+    lambda m: m.linalg.inv_ex(_t(m, SINGULAR), check_errors=True),
+    lambda m: tuple(m.linalg.inv_ex(_t(m, SQ, True))),
+    lambda m: tuple(m.linalg.cholesky_ex(_t(m, SPD, True))),
+    lambda m: tuple(m.linalg.cholesky_ex(_t(m, SPD, True), upper=True)),
+    lambda m: tuple(m.linalg.cholesky_ex(_t(m, [[1.0, 2], [2, 3]])))[1],
+    lambda m: m.linalg.cholesky_ex(_t(m, [[1.0, 2], [2, 3]]), check_errors=True),
+    lambda m: tuple(m.linalg.solve_ex(_t(m, SQ, True), _t(m, [1.0, 2.0, 3.0]))),
+    lambda m: tuple(m.linalg.solve_ex(_t(m, SINGULAR), m.ones(3, 2, 2, dtype=m.float64)))[1],
+    lambda m: tuple(m.linalg.solve_ex(_t(m, SINGULAR), m.ones(2, dtype=m.float64)))[1],
+    lambda m: type(m.linalg.solve_ex(m.eye(2), m.ones(2))).__name__,
+    lambda m: type(m.linalg.inv_ex(m.eye(2))).__name__,
+    lambda m: type(m.linalg.cholesky_ex(m.eye(2))).__name__,
+])
+def test_ex_variants(fn):
+    a, b = both(fn)
+    assert_same(a, b)

@@ -113,11 +113,56 @@ def _singular_error(a, name):
 
 
 # ---------------------------------------------------------------- inv / det / slogdet
-def _inv_forward(a):
+def _inv_forward(a, check_errors=True, name="linalg.inv"):
     try:
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:
-        raise _singular_error(a, "linalg.inv") from None
+        if check_errors:
+            raise _singular_error(a, name) from None
+    return _per_matrix(np.linalg.inv, a, a.shape)
+
+
+def _per_matrix(fn, a, out_shape, b=None):
+    """``fn`` on each matrix of a batch, NaN where it fails (the ``_ex`` functions)."""
+    out = np.full(out_shape, np.nan, a.dtype)
+    flat_out = out.reshape((-1,) + out_shape[a.ndim - 2:])
+    fa = a.reshape((-1,) + a.shape[-2:])
+    fb = None if b is None else np.broadcast_to(b, out_shape[:a.ndim - 2] + b.shape[a.ndim - 2:]).reshape(
+        (len(fa),) + b.shape[a.ndim - 2:])
+    for i, m in enumerate(fa):
+        try:
+            flat_out[i] = fn(m) if fb is None else fn(m, fb[i])
+        except np.linalg.LinAlgError:
+            pass
+    return out
+
+
+def _lu_info(a):
+    """PyTorch's ``info`` of an LU factorization per matrix (int32, 0 when invertible)."""
+    fa = a.reshape((-1,) + a.shape[-2:])
+    info = np.zeros(len(fa), np.int32)
+    for i, m in enumerate(fa):
+        try:
+            np.linalg.inv(m)
+        except np.linalg.LinAlgError:
+            info[i] = _first_zero_pivot(m)
+    return info.reshape(a.shape[:-2])
+
+
+def _chol_info(a):
+    fa = a.reshape((-1,) + a.shape[-2:])
+    info = np.zeros(len(fa), np.int32)
+    for i, m in enumerate(fa):
+        try:
+            np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            for k in range(1, m.shape[-1] + 1):
+                try:
+                    np.linalg.cholesky(m[:k, :k])
+                except np.linalg.LinAlgError:
+                    info[i] = k
+                    break
+    return info.reshape(a.shape[:-2])
 
 
 _inv = declare("linalg.inv", _inv_forward, node="LinalgInvExBackward0", public=False,
@@ -213,22 +258,25 @@ def _is_vector_rhs(a_shape, b_shape):
     return len(b_shape) == 1 or (len(b_shape) == len(a_shape) - 1 and tuple(b_shape) == tuple(a_shape[:-1]))
 
 
-def _solve_forward(a, b, left=True, vector=False):
+def _solve_forward(a, b, left=True, vector=False, check_errors=True):
     if not left:
         a = np.swapaxes(a, -1, -2)
         b = np.swapaxes(b, -1, -2)
+    bm = b[..., None] if vector else b
     try:
-        if vector:
-            return np.linalg.solve(a, b[..., None])[..., 0]
-        return np.linalg.solve(a, b)
+        out = np.linalg.solve(a, bm)
     except np.linalg.LinAlgError:
-        raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
-    finally:
-        pass
+        if check_errors:
+            raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") \
+                from None
+        batch = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
+        ab = np.broadcast_to(a, batch + a.shape[-2:])
+        out = _per_matrix(np.linalg.solve, ab, batch + bm.shape[-2:], bm)
+    return out[..., 0] if vector else out
 
 
-def _solve_back_fwd(a, b, left, vector):
-    out = _solve_forward(a, b, left, vector)
+def _solve_back_fwd(a, b, left, vector, check_errors=True):
+    out = _solve_forward(a, b, left, vector, check_errors)
     return np.swapaxes(out, -1, -2) if not left else out
 
 
@@ -245,7 +293,8 @@ def _solve_grads(grad, A, result, left=True, vector=False):
 
 
 _solve = declare(
-    "linalg.solve", lambda a, b, left=True, vector=False: _solve_back_fwd(a, b, left, vector),
+    "linalg.solve", lambda a, b, left=True, vector=False, check_errors=True: _solve_back_fwd(a, b, left, vector,
+                                                                                          check_errors),
     inputs=("A", "B"), node="LinalgSolveExBackward0", public=False,
     samples=[sample(T(3, 3, values=[[3.0, 1, 0.5], [0.2, 2, -1], [1, 0.3, 4]]), T(3, 2), call="linalg.solve"),
              sample(T(3, 3, values=[[3.0, 1, 0.5], [0.2, 2, -1], [1, 0.3, 4]]), T(3), call="linalg.solve"),
@@ -266,6 +315,10 @@ def _solve_t(a, b, left=True, vector=False):
 
 
 def solve(A, B, *, left=True, out=None):
+    return _out(_solve_checked(A, B, left), out)
+
+
+def _solve_checked(A, B, left, check_errors=True):
     a, b = A._data, B._data
     _check_square(a, "linalg.solve")
     _check_float(a, "linalg.solve")
@@ -286,7 +339,9 @@ def solve(A, B, *, left=True, out=None):
             eq = "AX = B" if left else "XA = B"
             raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
                                f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
-    return _out(_solve(A, B, left=left, vector=vector), out)
+    if not check_errors:
+        return _solve(A, B, left=left, vector=vector, check_errors=False), vector
+    return _solve(A, B, left=left, vector=vector)
 
 
 # ---------------------------------------------------------------- cholesky
@@ -310,11 +365,13 @@ def _not_pd(a, name):
                             "positive-definite).")
 
 
-def _cholesky_forward(a, upper=False):
+def _cholesky_forward(a, upper=False, check_errors=True, name="linalg.cholesky"):
     try:
         return np.linalg.cholesky(a, upper=upper)
     except np.linalg.LinAlgError:
-        raise _not_pd(a, "linalg.cholesky") from None
+        if check_errors:
+            raise _not_pd(a, name) from None
+    return _per_matrix(lambda m: np.linalg.cholesky(m, upper=upper), a, a.shape)
 
 
 def _cholesky_grad(grad, result, upper=False):
@@ -888,6 +945,36 @@ def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     return _out(res, out)
 
 
+# ---------------------------------------------------------------- the _ex variants
+linalg_inv_ex = _return_type("linalg_inv_ex", ("inverse", "info"))
+linalg_cholesky_ex = _return_type("linalg_cholesky_ex", ("L", "info"))
+linalg_solve_ex = _return_type("linalg_solve_ex", ("result", "info"))
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    a = A._data
+    _check_square(a, "linalg.inv_ex")
+    _check_float(a, "linalg.inv_ex")
+    res = _inv(A, check_errors=bool(check_errors), name="linalg.inv_ex")
+    return linalg_inv_ex((res, wrap(_lu_info(a))))
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    a = A._data
+    _check_square(a, "linalg.cholesky_ex")
+    _check_float(a, "linalg.cholesky_ex")
+    res = _cholesky(A, upper=bool(upper), check_errors=bool(check_errors), name="linalg.cholesky_ex")
+    return linalg_cholesky_ex((res, wrap(_chol_info(a))))
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    if check_errors:
+        res = _solve_checked(A, B, left)
+    else:
+        res, _ = _solve_checked(A, B, left, check_errors=False)
+    return linalg_solve_ex((res, wrap(_lu_info(A._data))))
+
+
 # ---------------------------------------------------------------- test helpers (plain tuples)
 def _plain(fn):
     def helper(*args, **kwargs):
@@ -913,6 +1000,7 @@ FUNCTIONS.update({
     "slogdet": _torch_slogdet, "linalg.solve": solve, "linalg.cholesky": cholesky, "linalg.qr": qr,
     "linalg.eigh": eigh, "linalg.eigvalsh": eigvalsh, "linalg.svd": svd, "linalg.svdvals": svdvals,
     "linalg.pinv": pinv, "linalg.lstsq": lstsq, "linalg.matrix_rank": matrix_rank, "linalg.norm": norm,
-    "linalg.LinAlgError": _LinAlgError, "pinverse": pinverse})
+    "linalg.LinAlgError": _LinAlgError, "pinverse": pinverse, "linalg.inv_ex": inv_ex,
+    "linalg.cholesky_ex": cholesky_ex, "linalg.solve_ex": solve_ex})
 for _name, _fn in dict(inverse=inv, det=det, slogdet=_torch_slogdet, pinverse=pinverse).items():
     setattr(Tensor, _name, _fn)
