@@ -113,7 +113,7 @@ def test_svd_gauge_invariant(values):
 
 
 @pytest.mark.parametrize("a, b, driver", [(TALL, [[1.0, 2], [0, 1], [3, -1], [0.5, 0.2]], None),
-                                          (WIDE, [[1.0], [2.0], [-1.0]], None),
+                                          (WIDE, [[1.0], [2.0], [-1.0]], "gelsd"),
                                           (TALL, [[1.0, 2], [0, 1], [3, -1], [0.5, 0.2]], "gelsd"),
                                           (SQ, [1.0, 2.0, 3.0], None)])
 def test_lstsq(a, b, driver):
@@ -149,6 +149,29 @@ def test_singular_det_gradient():
         return m.autograd.grad(m.linalg.det(A), [A])[0]
     a, b = both(run)
     assert_same(a, b)
+
+
+def test_lstsq_gelsy_underdetermined():
+    # PyTorch's CPU gelsy on wide matrices reads uninitialised rows of its padded B and its
+    # answer changes from call to call; LAPACK's gelsy gives the minimum-norm solution.
+    for a, b in [(WIDE, [[1.0], [2.0], [-1.0]]), ([[1.0, 2, 0], [2, 4, 1]], [[1.0], [2.0]])]:
+        r = leafgrad.linalg.lstsq(leafgrad.tensor(a, dtype=leafgrad.float64), leafgrad.tensor(b, dtype=leafgrad.float64))
+        assert np.allclose(to_numpy(r.solution), np.linalg.pinv(np.array(a)) @ np.array(b))
+        assert int(r.rank) == np.linalg.matrix_rank(np.array(a))
+
+
+def test_lstsq_gelsy_truncated_rank():
+    # Rank cut by rcond: gelsy truncates the column-pivoted QR, not the SVD. (PyTorch's
+    # CPU answer here changes between calls, as if its pivot array were uninitialised:
+    # with LAPACK's pivoting, column 1 leads and x = R^T c / |R|^2 for R = [13, 28.25] / |a_1|.)
+    A = leafgrad.tensor([[1.0, 2], [2, 4.5], [1, 2]], dtype=leafgrad.float64)
+    B = leafgrad.tensor([[1.0], [2], [0]], dtype=leafgrad.float64)
+    r = leafgrad.linalg.lstsq(A, B, rcond=0.5)
+    n1 = np.sqrt(28.25)
+    row = np.array([13.0, 28.25]) / n1
+    c0 = 11.0 / n1
+    assert np.allclose(to_numpy(r.solution).ravel(), row * c0 / row.dot(row))
+    assert int(r.rank) == 1
 
 
 # ------------------------------------------------------------------ symmetric finite differences

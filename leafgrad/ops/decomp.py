@@ -669,6 +669,45 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     return _out(_pinv(A, **kw), out)
 
 
+def _gelsy_one(a, b, rcond):
+    """LAPACK gelsy on one matrix: QR with column pivoting, the rank as the largest
+    leading block of R whose condition stays below 1/rcond, then the minimum-norm
+    solution of the truncated system. Returns (solution, rank)."""
+    m, n = a.shape
+    r = np.array(a, dtype=np.float64)
+    q = np.eye(m)
+    perm = np.arange(n)
+    k = builtins.min(m, n)
+    for j in range(k):
+        norms = np.linalg.norm(r[j:, j:], axis=0)
+        p = j + int(np.argmax(norms))
+        if p != j:
+            r[:, [j, p]] = r[:, [p, j]]
+            perm[[j, p]] = perm[[p, j]]
+        x = r[j:, j].copy()
+        alpha = np.linalg.norm(x)
+        if alpha == 0:
+            continue
+        v = x
+        v[0] += np.copysign(alpha, x[0])
+        v /= np.linalg.norm(v)
+        r[j:, :] -= 2.0 * np.outer(v, v @ r[j:, :])
+        q[:, j:] -= 2.0 * np.outer(q[:, j:] @ v, v)
+    rank = 0
+    if k and r[0, 0] != 0:
+        rank = 1
+        for j in range(2, k + 1):
+            sv = np.linalg.svd(r[:j, :j], compute_uv=False)
+            if sv[-1] <= rcond * sv[0]:
+                break
+            rank = j
+    c = q.T @ b
+    x = np.zeros((n,) + b.shape[1:])
+    if rank:
+        x[perm] = np.linalg.pinv(r[:rank, :]) @ c[:rank]
+    return x.astype(a.dtype), rank
+
+
 def _lstsq_forward(a, b, rcond=None, driver="gelsy", vector=False):
     if vector:
         b = b[..., None]
@@ -679,7 +718,14 @@ def _lstsq_forward(a, b, rcond=None, driver="gelsy", vector=False):
         rcond = np.finfo(a.dtype).eps * builtins.max(m, n)
     smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), a.dtype)
     rank = np.sum(s > rcond * smax, axis=-1).astype(np.int64) if s.shape[-1] else np.zeros(s.shape[:-1], np.int64)
-    x = (_pinv_forward(a, rtol=rcond) @ b).astype(a.dtype, copy=False)
+    if driver == "gelsy" and a.size and b.size:
+        ab = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
+        bb = np.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+        sols = [_gelsy_one(x, y, rcond) for x, y in zip(ab, bb)]
+        x = np.stack([s_[0] for s_ in sols]).reshape(batch + (n, b.shape[-1]))
+        rank = np.array([s_[1] for s_ in sols], np.int64).reshape(batch)
+    else:
+        x = (_pinv_forward(a, rtol=rcond) @ b).astype(a.dtype, copy=False)
     empty = np.zeros((0,), a.dtype)
     res = empty
     if driver in ("gelsd", "gelss", "gels") and m > n and np.all(rank == n):
