@@ -4,6 +4,8 @@ Named-tuple results (slogdet, qr, eigh, svd, lstsq) against torch, with their
 gradients; eigh / cholesky checked against finite differences along symmetric
 directions (PyTorch's gradients assume symmetric perturbations); errors; out= and
 in-place forms; integer results."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -512,3 +514,47 @@ def test_return_types_repr():
 def test_ex_variants(fn):
     a, b = both(fn)
     assert_same(a, b)
+
+
+U3 = [[2.0, 0.5, -1.0], [0.0, 1.5, 0.3], [0.0, 0.0, 3.0]]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: tuple(m.svd(_t(m, SQ, True))),
+    lambda m: tuple(m.svd(_t(m, SQ, True), compute_uv=False)),
+    lambda m: type(m.svd(_t(m, SQ))).__name__,
+    lambda m: tuple(m.qr(_t(m, TALL, True))),
+    lambda m: tuple(m.qr(_t(m, TALL, True), some=False)),
+    lambda m: type(m.qr(_t(m, SQ))).__name__,
+    lambda m: m.cholesky(_t(m, SPD, True)),
+    lambda m: m.cholesky(_t(m, SPD, True), upper=True),
+    lambda m: m.logdet(_t(m, SPD, True)),
+    lambda m: m.logdet(_t(m, [[-1.0, 0], [0, 1]])),
+    lambda m: m.logdet(m.zeros(2, 2)),
+    lambda m: _t(m, SPD, True).logdet(),
+    lambda m: m.linalg.vecdot(_t(m, SQ, True), _t(m, SPD)),
+    lambda m: m.linalg.vecdot(_t(m, SQ, True), _t(m, SPD), dim=0),
+    lambda m: m.linalg.solve_triangular(_t(m, U3, True), _t(m, SQ), upper=True),
+    lambda m: m.linalg.solve_triangular(_t(m, SQ, True), _t(m, SPD), upper=False, left=False),
+    lambda m: m.linalg.solve_triangular(_t(m, SQ, True), _t(m, SPD), upper=True, unitriangular=True),
+    lambda m: m.linalg.solve_triangular(m.eye(2), m.ones(2), upper=True),
+    lambda m: m.linalg.solve_triangular(m.eye(2), m.ones(3, 1), upper=True),
+    lambda m: m.linalg.solve_triangular(m.zeros(2, 2), m.ones(2, 1), upper=True),
+])
+def test_more_forms(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = both(fn)
+    assert_same(a, b)
+
+
+@pytest.mark.parametrize("upper, left, unit", [(True, True, False), (False, False, False), (True, False, True)])
+def test_solve_triangular_grads(upper, left, unit):
+    b = np.arange(6.0).reshape(3, 2).tolist() if left else np.arange(6.0).reshape(2, 3).tolist()
+    _check_like_torch(lambda m, A, B: m.linalg.solve_triangular(A, B, upper=upper, left=left, unitriangular=unit),
+                      SQ, (b,))
+
+
+def test_svd_legacy_grads():
+    _check_like_torch(lambda m, A: m.svd(A), SQ)
+    _check_like_torch(lambda m, A: m.qr(A), TALL)

@@ -991,6 +991,121 @@ def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     return _out(res, out)
 
 
+# ---------------------------------------------------------------- solve_triangular
+def _tri_operand(a, upper, unitriangular):
+    t = np.triu(a) if upper else np.tril(a)
+    if unitriangular:
+        t = t.copy()
+        idx = np.arange(a.shape[-1])
+        t[..., idx, idx] = 1
+    return t
+
+
+def _solve_triangular_forward(a, b, upper, left=True, unitriangular=False):
+    t = _tri_operand(a, upper, unitriangular)
+    if not left:
+        t, b = np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)
+    try:
+        x = np.linalg.solve(t, b)
+    except np.linalg.LinAlgError:
+        # a zero on the diagonal: substitute as trsm does, giving infs and NaNs
+        x = _substitute(t, b, upper if left else not upper)
+    return np.swapaxes(x, -1, -2) if not left else x
+
+
+def _substitute(t, b, upper):
+    n = t.shape[-1]
+    batch = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
+    t = np.broadcast_to(t, batch + t.shape[-2:])
+    x = np.zeros(batch + b.shape[-2:], np.result_type(t, b))
+    b = np.broadcast_to(b, x.shape)
+    order = range(n - 1, -1, -1) if upper else range(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in order:
+            rest = slice(i + 1, n) if upper else slice(0, i)
+            acc = b[..., i, :] - np.einsum("...j,...jk->...k", t[..., i, rest], x[..., rest, :])
+            x[..., i, :] = acc / t[..., i, i:i + 1]
+    return x
+
+
+def _solve_triangular_grads(grad, self, result, upper, left=True, unitriangular=False):
+    gB = _solve_tri(mT(self), grad, upper=not upper, left=left, unitriangular=unitriangular)
+    gA = -(gB @ mT(result)) if left else -(mT(result) @ gB)
+    k = 1 if unitriangular else 0
+    gA = _triu(gA, diagonal=k) if upper else _tril(gA, diagonal=-k)
+    return gA, gB
+
+
+_U3 = [[2.0, 0.5, -1.0], [0.0, 1.5, 0.3], [0.0, 0.0, 3.0]]
+_solve_tri = declare(
+    "linalg.solve_triangular", _solve_triangular_forward, inputs=("self", "B"),
+    node="LinalgSolveTriangularBackward0", public=False,
+    samples=[sample(T(3, 3, values=_U3), T(3, 2), upper=True, call="linalg.solve_triangular"),
+             sample(T(3, 3, values=np.array(_U3).T.tolist()), T(2, 3), upper=False, left=False,
+                    call="linalg.solve_triangular"),
+             sample(T(3, 3, values=_U3), T(2, 3, 2), upper=True, unitriangular=True, call="linalg.solve_triangular")])
+_solve_tri.spec.formulas[("self", "B")] = _solve_triangular_grads
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    a, b = A._data, B._data
+    _check_square(a, "linalg.solve_triangular")
+    if b.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
+                           f"{_legacy(a.dtype)} and B of type {_legacy(b.dtype)} instead")
+    n = a.shape[-1]
+    if (b.shape[-2] if left else b.shape[-1]) != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation {eq} "
+                           f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
+    return _out(_solve_tri(A, B, upper=bool(upper), left=bool(left), unitriangular=bool(unitriangular)), out)
+
+
+# ---------------------------------------------------------------- legacy torch.* forms and small composites
+svd_rt = _return_type("svd", ("U", "S", "V"))
+qr_rt = _return_type("qr", ("Q", "R"))
+
+_legacy_cholesky = declare("cholesky", _cholesky_forward, node="CholeskyBackward0", public=False,
+                           samples=[sample(T(3, 3, values=_SPD3), call="cholesky", smooth=False),
+                                    sample(T(3, 3, values=_SPD3), True, call="cholesky", smooth=False)],
+                           self=_cholesky_grad)
+
+
+def torch_cholesky(input, upper=False, *, out=None):
+    import warnings
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+                  "PyTorch release.", UserWarning, stacklevel=2)
+    _check_square(input._data, "linalg.cholesky")
+    _check_float(input._data, "linalg.cholesky")
+    return _out(_legacy_cholesky(input, upper=bool(upper)), out)
+
+
+def torch_svd(input, some=True, compute_uv=True, *, out=None):
+    U, S, Vh = svd(input, full_matrices=not some)
+    if not compute_uv:
+        from .._creation import zeros_like
+        return svd_rt((zeros_like(U), S, zeros_like(Vh).mT))
+    return svd_rt((U, S, Vh.mT))
+
+
+def torch_qr(input, some=True, *, out=None):
+    Q, R = qr(input, mode="reduced" if some else "complete")
+    return qr_rt((Q, R))
+
+
+def logdet(input):
+    sign, logabs = _torch_slogdet(input)
+    from .compare import where
+    return where(sign == -1, float("nan"), logabs)
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    from .reduction import sum as _sum
+    return _out(_sum(x * y, dim), out)
+
+
 # ---------------------------------------------------------------- the _ex variants
 linalg_inv_ex = _return_type("linalg_inv_ex", ("inverse", "info"))
 linalg_cholesky_ex = _return_type("linalg_cholesky_ex", ("L", "info"))
@@ -1047,6 +1162,8 @@ FUNCTIONS.update({
     "linalg.eigh": eigh, "linalg.eigvalsh": eigvalsh, "linalg.svd": svd, "linalg.svdvals": svdvals,
     "linalg.pinv": pinv, "linalg.lstsq": lstsq, "linalg.matrix_rank": matrix_rank, "linalg.norm": norm,
     "linalg.LinAlgError": _LinAlgError, "pinverse": pinverse, "linalg.inv_ex": inv_ex,
-    "linalg.cholesky_ex": cholesky_ex, "linalg.solve_ex": solve_ex})
-for _name, _fn in dict(inverse=inv, det=det, slogdet=_torch_slogdet, pinverse=pinverse).items():
+    "linalg.cholesky_ex": cholesky_ex, "linalg.solve_ex": solve_ex, "linalg.solve_triangular": solve_triangular,
+    "cholesky": torch_cholesky, "svd": torch_svd, "qr": torch_qr, "logdet": logdet, "linalg.vecdot": vecdot})
+for _name, _fn in dict(inverse=inv, det=det, slogdet=_torch_slogdet, pinverse=pinverse, cholesky=torch_cholesky,
+                       svd=torch_svd, qr=torch_qr, logdet=logdet).items():
     setattr(Tensor, _name, _fn)
