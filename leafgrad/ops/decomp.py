@@ -693,14 +693,23 @@ def _gelsy_one(a, b, rcond):
         v /= np.linalg.norm(v)
         r[j:, :] -= 2.0 * np.outer(v, v @ r[j:, :])
         q[:, j:] -= 2.0 * np.outer(q[:, j:] @ v, v)
+    # The condition number of R's leading j x j block grows with j (singular values
+    # interlace): the rank is the largest j whose block stays below 1/rcond.
+    def ok(j):
+        sv = np.linalg.svd(r[:j, :j], compute_uv=False)
+        return sv[-1] > rcond * sv[0]
     rank = 0
-    if k and r[0, 0] != 0:
-        rank = 1
-        for j in range(2, k + 1):
-            sv = np.linalg.svd(r[:j, :j], compute_uv=False)
-            if sv[-1] <= rcond * sv[0]:
-                break
-            rank = j
+    if k and r[0, 0] != 0 and ok(k):
+        rank = k
+    elif k and r[0, 0] != 0:
+        lo, hi = 1, k - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if ok(mid):
+                lo = mid
+            else:
+                hi = mid - 1
+        rank = lo
     c = q.T @ b
     x = np.zeros((n,) + b.shape[1:])
     if rank:
@@ -713,12 +722,17 @@ def _lstsq_forward(a, b, rcond=None, driver="gelsy", vector=False):
         b = b[..., None]
     m, n = a.shape[-2:]
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
     if rcond is None:
         rcond = np.finfo(a.dtype).eps * builtins.max(m, n)
-    smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), a.dtype)
-    rank = np.sum(s > rcond * smax, axis=-1).astype(np.int64) if s.shape[-1] else np.zeros(s.shape[:-1], np.int64)
-    if driver == "gelsy" and a.size and b.size:
+    gelsy = driver == "gelsy" and a.size and b.size
+    if gelsy:
+        s = None
+    else:
+        s = np.linalg.svd(a, compute_uv=False) if a.size else np.zeros(a.shape[:-2] + (0,), a.dtype)
+        smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), a.dtype)
+        rank = np.sum(s > rcond * smax, axis=-1).astype(np.int64) if s.shape[-1] else \
+            np.zeros(s.shape[:-1], np.int64)
+    if gelsy:
         ab = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
         bb = np.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
         sols = [_gelsy_one(x, y, rcond) for x, y in zip(ab, bb)]
