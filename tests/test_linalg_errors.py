@@ -558,3 +558,31 @@ def test_solve_triangular_grads(upper, left, unit):
 def test_svd_legacy_grads():
     _check_like_torch(lambda m, A: m.svd(A), SQ)
     _check_like_torch(lambda m, A: m.qr(A), TALL)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, A: m.linalg.pinv(A, hermitian=True),
+    lambda m, A: m.linalg.pinv(A, atol=0.1),
+    lambda m, A: m.linalg.norm(A, 2, dim=(2, 0), keepdim=True),
+    lambda m, A: m.linalg.norm(A, "nuc", dim=(0, 2)),
+    lambda m, A: m.linalg.norm(A, -2, dim=(1, 2)),
+    lambda m, A: m.linalg.norm(A, 1, dim=(0, 2), keepdim=True),
+    lambda m, A: m.linalg.norm(A, float("-inf"), dim=(2, 1)),
+    lambda m, A: m.linalg.norm(A, 3.0, dim=1),
+    lambda m, A: m.linalg.norm(A, dim=(0, 1)),
+    lambda m, A: m.linalg.norm(A),
+    lambda m, A: m.linalg.det(A),
+    lambda m, A: m.linalg.inv(A),
+    lambda m, A: m.linalg.matrix_power(A, 5),
+    lambda m, A: m.linalg.matrix_power(A, -1),
+    lambda m, A: m.diagonal(A, 1, 2, 0),
+    lambda m, A: m.einsum("bij,bjk,bkl->bil", A, A, A),
+    lambda m, A: m.einsum("bii->b", A),
+    lambda m, A: m.tril(A, -1) @ m.triu(A),
+])
+def test_batched_grads(fn):
+    _check_like_torch(fn, [SQ, SPD], ())
+
+
+def test_pinv_hermitian_grad():
+    _check_like_torch(lambda m, A: m.linalg.pinv(A, hermitian=True), SPD)

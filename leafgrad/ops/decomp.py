@@ -952,28 +952,24 @@ def _matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, own=False):
     if ord == "fro":
         return _vector_norm(A, 2, (d0, d1), keepdim, own)
     if ord == "nuc" or ord in (2, -2):
+        # as PyTorch: move the two dims last, reduce the singular values, move back
         perm = [d for d in range(nd) if d not in (d0, d1)] + [d0, d1]
-        B = A.permute(perm) if perm != list(range(nd)) else A
-        s = svdvals(B)
+        s = svdvals(A.permute(perm))
+        last = (s.dim() - 1,)
         if ord == "nuc":
             from .reduction import sum as _sum
-            r = _sum(s, -1)
-        elif ord == 2:
-            r = _amax(s, dim=(s.dim() - 1,))
+            r = _sum(s, -1, bool(keepdim))
         else:
-            r = _amin(s, dim=(s.dim() - 1,))
+            r = (_amax if ord == 2 else _amin)(s, dim=last, keepdim=bool(keepdim))
         if keepdim:
-            r = r.unsqueeze(builtins.min(d0, d1)).unsqueeze(builtins.max(d0, d1))
+            r = r.unsqueeze(-1).permute([int(i) for i in np.argsort(perm)])
         return r
     if ord in (1, -1, np.inf, -np.inf):
-        from .reduction import sum as _sum
-        if ord in (1, -1):
-            s = _sum(A.abs(), d0, keepdim)
-            red = d1 if keepdim or d1 < d0 else d1 - 1
-        else:
-            s = _sum(A.abs(), d1, keepdim)
-            red = d0 if keepdim or d0 < d1 else d0 - 1
-        return (_amax if ord > 0 else _amin)(s, dim=(red,), keepdim=bool(keepdim))
+        a0, a1 = (d1, d0) if ord in (np.inf, -np.inf) else (d0, d1)
+        if not keepdim and a0 < a1:
+            a1 -= 1
+        s = _vector_norm(A, 1, (a0,), keepdim, own)
+        return (_amax if ord > 0 else _amin)(s, dim=(a1,), keepdim=bool(keepdim))
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 

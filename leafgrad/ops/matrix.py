@@ -746,11 +746,12 @@ def matrix_power(A, n, *, out=None):
         from .._creation import eye
         res = A.clone().copy_(eye(A.shape[-1], dtype=A.dtype).expand(A.shape))
     else:
-        if n < 0:
+        inverted = n < 0
+        if inverted:
             A = FUNCTIONS["linalg.inv"](A)
             n = -n
         if n == 1:
-            res = A.clone()
+            res = A if inverted else A.clone()
         elif n == 2:
             res = matmul(A, A)
         elif n == 3:
