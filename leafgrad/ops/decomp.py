@@ -436,12 +436,10 @@ def _qr_grad(grads, Q, R, self_shape, mode="reduced"):
     # A = Q [X | Y]: R = [U | V] with U square; X = Q U, Y = Q V
     U = R[..., :, :m]
     gU, gV = gR[..., :, :m], gR[..., :, m:]
-    Y_part = None
-    gQ2 = gQ + (Q @ R[..., :, m:]) @ mT(gV)
+    gQ2 = gQ + (Q @ R[..., :, m:]) @ mT(gV)   # Y = Q V also depends on Q
     M = U @ mT(gU) - mT(gQ2) @ Q
     gX = (gQ2 + Q @ _copyltu(M)) @ mT(_inv(U))
     gY = Q @ gV
-    del Y_part
     return _concat_last(gX, gY)
 
 
@@ -850,7 +848,8 @@ def _data(x):
 
 
 def _restore(g, dim, keepdim, ndim):
-    if keepdim or dim is None and False:
+    """A reduced gradient (or result) with the reduced dims put back as size 1."""
+    if keepdim:
         return g
     if dim is None:
         return np.reshape(g, (1,) * ndim) if _ndim(g) == 0 and ndim else g
@@ -909,8 +908,8 @@ def _vector_norm(x, ord=2, dim=None, keepdim=False, own=False):
     return _vnorm(x, ord=ord, dim=dim, keepdim=bool(keepdim))
 
 
-def _amax_forward(a, dim, keepdim=False, minimum=False):
-    return (np.min if minimum else np.max)(a, axis=dim, keepdims=keepdim)
+def _amax_forward(a, dim, keepdim=False):
+    return np.max(a, axis=dim, keepdims=keepdim)
 
 
 def _amax_grad(grad, self, result, dim, keepdim=False):

@@ -539,12 +539,9 @@ def _parse_einsum(equation, shapes):
 
 
 def _einsum_forward(*arrays, terms, out, sizes):
-    ops = []
-    for a, t in zip(arrays, terms):
-        ops.append(a)
     # NumPy does not broadcast size-1 labelled dims: expand them first.
     ops = [np.broadcast_to(a, tuple(sizes[c] if n == 1 else n for c, n in zip(t, a.shape)))
-           if any(n == 1 and sizes[c] != 1 for c, n in zip(t, a.shape)) else a for a, t in zip(ops, terms)]
+           if any(n == 1 and sizes[c] != 1 for c, n in zip(t, a.shape)) else a for a, t in zip(arrays, terms)]
     return np.einsum(",".join(terms) + "->" + out, *ops, optimize=len(ops) > 2)
 
 
