@@ -572,9 +572,7 @@ def _einsum_grads(grad, tensors, terms, out, sizes):
         if full != t:
             g = einsum_diag(g, unique=full, term=t, shape=tuple(sizes[c] for c in t))
         grads.append(g)
-    # A variadic node with one input takes its formula's result as that input's gradient
-    # (the engine's single-edge fast path), not as a list of one.
-    return grads[0] if len(grads) == 1 else grads
+    return grads
 
 
 def _einsum_diag_forward(g, unique, term, shape):
