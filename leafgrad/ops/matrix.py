@@ -780,6 +780,14 @@ mm.spec.samples += [
     sample(T(3, 3), 2, call="matrix_power"), sample(T(3, 3), T(), call="inner")]
 
 
+def _np_einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
+    """``np.einsum`` given Tensors (a formula under ``create_graph=True``): leafgrad's einsum."""
+    from .._tensor import wrap
+    if out is not None:
+        return NotImplemented
+    return einsum(subscripts, *[o if isinstance(o, Tensor) else wrap(np.asarray(o)) for o in operands])
+
+
 # ---------------------------------------------------------------- install
 def _with_out(fn):
     def op(*args, out=None, **kwargs):
@@ -813,4 +821,4 @@ from .._tensor import HANDLED_FUNCTIONS  # noqa: E402
 HANDLED_FUNCTIONS.update({
     np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
     np.tril: lambda m, k=0: tril(m, k), np.triu: lambda m, k=0: triu(m, k),
-    np.trace: lambda a, **k: trace(a)})
+    np.trace: lambda a, **k: trace(a), np.einsum: _np_einsum})
