@@ -10,7 +10,7 @@ from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full,
                         randint_like, randperm)
 from . import autograd  # noqa: F401
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,  # noqa: F401
-                       is_inference_mode_enabled)
+                       is_inference_mode_enabled, is_anomaly_enabled, is_anomaly_check_nan_enabled)
 from . import ops as _ops
 
 globals().update(_ops.namespace(""))

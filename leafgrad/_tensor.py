@@ -83,6 +83,7 @@ class Tensor:
     _view_fn = None          # replays this view on its base: (fn, args, parent view_fn)
     _view_of = None          # the base's grad_fn when this view's grad_fn was made
     _inference = False
+    _untracked = None        # why a tensor made from ones that require grad has no graph
 
     __hash__ = object.__hash__
     __array_priority__ = 1000
@@ -316,6 +317,8 @@ class Tensor:
         """A tensor sharing this one's data and version counter, outside the graph."""
         out = wrap(self._data)
         out._vc = self._vc
+        if self._requires_grad:
+            out.__dict__["_untracked"] = "detached"
         return out
 
     def detach_(self):

@@ -9,6 +9,7 @@ from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401
                         no_grad, set_grad_enabled)
 from .graph import gradient_edge
+from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401,E501
 from .. import _tensor as T
 
 
@@ -20,12 +21,25 @@ def _tuple(x):
     return tuple(x)
 
 
+def _no_graph_message(i, out):
+    """PyTorch's message, then what leafgrad knows about why there is no graph."""
+    lines = [f"element {i} of tensors does not require grad and does not have a grad_fn"]
+    if out._untracked == "grad mode was off":
+        lines.append("Hint: this tensor was computed from tensors that require grad while grad mode was off "
+                     "(inside no_grad(), inference_mode() or set_grad_enabled(False)), so no graph was recorded.")
+    elif out._untracked == "detached":
+        lines.append("Hint: this tensor comes from .detach(), which cuts it off from the graph.")
+    lines.append("Setting requires_grad=True on this tensor (e.g. on the loss) would not help: it would become a "
+                 "new leaf, and the tensors it was computed from would still get no gradient.")
+    return "\n".join(lines)
+
+
 def _root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False):
     """Check each output and its gradient; the implicit gradient of a scalar is 1."""
     roots, grads = [], []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+            raise RuntimeError(_no_graph_message(i, out))
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")

@@ -14,7 +14,8 @@ from heapq import heappop, heappush
 import numpy as np
 
 from . import grad_mode
-from .graph import FREED_MESSAGE, run_tensor_hooks, sum_to  # noqa: F401  (FREED_MESSAGE re-exported)
+from .anomaly_mode import apply_checked, state as anomaly
+from .graph import run_tensor_hooks, sum_to
 from .. import _tensor as T
 
 
@@ -99,6 +100,9 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
     state = grad_mode.state
     prev_enabled = state.enabled
     state.enabled = create_graph
+    # Derivative formulas meet 0/0 and inf as PyTorch's do, silently (one context per backward).
+    quiet = np.errstate(all="ignore")
+    quiet.__enter__()
     try:
         while heap:
             node = heappop(heap)[1]
@@ -126,6 +130,8 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 # Nothing arrived (every producer returned None): nothing to compute, but
                 # the nodes beyond still wait on this one.
                 outs = (None,) * len(node._next)
+            elif anomaly.enabled:
+                outs = apply_checked(node, buf, create_graph)
             else:
                 outs = node._apply(buf, create_graph)
             if hooked and node._post_hooks is not None:
@@ -167,6 +173,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 if left == 0:
                     heappush(heap, (nxt._key, nxt))
     finally:
+        quiet.__exit__(None, None, None)
         state.enabled = prev_enabled
     return captured
 

@@ -6,7 +6,8 @@ import functools
 import numpy as np
 
 from . import grad_mode
-from .graph import FREED_MESSAGE, Node, SavedTensor, gradient_edge
+from .anomaly_mode import forward_trace, state as anomaly
+from .graph import Node, freed_error, SavedTensor, gradient_edge
 from .. import _tensor as T
 
 
@@ -60,7 +61,7 @@ class BackwardCFunction(FunctionCtx, Node):
     @property
     def saved_tensors(self):
         if self._released:
-            raise RuntimeError(FREED_MESSAGE)
+            raise freed_error(self)
         if self._saved is None:
             return tuple(self._to_save or ())
         return tuple(None if s is None else s.unpack(self, True) for s in self._saved)
@@ -74,7 +75,7 @@ class BackwardCFunction(FunctionCtx, Node):
 
     def _apply(self, grads, graph):
         if self._released:
-            raise RuntimeError(FREED_MESSAGE)
+            raise freed_error(self)
         cls = self._forward_cls
         args = []
         grads = iter(grads)
@@ -189,6 +190,8 @@ def _wrap_outputs(ctx, args, output, record):
             raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
         t._vc[0] += 1  # rebasing a dirty tensor's history counts as a change, as in PyTorch
     if record:
+        if anomaly.enabled:
+            ctx._trace = forward_trace()
         ctx._init(tuple(gradient_edge(a) if a._requires_grad else None for a in args if isinstance(a, T.Tensor)),
                   tuple((o._data.shape, o._data.dtype) for o in tensor_outs))
     results = []

@@ -11,6 +11,7 @@ import weakref
 
 import numpy as np
 
+from .anomaly_mode import state as anomaly
 from .. import _tensor as T  # Tensor is defined above autograd; used only at call time
 
 _next_seq = itertools.count().__next__
@@ -253,11 +254,21 @@ def modified_message(saved, node):
     fn, nr = (node, saved.out_nr) if saved.is_output else (
         saved.tensor._grad_fn, saved.tensor._out_nr)
     where = "" if fn is None else f", which is output {nr} of {_BACKWARD_SUFFIX.sub('', fn.name())},"
-    hint = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-            "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+    if anomaly.enabled:
+        hint = ("Hint: the backtrace further above shows the operation that failed to compute its gradient. "
+                "The variable in question was changed in there or anywhere later. Good luck!")
+    else:
+        hint = ("Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+                "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
     return ("one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: [{kind} {list(data.shape)}]{where} is at version {saved.version[0]}; "
             f"expected version {saved.saved_version} instead. {hint}")
+
+
+def freed_error(node):
+    """PyTorch's message for a second backward through freed buffers, then the node."""
+    return RuntimeError(f"{FREED_MESSAGE}\nHint: the node whose saved tensors were freed is {node.name()}, "
+                        "released by an earlier backward through it.")
 
 
 _BACKWARD_SUFFIX = re.compile(r"Backward0?$|Backward(?=\d+$)")

@@ -25,7 +25,8 @@ import numpy as np
 from .. import _dtype
 from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_view, wrap
 from ..autograd import grad_mode
-from ..autograd.graph import FREED_MESSAGE, Node, SavedTensor, _next_seq, gradient_edge
+from ..autograd.anomaly_mode import forward_trace, state as anomaly
+from ..autograd.graph import Node, freed_error, SavedTensor, _next_seq, gradient_edge
 
 _state = grad_mode.state
 _ndarray = np.ndarray
@@ -157,7 +158,7 @@ class OpNode(Node):
         plan = self._plan
         saved = self._saved
         if saved is None:
-            raise RuntimeError(FREED_MESSAGE)
+            raise freed_error(self)
         vals = [s.unpack(self, graph) if type(s) is SavedTensor else
                 [x.unpack(self, graph) if type(x) is SavedTensor else x for x in s] if type(s) is SavedList else s
                 for s in saved] if saved else ()
@@ -191,7 +192,10 @@ class OpNode(Node):
         return tuple(self._zeros(i, graph) if g is None else g for i, g in enumerate(grads))
 
     def _release(self):
-        if self._saved:
+        # Free saved tensors; a node that kept only numbers and shapes stays runnable, as
+        # in PyTorch (a second backward through SumBackward0 works).
+        saved = self._saved
+        if saved and any(type(s) is SavedTensor or type(s) is SavedList for s in saved):
             self._saved = None
 
     def __getattr__(self, attr):
@@ -202,7 +206,7 @@ class OpNode(Node):
             if name in plan.names:
                 saved = object.__getattribute__(self, "_saved")
                 if saved is None:
-                    raise RuntimeError(FREED_MESSAGE)
+                    raise freed_error(self)
                 s = saved[plan.names.index(name)]
                 if type(s) is SavedTensor:
                     return s.unpack(self, True)
@@ -249,6 +253,8 @@ def record(spec, out, inputs, params):
     node._next = tuple(edges)
     node._key = -_next_seq()
     node._plan = plan
+    if anomaly.enabled:
+        node._trace = forward_trace()
     if type(out) is tuple:
         node._meta = tuple((a.shape, a.dtype) for a in out)
         results = [make(a, node, nr) if a.dtype.kind == "f" else wrap(a) for nr, a in enumerate(out)]
@@ -357,10 +363,28 @@ def call(spec, inputs, params=None):
                 if spec.view:
                     _mark_view(res, inputs[0], spec, inputs[1:], params)
                 return res
-    res = tuple(wrap(o) for o in out) if type(out) is tuple else wrap(out)
+    reason = None
+    for x in inputs:
+        if isinstance(x, Tensor):
+            if x._requires_grad:
+                reason = "grad mode was off"
+                break
+            reason = reason or x._untracked
+    if reason is not None:
+        res = tuple(untracked(o, reason) for o in out) if type(out) is tuple else untracked(out, reason)
+    else:
+        res = tuple(wrap(o) for o in out) if type(out) is tuple else wrap(out)
     if spec.view:
         _mark_view(res, inputs[0], spec, inputs[1:], params)
     return res
+
+
+def untracked(out, reason="grad mode was off"):
+    """A result that would have had a graph but has none (computed with grad mode off,
+    or from a detached tensor): remembered, so that a backward from it can say why."""
+    t = wrap(out)
+    t.__dict__["_untracked"] = reason
+    return t
 
 
 def broadcast_error(a, b):
@@ -452,8 +476,10 @@ def make_function(spec):
             out = forward(self._data)
             if type(out) is not _ndarray:
                 out = _asarray(out)
-            if self._requires_grad and _state.enabled:
-                return record(spec, out, (self,), None)
+            if self._requires_grad:
+                return record(spec, out, (self,), None) if _state.enabled else untracked(out)
+            if self._untracked is not None:
+                return untracked(out, self._untracked)
             return wrap(out)
     elif n == 1:
         def op(self, **params):
@@ -486,8 +512,10 @@ def make_function(spec):
                 raise broadcast_error(a, b) from None
             if type(out) is not _ndarray:
                 out = _asarray(out)
-            if rg and _state.enabled:
-                return record(spec, out, (self, other), None)
+            if rg:
+                return record(spec, out, (self, other), None) if _state.enabled else untracked(out)
+            if self._untracked is not None or tother is Tensor and other._untracked is not None:
+                return untracked(out, self._untracked or other._untracked)
             return wrap(out)
     elif n == 2:
         def op(self, other, **params):
