@@ -103,6 +103,10 @@ def _is_float(arg):
 KNOWN = {
     "pow of bool by bool: torch gives bool, leafgrad int8 (NumPy's power of bools) (pointwise.py)":
         lambda name, a, b, kw: name == "pow.Tensor" and _is_bool(a) and _is_bool(b),
+    "rsub of two bool tensors: torch raises RuntimeError ('... with two bool tensors ...'), leafgrad NumPy's "
+    "TypeError: the rsub declarations lack sub's bool check (pointwise.py)":
+        lambda name, a, b, kw: name in ("rsub", "rsub.Scalar") and a[0] == b[0] == "tensor" and _is_bool(a)
+        and _is_bool(b),
 }
 #: Where only the exception type differs (both raise, same message).
 KNOWN_EXCEPTION_TYPE = {
