@@ -314,3 +314,35 @@ def test_loss_weights(fn, kw, wshape, dtypes):
         assert_same(th, lg)
     else:
         assert (str(th.dtype), tuple(th.shape)) == (str(lg.dtype), tuple(lg.shape))
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float32", "bool"), ("bool", "bool", "float32"), ("bool", "bool", "bool"),
+                                    ("float32", "bool", "bool"), ("float16", "float64", "int64")], ids=str)
+def test_margin_ranking_bool_operands(dtypes):
+    def run(m):
+        a, b, c = dtypes
+        return m.nn.functional.margin_ranking_loss(_filled(m, a, (3,)), _filled(m, b, (3,)), _filled(m, c, (3,)))
+    th, lg = both(run)
+    if isinstance(th, BaseException) or isinstance(lg, BaseException):
+        assert_same(th, lg)
+    else:
+        assert str(th.dtype) == str(lg.dtype)
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_nll_loss_check_order(case):
+    """Shapes, then the target's dtype, the weight's size, the kernel's input dtype, the weight's
+    dtype and the targets' bounds, as ATen checks them."""
+    def run(m):
+        i16, i32, i64 = m.int16, m.int32, m.int64
+        x = m.ones(2, 3, dtype=i16)
+        return [lambda: m.nn.functional.nll_loss(x, m.ones(2, dtype=i32)),
+                lambda: m.nn.functional.nll_loss(x, m.ones(2, 2, dtype=i32)),
+                lambda: m.nn.functional.nll_loss(x, m.ones(2, dtype=i64), weight=m.ones(3)),
+                lambda: m.nn.functional.nll_loss(x, m.ones(2, dtype=i64), weight=m.ones(4)),
+                lambda: m.nn.functional.nll_loss(m.ones(2, 3), m.ones(2, dtype=i32), weight=m.ones(3, dtype=m.float64)),
+                lambda: m.nn.functional.nll_loss(m.ones(2, 3), m.ones(2, dtype=i64), weight=m.ones(3, dtype=m.float64)),
+                lambda: m.nn.functional.nll_loss(x, m.ones(2, dtype=i64) * 5),
+                lambda: m.nn.functional.nll_loss(m.ones(2, 3, 4, 4, dtype=i16), m.ones(2, 4, 4, dtype=i64)),
+                lambda: m.nn.functional.nll_loss(m.ones(2, 3, 4, dtype=i16), m.ones(2, 4, dtype=i32))][case]()
+    assert_same(*both(run))

@@ -417,7 +417,7 @@ def _check_target_int(target):
                            f"{_LEGACY_NAMES[target._data.dtype.name]}")
 
 
-def _nll_checks(input, target, weight, ignore_index):
+def _nll_checks(input, target, weight, ignore_index, kernel="nll_loss_out_frame"):
     n_classes = input.shape[0 if input.dim() == 1 else 1]
     if target.dim() > 1 and input.dim() <= 2:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -430,6 +430,9 @@ def _nll_checks(input, target, weight, ignore_index):
         if weight.numel() != n_classes:
             raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
                                f"but got weight tensor of shape: {list(weight.shape)}")
+    # ATen checks shapes and the target's dtype, then dispatches on the input's dtype.
+    _need_float(input, kernel)
+    if weight is not None:
         if weight._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected scalar type {_LEGACY_NAMES[input._data.dtype.name]} but found "
                                f"{_LEGACY_NAMES[weight._data.dtype.name]}")
@@ -457,7 +460,6 @@ def _nll_nd(input, target, weight, reduction, ignore_index):
         if target.shape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
         target = target.reshape(())
-    _need_float(input, "nll_loss_out_frame")
     if input.dim() in (1, 2):
         t, w = _nll_checks(input, target, weight, ignore_index)
         return nll_(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
@@ -465,7 +467,7 @@ def _nll_nd(input, target, weight, reduction, ignore_index):
         if tuple(target.shape[1:]) != tuple(input.shape[2:]) or target.dim() != 3:
             raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of "
                                f"dimension: {target.dim()}")
-        t, w = _nll_checks(input, target, weight, ignore_index)
+        t, w = _nll_checks(input, target, weight, ignore_index, "nll_loss2d_forward_out_frame")
         return nll2d_(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
     n, c = input.shape[0], input.shape[1]
     out_size = (n,) + tuple(input.shape[2:])
@@ -474,7 +476,7 @@ def _nll_nd(input, target, weight, reduction, ignore_index):
     x = input.contiguous()
     x = x.view(n, c, 1, -1) if input.numel() > 0 else x.view(n, c, 0, 0)
     tt = target.reshape(n, 1, -1) if target.numel() > 0 else target.reshape(n, 0, 0)
-    t, w = _nll_checks(x, tt, weight, ignore_index)
+    t, w = _nll_checks(x, tt, weight, ignore_index, "nll_loss2d_forward_out_frame")
     out = nll2d_(x, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
     return out if reduction != "none" else out.view(*out_size)
 
@@ -778,6 +780,13 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
+    _both_bool_sub(input1, input2)
+    if input1._data.dtype.kind == "b" or input2._data.dtype.kind == "b":   # input1 - input2 comes first
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if target._data.dtype.kind == "b":   # -target
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
     out = clamp_min(add_scalar(-target * (input1 - input2), other=float(margin)), min=0)
     return _apply_reduction(out, reduction)
 
