@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from conftest import assert_same, leafgrad, to_numpy, torch
+from conftest import assert_same, both, leafgrad, to_numpy, torch
 from leafgrad.ops import REGISTRY
 from leafgrad.ops._samples import T
 
@@ -103,6 +103,10 @@ def _is_float(arg):
 KNOWN = {
     "pow of bool by bool: torch gives bool, leafgrad int8 (NumPy's power of bools) (pointwise.py)":
         lambda name, a, b, kw: name == "pow.Tensor" and _is_bool(a) and _is_bool(b),
+    "rsub of two bool tensors: torch raises RuntimeError ('... with two bool tensors ...'), leafgrad NumPy's "
+    "TypeError: the rsub declarations lack sub's bool check (pointwise.py)":
+        lambda name, a, b, kw: name in ("rsub", "rsub.Scalar") and a[0] == b[0] == "tensor" and _is_bool(a)
+        and _is_bool(b),
 }
 #: Where only the exception type differs (both raise, same message).
 KNOWN_EXCEPTION_TYPE = {
@@ -204,3 +208,141 @@ def test_zero_dim_mixed_dtype_gradient():
         return m.autograd.grad(a * b, [a, b])
     th, lg = fn(torch), fn(leafgrad)
     assert_same(th, lg)
+
+
+# ------------------------------------------------------------------ nn.functional losses, every dtype pair
+LOSS_DTYPES = ["float16", "float32", "float64", "int8", "int16", "int64", "uint8", "bool"]
+LOSSES = [("mse_loss", {}), ("l1_loss", {"reduction": "sum"}), ("smooth_l1_loss", {"beta": 0.5}),
+          ("smooth_l1_loss", {"beta": 0.0}), ("huber_loss", {"reduction": "none", "delta": 0.5}),
+          ("binary_cross_entropy", {}), ("binary_cross_entropy_with_logits", {"reduction": "none"}),
+          ("kl_div", {"reduction": "batchmean"}), ("kl_div", {"log_target": True, "reduction": "sum"}),
+          ("cosine_similarity", {"dim": -1}), ("pairwise_distance", {})]
+
+
+def _filled(mod, dtype, shape):
+    v = np.ones(shape, dtype=dtype) if dtype == "bool" else np.full(shape, 0.75 if dtype[0] == "f" else 1).astype(dtype)
+    return mod.tensor(v)
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("fn, kw", LOSSES, ids=lambda v: str(v))
+@pytest.mark.parametrize("shapes", [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((3,), ())], ids=str)
+def test_loss_dtype_pairs(fn, kw, shapes):
+    """Result dtype, or the same exception type and message, for every pair of dtypes."""
+    for da in LOSS_DTYPES:
+        for db in LOSS_DTYPES:
+            th, lg = both(lambda m: getattr(m.nn.functional, fn)(_filled(m, da, shapes[0]), _filled(m, db, shapes[1]),
+                                                                **kw))
+            if isinstance(th, BaseException) or isinstance(lg, BaseException):
+                assert (type(th).__name__, str(th)) == (type(lg).__name__, str(lg)), (da, db)
+            else:
+                assert (str(th.dtype), tuple(th.shape)) == (str(lg.dtype), tuple(lg.shape)), (da, db)
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("fn", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                                "binary_cross_entropy_with_logits", "kl_div", "cosine_similarity",
+                                "pairwise_distance", "linear"])
+@pytest.mark.parametrize("first", [True, False])
+@pytest.mark.parametrize("number", [True, 2, 1.5])
+def test_loss_number_operand(fn, first, number):
+    """A Python number where a tensor belongs: torch's AttributeError (torch.functional code calling
+    .size()) or the argument parser's TypeError."""
+    def run(m):
+        t = m.full((3,), 0.5)
+        args = (number, t) if first else (t, number)
+        return getattr(m.nn.functional, fn)(*args)
+    assert_same(*both(run))
+
+
+def _grads(fn, da, db, **kw):
+    def run(m):
+        x = m.tensor(np.array([0.2, 0.7, 0.45]).astype(da), requires_grad=True)
+        y = m.tensor(np.array([0.9, 0.1, 0.5]).astype(db), requires_grad=True)
+        kw2 = {k: m.tensor(np.array(v).astype(db)) if isinstance(v, list) else v for k, v in kw.items()}
+        out = getattr(m.nn.functional, fn)(x, y, **kw2)
+        return (out,) + m.autograd.grad(out.sum(), [x, y])
+    return both(run)
+
+
+@pytest.mark.parametrize("da, db", [("float32", "float64"), ("float64", "float32"), ("float16", "float32"),
+                                    ("float32", "float16")])
+@pytest.mark.parametrize("fn, kw", [("huber_loss", {}), ("huber_loss", {"delta": 0.3, "reduction": "none"}),
+                                    ("mse_loss", {}), ("smooth_l1_loss", {"beta": 0.3}),
+                                    ("binary_cross_entropy_with_logits", {}),
+                                    ("binary_cross_entropy_with_logits", {"pos_weight": [0.5, 2.0, 1.0],
+                                                                          "weight": [1.0, 0.5, 2.0]})])
+def test_loss_mixed_float_values(fn, kw, da, db):
+    """Values and gradients for mixed float dtypes: huber_loss keeps the input's dtype (and its
+    backward refuses mixed dtypes, as ATen's does), binary_cross_entropy_with_logits the target's."""
+    th, lg = _grads(fn, da, db, **kw)
+    tol = dict(rtol=2e-3, atol=2e-3) if "float16" in (da, db) else dict(rtol=1e-5, atol=1e-6)
+    assert_same(th, lg, **tol)
+
+
+@pytest.mark.parametrize("requires", [(True, False), (False, True)])
+def test_huber_backward_mixed_dtypes(requires):
+    def run(m):
+        x = m.full((3,), 0.5, requires_grad=requires[0])
+        y = m.full((3,), 0.2, dtype=m.float64, requires_grad=requires[1])
+        out = m.nn.functional.huber_loss(x, y)
+        out.backward()
+        return out
+    assert_same(*both(run))
+
+
+@pytest.mark.parametrize("x, t", [([0.5, 2.0], [2.0, 0.5]), ([2.0, 0.5], [2.0, 0.5]), ([0.5, 0.5], [0.5, float("nan")]),
+                                  ([float("nan"), 0.5], [0.5, 0.5]), ([0.5, 0.5], [0.5, -0.0])])
+def test_bce_range_checks(x, t):
+    """The kernel checks each element's input, then its target."""
+    assert_same(*both(lambda m: m.nn.functional.binary_cross_entropy(m.tensor(x), m.tensor(t))))
+
+
+@pytest.mark.parametrize("fn, kw", [("binary_cross_entropy", "weight"), ("binary_cross_entropy_with_logits", "weight"),
+                                    ("binary_cross_entropy_with_logits", "pos_weight"), ("huber_loss", "weight"),
+                                    ("mse_loss", "weight"), ("l1_loss", "weight")])
+@pytest.mark.parametrize("wshape", [(3,), (2, 3), (), (2,)], ids=str)
+@pytest.mark.parametrize("dtypes", [("float32", "float32", "float64"), ("float32", "float64", "int16"),
+                                    ("float16", "float32", "bool"), ("bool", "bool", "float32"),
+                                    ("float32", "float16", "float32")], ids=str)
+def test_loss_weights(fn, kw, wshape, dtypes):
+    def run(m):
+        a, b, w = dtypes
+        return getattr(m.nn.functional, fn)(_filled(m, a, (3,)), _filled(m, b, (3,)), **{kw: _filled(m, w, wshape)})
+    th, lg = both(run)
+    if isinstance(th, BaseException) or isinstance(lg, BaseException):
+        assert_same(th, lg)
+    else:
+        assert (str(th.dtype), tuple(th.shape)) == (str(lg.dtype), tuple(lg.shape))
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float32", "bool"), ("bool", "bool", "float32"), ("bool", "bool", "bool"),
+                                    ("float32", "bool", "bool"), ("float16", "float64", "int64")], ids=str)
+def test_margin_ranking_bool_operands(dtypes):
+    def run(m):
+        a, b, c = dtypes
+        return m.nn.functional.margin_ranking_loss(_filled(m, a, (3,)), _filled(m, b, (3,)), _filled(m, c, (3,)))
+    th, lg = both(run)
+    if isinstance(th, BaseException) or isinstance(lg, BaseException):
+        assert_same(th, lg)
+    else:
+        assert str(th.dtype) == str(lg.dtype)
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_nll_loss_check_order(case):
+    """Shapes, then the target's dtype, the weight's size, the kernel's input dtype, the weight's
+    dtype and the targets' bounds, as ATen checks them."""
+    def run(m):
+        i16, i32, i64 = m.int16, m.int32, m.int64
+        x = m.ones(2, 3, dtype=i16)
+        return [lambda: m.nn.functional.nll_loss(x, m.ones(2, dtype=i32)),
+                lambda: m.nn.functional.nll_loss(x, m.ones(2, 2, dtype=i32)),
+                lambda: m.nn.functional.nll_loss(x, m.ones(2, dtype=i64), weight=m.ones(3)),
+                lambda: m.nn.functional.nll_loss(x, m.ones(2, dtype=i64), weight=m.ones(4)),
+                lambda: m.nn.functional.nll_loss(m.ones(2, 3), m.ones(2, dtype=i32), weight=m.ones(3, dtype=m.float64)),
+                lambda: m.nn.functional.nll_loss(m.ones(2, 3), m.ones(2, dtype=i64), weight=m.ones(3, dtype=m.float64)),
+                lambda: m.nn.functional.nll_loss(x, m.ones(2, dtype=i64) * 5),
+                lambda: m.nn.functional.nll_loss(m.ones(2, 3, 4, 4, dtype=i16), m.ones(2, 4, 4, dtype=i64)),
+                lambda: m.nn.functional.nll_loss(m.ones(2, 3, 4, dtype=i16), m.ones(2, 4, dtype=i32))][case]()
+    assert_same(*both(run))

@@ -624,11 +624,26 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / denom
 
 
+def _tensor_args(fn, *named):
+    """The argument parser's TypeError for a non-tensor where a C++ op takes a Tensor."""
+    for i, (name, x) in enumerate(named):
+        if x is not None and not isinstance(x, Tensor):
+            raise TypeError(f"{fn}(): argument '{name}' (position {i + 1}) must be Tensor, not {type(x).__name__}")
+
+
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    if np.result_type(x1._data, x2._data).kind not in "fc":
+    _tensor_args("cosine_similarity", ("x1", x1), ("x2", x2))
+    from .. import _dtype
+    common = _dtype.result_type_of([x1, x2])   # torch.result_type: 0-d tensors weigh less
+    if common._category != 2:
         from .._tensor import _LEGACY_NAMES
         raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
-                           f"{_LEGACY_NAMES[np.result_type(x1._data, x2._data).name]}")
+                           f"{_LEGACY_NAMES[common.np.name]}")
+    # ATen converts integral (and bool) operands to the common dtype; floats stay as they are.
+    if x1._data.dtype.kind != "f":
+        x1 = x1.to(common)
+    if x2._data.dtype.kind != "f":
+        x2 = x2.to(common)
     try:
         shape = np.broadcast_shapes(x1._data.shape, x2._data.shape)
     except ValueError:
@@ -648,6 +663,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    _tensor_args("pairwise_distance", ("x1", x1), ("x2", x2))
+    if x1._data.dtype.kind == "b" and x2._data.dtype.kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
     out_dim = max(x1.dim(), x2.dim())
     diff = add_scalar(x1 - x2, other=float(eps))
     if diff.dim() == 0:
@@ -681,6 +700,10 @@ addmm_ = _prim("addmm", _addmm_fwd, inputs=("self", "mat1", "mat2"), node="Addmm
 
 
 def linear(input, weight, bias=None):
+    _tensor_args("linear", ("input", input), ("weight", weight), ("bias", bias))
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
+                           f"{weight.dim()}D")
     wt = weight.t()
     if bias is not None:
         if input.dim() == 2:

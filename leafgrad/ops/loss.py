@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ._declare import FUNCTIONS
+from .. import _dtype
 from ..autograd import grad_mode
 from ._samples import T, sample
 from .._tensor import Tensor, _LEGACY_NAMES, wrap
@@ -77,10 +78,82 @@ def _apply_reduction(t, reduction):
 
 
 def _size_warning(input, target):
-    if tuple(target.shape) != tuple(input.shape):
-        warnings.warn(f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+    # ``target.size() != input.size()`` as PyTorch evaluates it (a number fails on ``size``).
+    ts, ins = target.size(), input.size()
+    if ts != ins:
+        warnings.warn(f"Using a target size ({ts}) that is different to the input size ({ins}). "
                       "This will likely lead to incorrect results due to broadcasting. "
                       "Please ensure they have the same size.", stacklevel=3)
+
+
+# ---------------------------------------------------------------- dtype rules of the ATen kernels
+def _tname(np_dtype):
+    return _LEGACY_NAMES[np_dtype.name]
+
+
+def _common(a, b):
+    """torch.promote_types of two arrays' dtypes (a float beats any integer, whatever its width)."""
+    da, db = a.dtype, b.dtype
+    if da == db:
+        return da
+    return _dtype.promote_types(_dtype.from_numpy_dtype(da), _dtype.from_numpy_dtype(db)).np
+
+
+def _can_cast(src, dst):
+    """ATen's canCast: no float to integer or bool, nothing but bool to bool."""
+    if src.kind == "f" and dst.kind in "biu":
+        return False
+    return not (dst.kind == "b" and src.kind != "b")
+
+
+def _check_cast(src, dst):
+    """TensorIterator's check that a computation in ``src`` may be written to an output of ``dst``."""
+    if not _can_cast(src, dst):
+        raise RuntimeError(f"result type {_tname(src)} can't be cast to the desired output type {_tname(dst)}")
+
+
+def _need_float_dtype(dt, kernel):
+    """A floating-only kernel dispatched on ``dt`` (the operands' common dtype)."""
+    if dt.kind != "f":
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_tname(dt)}\'')
+
+
+def _broadcast_shapes(*shapes):
+    """torch.broadcast_shapes of Sizes, with its error for shapes that do not broadcast."""
+    common = [1] * max(len(s) for s in shapes)
+    for i, shape in enumerate(shapes):
+        for d in range(-1, -1 - len(shape), -1):
+            if shape[d] == common[d]:
+                continue
+            if common[d] == 1:
+                common[d] = shape[d]
+            if shape[d] != 1 and common[d] != shape[d]:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {shape[d]} at {d}! Mismatching "
+                                   f"argument at index {i} had {shape}; but expected shape should be broadcastable "
+                                   f"to {common}")
+    return tuple(common)
+
+
+def _broadcast_shape(a, b):
+    try:
+        return np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        from ._declare import broadcast_error
+        raise broadcast_error(a, b) from None
+
+
+def _inplace_shape(shape, result_shape):
+    """An in-place step's check that the broadcast result keeps the output's shape."""
+    if tuple(result_shape) != tuple(shape):
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(result_shape)}")
+
+
+def _both_bool_sub(a, b):
+    """``a - b`` of two bool tensors: PyTorch's message for that case."""
+    if a._data.dtype.kind == "b" and b._data.dtype.kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
 
 
 def _broadcast(input, target):
@@ -94,6 +167,11 @@ def _broadcast(input, target):
     if target._data.shape != shape:
         target = target.expand(shape)
     return input, target
+
+
+def _weight_size(weight, input):
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
 
 
 def _weighted(loss, weight, input, reduction):
@@ -136,10 +214,11 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = _legacy(size_average, reduce, reduction)
     a, b = _broadcast(input, target)
     if weight is not None:
+        _weight_size(weight, input)
+        _both_bool_sub(a, b)
         return _weighted((a - b) ** 2, weight, input, reduction)
     _check_reduction(reduction)
-    if a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
-        _need_float(a, "mse_cpu")
+    _need_float_dtype(_common(a._data, b._data), "mse_cpu")
     return mse_(a, b, reduction=reduction)
 
 
@@ -147,6 +226,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     _size_warning(input, target)
     reduction = _legacy(size_average, reduce, reduction)
     a, b = _broadcast(input, target)
+    if weight is not None:
+        _weight_size(weight, input)
+    _both_bool_sub(a, b)
     if weight is not None:
         return _weighted((a - b).abs(), weight, input, reduction)
     _check_reduction(reduction)
@@ -182,22 +264,37 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     _check_reduction(reduction)
     a, b = _broadcast(input, target)
     if beta == 0.0:
+        _both_bool_sub(a, b)
         return _apply_reduction((a - b).abs(), reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    if a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
-        _need_float(a, "smooth_l1_cpu")
+    _need_float_dtype(_common(a._data, b._data), "smooth_l1_cpu")
     return smooth_l1_(a, b, reduction=reduction, beta=beta)
 
 
-def _huber_fwd(a, b, reduction="mean", delta=1.0):
+def _huber_fwd(a, b, reduction="mean", delta=1.0, dtype=None):
+    # Computed in the operands' common dtype; ``dtype``: the input's, when it differs (ATen
+    # writes the loss into ``empty_like(input)``).
     d = np.abs(a - b)
     dl = np.asarray(delta, a.dtype)
     loss = np.where(d < delta, np.asarray(0.5, a.dtype) * d * d, dl * (d - np.asarray(0.5, a.dtype) * dl))
+    if dtype is not None:
+        loss = loss.astype(dtype)
     return _reduce_fwd(loss, reduction)
 
 
+def _same_dtype(expected, found):
+    """ATen's check_all_same_dtype in a backward kernel's TensorIterator."""
+    de = expected._data.dtype if isinstance(expected, Tensor) else np.asarray(expected).dtype
+    df = found._data.dtype if isinstance(found, Tensor) else np.asarray(found).dtype
+    if de != df:
+        raise RuntimeError(f"Found dtype {_tname(df)} but expected {_tname(de)}")
+
+
 def _huber_grad(grad, self, target, reduction="mean", delta=1.0):
+    # huber_loss_backward(grad, self, target) refuses operands of different dtypes; for the
+    # target's gradient PyTorch calls it with the two swapped.
+    _same_dtype(self, target)
     d = self - target
     g = _grad_scale(grad, reduction, _numel(self))
     return _dep(np.where(d < -delta, -g * delta, np.where(d > delta, g * delta, g * d)), self)
@@ -207,21 +304,33 @@ huber_ = _prim("huber_loss", _huber_fwd, inputs=("self", "target"), promote="com
                samples=_pair_samples("huber_loss") + [
                    sample(T(3, 4, low=-3, high=3), T(3, 4), delta=0.5, call=F + "huber_loss", smooth=False)],
                self=_huber_grad,
-               target=lambda grad, self, target, reduction="mean", delta=1.0: -_huber_grad(
+               target=lambda grad, self, target, reduction="mean", delta=1.0: _huber_grad_target(
                    grad, self, target, reduction, delta))
+
+
+def _huber_grad_target(grad, self, target, reduction, delta):
+    _same_dtype(target, self)
+    return -_huber_grad(grad, self, target, reduction, delta)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _size_warning(input, target)
     a, b = _broadcast(input, target)
-    if a._data.dtype.kind != "f" and b._data.dtype.kind != "f":
-        _need_float(a, "huber_cpu")
     if weight is None:
         _check_reduction(reduction)
-        return huber_(a, b, reduction=reduction, delta=delta)
-    if tuple(weight.shape) != tuple(input.shape):
-        raise ValueError("Weights and input must have the same size.")
-    w = huber_(a, b, reduction="none", delta=delta) * weight
+    else:
+        _weight_size(weight, input)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    # ATen: loss = empty_like(input), a binary TensorIterator over (input, target) into it.
+    ad = a._data.dtype
+    common = _common(a._data, b._data)
+    _check_cast(common, ad)
+    _need_float_dtype(common, "huber_cpu")
+    kw = {"delta": delta} if common == ad else {"delta": delta, "dtype": ad}
+    if weight is None:
+        return huber_(a, b, reduction=reduction, **kw)
+    w = huber_(a, b, reduction="none", **kw) * weight
     if reduction == "none":
         return w
     if reduction == "sum":
@@ -308,7 +417,7 @@ def _check_target_int(target):
                            f"{_LEGACY_NAMES[target._data.dtype.name]}")
 
 
-def _nll_checks(input, target, weight, ignore_index):
+def _nll_checks(input, target, weight, ignore_index, kernel="nll_loss_out_frame"):
     n_classes = input.shape[0 if input.dim() == 1 else 1]
     if target.dim() > 1 and input.dim() <= 2:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -321,6 +430,9 @@ def _nll_checks(input, target, weight, ignore_index):
         if weight.numel() != n_classes:
             raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
                                f"but got weight tensor of shape: {list(weight.shape)}")
+    # ATen checks shapes and the target's dtype, then dispatches on the input's dtype.
+    _need_float(input, kernel)
+    if weight is not None:
         if weight._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected scalar type {_LEGACY_NAMES[input._data.dtype.name]} but found "
                                f"{_LEGACY_NAMES[weight._data.dtype.name]}")
@@ -348,7 +460,6 @@ def _nll_nd(input, target, weight, reduction, ignore_index):
         if target.shape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
         target = target.reshape(())
-    _need_float(input, "nll_loss_out_frame")
     if input.dim() in (1, 2):
         t, w = _nll_checks(input, target, weight, ignore_index)
         return nll_(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
@@ -356,7 +467,7 @@ def _nll_nd(input, target, weight, reduction, ignore_index):
         if tuple(target.shape[1:]) != tuple(input.shape[2:]) or target.dim() != 3:
             raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of "
                                f"dimension: {target.dim()}")
-        t, w = _nll_checks(input, target, weight, ignore_index)
+        t, w = _nll_checks(input, target, weight, ignore_index, "nll_loss2d_forward_out_frame")
         return nll2d_(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
     n, c = input.shape[0], input.shape[1]
     out_size = (n,) + tuple(input.shape[2:])
@@ -365,7 +476,7 @@ def _nll_nd(input, target, weight, reduction, ignore_index):
     x = input.contiguous()
     x = x.view(n, c, 1, -1) if input.numel() > 0 else x.view(n, c, 0, 0)
     tt = target.reshape(n, 1, -1) if target.numel() > 0 else target.reshape(n, 0, 0)
-    t, w = _nll_checks(x, tt, weight, ignore_index)
+    t, w = _nll_checks(x, tt, weight, ignore_index, "nll_loss2d_forward_out_frame")
     out = nll2d_(x, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
     return out if reduction != "none" else out.view(*out_size)
 
@@ -472,35 +583,58 @@ bce_ = _prim("binary_cross_entropy", _bce_fwd, inputs=("self", "target"), promot
              self=_bce_grad_self, target=_bce_grad_target)
 
 
+def _check_bce_range(x, t):
+    """The kernel checks each element's input, then its target, in order."""
+    if not x.size:
+        return
+    bad_x = ~((x >= 0) & (x <= 1))
+    bad_t = ~((t >= 0) & (t <= 1))
+    if bad_x.any() or bad_t.any():
+        first = np.argmax((bad_x | bad_t).reshape(-1))
+        which = "input" if bad_x.reshape(-1)[first] else "target"
+        raise RuntimeError(f"all elements of {which} should be between 0 and 1")
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy(size_average, reduce, reduction)
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
-                         f"({input.size()}) is deprecated. Please ensure they have the same size.")
     _check_reduction(reduction)
-    _need_float(input, "binary_cross_entropy")
+    ts, ins = target.size(), input.size()
+    if ts != ins:
+        raise ValueError(f"Using a target size ({ts}) that is different to the input size "
+                         f"({ins}) is deprecated. Please ensure they have the same size.")
+    if weight is not None:
+        shape = _broadcast_shapes(ts, weight.size())   # weight.expand(...) in Python
+    _no_grad_arg(weight, "binary_cross_entropy", "weight")
+    # ATen: the target's dtype must be the input's, then the kernel dispatches on the input's,
+    # checks the range, and multiplies the loss by the weight in place.
     if target._data.dtype != input._data.dtype:
         raise RuntimeError(f"Found dtype {_LEGACY_NAMES[target._data.dtype.name]} but expected "
                            f"{_LEGACY_NAMES[input._data.dtype.name]}")
+    _need_float(input, "binary_cross_entropy")
     x = input._data
-    if x.size and not bool(((x >= 0) & (x <= 1)).all()):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    _check_bce_range(x, target._data)
     kw = {"reduction": reduction}
-    _no_grad_arg(weight, "binary_cross_entropy", "weight")
     if weight is not None:
-        shape = np.broadcast_shapes(tuple(target.shape), tuple(weight.shape))
+        _inplace_shape(x.shape, shape)
         kw["weight"] = np.broadcast_to(weight._data, shape)
     return bce_(input, target, **kw)
 
 
-def _bcel_fwd(x, t, weight=None, pos_weight=None, reduction="mean"):
+def _bcel_fwd(x, t, weight=None, pos_weight=None, reduction="mean", dtypes=None):
+    # ATen: log_sigmoid(input) (times the pos_weight factor, in place), then
+    # (1 - target).mul_(input).sub_(that).mul_(weight): each in-place step keeps the dtype of
+    # its left operand, so the loss has the target's dtype. ``dtypes``: (input's, target's)
+    # when they differ (the operands arrive promoted to their common dtype; casting back is exact).
+    if dtypes is not None:
+        x = x.astype(dtypes[0], copy=False)
+        t = t.astype(dtypes[1], copy=False)
     ls = _act._logsig_fwd(x)
     if pos_weight is not None:
-        ls = ls * ((pos_weight - 1) * t + 1)
-    loss = (1 - t) * x - ls
+        ls = (ls * ((pos_weight - 1) * t + 1)).astype(x.dtype, copy=False)
+    loss = ((1 - t) * x).astype(t.dtype, copy=False) - ls
     if weight is not None:
-        loss = loss * weight
-    return _reduce_fwd(loss.astype(x.dtype, copy=False), reduction)
+        loss = loss.astype(t.dtype, copy=False) * weight
+    return _reduce_fwd(loss.astype(t.dtype, copy=False), reduction)
 
 
 def _bcel_grad_self(grad, self, target, weight=None, pos_weight=None, reduction="mean"):
@@ -541,12 +675,27 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      pos_weight=None):
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
-    _need_float(input, "log_sigmoid_cpu")
-    kw = {"reduction": reduction}
+    ts, ins = target.size(), input.size()
+    if ts != ins:
+        raise ValueError(f"Target size ({ts}) must be the same as input size ({ins})")
     _no_grad_arg(weight, "binary_cross_entropy_with_logits", "weight")
     _no_grad_arg(pos_weight, "binary_cross_entropy_with_logits", "pos_weight")
+    # The checks of ATen's steps (see _bcel_fwd), in its order.
+    _need_float(input, "log_sigmoid_cpu")
+    x, t = input._data, target._data
+    if pos_weight is not None:
+        if pos_weight._data.dtype.kind == "b":   # pos_weight - 1
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                               "to invert a mask, use the `~` or `logical_not()` operator instead.")
+        _inplace_shape(x.shape, _broadcast_shape(pos_weight._data, t))
+    if t.dtype.kind == "b":
+        _both_bool_sub(target, target)   # 1 - target: the 1 is filled into a bool tensor
+    _check_cast(_common(t, x), t.dtype)
+    if weight is not None:
+        _inplace_shape(x.shape, _broadcast_shape(x, weight._data))
+    kw = {"reduction": reduction}
+    if x.dtype != t.dtype:
+        kw["dtypes"] = (x.dtype, t.dtype)
     if weight is not None:
         kw["weight"] = weight._data
     if pos_weight is not None:
@@ -581,6 +730,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       stacklevel=2)
     red = "sum" if reduction == "batchmean" else reduction
     _check_reduction(red)
+    for i, (arg, x) in enumerate((("input", input), ("target", target))):
+        if not isinstance(x, Tensor):   # torch.kl_div's argument parsing
+            raise TypeError(f"kl_div(): argument '{arg}' (position {i + 1}) must be Tensor, not {type(x).__name__}")
     if input._data.dtype.kind in "biu" or target._data.dtype.kind in "biu":
         raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
@@ -628,6 +780,13 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
+    _both_bool_sub(input1, input2)
+    if input1._data.dtype.kind == "b" or input2._data.dtype.kind == "b":   # input1 - input2 comes first
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if target._data.dtype.kind == "b":   # -target
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
     out = clamp_min(add_scalar(-target * (input1 - input2), other=float(margin)), min=0)
     return _apply_reduction(out, reduction)
 
