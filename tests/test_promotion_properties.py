@@ -100,19 +100,9 @@ def _is_float(arg):
 
 #: Differences from torch in ops declared outside ops/binary.py, found by this test and
 #: reported; their inputs are left out here so that the rest stays checked.
-KNOWN = {
-    "pow of bool by bool: torch gives bool, leafgrad int8 (NumPy's power of bools) (pointwise.py)":
-        lambda name, a, b, kw: name == "pow.Tensor" and _is_bool(a) and _is_bool(b),
-    "rsub of two bool tensors: torch raises RuntimeError ('... with two bool tensors ...'), leafgrad NumPy's "
-    "TypeError: the rsub declarations lack sub's bool check (pointwise.py)":
-        lambda name, a, b, kw: name in ("rsub", "rsub.Scalar") and a[0] == b[0] == "tensor" and _is_bool(a)
-        and _is_bool(b),
-}
+KNOWN = {}
 #: Where only the exception type differs (both raise, same message).
-KNOWN_EXCEPTION_TYPE = {
-    "bitwise ops on floats raise RuntimeError, torch NotImplementedError (compare.py)":
-        lambda name: name.startswith("bitwise_"),
-}
+KNOWN_EXCEPTION_TYPE = {}
 
 
 @pytest.mark.parametrize("name, path, kwargs", CASES)

@@ -96,7 +96,7 @@ logical_not = declare("logical_not", np.logical_not, method=True, inplace="logic
 
 def _check_integral(a, name):
     if a.dtype.kind == "f":
-        raise RuntimeError(f'"{name}_cpu" not implemented for \'{_FLOAT_NAMES[a.dtype.name]}\'')
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_FLOAT_NAMES[a.dtype.name]}\'')
     return a
 
 

@@ -24,6 +24,9 @@ def _add(a, b, alpha=1):
 
 
 def _no_bool(a, b, alpha=1):
+    if _is_bool(a) and _is_bool(b):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
     if _is_bool(a) or _is_bool(b):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
                            "to invert a mask, use the `~` or `logical_not()` operator instead.")
@@ -36,7 +39,7 @@ def _is_bool(x):
 
 def _sub(a, b, alpha=1):
     if alpha == 1:
-        if a.dtype.kind == "b":  # same-dtype operands skip the check below
+        if a.dtype.kind == "b":  # same-dtype operands skip the check in call()
             _no_bool(a, b)
         return np.subtract(a, b)
     _check_alpha(a, b, alpha)
@@ -57,6 +60,8 @@ sub = declare(
 
 
 def _rsub(a, b, alpha=1):
+    if a.dtype.kind == "b":  # same-dtype operands skip the check in call()
+        _no_bool(a, b)
     return np.subtract(b, a) if alpha == 1 else np.subtract(b, np.multiply(a, alpha))
 
 
@@ -130,15 +135,27 @@ def _pow_exponent(grad, self, result):
     return grad * np.where(zero, 0, result * np.log(np.where(zero, 1, self)))
 
 
+def _pow_bool(a, exponent):
+    # bool ** bool stays bool in PyTorch: true unless a is false and the exponent true.
+    return a | (not exponent)
+
+
+def _pow_tensors(a, b):
+    if a.dtype.kind == "b" and b.dtype.kind == "b":
+        raise NotImplementedError('"pow" not implemented for \'Bool\'')
+    return np.power(a, b)
+
+
 pow_scalar = declare(
-    "pow.Scalar", lambda a, exponent: np.power(a, exponent), node="PowBackward0", public=False,
+    "pow.Scalar", lambda a, exponent: _pow_bool(a, exponent) if a.dtype.kind == "b" and isinstance(exponent, bool)
+    else np.power(a, exponent), node="PowBackward0", public=False,
     samples=[sample(T(3, 4, low=0.5), 3, call="pow"), sample(T(3, 4, low=0.5), 2.5, call="pow"),
              sample(T(3, 4), 2, call="Tensor.__pow__"), sample(T(3, low=0.5), -1.5, call="pow"),
              sample(T(3), 0, call="pow")],
     self=_pow_self)
 
 pow_tensor = declare(
-    "pow.Tensor", np.power, inputs=("self", "exponent"), promote="common", node="PowBackward1",
+    "pow.Tensor", _pow_tensors, inputs=("self", "exponent"), promote="common", node="PowBackward1",
     public=False, samples=[sample(T(3, 4, low=0.5), T(3, 4), call="pow"),
                            sample(T(3, 1, low=0.5), T(4), call="pow")],
     self=_pow_self, exponent=_pow_exponent)
