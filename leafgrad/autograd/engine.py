@@ -126,7 +126,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 buf = _tensor_pre_hooks(node, buf, create_graph)
             if hooked and node._pre_hooks is not None:
                 buf = _node_pre_hooks(node, buf, create_graph)
-            if all(g is None for g in buf):
+            if buf[0] is None and (len(buf) == 1 or all(g is None for g in buf)):
                 # Nothing arrived (every producer returned None): nothing to compute, but
                 # the nodes beyond still wait on this one.
                 outs = (None,) * len(node._next)

@@ -194,9 +194,10 @@ class OpNode(Node):
     def _release(self):
         # Free saved tensors; a node that kept only numbers and shapes stays runnable, as
         # in PyTorch (a second backward through SumBackward0 works).
-        saved = self._saved
-        if saved and any(type(s) is SavedTensor or type(s) is SavedList for s in saved):
-            self._saved = None
+        for s in self._saved or ():
+            if type(s) is SavedTensor or type(s) is SavedList:
+                self._saved = None
+                return
 
     def __getattr__(self, attr):
         # grad_fn._saved_self, ._saved_other, ._saved_result, ... as PyTorch names them
