@@ -220,9 +220,19 @@ class SavedTensor:
     An op's own output is kept as its array (holding the Tensor would make a cycle
     through ``grad_fn``) and rebuilt as a Tensor when a graph of the derivative is needed."""
 
-    __slots__ = ("tensor", "data", "version", "saved_version", "is_output", "out_nr")
+    __slots__ = ("tensor", "data", "version", "saved_version", "is_output", "out_nr", "hooks")
 
     def __init__(self, tensor, is_output=False, out_nr=0):
+        self.is_output = is_output
+        self.out_nr = out_nr
+        self.hooks = None
+        if _saved_hooks:
+            # saved_tensors_hooks: keep what pack returns; unpack gives the tensor back.
+            pack, unpack = _saved_hooks[-1]
+            self.hooks = unpack
+            self.tensor = pack(tensor)
+            self.data = self.version = self.saved_version = None
+            return
         self.data = tensor._data
         self.version = tensor._vc
         self.saved_version = tensor._vc[0]
@@ -235,6 +245,14 @@ class SavedTensor:
             raise RuntimeError(modified_message(self, node))
 
     def unpack(self, node, graph):
+        if self.hooks is not None:
+            t = self.hooks(self.tensor)
+            if not isinstance(t, T.Tensor):
+                raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+                                f"{type(t).__name__}")
+            if not graph:
+                return t._data
+            return T.make(t._data, node, self.out_nr) if self.is_output else t
         if self.version[0] != self.saved_version:
             raise RuntimeError(modified_message(self, node))
         if not graph:
@@ -244,6 +262,35 @@ class SavedTensor:
             t._vc = self.version
             return t
         return self.tensor
+
+
+# ------------------------------------------------------------------ saved-tensor hooks
+_saved_hooks = []  # the active (pack, unpack) pairs, innermost last
+
+
+class saved_tensors_hooks:
+    """Inside this context every tensor saved for backward goes through ``pack_hook``;
+    ``unpack_hook`` turns what it returned back into a tensor when backward needs it
+    (e.g. to compress, offload or log saved tensors)."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        _saved_hooks.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        _saved_hooks.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """PyTorch moves saved tensors to the CPU; leafgrad's are there already, so this
+    passes them through."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        super().__init__(lambda t: t, lambda t: t)
 
 
 def modified_message(saved, node):
