@@ -5,6 +5,7 @@ Tensor.register_post_accumulate_grad_hook, handle.remove(), the order in which h
 import pytest
 
 from conftest import assert_same, both
+from sidebyside import same
 
 
 def v(t):
@@ -462,3 +463,22 @@ def test_custom_function_node_hooks_both_outputs_used():
         (a.sum() + (b * b).sum()).backward()
         return log, x.grad
     same_run(run)
+
+
+@pytest.mark.parametrize("mode", ["all", "any"])
+def test_register_multi_grad_hook(mode):
+    def prog(T):
+        a, b, c = (T.ones(2, requires_grad=True) for _ in range(3))
+        calls = []
+
+        def record(g):
+            gs = g if isinstance(g, tuple) else (g,)
+            calls.append([None if x is None else x.tolist() for x in gs])
+
+        h = T.autograd.graph.register_multi_grad_hook((a, b, c), record, mode=mode)
+        (a * 2 + b * 3).sum().backward()
+        (a * 2).sum().backward()
+        h.remove()
+        (a * 2 + b * 3).sum().backward()
+        return calls
+    same(prog)

@@ -69,6 +69,23 @@ def _invalid_gradient(node, index, g, shape):
         f"{list(g.shape)} but expected shape compatible with {list(shape)}")
 
 
+class GraphTask:
+    """What one backward call will run: hooks that span several tensors
+    (register_multi_grad_hook) ask it which of their tensors get a gradient."""
+
+    __slots__ = ("deps", "needed", "__weakref__")
+
+    def __init__(self, deps, needed):
+        self.deps, self.needed = deps, needed
+
+    def will_run(self, node):
+        return node in self.deps and (self.needed is None or node in self.needed)
+
+
+#: The backward calls in progress, innermost last (a hook may start another backward).
+running = []
+
+
 def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capture=False):
     """Propagate ``root_grads`` (arrays, or Tensors when ``create_graph``) from the
     ``roots`` edges. ``targets`` is a list of edges: with ``capture`` their gradients are
@@ -97,6 +114,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 heappush(heap, (node._key, node))
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
+    running.append(GraphTask(deps, needed))
     state = grad_mode.state
     prev_enabled = state.enabled
     state.enabled = create_graph
@@ -173,6 +191,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 if left == 0:
                     heappush(heap, (nxt._key, nxt))
     finally:
+        running.pop()
         quiet.__exit__(None, None, None)
         state.enabled = prev_enabled
     return captured

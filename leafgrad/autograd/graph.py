@@ -264,6 +264,58 @@ class SavedTensor:
         return self.tensor
 
 
+# ------------------------------------------------------------------ multi-tensor hooks
+class _MultiHandle:
+    __slots__ = ("handles",)
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """``mode="all"``: call ``fn(grads)`` once per backward, after the gradients of all
+    ``tensors`` that this backward reaches are computed (None for the others).
+    ``mode="any"``: call ``fn(grad)`` with the first of them to be computed."""
+    from . import engine
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = tuple(tensors)
+    seen = {}  # graph task -> gradients collected so far
+
+    def make_hook(i):
+        def hook(grad):
+            task = engine.running[-1]
+            grads = seen.get(task)
+            if mode == "any":
+                if grads is None:
+                    seen.clear()
+                    seen[task] = True
+                    fn(grad)
+                return None
+            if grads is None:
+                seen.clear()  # a new backward: forget the previous one
+                grads = seen[task] = [None] * len(tensors)
+            grads[i] = grad
+            expected = sum(1 for t in tensors if t._requires_grad and task.will_run(gradient_edge(t)[0]))
+            if sum(g is not None for g in grads) == expected:
+                del seen[task]
+                fn(tuple(grads))
+            return None
+        return hook
+
+    return _MultiHandle([t.register_hook(make_hook(i)) for i, t in enumerate(tensors) if t._requires_grad])
+
+
 # ------------------------------------------------------------------ saved-tensor hooks
 _saved_hooks = []  # the active (pack, unpack) pairs, innermost last
 
