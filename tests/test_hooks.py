@@ -472,7 +472,7 @@ def test_register_multi_grad_hook(mode):
         calls = []
 
         def record(g):
-            gs = g if isinstance(g, tuple) else (g,)
+            gs = g if isinstance(g, (tuple, list)) else (g,)
             calls.append([None if x is None else x.tolist() for x in gs])
 
         h = T.autograd.graph.register_multi_grad_hook((a, b, c), record, mode=mode)

@@ -309,7 +309,7 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
             expected = sum(1 for t in tensors if t._requires_grad and task.will_run(gradient_edge(t)[0]))
             if sum(g is not None for g in grads) == expected:
                 del seen[task]
-                fn(tuple(grads))
+                fn(list(grads))  # a list, as PyTorch passes it
             return None
         return hook
 
