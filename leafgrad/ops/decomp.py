@@ -11,7 +11,6 @@ The op sweep only accepts plain tuples, so their sweep samples call ``_test_lin_
 helpers (the same call as a plain tuple, checked against finite differences);
 tests/test_linalg_errors.py compares them with torch."""
 import builtins
-import operator
 
 import numpy as np
 
@@ -19,6 +18,7 @@ from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
 from .matrix import mT, _tril, _triu, _diagonal, _diag_embed, _legacy
 from .._tensor import Tensor, _wrap_dim, wrap
+from .. import return_types
 
 
 def _shape(x):
@@ -31,36 +31,6 @@ def _ndim(x):
 
 class _LinAlgError(RuntimeError):
     """PyTorch's ``torch.linalg.LinAlgError`` (its class is named ``_LinAlgError``)."""
-
-
-# ---------------------------------------------------------------- return types
-class _ReturnType(tuple):
-    __slots__ = ()
-    _fields = ()
-
-    def __new__(cls, sequence):
-        return tuple.__new__(cls, tuple(sequence))
-
-    def __repr__(self):
-        inner = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
-        return f"torch.return_types.{type(self).__name__}(\n{inner})"
-
-    __str__ = __repr__
-
-
-def _return_type(name, fields):
-    ns = {"__slots__": (), "_fields": tuple(fields), "__module__": "torch.return_types"}
-    for i, f in enumerate(fields):
-        ns[f] = property(operator.itemgetter(i))
-    return type(name, (_ReturnType,), ns)
-
-
-linalg_slogdet = _return_type("linalg_slogdet", ("sign", "logabsdet"))
-slogdet_rt = _return_type("slogdet", ("sign", "logabsdet"))
-linalg_qr = _return_type("linalg_qr", ("Q", "R"))
-linalg_eigh = _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
-linalg_svd = _return_type("linalg_svd", ("U", "S", "Vh"))
-linalg_lstsq = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
 
 # ---------------------------------------------------------------- checks
@@ -240,7 +210,7 @@ _slogdet = declare("linalg.slogdet", _slogdet_forward, node="LinalgSlogdetBackwa
 def slogdet(A, *, out=None):
     _check_square(A._data, "linalg.slogdet")
     _check_float(A._data, "linalg.slogdet")
-    return linalg_slogdet(_slogdet(A, _tuple=True))
+    return return_types.linalg_slogdet(_slogdet(A, _tuple=True))
 
 
 def pinverse(input, rcond=1e-15):
@@ -250,7 +220,7 @@ def pinverse(input, rcond=1e-15):
 def _torch_slogdet(input):
     _check_square(input._data, "linalg.slogdet")
     _check_float(input._data, "linalg.slogdet")
-    return slogdet_rt(_slogdet(input, _tuple=True))
+    return return_types.slogdet(_slogdet(input, _tuple=True))
 
 
 # ---------------------------------------------------------------- solve
@@ -466,7 +436,7 @@ def qr(A, mode="reduced", *, out=None):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
                            "or 'complete'")
-    return linalg_qr(_qr(A, mode=mode))
+    return return_types.linalg_qr(_qr(A, mode=mode))
 
 
 # ---------------------------------------------------------------- eigh / eigvalsh
@@ -523,7 +493,7 @@ def _uplo(UPLO):
 def eigh(A, UPLO="L", *, out=None):
     _check_square(A._data, "linalg.eigh")
     _check_eigh_dtype(A._data)
-    return linalg_eigh(_eigh(A, UPLO=_uplo(UPLO)))
+    return return_types.linalg_eigh(_eigh(A, UPLO=_uplo(UPLO)))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
@@ -592,7 +562,7 @@ _svd = declare("linalg.svd", _svd_forward, node="LinalgSvdBackward0", public=Fal
 def svd(A, full_matrices=True, *, driver=None, out=None):
     _check_matrix(A._data, "linalg.svd")
     _check_float(A._data, "linalg.svd")
-    return linalg_svd(_svd(A, full_matrices=bool(full_matrices)))
+    return return_types.linalg_svd(_svd(A, full_matrices=bool(full_matrices)))
 
 
 def svdvals(A, *, driver=None, out=None):
@@ -801,7 +771,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     x, res, rank, sv = _lstsq(A, B, rcond=rcond, driver=driver, vector=vector)
-    return linalg_lstsq((x, res, rank, sv.detach()))
+    return return_types.linalg_lstsq((x, res, rank, sv.detach()))
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):
@@ -1073,8 +1043,6 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 
 
 # ---------------------------------------------------------------- legacy torch.* forms and small composites
-svd_rt = _return_type("svd", ("U", "S", "V"))
-qr_rt = _return_type("qr", ("Q", "R"))
 
 _legacy_cholesky = declare("cholesky", _cholesky_forward, node="CholeskyBackward0", public=False,
                            samples=[sample(T(3, 3, values=_SPD3), call="cholesky", smooth=False),
@@ -1095,13 +1063,13 @@ def torch_svd(input, some=True, compute_uv=True, *, out=None):
     U, S, Vh = svd(input, full_matrices=not some)
     if not compute_uv:
         from .._creation import zeros_like
-        return svd_rt((zeros_like(U), S, zeros_like(Vh).mT))
-    return svd_rt((U, S, Vh.mT))
+        return return_types.svd((zeros_like(U), S, zeros_like(Vh).mT))
+    return return_types.svd((U, S, Vh.mT))
 
 
 def torch_qr(input, some=True, *, out=None):
     Q, R = qr(input, mode="reduced" if some else "complete")
-    return qr_rt((Q, R))
+    return return_types.qr((Q, R))
 
 
 def logdet(input):
@@ -1116,9 +1084,6 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 
 # ---------------------------------------------------------------- the _ex variants
-linalg_inv_ex = _return_type("linalg_inv_ex", ("inverse", "info"))
-linalg_cholesky_ex = _return_type("linalg_cholesky_ex", ("L", "info"))
-linalg_solve_ex = _return_type("linalg_solve_ex", ("result", "info"))
 
 
 def inv_ex(A, *, check_errors=False, out=None):
@@ -1126,7 +1091,7 @@ def inv_ex(A, *, check_errors=False, out=None):
     _check_square(a, "linalg.inv_ex")
     _check_float(a, "linalg.inv_ex")
     res = _inv(A, check_errors=bool(check_errors), name="linalg.inv_ex")
-    return linalg_inv_ex((res, wrap(_lu_info(a))))
+    return return_types.linalg_inv_ex((res, wrap(_lu_info(a))))
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
@@ -1134,7 +1099,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     _check_square(a, "linalg.cholesky_ex")
     _check_float(a, "linalg.cholesky_ex")
     res = _cholesky(A, upper=bool(upper), check_errors=bool(check_errors), name="linalg.cholesky_ex")
-    return linalg_cholesky_ex((res, wrap(_chol_info(a))))
+    return return_types.linalg_cholesky_ex((res, wrap(_chol_info(a))))
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
@@ -1142,7 +1107,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
         res = _solve_checked(A, B, left)
     else:
         res, _ = _solve_checked(A, B, left, check_errors=False)
-    return linalg_solve_ex((res, wrap(_lu_info(A._data))))
+    return return_types.linalg_solve_ex((res, wrap(_lu_info(A._data))))
 
 
 # ---------------------------------------------------------------- test helpers (plain tuples)

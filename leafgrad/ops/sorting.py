@@ -6,7 +6,8 @@ import numpy as np
 
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
-from .stats import return_type, tuple_sample, value_selecting_backward, evenly_distribute, _write_out
+from ..return_types import return_type
+from .stats import tuple_sample, value_selecting_backward, evenly_distribute, _write_out
 from .._tensor import Tensor, _wrap_dim, wrap
 
 

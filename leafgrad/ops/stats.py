@@ -3,7 +3,7 @@ aminmax, logsumexp, the norms (``norm``, ``linalg.vector_norm``, ``linalg.matrix
 the cumulative ops (cumsum, cumprod, cummax, cummin), all/any and count_nonzero.
 
 Ops that return several tensors give named tuples that behave like PyTorch's
-``torch.return_types.<name>`` (see ``return_type``). Gradients that select values
+``torch.return_types.<name>`` (``leafgrad.return_types``). Gradients that select values
 (max along a dim, cummax, sort, topk, ...) scatter ``grad`` back to the selected
 indices through private ops (``_scatter_zeros``, ``_scatter_add_zeros``, ``_gather``)
 that are each other's derivative, so every formula stays differentiable. The 2, -2 and
@@ -11,7 +11,6 @@ nuclear matrix norms go through a private reduced SVD (``_linalg_svd``) with PyT
 svd_backward, so their double backward is exact too."""
 import builtins
 import math
-import operator
 
 import numpy as np
 
@@ -20,54 +19,11 @@ from ._samples import T, sample
 from .reduction import normalize_dims, sum as _sum
 from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES
 from .. import _dtype
+from ..return_types import _ReturnType, return_type
 
 _bmax, _babs, _bany = builtins.max, builtins.abs, builtins.any
 
-# ---------------------------------------------------------------- return types
-class _ReturnType(tuple):
-    """A structseq like ``torch.return_types.max``: a tuple with named fields."""
-
-    __slots__ = ()
-    _fields = ()
-
-    def __new__(cls, sequence):
-        seq = tuple(sequence)
-        if len(seq) != len(cls._fields):
-            raise TypeError(f"torch.return_types.{cls.__name__}() takes a {len(cls._fields)}-sequence "
-                            f"({len(seq)}-sequence given)")
-        return tuple.__new__(cls, seq)
-
-    def __repr__(self):
-        inner = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
-        return f"torch.return_types.{type(self).__name__}(\n{inner})"
-
-    __str__ = __repr__
-
-    def __reduce__(self):
-        return type(self), (tuple(self),)
-
-
-class return_types:
-    """Namespace of the named-tuple types (PyTorch's ``torch.return_types``)."""
-
-
-#: Every return type by name.
-RETURN_TYPES = {}
-
-
-def return_type(name, fields=("values", "indices")):
-    cls = RETURN_TYPES.get(name)
-    if cls is None:
-        ns = {"__slots__": (), "_fields": tuple(fields), "n_fields": len(fields),
-              "n_sequence_fields": len(fields), "n_unnamed_fields": 0, "__module__": __name__}
-        for i, f in enumerate(fields):
-            ns[f] = property(operator.itemgetter(i))
-        cls = RETURN_TYPES[name] = type(name, (_ReturnType,), ns)
-        cls.__qualname__ = "return_types." + name
-        setattr(return_types, name, cls)
-    return cls
-
-
+# ---------------------------------------------------------------- samples
 def tuple_sample(name, *args, smooth=True, **kwargs):
     """A sample of an op that returns a named tuple, called as ``name`` unless ``call=``."""
     return sample(*args, call=kwargs.pop("call", name), smooth=smooth, **kwargs)
