@@ -743,7 +743,12 @@ vector_norm_ = declare(
              sample(T(), call="linalg.vector_norm"), sample(T(0, 3), call="linalg.vector_norm"),
              sample(T(3, 4), call="norm"), sample(T(3, 4), 1, call="norm"), sample(T(3, 4), dim=1, call="norm"),
              sample(T(3, 4), "fro", (0, 1), True, call="norm"), sample(T(3, 4, away=(0,)), 3, 0, call="Tensor.norm"),
-             sample(T(3, 4, away=(0,)), math.inf, call="norm")],
+             sample(T(3, 4, away=(0,)), math.inf, call="norm"),
+             # linalg.norm: the vector norm for one dim, or none and a 1-D input
+             sample(T(3, 4), call="linalg.norm"), sample(T(4), call="linalg.norm"),
+             sample(T(4, away=(0,)), 3, call="linalg.norm"), sample(T(4, away=(0,)), math.inf, call="linalg.norm"),
+             sample(T(3, 4), dim=1, call="linalg.norm"), sample(T(3, 4), 1, 0, True, call="linalg.norm"),
+             sample(T(4, low=0.5), 0.5, call="linalg.norm")],
     self=_norm_backward)
 
 
@@ -896,7 +901,14 @@ svd_ = declare(
              sample(T(2, 3, 4, away=(0,)), math.inf, call="linalg.matrix_norm"),
              sample(T(2, 3, 4, away=(0,)), -math.inf, (0, 2), True, call="linalg.matrix_norm"),
              sample(T(2, 3, 4, away=(0,)), 1, (2, 0), call="linalg.matrix_norm"),
-             sample(T(2, 3, 4), "fro", (0, 1), True, call="linalg.matrix_norm")],
+             sample(T(2, 3, 4), "fro", (0, 1), True, call="linalg.matrix_norm"),
+             # linalg.norm: the matrix norm for two dims, or none and a 2-D input with ord
+             sample(T(3, 4), "fro", call="linalg.norm"), sample(T(2, 3, 4), dim=(0, 2), call="linalg.norm"),
+             sample(T(values=[[3.0, 1.0, 0.5], [-1.0, 2.0, 0.3], [0.4, -0.6, 1.0]]), 2, call="linalg.norm"),
+             sample(T(values=[[3.0, 1.0, 0.5], [-1.0, 2.0, 0.3], [0.4, -0.6, 1.0]]), -2, call="linalg.norm"),
+             sample(T(3, 4, away=(0,)), 1, call="linalg.norm"), sample(T(3, 4, away=(0,)), -1, call="linalg.norm"),
+             sample(T(3, 4, away=(0,)), math.inf, call="linalg.norm"),
+             sample(T(3, 4, away=(0,)), -math.inf, call="linalg.norm")],
     self=_svd_backward)
 
 
