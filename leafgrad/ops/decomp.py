@@ -14,7 +14,7 @@ import numpy as np
 
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
-from .stats import vector_norm, matrix_norm
+from .stats import vector_norm, matrix_norm, svd_, svdvals_, _SVD_SQ, _QR_SQ, _QR_TALL, _QR_WIDE
 from .matrix import mT, _tril, _triu, _diagonal, _diag_embed, _legacy
 from .._tensor import Tensor, _wrap_dim, wrap
 from .. import return_types
@@ -413,10 +413,6 @@ def _concat_last(a, b):
     return np.concatenate([a, b], axis=-1)
 
 
-_QR_SQ = [[2.0, -1.0, 0.5], [1.0, 3.0, 0.2], [0.3, 0.4, 2.5]]
-_QR_TALL = [[2.0, -1.0, 0.5], [1.0, 3.0, 0.2], [0.3, 0.4, 2.5], [0.5, -0.2, 0.1]]
-_QR_WIDE = [[2.0, -1.0, 0.5, 0.7], [1.0, 3.0, 0.2, -0.3], [0.3, 0.4, 2.5, 1.1]]
-
 _qr = declare("linalg.qr", _qr_forward, node="LinalgQrBackward0", public=False, outputs=("Q", "R"),
               samples=[sample(T(3, 3, values=_QR_SQ), call="linalg.qr"),
                        sample(T(4, 3, values=_QR_TALL), call="linalg.qr"),
@@ -502,75 +498,16 @@ def eigvalsh(A, UPLO="L", *, out=None):
 
 
 # ---------------------------------------------------------------- svd / svdvals
-def _svd_forward(a, full_matrices=True):
-    if a.size == 0:
-        m, n = a.shape[-2:]
-        k = builtins.min(m, n)
-        batch = a.shape[:-2]
-        eu = np.eye(m, m if full_matrices else k, dtype=a.dtype)
-        ev = np.eye(n if full_matrices else k, n, dtype=a.dtype)
-        return (np.broadcast_to(eu, batch + eu.shape).copy(), np.zeros(batch + (k,), a.dtype),
-                np.broadcast_to(ev, batch + ev.shape).copy())
-    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
-    return u, s.astype(a.dtype, copy=False), vh
-
-
-def _svd_grad(grads, U, S, Vh, full_matrices=True):
-    gU, gS, gVh = grads
-    k = _shape(S)[-1]
-    if full_matrices:
-        U, Vh = U[..., :, :k], Vh[..., :k, :]
-        gU, gVh = gU[..., :, :k], gVh[..., :k, :]
-    m, n = _shape(U)[-2], _shape(Vh)[-1]
-    V, gV = mT(Vh), mT(gVh)
-    UhgU = mT(U) @ gU
-    UhgU = UhgU - mT(UhgU)
-    VhgV = Vh @ gV
-    VhgV = VhgV - mT(VhgV)
-    S2 = S * S
-    E = np.expand_dims(S2, -2) - np.expand_dims(S2, -1) + np.eye(k, dtype=_np_dtype(S))
-    gA = (UhgU * np.expand_dims(S, -2) + np.expand_dims(S, -1) * VhgV) / E
-    gA = gA + _diag_embed(gS, offset=0, dim1=_ndim(gS) - 1, dim2=_ndim(gS))
-    if m > n:
-        gA = U @ gA
-        gUSinv = gU / np.expand_dims(S, -2)
-        gA = gA + gUSinv - U @ (mT(U) @ gUSinv)
-        return gA @ Vh
-    if m < n:
-        gA = gA @ Vh
-        SinvgVh = mT(gV) / np.expand_dims(S, -1)
-        gA = gA + SinvgVh - (SinvgVh @ V) @ Vh
-        return U @ gA
-    return U @ (gA @ Vh)
-
-
-_SVD_SQ = [[3.0, 1.0, 0.5], [-1.0, 2.0, 0.3], [0.4, -0.6, 1.0]]
-#: A tall matrix whose singular-vector signs NumPy and PyTorch agree on (for most tall
-#: matrices they do not: singular vectors are only defined up to sign).
-_SVD_TALL = [[1.9, 1.1, 1.2], [1.0, 0.4, 1.7], [0.8, 0.0, -1.7], [0.0, -1.1, -1.5]]
-_svd = declare("linalg.svd", _svd_forward, node="LinalgSvdBackward0", public=False, outputs=("U", "S", "Vh"),
-               samples=[sample(T(3, 3, values=_SVD_SQ), call="linalg.svd"),
-                        sample(T(3, 3, values=_SVD_SQ), full_matrices=False, call="linalg.svd"),
-                        sample(T(4, 3, values=_SVD_TALL), full_matrices=False, call="linalg.svd"),
-                        sample(T(3, 4, values=_QR_WIDE), full_matrices=False, call="linalg.svd"),
-                        sample(T(3, 4, values=_QR_WIDE), call="linalg.svd", smooth=False),
-                        sample(T(2, 3, 3, values=[_SVD_SQ, _QR_SQ]), full_matrices=False, call="linalg.svd"),
-                        sample(T(3, 3, values=_SVD_SQ), call="linalg.svdvals"),
-                        sample(T(4, 3, values=_QR_TALL), call="linalg.svdvals"),
-                        sample(T(2, 3, 4), call="linalg.svdvals")],
-               self=_svd_grad)
-
-
 def svd(A, full_matrices=True, *, driver=None, out=None):
     _check_matrix(A._data, "linalg.svd")
     _check_float(A._data, "linalg.svd")
-    return return_types.linalg_svd(_svd(A, full_matrices=bool(full_matrices)))
+    return return_types.linalg_svd(svd_(A, full_matrices=bool(full_matrices)))
 
 
 def svdvals(A, *, driver=None, out=None):
     _check_matrix(A._data, "linalg.svd")
     _check_float(A._data, "linalg.svd")
-    return _out(_svd(A, full_matrices=False)[1], out)
+    return _out(svdvals_(A), out)
 
 
 # ---------------------------------------------------------------- pinv / lstsq / matrix_rank

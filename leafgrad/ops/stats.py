@@ -7,8 +7,8 @@ Ops that return several tensors give named tuples that behave like PyTorch's
 (max along a dim, cummax, sort, topk, ...) scatter ``grad`` back to the selected
 indices through private ops (``_scatter_zeros``, ``_scatter_add_zeros``, ``_gather``)
 that are each other's derivative, so every formula stays differentiable. The 2, -2 and
-nuclear matrix norms go through a private reduced SVD (``_linalg_svd``) with PyTorch's
-svd_backward, so their double backward is exact too."""
+nuclear matrix norms go through the singular values of ``linalg.svd`` (declared here, the
+public function is in decomp.py) with PyTorch's svd_backward, so their double backward is exact too."""
 import builtins
 import math
 
@@ -838,7 +838,15 @@ def _matrix_reduce(A, d0, d1, keepdim, reduce):
     return r
 
 
-def _svd_forward(a, full_matrices=False):
+def _svd_forward(a, full_matrices=True):
+    if a.size == 0:
+        m, n = a.shape[-2:]
+        k = builtins.min(m, n)
+        batch = a.shape[:-2]
+        eu = np.eye(m, m if full_matrices else k, dtype=a.dtype)
+        ev = np.eye(n if full_matrices else k, n, dtype=a.dtype)
+        return (np.broadcast_to(eu, batch + eu.shape).copy(), np.zeros(batch + (k,), a.dtype),
+                np.broadcast_to(ev, batch + ev.shape).copy())
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     return u, s.astype(a.dtype, copy=False), vh
 
@@ -847,9 +855,13 @@ def _mT(x):
     return np.swapaxes(x, -1, -2)
 
 
-def _svd_backward(grads, U, S, Vh):
-    """PyTorch's svd_backward (real case) for the reduced SVD A = U diag(S) Vh."""
+def _svd_backward(grads, U, S, Vh, full_matrices=True):
+    """PyTorch's svd_backward (real case) for A = U diag(S) Vh; with ``full_matrices``
+    only the first k = min(m, n) singular vectors matter."""
     gU, gS, gVh = grads
+    if full_matrices:
+        k = S.shape[-1]
+        U, Vh, gU, gVh = U[..., :, :k], Vh[..., :k, :], gU[..., :, :k], gVh[..., :k, :]
     m, n = U.shape[-2], Vh.shape[-1]
     has_u, has_v = bool(np.any(_arr(gU))), bool(np.any(_arr(gVh)))
     if not has_u and not has_v:
@@ -886,10 +898,27 @@ def _svd_backward(grads, U, S, Vh):
     return gA
 
 
-# The reduced SVD; the 2, -2 and nuclear norms use its singular values (PyTorch's svdvals).
+_SVD_SQ = [[3.0, 1.0, 0.5], [-1.0, 2.0, 0.3], [0.4, -0.6, 1.0]]
+_QR_SQ = [[2.0, -1.0, 0.5], [1.0, 3.0, 0.2], [0.3, 0.4, 2.5]]
+_QR_TALL = [[2.0, -1.0, 0.5], [1.0, 3.0, 0.2], [0.3, 0.4, 2.5], [0.5, -0.2, 0.1]]
+_QR_WIDE = [[2.0, -1.0, 0.5, 0.7], [1.0, 3.0, 0.2, -0.3], [0.3, 0.4, 2.5, 1.1]]
+#: A tall matrix whose singular-vector signs NumPy and PyTorch agree on (for most tall
+#: matrices they do not: singular vectors are only defined up to sign).
+_SVD_TALL = [[1.9, 1.1, 1.2], [1.0, 0.4, 1.7], [0.8, 0.0, -1.7], [0.0, -1.1, -1.5]]
+
+# linalg.svd (decomp.py); the 2, -2 and nuclear norms use its singular values (svdvals).
 svd_ = declare(
-    "_linalg_svd", _svd_forward, node="LinalgSvdBackward0", public=False, outputs=("U", "S", "Vh"),
-    samples=[sample(T(3, 4), 2, call="linalg.matrix_norm"), sample(T(4, 3), -2, call="linalg.matrix_norm"),
+    "linalg.svd", _svd_forward, node="LinalgSvdBackward0", public=False, outputs=("U", "S", "Vh"),
+    samples=[sample(T(3, 3, values=_SVD_SQ), call="linalg.svd"),
+             sample(T(3, 3, values=_SVD_SQ), full_matrices=False, call="linalg.svd"),
+             sample(T(4, 3, values=_SVD_TALL), full_matrices=False, call="linalg.svd"),
+             sample(T(3, 4, values=_QR_WIDE), full_matrices=False, call="linalg.svd"),
+             sample(T(3, 4, values=_QR_WIDE), call="linalg.svd", smooth=False),
+             sample(T(2, 3, 3, values=[_SVD_SQ, _QR_SQ]), full_matrices=False, call="linalg.svd"),
+             sample(T(3, 3, values=_SVD_SQ), call="linalg.svdvals"),
+             sample(T(4, 3, values=_QR_TALL), call="linalg.svdvals"),
+             sample(T(2, 3, 4), call="linalg.svdvals"),
+             sample(T(3, 4), 2, call="linalg.matrix_norm"), sample(T(4, 3), -2, call="linalg.matrix_norm"),
              sample(T(2, 3, 3), "nuc", call="linalg.matrix_norm"), sample(T(3, 4), "nuc", call="norm"),
              sample(T(3, 2, 4), 2, (0, 2), True, call="linalg.matrix_norm"),
              sample(T(3, 2, 4), "nuc", (2, 0), call="linalg.matrix_norm"),
