@@ -323,28 +323,20 @@ def _not_implemented(op):
     return formula
 
 
-# PyTorch records a node for unique whose backward refuses to run.
+# PyTorch records a node for unique whose backward refuses to run (the samples with
+# prep="requires_grad_" check it is recorded; the sweep does not differentiate them).
 unique_ = declare(
     "_unique2", _unique_forward, node="Unique2Backward0", public=False, outputs=("output", "inverse", "counts"),
     samples=[sample(T(2, 3, grad=False), call="unique"), sample(T(values=[[2.0, 1.0, 2.0]], grad=False), call="unique",
                                                                 return_inverse=True, return_counts=True),
-             sample(T(2, 3, grad=False), call="_test_unique_node")],
+             sample(T(2, 3, grad=False), call="unique", prep="requires_grad_")],
     self=_not_implemented("_unique2"))
 unique_dim = declare(
     "unique_dim", _unique_forward, node="UniqueDimBackward0", public=False, outputs=("output", "inverse", "counts"),
     samples=[sample(T(values=[[2.0, 1.0, 2.0], [0.0, 1.0, 0.0]], grad=False), dim=1, call="unique",
                     return_inverse=True),
-             sample(T(2, 3, grad=False), dim=0, call="_test_unique_node")],
+             sample(T(2, 3, grad=False), dim=0, call="unique", prep="requires_grad_")],
     self=_not_implemented("unique_dim"))
-
-
-def _test_unique_node(x, dim=None):
-    """unique of a leaf requiring grad: PyTorch records a node whose backward raises,
-    which the sweep (it differentiates every output that requires grad) cannot express."""
-    return unique(x.detach().requires_grad_(), dim=dim)
-
-
-FUNCTIONS["_test_unique_node"] = _test_unique_node
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
