@@ -15,7 +15,7 @@ import numpy as np
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
 from .stats import vector_norm, matrix_norm, svd_, svdvals_, _SVD_SQ, _QR_SQ, _QR_TALL, _QR_WIDE
-from .matrix import mT, _tril, _triu, _diagonal, _diag_embed, _legacy
+from .matrix import _copy_out, mT, _tril, _triu, _diagonal, _diag_embed, _legacy
 from .._tensor import Tensor, _wrap_dim, wrap
 from .. import return_types
 
@@ -150,14 +150,7 @@ def inv(A, *, out=None):
     a = A._data
     _check_square(a, "linalg.inv")
     _check_float(a, "linalg.inv")
-    return _out(_inv(A), out)
-
-
-def _out(res, out):
-    if out is not None:
-        out.copy_(res)
-        return out
-    return res
+    return _copy_out(_inv(A), out)
 
 
 def _mat_expand(x):
@@ -185,7 +178,7 @@ def _det_grad(grad, self, result):
 def det(A, *, out=None):
     _check_square(A._data, "linalg.det")
     _check_float(A._data, "linalg.det")
-    return _out(_det(A), out)
+    return _copy_out(_det(A), out)
 
 
 def _slogdet_forward(a, _tuple=True):
@@ -281,7 +274,7 @@ def _solve_t(a, b, left=True, vector=False):
 
 
 def solve(A, B, *, left=True, out=None):
-    return _out(_solve_checked(A, B, left), out)
+    return _copy_out(_solve_checked(A, B, left), out)
 
 
 def _solve_checked(A, B, left, check_errors=True):
@@ -365,7 +358,7 @@ _cholesky = declare("linalg.cholesky", _cholesky_forward, node="LinalgCholeskyEx
 def cholesky(A, *, upper=False, out=None):
     _check_square(A._data, "linalg.cholesky")
     _check_float(A._data, "linalg.cholesky")
-    return _out(_cholesky(A, upper=bool(upper)), out)
+    return _copy_out(_cholesky(A, upper=bool(upper)), out)
 
 
 # ---------------------------------------------------------------- qr
@@ -494,7 +487,7 @@ def eigh(A, UPLO="L", *, out=None):
 def eigvalsh(A, UPLO="L", *, out=None):
     _check_square(A._data, "linalg.eigh")
     _check_eigh_dtype(A._data)
-    return _out(_eigh(A, UPLO=_uplo(UPLO))[0], out)
+    return _copy_out(_eigh(A, UPLO=_uplo(UPLO))[0], out)
 
 
 # ---------------------------------------------------------------- svd / svdvals
@@ -507,7 +500,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 def svdvals(A, *, driver=None, out=None):
     _check_matrix(A._data, "linalg.svd")
     _check_float(A._data, "linalg.svd")
-    return _out(svdvals_(A), out)
+    return _copy_out(svdvals_(A), out)
 
 
 # ---------------------------------------------------------------- pinv / lstsq / matrix_rank
@@ -573,7 +566,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
         kw["rtol"] = float(rtol) if not isinstance(rtol, Tensor) else rtol._data
     if hermitian:
         kw["hermitian"] = True
-    return _out(_pinv(A, **kw), out)
+    return _copy_out(_pinv(A, **kw), out)
 
 
 def _gelsy_one(a, b, rcond):
@@ -728,7 +721,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     atol = atol._data if isinstance(atol, Tensor) else atol
     rtol = rtol._data if isinstance(rtol, Tensor) else rtol
     t = _tolerances(a, atol, rtol, smax)
-    return _out(wrap(np.sum(s > t, axis=-1).astype(np.int64)), out)
+    return _copy_out(wrap(np.sum(s > t, axis=-1).astype(np.int64)), out)
 
 
 # ---------------------------------------------------------------- norms
@@ -761,7 +754,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
             raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
                                f"Got {nd}D.")
         res = vector_norm(A, ord, None, keepdim) if nd == 1 else matrix_norm(A, ord, (-2, -1), keepdim)
-    return _out(res, out)
+    return _copy_out(res, out)
 
 
 # ---------------------------------------------------------------- solve_triangular
@@ -833,7 +826,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation {eq} "
                            f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
-    return _out(_solve_tri(A, B, upper=bool(upper), left=bool(left), unitriangular=bool(unitriangular)), out)
+    return _copy_out(_solve_tri(A, B, upper=bool(upper), left=bool(left), unitriangular=bool(unitriangular)), out)
 
 
 # ---------------------------------------------------------------- legacy torch.* forms and small composites
@@ -850,7 +843,7 @@ def torch_cholesky(input, upper=False, *, out=None):
                   "PyTorch release.", UserWarning, stacklevel=2)
     _check_square(input._data, "linalg.cholesky")
     _check_float(input._data, "linalg.cholesky")
-    return _out(_legacy_cholesky(input, upper=bool(upper)), out)
+    return _copy_out(_legacy_cholesky(input, upper=bool(upper)), out)
 
 
 def torch_svd(input, some=True, compute_uv=True, *, out=None):
@@ -874,7 +867,7 @@ def logdet(input):
 
 def vecdot(x, y, *, dim=-1, out=None):
     from .reduction import sum as _sum
-    return _out(_sum(x * y, dim), out)
+    return _copy_out(_sum(x * y, dim), out)
 
 
 # ---------------------------------------------------------------- the _ex variants

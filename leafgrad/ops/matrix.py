@@ -791,13 +791,14 @@ def _np_einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
 # ---------------------------------------------------------------- install
 def _with_out(fn):
     def op(*args, out=None, **kwargs):
-        return _write_out(fn(*args, **kwargs), out)
+        return _copy_out(fn(*args, **kwargs), out)
     op.__name__ = op.__qualname__ = fn.__name__
     op.spec = fn.spec
     return op
 
 
-def _write_out(res, out):
+def _copy_out(res, out):
+    """``out=`` of the linear-algebra functions: ``res`` copied into ``out`` (Tensor.copy_)."""
     if out is None:
         return res
     out.copy_(res)
