@@ -14,7 +14,7 @@ import numpy as np
 
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
-from .stats import vector_norm, matrix_norm, svd_, svdvals_, _SVD_SQ, _QR_SQ, _QR_TALL, _QR_WIDE
+from .stats import _arr, vector_norm, matrix_norm, svd_, svdvals_, _SVD_SQ, _QR_SQ, _QR_TALL, _QR_WIDE
 from .matrix import _copy_out, mT, _tril, _triu, _diagonal, _diag_embed, _legacy
 from .._tensor import Tensor, _wrap_dim, wrap
 from .. import return_types
@@ -170,7 +170,7 @@ _det = declare("linalg.det", _det_forward, node="LinalgDetBackward0", public=Fal
 
 def _det_grad(grad, self, result):
     # det * A^{-T}; an exactly singular A (det == 0) gets zeros, as PyTorch's LU path gives.
-    if np.all(_data(result) != 0):
+    if np.all(_arr(result) != 0):
         return _mat_expand(grad * result) * mT(_inv(self))
     return _mat_expand(grad * result) * mT(_pinv(self))
 
@@ -725,10 +725,6 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
 
 
 # ---------------------------------------------------------------- norms
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
 def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     nd = A.dim()
     if dtype is None and A._data.dtype.kind != "f":

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._declare import declare, make_inplace, broadcast_error, FUNCTIONS, REGISTRY
 from ._samples import T, sample
-from .stats import _write_out
+from .stats import _write_out, _C_NAMES
 from .._tensor import Tensor, _wrap_dim, wrap, make, _LEGACY_NAMES
 from ..autograd.graph import Node, _next_seq, gradient_edge
 from .shape import embed, expand, view
@@ -786,8 +786,6 @@ def _mask(mask, op):
     return m
 
 
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
-            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
 def _bcast(a, m):

@@ -16,7 +16,7 @@ import numpy as np
 
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
-from .reduction import normalize_dims, sum as _sum
+from .reduction import normalize_dims, _count, sum as _sum
 from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES
 from .. import _dtype
 from ..return_types import _ReturnType, return_type
@@ -60,6 +60,7 @@ def _dims(dim, ndim):
     return dims
 
 
+#: C type names of dtypes, as PyTorch's messages print them.
 _C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int", "int32": "int",
             "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
@@ -335,13 +336,6 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 # ---------------------------------------------------------------- var / std
-def _count(shape, dim):
-    n = 1
-    for d in dim:
-        n *= shape[d]
-    return n
-
-
 def _var_forward(a, dim, correction, keepdim):
     with np.errstate(divide="ignore", invalid="ignore"):
         n = _count(a.shape, dim)

@@ -31,6 +31,7 @@ import numpy as np
 from ._declare import FUNCTIONS, REGISTRY, _TYPE_NAMES, Spec, call, declare, make_function, make_inplace
 from ._samples import T, sample
 from .pointwise import pow_scalar
+from .stats import _C_NAMES
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -206,10 +207,6 @@ def _via_float64(fn):
 
 
 # ====================================================================== out=
-_LERP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-               "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-               "bool": "bool"}
-
 
 def _check_out_grad(name, args):
     if _state.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args):
@@ -665,17 +662,17 @@ def lerp(input, end, weight):
                         " * (Tensor input, Tensor end, Number weight, *, Tensor out = None)\n")
     dt = input._data.dtype
     if end._data.dtype != dt:
-        raise RuntimeError(f"expected dtype {_LERP_NAMES[dt.name]} for `end` but got dtype "
-                           f"{_LERP_NAMES[end._data.dtype.name]}")
+        raise RuntimeError(f"expected dtype {_C_NAMES[dt.name]} for `end` but got dtype "
+                           f"{_C_NAMES[end._data.dtype.name]}")
     if isinstance(weight, Tensor):
         if weight._data.dtype != dt:
-            raise RuntimeError(f"expected dtype {_LERP_NAMES[dt.name]} for `weight` but got dtype "
-                               f"{_LERP_NAMES[weight._data.dtype.name]}")
+            raise RuntimeError(f"expected dtype {_C_NAMES[dt.name]} for `weight` but got dtype "
+                               f"{_C_NAMES[weight._data.dtype.name]}")
         return _lerp_tensor(input, end, weight)
     if isinstance(weight, np.generic):
         weight = weight.item()
     if isinstance(weight, complex):
-        raise RuntimeError(f"value cannot be converted to type {_LERP_NAMES[dt.name]} without overflow")
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dt.name]} without overflow")
     return _lerp_scalar(input, end, weight=weight)
 
 
