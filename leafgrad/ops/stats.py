@@ -75,26 +75,49 @@ OUT_DTYPE = {
     "kthvalue": "output values must be of same type as input",
     "mode": "expected scalar type '{i}' but got '{o}' for values output",
     "matrix_norm": "linalg.matrix_norm expected out tensor dtype {i} but got: {o}",
+    "same": "Found dtype {o} but expected {i}",
+    "nan_to_num": "nan_to_num: dtype of out: {o} should be same as input: {i}",
+    # not a mismatch of the dtypes, see _out_dtype_error
+    "cast": "result type {i} can't be cast to the desired output type {o}",
+    "bool": "{name} does not support non-boolean outputs.",
 }
+
+
+def _out_dtype_error(rule, r, o, name):
+    """PyTorch's error for writing a ``r`` result into an ``o`` out by ``rule`` (a key of
+    OUT_DTYPE: most refuse any other dtype; 'cast' refuses what does not cast by kind,
+    'bool' any non-bool out), or None."""
+    if rule == "cast":
+        bad = r != o and not np.can_cast(r, o, "same_kind")
+    elif rule == "bool":
+        bad = o.kind != "b"
+    else:
+        bad = r != o
+    if not bad:
+        return None
+    return RuntimeError(OUT_DTYPE[rule].format(i=_LEGACY_NAMES[r.name], o=_LEGACY_NAMES[o.name], ic=_C_NAMES[r.name],
+                                               oc=_C_NAMES[o.name], name=name))
 
 
 def _write_out(out, result, name=None, dtype_check=None):
     """Implement ``out=``: copy ``result`` (a Tensor or a tuple of them) into ``out``
     (resized, with PyTorch's warning, when its shape differs), refusing what PyTorch
-    refuses: recording ops, and (``dtype_check``, a key of OUT_DTYPE) another dtype."""
+    refuses: recording ops, an out that is no Tensor, and (``dtype_check``, a key of
+    OUT_DTYPE) another dtype."""
     if out is None:
         return result
     from ..autograd import grad_mode
+    if not isinstance(result, tuple) and not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     results = result if isinstance(result, tuple) else (result,)
     outs = tuple(out) if isinstance(result, tuple) else (out,)
     if grad_mode.state.enabled and _bany(r._requires_grad for r in results):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
     if dtype_check is not None:
-        r, o = results[0]._data.dtype, outs[0]._data.dtype
-        if r != o:
-            raise RuntimeError(OUT_DTYPE[dtype_check].format(i=_LEGACY_NAMES[r.name], o=_LEGACY_NAMES[o.name],
-                                                             ic=_C_NAMES[r.name], oc=_C_NAMES[o.name]))
+        err = _out_dtype_error(dtype_check, results[0]._data.dtype, outs[0]._data.dtype, name)
+        if err is not None:
+            raise err
     for o, r in zip(outs, results):
         if o._data.shape != r._data.shape:
             if o._data.size:
