@@ -6,7 +6,6 @@ float_power, atan2, maximum/minimum and fmax/fmin, hypot, copysign, isclose.
 records ``DivBackward0`` for a plain division but ``DivBackward2`` as soon as
 ``rounding_mode`` is passed, even as None, so the wrapper tells "not passed" from None.
 """
-import warnings
 
 import numpy as np
 
@@ -16,6 +15,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from . import pointwise as _pw
+from .stats import _resize_out, _write_out
 
 _state = grad_mode.state
 _NUMBERS = (int, float, bool, np.number, np.bool_)
@@ -74,23 +74,12 @@ def _with_out(name, out, inputs, compute, record=False):
     else:
         with grad_mode.no_grad():
             res = compute()
-    data = res._data
-    _cast_check(data.dtype, out._data.dtype)
-    if out._data.shape != data.shape:
-        if out._data.size:
-            warnings.warn(
-                f"An output with one or more elements was resized since it had shape {list(out._data.shape)}, "
-                f"which does not match the required output shape {list(data.shape)}. This behavior is "
-                "deprecated, and in a future PyTorch release outputs will not be resized unless they have "
-                "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
-                "elements with t.resize_(0).", UserWarning, stacklevel=3)
-        out._data = np.empty(data.shape, out._data.dtype)
-    if res._grad_fn is not None:
+    _cast_check(res._data.dtype, out._data.dtype)
+    if res._grad_fn is not None:  # record: out takes res's node
+        _resize_out(out, res._data.shape)
         write_into(out, res)
         return out
-    np.copyto(out._data, data, casting="unsafe")
-    out._vc[0] += 1
-    return out
+    return _write_out(out, res, name)
 
 
 def _cast_to(x, target):

@@ -99,6 +99,21 @@ def _out_dtype_error(rule, r, o, name):
                                                oc=_C_NAMES[o.name], name=name))
 
 
+def _resize_out(out, shape):
+    """Give ``out`` the result's ``shape`` (fresh storage), with PyTorch's deprecation
+    warning when it had elements."""
+    if out._data.shape == shape:
+        return
+    if out._data.size:
+        import warnings
+        warnings.warn(f"An output with one or more elements was resized since it had shape {list(out._data.shape)}, "
+                      f"which does not match the required output shape {list(shape)}. This behavior is deprecated, "
+                      "and in a future PyTorch release outputs will not be resized unless they have zero elements. "
+                      "You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+                      "t.resize_(0).", UserWarning, stacklevel=4)
+    out._data = np.empty(shape, out._data.dtype)
+
+
 def _write_out(out, result, name=None, dtype_check=None):
     """Implement ``out=``: copy ``result`` (a Tensor or a tuple of them) into ``out``
     (resized, with PyTorch's warning, when its shape differs), refusing what PyTorch
@@ -119,16 +134,7 @@ def _write_out(out, result, name=None, dtype_check=None):
         if err is not None:
             raise err
     for o, r in zip(outs, results):
-        if o._data.shape != r._data.shape:
-            if o._data.size:
-                import warnings
-                warnings.warn(f"An output with one or more elements was resized since it had shape "
-                              f"{list(o._data.shape)}, which does not match the required output shape "
-                              f"{list(r._data.shape)}. This behavior is deprecated, and in a future PyTorch release "
-                              "outputs will not be resized unless they have zero elements. You can explicitly reuse "
-                              "an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
-                              UserWarning, stacklevel=3)
-            o._data = np.empty(r._data.shape, o._data.dtype)
+        _resize_out(o, r._data.shape)
         np.copyto(o._data, r._data, casting="unsafe")
         o._vc[0] += 1
     if isinstance(result, tuple):
