@@ -461,3 +461,20 @@ def test_errors(fn):
     t, lg = both(fn)
     assert isinstance(t, Exception), f"torch did not raise: {t!r}"
     assert_same(t, lg)
+
+
+# a dim out of range of a 0-d tensor ([-1, 0]) raises, as for any other tensor
+ZERO_D_DIMS = [
+    lambda lib: lib.sort(lib.tensor(1.0), dim=5), lambda lib: lib.tensor(1.0).argsort(dim=-2),
+    lambda lib: lib.topk(lib.tensor(1.0), 1, dim=3), lambda lib: lib.kthvalue(lib.tensor(1.0), 1, 2),
+    lambda lib: lib.median(lib.tensor(1.0), 3), lambda lib: lib.nanmedian(lib.tensor(1.0), -2),
+    lambda lib: lib.mode(lib.tensor(1.0), 1), lambda lib: lib.cummax(lib.tensor(1.0), 1),
+    lambda lib: lib.cummin(lib.tensor(1.0), -3),
+]
+
+
+@pytest.mark.parametrize("fn", ZERO_D_DIMS, ids=[str(i) for i in range(len(ZERO_D_DIMS))])
+def test_zero_d_dim_out_of_range(fn):
+    t, lg = both(fn)
+    assert isinstance(t, Exception), f"torch did not raise: {t!r}"
+    assert_same(t, lg)

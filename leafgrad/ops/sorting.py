@@ -62,7 +62,7 @@ _UNSET = object()
 def sort(input, dim=-1, descending=False, *, stable=_UNSET, out=None):
     """Values in order along ``dim`` and where they came from (always stable)."""
     nd = input._data.ndim
-    d = _wrap_dim(dim, nd) if nd else 0
+    d = _wrap_dim(dim, nd)
     kw = {"dim": d}
     if descending:
         kw["descending"] = True
@@ -73,9 +73,10 @@ def sort(input, dim=-1, descending=False, *, stable=_UNSET, out=None):
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim``."""
     a = input._data
+    d = _wrap_dim(dim, a.ndim)
     if a.ndim == 0:
         return wrap(np.zeros((), np.int64))
-    return wrap(_argsort(a, _wrap_dim(dim, a.ndim), bool(descending)).astype(np.int64, copy=False))
+    return wrap(_argsort(a, d, bool(descending)).astype(np.int64, copy=False))
 
 
 def msort(input, *, out=None):
@@ -109,7 +110,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     a = input._data
     if a.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    d = _wrap_dim(dim, a.ndim) if a.ndim else 0
+    d = _wrap_dim(dim, a.ndim)
     size = a.shape[d] if a.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
@@ -147,7 +148,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     a = input._data
     if a.ndim:
         _no_bool(a, "kthvalue_cpu")
-    d = _wrap_dim(dim, a.ndim) if a.ndim else 0
+    d = _wrap_dim(dim, a.ndim)
     size = a.shape[d] if a.ndim else 1
     if size == 0:
         raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
@@ -244,7 +245,7 @@ def _median(name, full, along):
         if dim is None:
             return _write_out(out, full(input), name, "expect")
         nd = input._data.ndim
-        d = _wrap_dim(dim, nd) if nd else 0
+        d = _wrap_dim(dim, nd)
         kw = {"dim": d}
         if keepdim:
             kw["keepdim"] = True
@@ -300,7 +301,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value along ``dim`` (the smallest among equally frequent ones)
     and the index of its last occurrence."""
     nd = input._data.ndim
-    kw = {"dim": _wrap_dim(dim, nd) if nd else 0}
+    kw = {"dim": _wrap_dim(dim, nd)}
     if keepdim:
         kw["keepdim"] = True
     return _write_out(out, return_type("mode")(mode_(input, **kw)), "mode", "mode")

@@ -1062,7 +1062,7 @@ cumprod_ = declare(
 
 
 def _cum_args(input, dim, dtype):
-    kw = {"dim": _wrap_dim(dim, input._data.ndim) if input._data.ndim else 0}
+    kw = {"dim": _wrap_dim(dim, input._data.ndim)}
     if dtype is not None:
         kw["dtype"] = dtype.np
     return kw
@@ -1110,14 +1110,22 @@ cummin_ = declare("cummin", _cumext_forward(np.minimum), node="CumminBackward0",
                   outputs=("values", "indices"), samples=_cum_samples("cummin"), self=_cumext_backward)
 
 
+def _cum_ext_dim(input, dim, name):
+    if not input._data.ndim and dim not in (-1, 0):
+        raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
+    return _wrap_dim(dim, input._data.ndim)
+
+
 def cummax(input, dim, *, out=None):
     """Running maximum along ``dim`` and where it was reached."""
-    return _write_out(out, return_type("cummax")(cummax_(input, dim=_wrap_dim(dim, input._data.ndim))), "cummax", "cum")
+    return _write_out(out, return_type("cummax")(cummax_(input, dim=_cum_ext_dim(input, dim, "cummax"))), "cummax",
+                      "cum")
 
 
 def cummin(input, dim, *, out=None):
     """Running minimum along ``dim`` and where it was reached."""
-    return _write_out(out, return_type("cummin")(cummin_(input, dim=_wrap_dim(dim, input._data.ndim))), "cummin", "cum")
+    return _write_out(out, return_type("cummin")(cummin_(input, dim=_cum_ext_dim(input, dim, "cummin"))), "cummin",
+                      "cum")
 
 
 # ---------------------------------------------------------------- all / any / count_nonzero
