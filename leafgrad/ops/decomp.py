@@ -70,14 +70,10 @@ def _first_zero_pivot(m):
 
 
 def _singular_error(a, name):
-    flat = a.reshape((-1,) + a.shape[-2:])
-    for i, m in enumerate(flat):
-        try:
-            np.linalg.inv(m)
-        except np.linalg.LinAlgError:
-            k = _first_zero_pivot(m)
-            return _LinAlgError(f"{name}: {_batch_prefix(a, i)}The diagonal element {k} is zero, the inversion could "
-                                "not be completed because the input matrix is singular.")
+    info = _lu_info(a).reshape(-1)
+    for i in np.flatnonzero(info)[:1]:
+        return _LinAlgError(f"{name}: {_batch_prefix(a, i)}The diagonal element {info[i]} is zero, the inversion "
+                            "could not be completed because the input matrix is singular.")
     return _LinAlgError(f"{name}: The input matrix is singular.")
 
 
@@ -119,6 +115,8 @@ def _lu_info(a):
 
 
 def _chol_info(a):
+    """PyTorch's ``info`` of a Cholesky factorization per matrix (int32): the order of the
+    first leading minor that is not positive-definite, 0 when there is none."""
     fa = a.reshape((-1,) + a.shape[-2:])
     info = np.zeros(len(fa), np.int32)
     for i, m in enumerate(fa):
@@ -305,22 +303,10 @@ def _solve_checked(A, B, left, check_errors=True):
 
 # ---------------------------------------------------------------- cholesky
 def _not_pd(a, name):
-    flat = a.reshape((-1,) + a.shape[-2:])
-    for i, m in enumerate(flat):
-        try:
-            np.linalg.cholesky(m)
-            continue
-        except np.linalg.LinAlgError:
-            pass
-        order = m.shape[-1]
-        for k in range(1, m.shape[-1] + 1):
-            try:
-                np.linalg.cholesky(m[:k, :k])
-            except np.linalg.LinAlgError:
-                order = k
-                break
+    info = _chol_info(a).reshape(-1)
+    for i in np.flatnonzero(info)[:1]:
         return _LinAlgError(f"{name}: {_batch_prefix(a, i)}The factorization could not be completed because the "
-                            f"input is not positive-definite (the leading minor of order {order} is not "
+                            f"input is not positive-definite (the leading minor of order {info[i]} is not "
                             "positive-definite).")
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._declare import declare, make_inplace, broadcast_error, FUNCTIONS, REGISTRY
 from ._samples import T, sample
-from .stats import _write_out, _C_NAMES
+from .stats import _arr, _write_out, _C_NAMES
 from .._tensor import Tensor, _wrap_dim, wrap, make, _LEGACY_NAMES
 from ..autograd.graph import Node, _next_seq, gradient_edge
 from .shape import embed, expand, view
@@ -35,10 +35,6 @@ def _idx(index):
 
 def _np_dtype(x):
     return x._data.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
-
-
-def _arr(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _shape_of(x):
