@@ -399,28 +399,36 @@ fmod_scalar = declare(
     self=lambda grad: grad)
 
 
-def fmod(input, other, *, out=None):
-    """C's ``fmod``: the remainder takes the sign of the dividend."""
-    def compute():
-        if isinstance(input, Tensor):
-            if isinstance(other, Tensor):
-                return fmod_tensor(input, other)
-            if isinstance(other, _NUMBERS):
-                return fmod_scalar(_tensor_scalar_cast(input, other), other=other)
-        raise _overload_error("fmod", ("Tensor input, Tensor other, *, Tensor out = None",
-                                       "Tensor input, Number other, *, Tensor out = None"), (input, other))
-    return _with_out("fmod", out, (input, other), compute)
+def _tensor_or_number(name, tensor_op, number_op, doc):
+    """Install ``name`` with a Tensor or Number ``other``: the public function (with
+    ``out=``), the method and the in-place method; returns the public function."""
+    def public(input, other, *, out=None):
+        def compute():
+            if isinstance(input, Tensor):
+                if isinstance(other, Tensor):
+                    return tensor_op(input, other)
+                if isinstance(other, _NUMBERS):
+                    return number_op(input, other)
+            raise _overload_error(name, ("Tensor input, Tensor other, *, Tensor out = None",
+                                         "Tensor input, Number other, *, Tensor out = None"), (input, other))
+        return _with_out(name, out, (input, other), compute)
+
+    def method(self, other):
+        if not isinstance(other, (Tensor,) + _NUMBERS):
+            raise _overload_error(name, _METHOD_SIGS, (other,))
+        return public(self, other)
+    public.__name__ = public.__qualname__ = name
+    public.__doc__ = doc
+    method.__name__ = method.__qualname__ = f"_{name}_method"
+    FUNCTIONS[name] = public
+    setattr(Tensor, name, method)
+    setattr(Tensor, name + "_", make_inplace(method))
+    return public
 
 
-def _fmod_method(self, other):
-    if not isinstance(other, (Tensor,) + _NUMBERS):
-        raise _overload_error("fmod", _METHOD_SIGS, (other,))
-    return fmod(self, other)
-
-
-FUNCTIONS["fmod"] = fmod
-Tensor.fmod = _fmod_method
-Tensor.fmod_ = make_inplace(_fmod_method)
+fmod = _tensor_or_number("fmod", fmod_tensor,
+                         lambda input, other: fmod_scalar(_tensor_scalar_cast(input, other), other=other),
+                         "C's ``fmod``: the remainder takes the sign of the dividend.")
 
 
 # ---------------------------------------------------------------- float_power
@@ -628,28 +636,8 @@ copysign_scalar = declare(
     self=_copysign_self)
 
 
-def copysign(input, other, *, out=None):
-    """The magnitude of ``input`` with the sign of ``other`` (always a float result)."""
-    def compute():
-        if isinstance(input, Tensor):
-            if isinstance(other, Tensor):
-                return copysign_tensor(input, other)
-            if isinstance(other, _NUMBERS):
-                return copysign_scalar(input, other=other)
-        raise _overload_error("copysign", ("Tensor input, Tensor other, *, Tensor out = None",
-                                           "Tensor input, Number other, *, Tensor out = None"), (input, other))
-    return _with_out("copysign", out, (input, other), compute)
-
-
-def _copysign_method(self, other):
-    if not isinstance(other, (Tensor,) + _NUMBERS):
-        raise _overload_error("copysign", _METHOD_SIGS, (other,))
-    return copysign(self, other)
-
-
-FUNCTIONS["copysign"] = copysign
-Tensor.copysign = _copysign_method
-Tensor.copysign_ = make_inplace(_copysign_method)
+copysign = _tensor_or_number("copysign", copysign_tensor, lambda input, other: copysign_scalar(input, other=other),
+                             "The magnitude of ``input`` with the sign of ``other`` (always a float result).")
 
 
 # ---------------------------------------------------------------- isclose
