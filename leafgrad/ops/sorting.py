@@ -7,7 +7,7 @@ import numpy as np
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
 from ..return_types import return_type
-from .stats import tuple_sample, value_selecting_backward, evenly_distribute, _write_out
+from .stats import value_selecting_backward, evenly_distribute, _write_out
 from .._tensor import Tensor, _wrap_dim, wrap
 
 
@@ -37,22 +37,22 @@ def _sort_forward(a, dim, descending=False):
 
 sort_ = declare(
     "sort", _sort_forward, node="SortBackward0", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("sort", T(3, 4)), tuple_sample("sort", T(3, 4), 0),
-             tuple_sample("sort", T(3, 4), -1, True), tuple_sample("sort", T(2, 3, 4), dim=1, descending=True),
-             tuple_sample("sort", T()),
-             tuple_sample("sort", T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), smooth=False),
-             tuple_sample("sort", T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]),
-                          descending=True, smooth=False),
+    samples=[sample(T(3, 4), call="sort"), sample(T(3, 4), 0, call="sort"),
+             sample(T(3, 4), -1, True, call="sort"), sample(T(2, 3, 4), dim=1, descending=True, call="sort"),
+             sample(T(), call="sort"),
+             sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), smooth=False, call="sort"),
+             sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]),
+                          descending=True, smooth=False, call="sort"),
              sample(T(3, 4), call="msort"), sample(T(4, 2), call="Tensor.msort")],
     self=_select_formula(True))
 
 # sort(..., stable=...) is PyTorch's sort.stable overload: another node name.
 sort_stable = declare(
     "sort.stable", _sort_forward, node="SortBackward1", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("sort", T(3, 4), stable=True, call="Tensor.sort"),
-             tuple_sample("sort", T(3, 4), dim=0, descending=True, stable=False),
-             tuple_sample("sort", T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), stable=True,
-                          descending=True, smooth=False)],
+    samples=[sample(T(3, 4), stable=True, call="Tensor.sort"),
+             sample(T(3, 4), dim=0, descending=True, stable=False, call="sort"),
+             sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), stable=True,
+                          descending=True, smooth=False, call="sort")],
     self=_select_formula(True))
 
 _SortType = return_type("sort")
@@ -95,11 +95,11 @@ def _topk_forward(a, k, dim, largest=True, sorted=True):
 
 topk_ = declare(
     "topk", _topk_forward, node="TopkBackward0", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("topk", T(3, 5), 2), tuple_sample("topk", T(3, 5), 2, 0),
-             tuple_sample("topk", T(3, 5), 3, largest=False), tuple_sample("topk", T(3, 5), 0),
-             tuple_sample("topk", T(), 1), tuple_sample("topk", T(2, 3, 4), 4, dim=-1, largest=True, sorted=True),
-             tuple_sample("topk", T(values=[[1.0, 3.0, 2.0, 0.0, 5.0], [2.0, 2.5, 1.0, 1.5, 5.0]]), 2, smooth=False),
-             tuple_sample("topk", T(3, 5), 2, call="Tensor.topk")],
+    samples=[sample(T(3, 5), 2, call="topk"), sample(T(3, 5), 2, 0, call="topk"),
+             sample(T(3, 5), 3, largest=False, call="topk"), sample(T(3, 5), 0, call="topk"),
+             sample(T(), 1, call="topk"), sample(T(2, 3, 4), 4, dim=-1, largest=True, sorted=True, call="topk"),
+             sample(T(values=[[1.0, 3.0, 2.0, 0.0, 5.0], [2.0, 2.5, 1.0, 1.5, 5.0]]), 2, smooth=False, call="topk"),
+             sample(T(3, 5), 2, call="Tensor.topk")],
     self=_select_formula(True))
 
 _TopkType = return_type("topk")
@@ -132,12 +132,12 @@ def _kthvalue_forward(a, k, dim, keepdim=False):
 
 kthvalue_ = declare(
     "kthvalue", _kthvalue_forward, node="KthvalueBackward0", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("kthvalue", T(3, 5), 2), tuple_sample("kthvalue", T(3, 5), 3, 0),
-             tuple_sample("kthvalue", T(3, 5), 1, -1, True), tuple_sample("kthvalue", T(), 1),
+    samples=[sample(T(3, 5), 2, call="kthvalue"), sample(T(3, 5), 3, 0, call="kthvalue"),
+             sample(T(3, 5), 1, -1, True, call="kthvalue"), sample(T(), 1, call="kthvalue"),
              # ties away from the k-th value (which of tied k-th values PyTorch's selection returns varies)
-             tuple_sample("kthvalue", T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 4.0, 4.0, 1.5, 5.0]]), 2,
-                          smooth=False),
-             tuple_sample("kthvalue", T(4, 3), 2, dim=0, call="Tensor.kthvalue")],
+             sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 4.0, 4.0, 1.5, 5.0]]), 2,
+                          smooth=False, call="kthvalue"),
+             sample(T(4, 3), 2, dim=0, call="Tensor.kthvalue")],
     self=_select_formula())
 
 _KthType = return_type("kthvalue")
@@ -217,10 +217,10 @@ median_all = declare(
 median_dim = declare(
     "median.dim", _median_dim("median", False), node="MedianBackward1", public=False,
     outputs=("values", "indices"),
-    samples=[tuple_sample("median", T(3, 4), 1), tuple_sample("median", T(3, 5), 0, True),
-             tuple_sample("median", T(), 0), tuple_sample("median", T(values=_TIES), -1, smooth=False),
-             tuple_sample("median", T(values=_NANS), 1, smooth=False),
-             tuple_sample("median", T(3, 4), dim=0, call="Tensor.median")],
+    samples=[sample(T(3, 4), 1, call="median"), sample(T(3, 5), 0, True, call="median"),
+             sample(T(), 0, call="median"), sample(T(values=_TIES), -1, smooth=False, call="median"),
+             sample(T(values=_NANS), 1, smooth=False, call="median"),
+             sample(T(3, 4), dim=0, call="Tensor.median")],
     self=_select_formula())
 nanmedian_all = declare(
     "nanmedian", _median_all(True), node="NanmedianBackward0", public=False,
@@ -231,9 +231,9 @@ nanmedian_all = declare(
 nanmedian_dim = declare(
     "nanmedian.dim", _median_dim("nanmedian", True), node="NanmedianBackward1", public=False,
     outputs=("values", "indices"),
-    samples=[tuple_sample("nanmedian", T(3, 4), 1), tuple_sample("nanmedian", T(values=_NANS), 1, smooth=False),
-             tuple_sample("nanmedian", T(values=_NANS), -1, True, smooth=False),
-             tuple_sample("nanmedian", T(3, 4), dim=0, call="Tensor.nanmedian")],
+    samples=[sample(T(3, 4), 1, call="nanmedian"), sample(T(values=_NANS), 1, smooth=False, call="nanmedian"),
+             sample(T(values=_NANS), -1, True, smooth=False, call="nanmedian"),
+             sample(T(3, 4), dim=0, call="Tensor.nanmedian")],
     self=_select_formula())
 
 
@@ -289,10 +289,10 @@ def _mode_forward(a, dim, keepdim=False):
 
 mode_ = declare(
     "mode", _mode_forward, node="ModeBackward0", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("mode", T(values=_TIES), smooth=False), tuple_sample("mode", T(values=_TIES), 0, True,
-                                                                              smooth=False),
-             tuple_sample("mode", T(3, 4)), tuple_sample("mode", T(), 0),
-             tuple_sample("mode", T(values=[[4.0, 4.0, 1.0], [1.0, 1.0, 1.0]]), dim=1, call="Tensor.mode",
+    samples=[sample(T(values=_TIES), smooth=False, call="mode"), sample(T(values=_TIES), 0, True,
+                                                                              smooth=False, call="mode"),
+             sample(T(3, 4), call="mode"), sample(T(), 0, call="mode"),
+             sample(T(values=[[4.0, 4.0, 1.0], [1.0, 1.0, 1.0]]), dim=1, call="Tensor.mode",
                           smooth=False)],
     self=_select_formula())
 

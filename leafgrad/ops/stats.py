@@ -23,12 +23,6 @@ from ..return_types import _ReturnType, return_type
 
 _bmax, _babs, _bany = builtins.max, builtins.abs, builtins.any
 
-# ---------------------------------------------------------------- samples
-def tuple_sample(name, *args, smooth=True, **kwargs):
-    """A sample of an op that returns a named tuple, called as ``name`` unless ``call=``."""
-    return sample(*args, call=kwargs.pop("call", name), smooth=smooth, **kwargs)
-
-
 # ---------------------------------------------------------------- small helpers
 def _arr(x):
     return x._data if isinstance(x, Tensor) else x
@@ -531,10 +525,10 @@ def _extreme(name, npfn, argfn, node_all, node_dim):
         self=evenly_distribute)
     along = declare(
         name + ".dim", _ext_dim(npfn, argfn, name), node=node_dim, public=False, outputs=("values", "indices"),
-        samples=[tuple_sample(name, T(3, 4), 1), tuple_sample(name, T(3, 4), -1, True),
-                 tuple_sample(name, T(), 0), tuple_sample(name, T(2, 3), dim=0, keepdim=True),
-                 tuple_sample(name, T(values=[[1.0, 3.0, 3.0], [0.5, 3.0, 3.0]]), 1, smooth=False),
-                 tuple_sample(name, T(3, 4), 0, call="Tensor." + name)],
+        samples=[sample(T(3, 4), 1, call=name), sample(T(3, 4), -1, True, call=name),
+                 sample(T(), 0, call=name), sample(T(2, 3), dim=0, keepdim=True, call=name),
+                 sample(T(values=[[1.0, 3.0, 3.0], [0.5, 3.0, 3.0]]), 1, smooth=False, call=name),
+                 sample(T(3, 4), 0, call="Tensor." + name)],
         self=lambda grad, indices, self_shape, dim, keepdim=False: value_selecting_backward(
             grad, dim, indices, self_shape, keepdim))
     rtype = return_type(name)
@@ -650,9 +644,9 @@ def _aminmax_backward(grads, self, min, max, dim=None, keepdim=False):
 
 aminmax_ = declare(
     "aminmax", _aminmax_forward, node="AminmaxBackward0", public=False, outputs=("min", "max"),
-    samples=[tuple_sample("aminmax", T(3, 4)), tuple_sample("aminmax", T(3, 4), dim=1),
-             tuple_sample("aminmax", T(3, 4), dim=-1, keepdim=True), tuple_sample("aminmax", T()),
-             tuple_sample("aminmax", T(values=[[1.0, 3.0, 3.0], [-1.0, -1.0, 0.5]]), dim=1, smooth=False)],
+    samples=[sample(T(3, 4), call="aminmax"), sample(T(3, 4), dim=1, call="aminmax"),
+             sample(T(3, 4), dim=-1, keepdim=True, call="aminmax"), sample(T(), call="aminmax"),
+             sample(T(values=[[1.0, 3.0, 3.0], [-1.0, -1.0, 0.5]]), dim=1, smooth=False, call="aminmax")],
     self=_aminmax_backward)
 
 
@@ -1099,9 +1093,9 @@ def _cumext_backward(grad, indices, self_shape, dim):
 
 
 def _cum_samples(name):
-    return [tuple_sample(name, T(3, 4), 1), tuple_sample(name, T(3, 4), -2), tuple_sample(name, T(), 0),
-            tuple_sample(name, T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), 1, smooth=False),
-            tuple_sample(name, T(2, 3), dim=0, call="Tensor." + name)]
+    return [sample(T(3, 4), 1, call=name), sample(T(3, 4), -2, call=name), sample(T(), 0, call=name),
+            sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), 1, smooth=False, call=name),
+            sample(T(2, 3), dim=0, call="Tensor." + name)]
 
 
 cummax_ = declare("cummax", _cumext_forward(np.maximum), node="CummaxBackward0",
