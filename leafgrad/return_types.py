@@ -38,7 +38,7 @@ def return_type(name, fields=("values", "indices")):
     """The type ``torch.return_types.<name>`` with ``fields`` (made on first use)."""
     cls = RETURN_TYPES.get(name)
     if cls is None:
-        ns = {"__slots__": (), "_fields": tuple(fields), "n_fields": len(fields),
+        ns = {"__slots__": (), "_fields": tuple(fields), "__match_args__": tuple(fields), "n_fields": len(fields),
               "n_sequence_fields": len(fields), "n_unnamed_fields": 0, "__module__": __name__}
         for i, f in enumerate(fields):
             ns[f] = property(operator.itemgetter(i))
