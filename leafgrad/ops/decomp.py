@@ -16,7 +16,7 @@ from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
 from .stats import _arr, vector_norm, matrix_norm, svd_, svdvals_, _SVD_SQ, _QR_SQ, _QR_TALL, _QR_WIDE
 from .matrix import _copy_out, mT, _tril, _triu, _diagonal, _diag_embed, _legacy
-from .._tensor import Tensor, _wrap_dim, wrap
+from .._tensor import Tensor, wrap
 from .. import return_types
 
 

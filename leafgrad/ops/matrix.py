@@ -7,7 +7,7 @@ import string
 
 import numpy as np
 
-from ._declare import declare, install, make_inplace, FUNCTIONS
+from ._declare import declare, make_inplace, FUNCTIONS
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, _LEGACY_NAMES
 from .linalg import mm, matmul, _C
