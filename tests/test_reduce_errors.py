@@ -461,3 +461,40 @@ def test_errors(fn):
     t, lg = both(fn)
     assert isinstance(t, Exception), f"torch did not raise: {t!r}"
     assert_same(t, lg)
+
+
+# a dim out of range of a 0-d tensor ([-1, 0]) raises, as for any other tensor
+ZERO_D_DIMS = [
+    lambda lib: lib.sort(lib.tensor(1.0), dim=5), lambda lib: lib.tensor(1.0).argsort(dim=-2),
+    lambda lib: lib.topk(lib.tensor(1.0), 1, dim=3), lambda lib: lib.kthvalue(lib.tensor(1.0), 1, 2),
+    lambda lib: lib.median(lib.tensor(1.0), 3), lambda lib: lib.nanmedian(lib.tensor(1.0), -2),
+    lambda lib: lib.mode(lib.tensor(1.0), 1), lambda lib: lib.cummax(lib.tensor(1.0), 1),
+    lambda lib: lib.cummin(lib.tensor(1.0), -3),
+]
+
+
+@pytest.mark.parametrize("fn", ZERO_D_DIMS, ids=[str(i) for i in range(len(ZERO_D_DIMS))])
+def test_zero_d_dim_out_of_range(fn):
+    t, lg = both(fn)
+    assert isinstance(t, Exception), f"torch did not raise: {t!r}"
+    assert_same(t, lg)
+
+
+# leafgrad.return_types holds every named-tuple type under torch's name, with torch's fields
+RETURN_TYPE_CALLS = [
+    ("max", lambda lib, x: lib.max(x, 0)), ("aminmax", lambda lib, x: lib.aminmax(x)),
+    ("sort", lambda lib, x: lib.sort(x)), ("cummin", lambda lib, x: lib.cummin(x, 1)),
+    ("linalg_qr", lambda lib, x: lib.linalg.qr(x)), ("linalg_svd", lambda lib, x: lib.linalg.svd(x)),
+    ("svd", lambda lib, x: lib.svd(x)), ("slogdet", lambda lib, x: lib.slogdet(x)),
+    ("linalg_inv_ex", lambda lib, x: lib.linalg.inv_ex(x)),
+]
+
+
+@pytest.mark.parametrize("name, fn", RETURN_TYPE_CALLS, ids=[n for n, _ in RETURN_TYPE_CALLS])
+def test_return_types_module(name, fn):
+    import leafgrad.return_types as rt
+    data = [[3.0, 1.0], [0.5, 2.0]]
+    t, lg = fn(torch, torch.tensor(data)), fn(leafgrad, leafgrad.tensor(data))
+    assert type(lg) is getattr(rt, name) and type(t) is getattr(torch.return_types, name)
+    assert type(lg).__name__ == type(t).__name__ and type(lg).__match_args__ == type(t).__match_args__
+    assert type(lg).n_fields == type(t).n_fields

@@ -6,7 +6,6 @@ float_power, atan2, maximum/minimum and fmax/fmin, hypot, copysign, isclose.
 records ``DivBackward0`` for a plain division but ``DivBackward2`` as soon as
 ``rounding_mode`` is passed, even as None, so the wrapper tells "not passed" from None.
 """
-import warnings
 
 import numpy as np
 
@@ -16,6 +15,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from . import pointwise as _pw
+from .stats import _resize_out, _write_out
 
 _state = grad_mode.state
 _NUMBERS = (int, float, bool, np.number, np.bool_)
@@ -74,23 +74,12 @@ def _with_out(name, out, inputs, compute, record=False):
     else:
         with grad_mode.no_grad():
             res = compute()
-    data = res._data
-    _cast_check(data.dtype, out._data.dtype)
-    if out._data.shape != data.shape:
-        if out._data.size:
-            warnings.warn(
-                f"An output with one or more elements was resized since it had shape {list(out._data.shape)}, "
-                f"which does not match the required output shape {list(data.shape)}. This behavior is "
-                "deprecated, and in a future PyTorch release outputs will not be resized unless they have "
-                "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
-                "elements with t.resize_(0).", UserWarning, stacklevel=3)
-        out._data = np.empty(data.shape, out._data.dtype)
-    if res._grad_fn is not None:
+    _cast_check(res._data.dtype, out._data.dtype)
+    if res._grad_fn is not None:  # record: out takes res's node
+        _resize_out(out, res._data.shape)
         write_into(out, res)
         return out
-    np.copyto(out._data, data, casting="unsafe")
-    out._vc[0] += 1
-    return out
+    return _write_out(out, res, name)
 
 
 def _cast_to(x, target):
@@ -410,28 +399,36 @@ fmod_scalar = declare(
     self=lambda grad: grad)
 
 
-def fmod(input, other, *, out=None):
-    """C's ``fmod``: the remainder takes the sign of the dividend."""
-    def compute():
-        if isinstance(input, Tensor):
-            if isinstance(other, Tensor):
-                return fmod_tensor(input, other)
-            if isinstance(other, _NUMBERS):
-                return fmod_scalar(_tensor_scalar_cast(input, other), other=other)
-        raise _overload_error("fmod", ("Tensor input, Tensor other, *, Tensor out = None",
-                                       "Tensor input, Number other, *, Tensor out = None"), (input, other))
-    return _with_out("fmod", out, (input, other), compute)
+def _tensor_or_number(name, tensor_op, number_op, doc):
+    """Install ``name`` with a Tensor or Number ``other``: the public function (with
+    ``out=``), the method and the in-place method; returns the public function."""
+    def public(input, other, *, out=None):
+        def compute():
+            if isinstance(input, Tensor):
+                if isinstance(other, Tensor):
+                    return tensor_op(input, other)
+                if isinstance(other, _NUMBERS):
+                    return number_op(input, other)
+            raise _overload_error(name, ("Tensor input, Tensor other, *, Tensor out = None",
+                                         "Tensor input, Number other, *, Tensor out = None"), (input, other))
+        return _with_out(name, out, (input, other), compute)
+
+    def method(self, other):
+        if not isinstance(other, (Tensor,) + _NUMBERS):
+            raise _overload_error(name, _METHOD_SIGS, (other,))
+        return public(self, other)
+    public.__name__ = public.__qualname__ = name
+    public.__doc__ = doc
+    method.__name__ = method.__qualname__ = f"_{name}_method"
+    FUNCTIONS[name] = public
+    setattr(Tensor, name, method)
+    setattr(Tensor, name + "_", make_inplace(method))
+    return public
 
 
-def _fmod_method(self, other):
-    if not isinstance(other, (Tensor,) + _NUMBERS):
-        raise _overload_error("fmod", _METHOD_SIGS, (other,))
-    return fmod(self, other)
-
-
-FUNCTIONS["fmod"] = fmod
-Tensor.fmod = _fmod_method
-Tensor.fmod_ = make_inplace(_fmod_method)
+fmod = _tensor_or_number("fmod", fmod_tensor,
+                         lambda input, other: fmod_scalar(_tensor_scalar_cast(input, other), other=other),
+                         "C's ``fmod``: the remainder takes the sign of the dividend.")
 
 
 # ---------------------------------------------------------------- float_power
@@ -639,28 +636,8 @@ copysign_scalar = declare(
     self=_copysign_self)
 
 
-def copysign(input, other, *, out=None):
-    """The magnitude of ``input`` with the sign of ``other`` (always a float result)."""
-    def compute():
-        if isinstance(input, Tensor):
-            if isinstance(other, Tensor):
-                return copysign_tensor(input, other)
-            if isinstance(other, _NUMBERS):
-                return copysign_scalar(input, other=other)
-        raise _overload_error("copysign", ("Tensor input, Tensor other, *, Tensor out = None",
-                                           "Tensor input, Number other, *, Tensor out = None"), (input, other))
-    return _with_out("copysign", out, (input, other), compute)
-
-
-def _copysign_method(self, other):
-    if not isinstance(other, (Tensor,) + _NUMBERS):
-        raise _overload_error("copysign", _METHOD_SIGS, (other,))
-    return copysign(self, other)
-
-
-FUNCTIONS["copysign"] = copysign
-Tensor.copysign = _copysign_method
-Tensor.copysign_ = make_inplace(_copysign_method)
+copysign = _tensor_or_number("copysign", copysign_tensor, lambda input, other: copysign_scalar(input, other=other),
+                             "The magnitude of ``input`` with the sign of ``other`` (always a float result).")
 
 
 # ---------------------------------------------------------------- isclose

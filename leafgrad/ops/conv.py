@@ -22,6 +22,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ._declare import declare, FUNCTIONS, REGISTRY
 from ._samples import T, sample
+from .stats import _C_NAMES
 from .._tensor import Tensor, _LEGACY_NAMES, wrap
 from . import shape as _shape
 
@@ -96,7 +97,6 @@ def zeros_grad(like, shape, dtype):
     return wrap(z) if isinstance(like, Tensor) else z
 
 
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int"}
 
 
 def _dtype_name(a):

@@ -6,19 +6,18 @@ matrix products, transposes and the primitives of this module and ``matrix.py``,
 runs on arrays in a plain backward and on Tensors (differentiably) with
 ``create_graph=True``.
 
-Ops that return several tensors give named tuples like ``torch.return_types.<name>``.
-The op sweep only accepts plain tuples, so their sweep samples call ``_test_lin_<name>``
-helpers (the same call as a plain tuple, checked against finite differences);
-tests/test_linalg_errors.py compares them with torch."""
+Ops that return several tensors give named tuples (``leafgrad.return_types``);
+``linalg.norm`` dispatches to stats.py's ``linalg.vector_norm`` / ``linalg.matrix_norm``."""
 import builtins
-import operator
 
 import numpy as np
 
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
-from .matrix import mT, _tril, _triu, _diagonal, _diag_embed, _legacy
-from .._tensor import Tensor, _wrap_dim, wrap
+from .stats import _arr, vector_norm, matrix_norm, svd_, svdvals_, _SVD_SQ, _QR_SQ, _QR_TALL, _QR_WIDE
+from .matrix import _copy_out, mT, _tril, _triu, _diagonal, _diag_embed, _legacy
+from .._tensor import Tensor, wrap
+from .. import return_types
 
 
 def _shape(x):
@@ -31,36 +30,6 @@ def _ndim(x):
 
 class _LinAlgError(RuntimeError):
     """PyTorch's ``torch.linalg.LinAlgError`` (its class is named ``_LinAlgError``)."""
-
-
-# ---------------------------------------------------------------- return types
-class _ReturnType(tuple):
-    __slots__ = ()
-    _fields = ()
-
-    def __new__(cls, sequence):
-        return tuple.__new__(cls, tuple(sequence))
-
-    def __repr__(self):
-        inner = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
-        return f"torch.return_types.{type(self).__name__}(\n{inner})"
-
-    __str__ = __repr__
-
-
-def _return_type(name, fields):
-    ns = {"__slots__": (), "_fields": tuple(fields), "__module__": "torch.return_types"}
-    for i, f in enumerate(fields):
-        ns[f] = property(operator.itemgetter(i))
-    return type(name, (_ReturnType,), ns)
-
-
-linalg_slogdet = _return_type("linalg_slogdet", ("sign", "logabsdet"))
-slogdet_rt = _return_type("slogdet", ("sign", "logabsdet"))
-linalg_qr = _return_type("linalg_qr", ("Q", "R"))
-linalg_eigh = _return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
-linalg_svd = _return_type("linalg_svd", ("U", "S", "Vh"))
-linalg_lstsq = _return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
 
 # ---------------------------------------------------------------- checks
@@ -101,14 +70,10 @@ def _first_zero_pivot(m):
 
 
 def _singular_error(a, name):
-    flat = a.reshape((-1,) + a.shape[-2:])
-    for i, m in enumerate(flat):
-        try:
-            np.linalg.inv(m)
-        except np.linalg.LinAlgError:
-            k = _first_zero_pivot(m)
-            return _LinAlgError(f"{name}: {_batch_prefix(a, i)}The diagonal element {k} is zero, the inversion could "
-                                "not be completed because the input matrix is singular.")
+    info = _lu_info(a).reshape(-1)
+    for i in np.flatnonzero(info)[:1]:
+        return _LinAlgError(f"{name}: {_batch_prefix(a, i)}The diagonal element {info[i]} is zero, the inversion "
+                            "could not be completed because the input matrix is singular.")
     return _LinAlgError(f"{name}: The input matrix is singular.")
 
 
@@ -150,6 +115,8 @@ def _lu_info(a):
 
 
 def _chol_info(a):
+    """PyTorch's ``info`` of a Cholesky factorization per matrix (int32): the order of the
+    first leading minor that is not positive-definite, 0 when there is none."""
     fa = a.reshape((-1,) + a.shape[-2:])
     info = np.zeros(len(fa), np.int32)
     for i, m in enumerate(fa):
@@ -165,9 +132,13 @@ def _chol_info(a):
     return info.reshape(a.shape[:-2])
 
 
+#: A batch of two well-conditioned 3x3 matrices (diagonally dominant).
+_WELL_B = [[[4.2, 0.3, -0.4], [-0.1, 3.7, 0.2], [0.45, -0.25, 4.1]],
+           [[3.8, -0.35, 0.15], [0.05, 4.3, -0.45], [-0.2, 0.4, 3.9]]]
+
 _inv = declare("linalg.inv", _inv_forward, node="LinalgInvExBackward0", public=False,
                samples=[sample(T(3, 3, values=[[3.0, 1, 0.5], [0.2, 2, -1], [1, 0.3, 4]]), call="linalg.inv"),
-                        sample(T(2, 3, 3, low=-0.5, high=0.5), call="_test_lin_shifted_inv"),
+                        sample(T(2, 3, 3, values=_WELL_B), call="linalg.inv"),
                         sample(T(2, 2, values=[[2.0, 1], [1, 3]]), call="inverse"),
                         sample(T(0, 0), call="linalg.inv")],
                self=lambda grad, result: -(mT(result) @ (grad @ mT(result))))
@@ -177,21 +148,7 @@ def inv(A, *, out=None):
     a = A._data
     _check_square(a, "linalg.inv")
     _check_float(a, "linalg.inv")
-    return _out(_inv(A), out)
-
-
-def _out(res, out):
-    if out is not None:
-        out.copy_(res)
-        return out
-    return res
-
-
-def _shifted(A):
-    """A + 4 I: a well-conditioned batch from small random values (for samples)."""
-    n = A.shape[-1]
-    from .._creation import eye
-    return A + eye(n, dtype=A.dtype) * 4
+    return _copy_out(_inv(A), out)
 
 
 def _mat_expand(x):
@@ -205,13 +162,13 @@ def _det_forward(a):
 _det = declare("linalg.det", _det_forward, node="LinalgDetBackward0", public=False,
                samples=[sample(T(3, 3, values=[[3.0, 1, 0.5], [0.2, 2, -1], [1, 0.3, 4]]), call="linalg.det"),
                         sample(T(2, 2, values=[[1.0, 2], [3, 1]]), call="det"),
-                        sample(T(2, 3, 3, low=-0.5, high=0.5), call="_test_lin_shifted_det")],
+                        sample(T(2, 3, 3, values=_WELL_B), call="linalg.det")],
                self=lambda grad, self, result: _det_grad(grad, self, result))
 
 
 def _det_grad(grad, self, result):
     # det * A^{-T}; an exactly singular A (det == 0) gets zeros, as PyTorch's LU path gives.
-    if np.all(_data(result) != 0):
+    if np.all(_arr(result) != 0):
         return _mat_expand(grad * result) * mT(_inv(self))
     return _mat_expand(grad * result) * mT(_pinv(self))
 
@@ -219,7 +176,7 @@ def _det_grad(grad, self, result):
 def det(A, *, out=None):
     _check_square(A._data, "linalg.det")
     _check_float(A._data, "linalg.det")
-    return _out(_det(A), out)
+    return _copy_out(_det(A), out)
 
 
 def _slogdet_forward(a, _tuple=True):
@@ -232,15 +189,15 @@ def _slogdet_forward(a, _tuple=True):
 _slogdet = declare("linalg.slogdet", _slogdet_forward, node="LinalgSlogdetBackward0", public=False,
                    outputs=("sign", "logabsdet"),
                    samples=[sample(T(3, 3, values=[[-3.0, 1, 0.5], [0.2, 2, -1], [1, 0.3, 4]]),
-                                   call="_test_lin_slogdet"),
-                            sample(T(2, 3, 3, low=-0.5, high=0.5), call="_test_lin_shifted_slogdet")],
+                                   call="linalg.slogdet"),
+                            sample(T(2, 3, 3, values=_WELL_B), call="linalg.slogdet")],
                    self=lambda grads, self: _mat_expand(grads[1]) * mT(_inv(self)))
 
 
 def slogdet(A, *, out=None):
     _check_square(A._data, "linalg.slogdet")
     _check_float(A._data, "linalg.slogdet")
-    return linalg_slogdet(_slogdet(A, _tuple=True))
+    return return_types.linalg_slogdet(_slogdet(A, _tuple=True))
 
 
 def pinverse(input, rcond=1e-15):
@@ -250,7 +207,7 @@ def pinverse(input, rcond=1e-15):
 def _torch_slogdet(input):
     _check_square(input._data, "linalg.slogdet")
     _check_float(input._data, "linalg.slogdet")
-    return slogdet_rt(_slogdet(input, _tuple=True))
+    return return_types.slogdet(_slogdet(input, _tuple=True))
 
 
 # ---------------------------------------------------------------- solve
@@ -315,7 +272,7 @@ def _solve_t(a, b, left=True, vector=False):
 
 
 def solve(A, B, *, left=True, out=None):
-    return _out(_solve_checked(A, B, left), out)
+    return _copy_out(_solve_checked(A, B, left), out)
 
 
 def _solve_checked(A, B, left, check_errors=True):
@@ -346,22 +303,10 @@ def _solve_checked(A, B, left, check_errors=True):
 
 # ---------------------------------------------------------------- cholesky
 def _not_pd(a, name):
-    flat = a.reshape((-1,) + a.shape[-2:])
-    for i, m in enumerate(flat):
-        try:
-            np.linalg.cholesky(m)
-            continue
-        except np.linalg.LinAlgError:
-            pass
-        order = m.shape[-1]
-        for k in range(1, m.shape[-1] + 1):
-            try:
-                np.linalg.cholesky(m[:k, :k])
-            except np.linalg.LinAlgError:
-                order = k
-                break
+    info = _chol_info(a).reshape(-1)
+    for i in np.flatnonzero(info)[:1]:
         return _LinAlgError(f"{name}: {_batch_prefix(a, i)}The factorization could not be completed because the "
-                            f"input is not positive-definite (the leading minor of order {order} is not "
+                            f"input is not positive-definite (the leading minor of order {info[i]} is not "
                             "positive-definite).")
 
 
@@ -399,7 +344,7 @@ _cholesky = declare("linalg.cholesky", _cholesky_forward, node="LinalgCholeskyEx
 def cholesky(A, *, upper=False, out=None):
     _check_square(A._data, "linalg.cholesky")
     _check_float(A._data, "linalg.cholesky")
-    return _out(_cholesky(A, upper=bool(upper)), out)
+    return _copy_out(_cholesky(A, upper=bool(upper)), out)
 
 
 # ---------------------------------------------------------------- qr
@@ -447,16 +392,12 @@ def _concat_last(a, b):
     return np.concatenate([a, b], axis=-1)
 
 
-_QR_SQ = [[2.0, -1.0, 0.5], [1.0, 3.0, 0.2], [0.3, 0.4, 2.5]]
-_QR_TALL = [[2.0, -1.0, 0.5], [1.0, 3.0, 0.2], [0.3, 0.4, 2.5], [0.5, -0.2, 0.1]]
-_QR_WIDE = [[2.0, -1.0, 0.5, 0.7], [1.0, 3.0, 0.2, -0.3], [0.3, 0.4, 2.5, 1.1]]
-
 _qr = declare("linalg.qr", _qr_forward, node="LinalgQrBackward0", public=False, outputs=("Q", "R"),
-              samples=[sample(T(3, 3, values=_QR_SQ), call="_test_lin_qr"),
-                       sample(T(4, 3, values=_QR_TALL), call="_test_lin_qr"),
-                       sample(T(3, 4, values=_QR_WIDE), call="_test_lin_qr"),
-                       sample(T(3, 4, values=_QR_WIDE), mode="complete", call="_test_lin_qr"),
-                       sample(T(2, 3, 3, values=[_QR_SQ, np.array(_QR_SQ).T.tolist()]), call="_test_lin_qr")],
+              samples=[sample(T(3, 3, values=_QR_SQ), call="linalg.qr"),
+                       sample(T(4, 3, values=_QR_TALL), call="linalg.qr"),
+                       sample(T(3, 4, values=_QR_WIDE), call="linalg.qr"),
+                       sample(T(3, 4, values=_QR_WIDE), mode="complete", call="linalg.qr"),
+                       sample(T(2, 3, 3, values=[_QR_SQ, np.array(_QR_SQ).T.tolist()]), call="linalg.qr")],
               self=_qr_grad)
 
 
@@ -466,7 +407,7 @@ def qr(A, mode="reduced", *, out=None):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
                            "or 'complete'")
-    return linalg_qr(_qr(A, mode=mode))
+    return return_types.linalg_qr(_qr(A, mode=mode))
 
 
 # ---------------------------------------------------------------- eigh / eigvalsh
@@ -500,10 +441,13 @@ def _np_dtype(x):
     return x._data.dtype if isinstance(x, Tensor) else x.dtype
 
 
+#: An SPD matrix whose eigenvector signs NumPy's and PyTorch's LAPACK calls agree on
+#: (they need not: eigenvectors are only defined up to sign).
+_SPD3_EIGH = [[3.3, -0.22, -0.25], [-0.22, 3.01, 0.69], [-0.25, 0.69, 2.54]]
 _eigh = declare("linalg.eigh", _eigh_forward, node="LinalgEighBackward0", public=False,
                 outputs=("eigenvalues", "eigenvectors"),
-                samples=[sample(T(3, 3, values=_SPD3), call="_test_lin_eigh", smooth=False),
-                         sample(T(2, 2, 2, values=_SPD_B), UPLO="U", call="_test_lin_eigh", smooth=False),
+                samples=[sample(T(3, 3, values=_SPD3_EIGH), call="linalg.eigh", smooth=False),
+                         sample(T(2, 2, 2, values=_SPD_B), UPLO="U", call="linalg.eigh", smooth=False),
                          sample(T(3, 3, values=_SPD3), call="linalg.eigvalsh", smooth=False),
                          sample(T(2, 2, 2, values=_SPD_B), UPLO="U", call="linalg.eigvalsh", smooth=False)],
                 self=_eigh_grad)
@@ -523,82 +467,26 @@ def _uplo(UPLO):
 def eigh(A, UPLO="L", *, out=None):
     _check_square(A._data, "linalg.eigh")
     _check_eigh_dtype(A._data)
-    return linalg_eigh(_eigh(A, UPLO=_uplo(UPLO)))
+    return return_types.linalg_eigh(_eigh(A, UPLO=_uplo(UPLO)))
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
     _check_square(A._data, "linalg.eigh")
     _check_eigh_dtype(A._data)
-    return _out(_eigh(A, UPLO=_uplo(UPLO))[0], out)
+    return _copy_out(_eigh(A, UPLO=_uplo(UPLO))[0], out)
 
 
 # ---------------------------------------------------------------- svd / svdvals
-def _svd_forward(a, full_matrices=True):
-    if a.size == 0:
-        m, n = a.shape[-2:]
-        k = builtins.min(m, n)
-        batch = a.shape[:-2]
-        eu = np.eye(m, m if full_matrices else k, dtype=a.dtype)
-        ev = np.eye(n if full_matrices else k, n, dtype=a.dtype)
-        return (np.broadcast_to(eu, batch + eu.shape).copy(), np.zeros(batch + (k,), a.dtype),
-                np.broadcast_to(ev, batch + ev.shape).copy())
-    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
-    return u, s.astype(a.dtype, copy=False), vh
-
-
-def _svd_grad(grads, U, S, Vh, full_matrices=True):
-    gU, gS, gVh = grads
-    k = _shape(S)[-1]
-    if full_matrices:
-        U, Vh = U[..., :, :k], Vh[..., :k, :]
-        gU, gVh = gU[..., :, :k], gVh[..., :k, :]
-    m, n = _shape(U)[-2], _shape(Vh)[-1]
-    V, gV = mT(Vh), mT(gVh)
-    UhgU = mT(U) @ gU
-    UhgU = UhgU - mT(UhgU)
-    VhgV = Vh @ gV
-    VhgV = VhgV - mT(VhgV)
-    S2 = S * S
-    E = np.expand_dims(S2, -2) - np.expand_dims(S2, -1) + np.eye(k, dtype=_np_dtype(S))
-    gA = (UhgU * np.expand_dims(S, -2) + np.expand_dims(S, -1) * VhgV) / E
-    gA = gA + _diag_embed(gS, offset=0, dim1=_ndim(gS) - 1, dim2=_ndim(gS))
-    if m > n:
-        gA = U @ gA
-        gUSinv = gU / np.expand_dims(S, -2)
-        gA = gA + gUSinv - U @ (mT(U) @ gUSinv)
-        return gA @ Vh
-    if m < n:
-        gA = gA @ Vh
-        SinvgVh = mT(gV) / np.expand_dims(S, -1)
-        gA = gA + SinvgVh - (SinvgVh @ V) @ Vh
-        return U @ gA
-    return U @ (gA @ Vh)
-
-
-_SVD_SQ = [[3.0, 1.0, 0.5], [-1.0, 2.0, 0.3], [0.4, -0.6, 1.0]]
-_svd = declare("linalg.svd", _svd_forward, node="LinalgSvdBackward0", public=False, outputs=("U", "S", "Vh"),
-               samples=[sample(T(3, 3, values=_SVD_SQ), call="_test_lin_svd"),
-                        sample(T(3, 3, values=_SVD_SQ), full_matrices=False, call="_test_lin_svd"),
-                        sample(T(4, 3, values=_QR_TALL), full_matrices=False, call="_test_lin_svd"),
-                        sample(T(3, 4, values=_QR_WIDE), full_matrices=False, call="_test_lin_svd"),
-                        sample(T(3, 4, values=_QR_WIDE), call="_test_lin_svd", smooth=False),
-                        sample(T(2, 3, 3, values=[_SVD_SQ, _QR_SQ]), full_matrices=False, call="_test_lin_svd"),
-                        sample(T(3, 3, values=_SVD_SQ), call="linalg.svdvals"),
-                        sample(T(4, 3, values=_QR_TALL), call="linalg.svdvals"),
-                        sample(T(2, 3, 4), call="linalg.svdvals")],
-               self=_svd_grad)
-
-
 def svd(A, full_matrices=True, *, driver=None, out=None):
     _check_matrix(A._data, "linalg.svd")
     _check_float(A._data, "linalg.svd")
-    return linalg_svd(_svd(A, full_matrices=bool(full_matrices)))
+    return return_types.linalg_svd(svd_(A, full_matrices=bool(full_matrices)))
 
 
 def svdvals(A, *, driver=None, out=None):
     _check_matrix(A._data, "linalg.svd")
     _check_float(A._data, "linalg.svd")
-    return _out(_svd(A, full_matrices=False)[1], out)
+    return _copy_out(svdvals_(A), out)
 
 
 # ---------------------------------------------------------------- pinv / lstsq / matrix_rank
@@ -664,7 +552,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
         kw["rtol"] = float(rtol) if not isinstance(rtol, Tensor) else rtol._data
     if hermitian:
         kw["hermitian"] = True
-    return _out(_pinv(A, **kw), out)
+    return _copy_out(_pinv(A, **kw), out)
 
 
 def _gelsy_one(a, b, rcond):
@@ -742,9 +630,7 @@ def _lstsq_forward(a, b, rcond=None, driver="gelsy", vector=False):
     res = empty
     if driver in ("gelsd", "gelss", "gels") and m > n and np.all(rank == n):
         r = a @ x - b
-        res = np.sum(r * r, axis=-2).astype(a.dtype)
-        if vector:
-            res = res[..., 0]
+        res = np.sum(r * r, axis=-2).astype(a.dtype)  # (..., 1) for a vector B too, as PyTorch
     sv = s.astype(a.dtype) if driver in ("gelsd", "gelss") else empty
     if driver == "gels":
         rank = np.zeros((0,), np.int64)
@@ -763,8 +649,6 @@ def _lstsq_grads(grads, self, b, solution, vector=False):
     gB = mT(P) @ gX
     if _shape(gR) != (0,):
         # residuals = sum over rows of (A X - B)^2; at the optimum A^T (A X - B) = 0
-        if vector:
-            gR = np.expand_dims(gR, -1)
         Rg = (self @ X - b) * (2 * np.expand_dims(gR, -2))
         gA = gA + Rg @ mT(X)
         gB = gB - Rg
@@ -775,11 +659,11 @@ def _lstsq_grads(grads, self, b, solution, vector=False):
 
 _lstsq = declare("linalg.lstsq", _lstsq_forward, inputs=("self", "b"), node="LinalgLstsqBackward0", public=False,
                  outputs=("solution", "residuals", "rank", "singular_values"),
-                 samples=[sample(T(4, 3, values=_QR_TALL), T(4, 2), call="_test_lin_lstsq"),
-                          sample(T(3, 4, values=_QR_WIDE), T(3, 2), call="_test_lin_lstsq"),
-                          sample(T(3, 3, values=_SVD_SQ), T(3, 1), driver="gelsd", call="_test_lin_lstsq"),
-                          sample(T(4, 3, values=_QR_TALL), T(4, 2), driver="gelsd", call="_test_lin_lstsq"),
-                          sample(T(4, 3, values=_QR_TALL), T(4), driver="gelss", call="_test_lin_lstsq")],
+                 samples=[sample(T(4, 3, values=_QR_TALL), T(4, 2), call="linalg.lstsq"),
+                          sample(T(3, 4, values=_QR_WIDE), T(3, 2), call="linalg.lstsq"),
+                          sample(T(3, 3, values=_SVD_SQ), T(3, 1), driver="gelsd", call="linalg.lstsq"),
+                          sample(T(4, 3, values=_QR_TALL), T(4, 2), driver="gelsd", call="linalg.lstsq"),
+                          sample(T(4, 3, values=_QR_TALL), T(4), driver="gelss", call="linalg.lstsq")],
                  )
 _lstsq.spec.formulas[("self", "b")] = _lstsq_grads
 
@@ -801,7 +685,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     x, res, rank, sv = _lstsq(A, B, rcond=rcond, driver=driver, vector=vector)
-    return linalg_lstsq((x, res, rank, sv.detach()))
+    return return_types.linalg_lstsq((x, res, rank, sv.detach()))
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):
@@ -823,155 +707,10 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     atol = atol._data if isinstance(atol, Tensor) else atol
     rtol = rtol._data if isinstance(rtol, Tensor) else rtol
     t = _tolerances(a, atol, rtol, smax)
-    return _out(wrap(np.sum(s > t, axis=-1).astype(np.int64)), out)
+    return _copy_out(wrap(np.sum(s > t, axis=-1).astype(np.int64)), out)
 
 
 # ---------------------------------------------------------------- norms
-def _vnorm_forward(x, ord=2, dim=None, keepdim=False):
-    ax = np.abs(x)
-    if ord == np.inf:
-        return np.max(ax, axis=dim, keepdims=keepdim) if x.size else np.zeros(
-            np.sum(x, axis=dim, keepdims=keepdim).shape, x.dtype)
-    if ord == -np.inf:
-        return np.min(ax, axis=dim, keepdims=keepdim)
-    if ord == 0:
-        return np.sum(x != 0, axis=dim, keepdims=keepdim).astype(x.dtype)
-    if ord == 1:
-        return np.sum(ax, axis=dim, keepdims=keepdim)
-    if ord == 2:
-        return np.sqrt(np.sum(x * x, axis=dim, keepdims=keepdim))
-    return np.power(np.sum(np.power(ax, ord), axis=dim, keepdims=keepdim), 1.0 / ord).astype(x.dtype, copy=False)
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
-def _restore(g, dim, keepdim, ndim):
-    """A reduced gradient (or result) with the reduced dims put back as size 1."""
-    if keepdim:
-        return g
-    if dim is None:
-        return np.reshape(g, (1,) * ndim) if _ndim(g) == 0 and ndim else g
-    return np.expand_dims(g, dim)
-
-
-def _vnorm_grad(grad, self, result, ord=2, dim=None, keepdim=False):
-    nd = _ndim(self)
-    g = _restore(grad, dim, keepdim, nd)
-    r = _restore(result, dim, keepdim, nd)
-    if ord == 0:
-        return self * 0
-    if ord == 1:
-        return np.sign(self) * g
-    if ord == 2:
-        rd = _data(r)
-        return self * np.where(rd == 0, 0, g / np.where(rd == 0, 1, r))
-    if ord in (np.inf, -np.inf):
-        sd, rd = _data(self), _data(r)
-        mask = (np.abs(sd) == rd)
-        count = np.sum(mask, axis=dim, keepdims=True) if dim is not None else np.sum(mask)
-        w = (mask / count).astype(sd.dtype)
-        return np.sign(self) * (g * w)
-    rd = _data(r)
-    sd = _data(self)
-    scale = np.where(rd == 0, 0, g / np.where(rd == 0, 1, r) ** (ord - 1))
-    return self * np.abs(self) ** (ord - 2) * scale if ord >= 2 else \
-        np.sign(self) * np.where(sd == 0, 0, np.abs(np.where(sd == 0, 1, self)) ** (ord - 1)) * scale
-
-
-_vnorm = declare("_linalg.vector_norm", _vnorm_forward, node="LinalgVectorNormBackward0", public=False,
-                 samples=[sample(T(3, 4), call="linalg.norm"), sample(T(4), call="linalg.norm"),
-                          sample(T(4), 3, call="linalg.norm"), sample(T(4), float("inf"), call="linalg.norm"),
-                          sample(T(3, 4), "fro", call="linalg.norm"), sample(T(3, 4), dim=1, call="linalg.norm"),
-                          sample(T(3, 4), 1, 0, True, call="linalg.norm"),
-                          sample(T(2, 3, 4), dim=(0, 2), call="linalg.norm"),
-                          sample(T(4, low=0.5), 0.5, call="linalg.norm"),
-                          # the fallback itself, also once linalg.vector_norm is declared elsewhere
-                          sample(T(3, 4), 3, (1,), True, call="_test_lin_own_vector_norm"),
-                          sample(T(3, 4), float("inf"), None, call="_test_lin_own_vector_norm", smooth=False),
-                          sample(T(3, 4), "fro", (0, 1), call="_test_lin_own_matrix_norm")],
-                 self=_vnorm_grad)
-
-
-def _vector_norm(x, ord=2, dim=None, keepdim=False, own=False):
-    vn = FUNCTIONS.get("linalg.vector_norm")
-    if vn is not None and not own:
-        return vn(x, ord, dim, keepdim)
-    nd = x.dim()
-    if dim is not None:
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        dim = tuple(sorted(_wrap_dim(d, nd) for d in dims))
-    ord = float(ord)
-    if builtins.abs(ord) != np.inf and ord == int(ord):
-        ord = int(ord)
-    return _vnorm(x, ord=ord, dim=dim, keepdim=bool(keepdim))
-
-
-def _amax_forward(a, dim, keepdim=False):
-    return np.max(a, axis=dim, keepdims=keepdim)
-
-
-def _amax_grad(grad, self, result, dim, keepdim=False):
-    sd = _data(self)
-    rd = _data(result)
-    if not keepdim:
-        g, rd = np.expand_dims(grad, dim), np.expand_dims(rd, dim)
-    else:
-        g = grad
-    mask = sd == rd
-    w = (mask / np.sum(mask, axis=dim, keepdims=True)).astype(sd.dtype)
-    return g * w
-
-
-_amax = declare("_linalg.amax", _amax_forward, node="AmaxBackward0", public=False,
-                samples=[sample(T(3, 3, values=_SVD_SQ), 2, call="linalg.norm"),
-                         sample(T(2, 3, 4), 1, (1, 2), call="_test_lin_own_matrix_norm"),
-                         sample(T(2, 3, 4), 2, (2, 0), True, call="_test_lin_own_matrix_norm"),
-                         sample(T(3, 4), 1, call="linalg.norm"), sample(T(3, 4), float("inf"), call="linalg.norm")],
-                self=_amax_grad)
-_amin = declare("_linalg.amin", lambda a, dim, keepdim=False: np.min(a, axis=dim, keepdims=keepdim),
-                node="AminBackward0", public=False,
-                samples=[sample(T(3, 3, values=_SVD_SQ), -2, call="linalg.norm"),
-                         sample(T(2, 3, 4), float("-inf"), (1, 2), True, call="_test_lin_own_matrix_norm"),
-                         sample(T(3, 4), -1, call="linalg.norm"), sample(T(3, 4), float("-inf"), call="linalg.norm")],
-                self=_amax_grad)
-
-
-def _matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, own=False):
-    mn = FUNCTIONS.get("linalg.matrix_norm")
-    if mn is not None and not own:
-        return mn(A, ord, dim, keepdim)
-    nd = A.dim()
-    if nd < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
-    d0, d1 = (_wrap_dim(d, nd) for d in dim)
-    if d0 == d1:
-        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
-    if ord == "fro":
-        return _vector_norm(A, 2, (d0, d1), keepdim, own)
-    if ord == "nuc" or ord in (2, -2):
-        # as PyTorch: move the two dims last, reduce the singular values, move back
-        perm = [d for d in range(nd) if d not in (d0, d1)] + [d0, d1]
-        s = svdvals(A.permute(perm))
-        last = (s.dim() - 1,)
-        if ord == "nuc":
-            from .reduction import sum as _sum
-            r = _sum(s, -1, bool(keepdim))
-        else:
-            r = (_amax if ord == 2 else _amin)(s, dim=last, keepdim=bool(keepdim))
-        if keepdim:
-            r = r.unsqueeze(-1).permute([int(i) for i in np.argsort(perm)])
-        return r
-    if ord in (1, -1, np.inf, -np.inf):
-        a0, a1 = (d1, d0) if ord in (np.inf, -np.inf) else (d0, d1)
-        if not keepdim and a0 < a1:
-            a1 -= 1
-        s = _vector_norm(A, 1, (a0,), keepdim, own)
-        return (_amax if ord > 0 else _amin)(s, dim=(a1,), keepdim=bool(keepdim))
-    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-
-
 def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     nd = A.dim()
     if dtype is None and A._data.dtype.kind != "f":
@@ -985,19 +724,19 @@ def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         if len(dims) == 1:
-            res = _vector_norm(A, 2 if ord is None else ord, dims, keepdim)
+            res = vector_norm(A, 2 if ord is None else ord, dims, keepdim)
         elif len(dims) == 2:
-            res = _matrix_norm(A, "fro" if ord is None else ord, dims, keepdim)
+            res = matrix_norm(A, "fro" if ord is None else ord, dims, keepdim)
         else:
             raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dims)}")
     elif ord is None:
-        res = _vector_norm(A, 2, None, keepdim)
+        res = vector_norm(A, 2, None, keepdim)
     else:
         if nd not in (1, 2):
             raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
                                f"Got {nd}D.")
-        res = _vector_norm(A, ord, None, keepdim) if nd == 1 else _matrix_norm(A, ord, (-2, -1), keepdim)
-    return _out(res, out)
+        res = vector_norm(A, ord, None, keepdim) if nd == 1 else matrix_norm(A, ord, (-2, -1), keepdim)
+    return _copy_out(res, out)
 
 
 # ---------------------------------------------------------------- solve_triangular
@@ -1069,12 +808,10 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation {eq} "
                            f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
-    return _out(_solve_tri(A, B, upper=bool(upper), left=bool(left), unitriangular=bool(unitriangular)), out)
+    return _copy_out(_solve_tri(A, B, upper=bool(upper), left=bool(left), unitriangular=bool(unitriangular)), out)
 
 
 # ---------------------------------------------------------------- legacy torch.* forms and small composites
-svd_rt = _return_type("svd", ("U", "S", "V"))
-qr_rt = _return_type("qr", ("Q", "R"))
 
 _legacy_cholesky = declare("cholesky", _cholesky_forward, node="CholeskyBackward0", public=False,
                            samples=[sample(T(3, 3, values=_SPD3), call="cholesky", smooth=False),
@@ -1088,20 +825,20 @@ def torch_cholesky(input, upper=False, *, out=None):
                   "PyTorch release.", UserWarning, stacklevel=2)
     _check_square(input._data, "linalg.cholesky")
     _check_float(input._data, "linalg.cholesky")
-    return _out(_legacy_cholesky(input, upper=bool(upper)), out)
+    return _copy_out(_legacy_cholesky(input, upper=bool(upper)), out)
 
 
 def torch_svd(input, some=True, compute_uv=True, *, out=None):
     U, S, Vh = svd(input, full_matrices=not some)
     if not compute_uv:
         from .._creation import zeros_like
-        return svd_rt((zeros_like(U), S, zeros_like(Vh).mT))
-    return svd_rt((U, S, Vh.mT))
+        return return_types.svd((zeros_like(U), S, zeros_like(Vh).mT))
+    return return_types.svd((U, S, Vh.mT))
 
 
 def torch_qr(input, some=True, *, out=None):
     Q, R = qr(input, mode="reduced" if some else "complete")
-    return qr_rt((Q, R))
+    return return_types.qr((Q, R))
 
 
 def logdet(input):
@@ -1112,13 +849,10 @@ def logdet(input):
 
 def vecdot(x, y, *, dim=-1, out=None):
     from .reduction import sum as _sum
-    return _out(_sum(x * y, dim), out)
+    return _copy_out(_sum(x * y, dim), out)
 
 
 # ---------------------------------------------------------------- the _ex variants
-linalg_inv_ex = _return_type("linalg_inv_ex", ("inverse", "info"))
-linalg_cholesky_ex = _return_type("linalg_cholesky_ex", ("L", "info"))
-linalg_solve_ex = _return_type("linalg_solve_ex", ("result", "info"))
 
 
 def inv_ex(A, *, check_errors=False, out=None):
@@ -1126,7 +860,7 @@ def inv_ex(A, *, check_errors=False, out=None):
     _check_square(a, "linalg.inv_ex")
     _check_float(a, "linalg.inv_ex")
     res = _inv(A, check_errors=bool(check_errors), name="linalg.inv_ex")
-    return linalg_inv_ex((res, wrap(_lu_info(a))))
+    return return_types.linalg_inv_ex((res, wrap(_lu_info(a))))
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
@@ -1134,7 +868,7 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     _check_square(a, "linalg.cholesky_ex")
     _check_float(a, "linalg.cholesky_ex")
     res = _cholesky(A, upper=bool(upper), check_errors=bool(check_errors), name="linalg.cholesky_ex")
-    return linalg_cholesky_ex((res, wrap(_chol_info(a))))
+    return return_types.linalg_cholesky_ex((res, wrap(_chol_info(a))))
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
@@ -1142,26 +876,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
         res = _solve_checked(A, B, left)
     else:
         res, _ = _solve_checked(A, B, left, check_errors=False)
-    return linalg_solve_ex((res, wrap(_lu_info(A._data))))
-
-
-# ---------------------------------------------------------------- test helpers (plain tuples)
-def _plain(fn):
-    def helper(*args, **kwargs):
-        return tuple(fn(*args, **kwargs))
-    return helper
-
-
-FUNCTIONS.update({
-    "_test_lin_shifted_inv": lambda A: inv(_shifted(A)),
-    "_test_lin_shifted_det": lambda A: det(_shifted(A)),
-    "_test_lin_shifted_slogdet": lambda A: tuple(slogdet(_shifted(A))),
-    "_test_lin_slogdet": _plain(slogdet), "_test_lin_qr": _plain(qr), "_test_lin_eigh": _plain(eigh),
-    "_test_lin_svd": _plain(svd), "_test_lin_lstsq": _plain(lstsq),
-    "_test_lin_own_vector_norm": lambda x, ord=2, dim=None, keepdim=False: _vector_norm(x, ord, dim, keepdim, True),
-    "_test_lin_own_matrix_norm": lambda A, ord="fro", dim=(-2, -1), keepdim=False: _matrix_norm(A, ord, dim, keepdim,
-                                                                                                True),
-})
+    return return_types.linalg_solve_ex((res, wrap(_lu_info(A._data))))
 
 
 # ---------------------------------------------------------------- install

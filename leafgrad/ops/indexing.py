@@ -14,6 +14,7 @@ import numpy as np
 
 from ._declare import declare, make_inplace, broadcast_error, FUNCTIONS, REGISTRY
 from ._samples import T, sample
+from .stats import _arr, _write_out, _C_NAMES
 from .._tensor import Tensor, _wrap_dim, wrap, make, _LEGACY_NAMES
 from ..autograd.graph import Node, _next_seq, gradient_edge
 from .shape import embed, expand, view
@@ -34,10 +35,6 @@ def _idx(index):
 
 def _np_dtype(x):
     return x._data.dtype if isinstance(x, Tensor) else np.asarray(x).dtype
-
-
-def _arr(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _shape_of(x):
@@ -345,7 +342,7 @@ def _gather_checks(input, dim, index, name="gather"):
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     d, idx = _gather_checks(input, dim, index)
-    return _out(gather_p(input, dim=d, index=idx), out, "gather")
+    return _write_out(out, gather_p(input, dim=d, index=idx), "gather")
 
 
 def _scatter_checks(self, dim, index, src):
@@ -403,7 +400,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None, out=None):
     else:
         res = scatter_reduce_value_p(input, dim=d, index=idx, value=_scalar(src),
                                      reduce="add" if reduce == "add" else "mul")
-    return _out(res, out, "scatter")
+    return _write_out(out, res, "scatter")
 
 
 _warned = []
@@ -420,7 +417,7 @@ def _warn_scatter_reduce():
 
 def scatter_add(input, dim, index, src, *, out=None):
     d, idx = _scatter_checks(input, dim, index, src)
-    return _out(scatter_add_p(input, src, dim=d, index=idx), out, "scatter_add")
+    return _write_out(out, scatter_add_p(input, src, dim=d, index=idx), "scatter_add")
 
 
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
@@ -430,7 +427,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True, out=Non
     if reduce not in _REDUCES:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     d, idx = _scatter_checks(input, dim, index, src)
-    return _out(scatter_reduce_p(input, src, dim=d, index=idx, reduce=reduce, include_self=bool(include_self)), out, "scatter_reduce")
+    res = scatter_reduce_p(input, src, dim=d, index=idx, reduce=reduce, include_self=bool(include_self))
+    return _write_out(out, res, "scatter_reduce")
 
 
 # ---------------------------------------------------------------- index_select / index_add / index_copy / index_fill
@@ -533,7 +531,7 @@ def index_select(input, dim, index, *, out=None):
     if idx.size and ((idx < 0) | (idx >= n)).any():
         raise IndexError("index out of range in self")
     idx = idx.reshape(-1).astype(np.int64, copy=False)
-    return _out(index_select_p(input, dim=d, index=idx), out, "index_select")
+    return _write_out(out, index_select_p(input, dim=d, index=idx), "index_select")
 
 
 def index_add(input, dim, index, source, *, alpha=1, out=None):
@@ -562,8 +560,8 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     msg = _check_bounds(idx, _as1d(a).shape[d], d)
     if msg:
         raise RuntimeError(msg)
-    return _out(index_add_p(input, source, dim=d, index=idx.reshape(-1).astype(np.int64, copy=False),
-                            alpha=alpha), out, "index_add")
+    return _write_out(out, index_add_p(input, source, dim=d, index=idx.reshape(-1).astype(np.int64, copy=False),
+                                       alpha=alpha), "index_add")
 
 
 def index_copy(input, dim, index, source, *, out=None):
@@ -598,7 +596,7 @@ def index_copy(input, dim, index, source, *, out=None):
         bad = (idx.reshape(-1) < 0) | (idx.reshape(-1) >= n)
         v = int(idx.reshape(-1)[np.argmax(bad)])
         raise IndexError(f"index_copy_(): index {v} is out of bounds for dimension {d} with size {n}")
-    return _out(index_copy_p(input, source, dim=d, index=idx.reshape(-1)), out, "index_copy")
+    return _write_out(out, index_copy_p(input, source, dim=d, index=idx.reshape(-1)), "index_copy")
 
 
 def index_fill(input, dim, index, value):
@@ -784,8 +782,6 @@ def _mask(mask, op):
     return m
 
 
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
-            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
 def _bcast(a, m):
@@ -822,7 +818,7 @@ def masked_scatter(input, mask, source):
 def masked_select(input, mask, *, out=None):
     m = _mask(mask, "masked_select")
     _bcast(input._data, m)
-    return _out(masked_select_p(input, mask=m), out, "masked_select")
+    return _write_out(out, masked_select_p(input, mask=m), "masked_select")
 
 
 # ---------------------------------------------------------------- take / take_along_dim
@@ -861,7 +857,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got {_name(idx.dtype)}")
     if dim is None:
         from .._tensor import wrap as _w
-        return _out(gather(view(input, -1), 0, _w(idx.reshape(-1))), out, "gather")
+        return _write_out(out, gather(view(input, -1), 0, _w(idx.reshape(-1))), "gather")
     a = input._data
     if idx.ndim != a.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
@@ -879,7 +875,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     idx_shape = list(b)
     idx_shape[d] = idx.shape[d]
     src = expand(input, tuple(self_shape))
-    return _out(gather(src, d, np.broadcast_to(idx, tuple(idx_shape))), out, "gather")
+    return _write_out(out, gather(src, d, np.broadcast_to(idx, tuple(idx_shape))), "gather")
 
 
 # ---------------------------------------------------------------- nonzero / argwhere
@@ -888,7 +884,7 @@ def nonzero(input, *, out=None, as_tuple=False):
     if as_tuple:
         return tuple(wrap(i) for i in np.nonzero(_as1d(a)))
     res = wrap(np.argwhere(a).astype(np.int64) if a.ndim else np.zeros((int(bool(a)), 0), np.int64))
-    return _out(res, out, "nonzero")
+    return _write_out(out, res, "nonzero")
 
 
 def argwhere(input):
@@ -934,7 +930,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         res = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(s2, v2)]).reshape(vals.shape) \
             if s2.shape[0] else np.zeros(vals.shape, np.int64)
     res = wrap(np.asarray(res, np.int32 if out_int32 else np.int64))
-    return _out(res, out, "searchsorted")
+    return _write_out(out, res, "searchsorted")
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
@@ -944,34 +940,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
 
 
-# ---------------------------------------------------------------- out= and in-place forms
-def _out(res, out, name=None):
-    """Write ``res`` into ``out`` (resized when its shape differs, as PyTorch does)."""
-    if out is None:
-        return res
-    if res._requires_grad and _grad_enabled():
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
-                           f"but one of the arguments requires grad.")
-    if out._data.shape == res._data.shape:
-        np.copyto(out._data, res._data, casting="unsafe")
-    else:
-        if out._data.size:
-            import warnings
-            warnings.warn(f"An output with one or more elements was resized since it had shape "
-                          f"{list(out._data.shape)}, which does not match the required output shape "
-                          f"{list(res._data.shape)}. This behavior is deprecated, and in a future PyTorch release "
-                          f"outputs will not be resized unless they have zero elements. You can explicitly reuse an "
-                          f"out tensor t by resizing it, inplace, to zero elements with t.resize_(0).", UserWarning)
-        out._data = res._data.astype(out._data.dtype)
-    out._vc[0] += 1
-    return out
-
-
-def _grad_enabled():
-    from ..autograd import grad_mode
-    return grad_mode.state.enabled
-
-
+# ---------------------------------------------------------------- in-place forms
 def _masked_fill_inplace_check(self, mask):
     m = _idx(mask)
     shape = np.broadcast_shapes(self._data.shape, m.shape) if _can_bcast(self._data.shape, m.shape) else None

@@ -7,7 +7,7 @@ import string
 
 import numpy as np
 
-from ._declare import declare, install, make_inplace, FUNCTIONS
+from ._declare import declare, make_inplace, FUNCTIONS
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, _LEGACY_NAMES
 from .linalg import mm, matmul, _C
@@ -16,6 +16,14 @@ from .linalg import mm, matmul, _C
 def mT(x):
     """The matrix transpose of an array or a Tensor (a differentiable view for Tensors)."""
     return np.swapaxes(x, -1, -2)
+
+
+def _copy_out(res, out):
+    """``out=`` of the linear-algebra functions: ``res`` copied into ``out`` (Tensor.copy_)."""
+    if out is None:
+        return res
+    out.copy_(res)
+    return out
 
 
 def _legacy(dt):
@@ -228,10 +236,7 @@ def tensordot(a, b, dims=2, out=None):
     a2 = a.permute(fa + da).reshape(na, ka)
     b2 = b.permute(db + fb).reshape(ka, nb)
     res = mm(a2, b2).reshape([a.shape[d] for d in fa] + [b.shape[d] for d in fb])
-    if out is not None:
-        out.copy_(res)
-        return out
-    return res
+    return _copy_out(res, out)
 
 
 def kron(input, other):
@@ -422,10 +427,7 @@ def diag(input, diagonal=0, *, out=None):
         res = _diagonal_copy(input, offset=int(diagonal), dim1=0, dim2=1)
     else:
         raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{nd}D")
-    if out is not None:
-        out.copy_(res)
-        return out
-    return res
+    return _copy_out(res, out)
 
 
 def _tri_check(a, name):
@@ -455,18 +457,12 @@ _triu = declare("triu", _triu_forward, public=False,
 
 def tril(input, diagonal=0, *, out=None):
     res = _tril(input, diagonal=int(diagonal))
-    if out is not None:
-        out.copy_(res)
-        return out
-    return res
+    return _copy_out(res, out)
 
 
 def triu(input, diagonal=0, *, out=None):
     res = _triu(input, diagonal=int(diagonal))
-    if out is not None:
-        out.copy_(res)
-        return out
-    return res
+    return _copy_out(res, out)
 
 
 # ---------------------------------------------------------------- einsum
@@ -725,10 +721,7 @@ def multi_dot(tensors, *, out=None):
             return mm(chain(i, k), chain(k + 1, j))
         res = chain(0, n - 1)
     res = res.view(out_shape)
-    if out is not None:
-        out.copy_(res)
-        return out
-    return res
+    return _copy_out(res, out)
 
 
 def matrix_power(A, n, *, out=None):
@@ -759,10 +752,7 @@ def matrix_power(A, n, *, out=None):
                 z = A if z is None else matmul(z, z)
                 if bit:
                     res = z if res is None else matmul(res, z)
-    if out is not None:
-        out.copy_(res)
-        return out
-    return res
+    return _copy_out(res, out)
 
 
 # ---------------------------------------------------------------- samples of composite ops
@@ -791,17 +781,10 @@ def _np_einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
 # ---------------------------------------------------------------- install
 def _with_out(fn):
     def op(*args, out=None, **kwargs):
-        return _write_out(fn(*args, **kwargs), out)
+        return _copy_out(fn(*args, **kwargs), out)
     op.__name__ = op.__qualname__ = fn.__name__
     op.spec = fn.spec
     return op
-
-
-def _write_out(res, out):
-    if out is None:
-        return res
-    out.copy_(res)
-    return out
 
 
 for _fn in (addmm, addmv, addbmm, baddbmm, vdot):

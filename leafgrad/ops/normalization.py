@@ -168,12 +168,18 @@ def _chan(t, ndim):
     return t.reshape((-1,) + (1,) * (ndim - 2))
 
 
-def _gn_forward(x, w, b, group, eps, xhat, rstd):
+def _channel_affine(x, w, b, xhat):
+    """The normalised ``xhat`` (any layout of x's elements) scaled by ``w`` and shifted by
+    ``b`` per channel (dim 1); either may be None."""
     xh = xhat.reshape(x.shape)
     y = xh * _chan(w, x.ndim) if w is not None else xh.copy()
     if b is not None:
         y += _chan(b, x.ndim)
     return y
+
+
+def _gn_forward(x, w, b, group, eps, xhat, rstd):
+    return _channel_affine(x, w, b, xhat)
 
 
 def _gn_input(grad, input, weight, group, eps, xhat, rstd):
@@ -236,11 +242,7 @@ def _bn3(x):
 
 
 def _bn_forward(x, w, b, training, eps, mu, rstd, xhat):
-    xh = xhat.reshape(x.shape)
-    y = xh * _chan(w, x.ndim) if w is not None else xh.copy()
-    if b is not None:
-        y += _chan(b, x.ndim)
-    return y
+    return _channel_affine(x, w, b, xhat)
 
 
 def _bn_input(grad, input, weight, training, eps, mu, rstd, xhat):

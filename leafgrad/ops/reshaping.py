@@ -13,6 +13,7 @@ import numpy as np
 
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
+from .stats import _write_out
 from .._size import Size
 from .._tensor import Tensor, _wrap_dim
 from . import shape as _shape
@@ -332,48 +333,21 @@ def _nonempty(tensors, name):
 def hstack(tensors, *, out=None):
     tensors = _atleast(1, (_nonempty(tensors, "hstack"),))
     res = cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
-    return _out(res, out, "cat")
+    return _write_out(out, res, "cat")
 
 
 def vstack(tensors, *, out=None):
-    return _out(cat(_atleast(2, (_nonempty(tensors, "vstack"),)), 0), out, "cat")
+    return _write_out(out, cat(_atleast(2, (_nonempty(tensors, "vstack"),)), 0), "cat")
 
 
 def dstack(tensors, *, out=None):
-    return _out(cat(_atleast(3, (_nonempty(tensors, "dstack"),)), 2), out, "cat")
+    return _write_out(out, cat(_atleast(3, (_nonempty(tensors, "dstack"),)), 2), "cat")
 
 
 def column_stack(tensors, *, out=None):
     tensors = _nonempty(tensors, "column_stack")
     cols = [reshape(t, (t._data.size, 1)) if t._data.ndim <= 1 else t for t in tensors]
-    return _out(hstack(cols), out, "cat")
-
-
-def _out(res, out, name=None):
-    """Write ``res`` into ``out`` (resized when its shape differs, as PyTorch does)."""
-    if out is None:
-        return res
-    if res._requires_grad and _grad_enabled():
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
-                           f"but one of the arguments requires grad.")
-    if out._data.shape == res._data.shape:
-        np.copyto(out._data, res._data, casting="unsafe")
-    else:
-        if out._data.size:
-            import warnings
-            warnings.warn(f"An output with one or more elements was resized since it had shape "
-                          f"{list(out._data.shape)}, which does not match the required output shape "
-                          f"{list(res._data.shape)}. This behavior is deprecated, and in a future PyTorch release "
-                          f"outputs will not be resized unless they have zero elements. You can explicitly reuse an "
-                          f"out tensor t by resizing it, inplace, to zero elements with t.resize_(0).", UserWarning)
-        out._data = res._data.astype(out._data.dtype)
-    out._vc[0] += 1
-    return out
-
-
-def _grad_enabled():
-    from ..autograd import grad_mode
-    return grad_mode.state.enabled
+    return _write_out(out, hstack(cols), "cat")
 
 
 # ---------------------------------------------------------------- split / chunk / tensor_split / narrow

@@ -6,7 +6,8 @@ import numpy as np
 
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
-from .stats import return_type, tuple_sample, value_selecting_backward, evenly_distribute, _write_out
+from ..return_types import return_type
+from .stats import value_selecting_backward, evenly_distribute, _write_out
 from .._tensor import Tensor, _wrap_dim, wrap
 
 
@@ -36,22 +37,22 @@ def _sort_forward(a, dim, descending=False):
 
 sort_ = declare(
     "sort", _sort_forward, node="SortBackward0", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("sort", T(3, 4)), tuple_sample("sort", T(3, 4), 0),
-             tuple_sample("sort", T(3, 4), -1, True), tuple_sample("sort", T(2, 3, 4), dim=1, descending=True),
-             tuple_sample("sort", T()),
-             tuple_sample("sort", T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), smooth=False),
-             tuple_sample("sort", T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]),
-                          descending=True, smooth=False),
+    samples=[sample(T(3, 4), call="sort"), sample(T(3, 4), 0, call="sort"),
+             sample(T(3, 4), -1, True, call="sort"), sample(T(2, 3, 4), dim=1, descending=True, call="sort"),
+             sample(T(), call="sort"),
+             sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), smooth=False, call="sort"),
+             sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]),
+                          descending=True, smooth=False, call="sort"),
              sample(T(3, 4), call="msort"), sample(T(4, 2), call="Tensor.msort")],
     self=_select_formula(True))
 
 # sort(..., stable=...) is PyTorch's sort.stable overload: another node name.
 sort_stable = declare(
     "sort.stable", _sort_forward, node="SortBackward1", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("sort", T(3, 4), stable=True, call="Tensor.sort"),
-             tuple_sample("sort", T(3, 4), dim=0, descending=True, stable=False),
-             tuple_sample("sort", T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), stable=True,
-                          descending=True, smooth=False)],
+    samples=[sample(T(3, 4), stable=True, call="Tensor.sort"),
+             sample(T(3, 4), dim=0, descending=True, stable=False, call="sort"),
+             sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), stable=True,
+                          descending=True, smooth=False, call="sort")],
     self=_select_formula(True))
 
 _SortType = return_type("sort")
@@ -61,7 +62,7 @@ _UNSET = object()
 def sort(input, dim=-1, descending=False, *, stable=_UNSET, out=None):
     """Values in order along ``dim`` and where they came from (always stable)."""
     nd = input._data.ndim
-    d = _wrap_dim(dim, nd) if nd else 0
+    d = _wrap_dim(dim, nd)
     kw = {"dim": d}
     if descending:
         kw["descending"] = True
@@ -72,9 +73,10 @@ def sort(input, dim=-1, descending=False, *, stable=_UNSET, out=None):
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim``."""
     a = input._data
+    d = _wrap_dim(dim, a.ndim)
     if a.ndim == 0:
         return wrap(np.zeros((), np.int64))
-    return wrap(_argsort(a, _wrap_dim(dim, a.ndim), bool(descending)).astype(np.int64, copy=False))
+    return wrap(_argsort(a, d, bool(descending)).astype(np.int64, copy=False))
 
 
 def msort(input, *, out=None):
@@ -93,11 +95,11 @@ def _topk_forward(a, k, dim, largest=True, sorted=True):
 
 topk_ = declare(
     "topk", _topk_forward, node="TopkBackward0", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("topk", T(3, 5), 2), tuple_sample("topk", T(3, 5), 2, 0),
-             tuple_sample("topk", T(3, 5), 3, largest=False), tuple_sample("topk", T(3, 5), 0),
-             tuple_sample("topk", T(), 1), tuple_sample("topk", T(2, 3, 4), 4, dim=-1, largest=True, sorted=True),
-             tuple_sample("topk", T(values=[[1.0, 3.0, 2.0, 0.0, 5.0], [2.0, 2.5, 1.0, 1.5, 5.0]]), 2, smooth=False),
-             tuple_sample("topk", T(3, 5), 2, call="Tensor.topk")],
+    samples=[sample(T(3, 5), 2, call="topk"), sample(T(3, 5), 2, 0, call="topk"),
+             sample(T(3, 5), 3, largest=False, call="topk"), sample(T(3, 5), 0, call="topk"),
+             sample(T(), 1, call="topk"), sample(T(2, 3, 4), 4, dim=-1, largest=True, sorted=True, call="topk"),
+             sample(T(values=[[1.0, 3.0, 2.0, 0.0, 5.0], [2.0, 2.5, 1.0, 1.5, 5.0]]), 2, smooth=False, call="topk"),
+             sample(T(3, 5), 2, call="Tensor.topk")],
     self=_select_formula(True))
 
 _TopkType = return_type("topk")
@@ -108,7 +110,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     a = input._data
     if a.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    d = _wrap_dim(dim, a.ndim) if a.ndim else 0
+    d = _wrap_dim(dim, a.ndim)
     size = a.shape[d] if a.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
@@ -130,12 +132,12 @@ def _kthvalue_forward(a, k, dim, keepdim=False):
 
 kthvalue_ = declare(
     "kthvalue", _kthvalue_forward, node="KthvalueBackward0", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("kthvalue", T(3, 5), 2), tuple_sample("kthvalue", T(3, 5), 3, 0),
-             tuple_sample("kthvalue", T(3, 5), 1, -1, True), tuple_sample("kthvalue", T(), 1),
+    samples=[sample(T(3, 5), 2, call="kthvalue"), sample(T(3, 5), 3, 0, call="kthvalue"),
+             sample(T(3, 5), 1, -1, True, call="kthvalue"), sample(T(), 1, call="kthvalue"),
              # ties away from the k-th value (which of tied k-th values PyTorch's selection returns varies)
-             tuple_sample("kthvalue", T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 4.0, 4.0, 1.5, 5.0]]), 2,
-                          smooth=False),
-             tuple_sample("kthvalue", T(4, 3), 2, dim=0, call="Tensor.kthvalue")],
+             sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 4.0, 4.0, 1.5, 5.0]]), 2,
+                          smooth=False, call="kthvalue"),
+             sample(T(4, 3), 2, dim=0, call="Tensor.kthvalue")],
     self=_select_formula())
 
 _KthType = return_type("kthvalue")
@@ -146,7 +148,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     a = input._data
     if a.ndim:
         _no_bool(a, "kthvalue_cpu")
-    d = _wrap_dim(dim, a.ndim) if a.ndim else 0
+    d = _wrap_dim(dim, a.ndim)
     size = a.shape[d] if a.ndim else 1
     if size == 0:
         raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
@@ -215,10 +217,10 @@ median_all = declare(
 median_dim = declare(
     "median.dim", _median_dim("median", False), node="MedianBackward1", public=False,
     outputs=("values", "indices"),
-    samples=[tuple_sample("median", T(3, 4), 1), tuple_sample("median", T(3, 5), 0, True),
-             tuple_sample("median", T(), 0), tuple_sample("median", T(values=_TIES), -1, smooth=False),
-             tuple_sample("median", T(values=_NANS), 1, smooth=False),
-             tuple_sample("median", T(3, 4), dim=0, call="Tensor.median")],
+    samples=[sample(T(3, 4), 1, call="median"), sample(T(3, 5), 0, True, call="median"),
+             sample(T(), 0, call="median"), sample(T(values=_TIES), -1, smooth=False, call="median"),
+             sample(T(values=_NANS), 1, smooth=False, call="median"),
+             sample(T(3, 4), dim=0, call="Tensor.median")],
     self=_select_formula())
 nanmedian_all = declare(
     "nanmedian", _median_all(True), node="NanmedianBackward0", public=False,
@@ -229,9 +231,9 @@ nanmedian_all = declare(
 nanmedian_dim = declare(
     "nanmedian.dim", _median_dim("nanmedian", True), node="NanmedianBackward1", public=False,
     outputs=("values", "indices"),
-    samples=[tuple_sample("nanmedian", T(3, 4), 1), tuple_sample("nanmedian", T(values=_NANS), 1, smooth=False),
-             tuple_sample("nanmedian", T(values=_NANS), -1, True, smooth=False),
-             tuple_sample("nanmedian", T(3, 4), dim=0, call="Tensor.nanmedian")],
+    samples=[sample(T(3, 4), 1, call="nanmedian"), sample(T(values=_NANS), 1, smooth=False, call="nanmedian"),
+             sample(T(values=_NANS), -1, True, smooth=False, call="nanmedian"),
+             sample(T(3, 4), dim=0, call="Tensor.nanmedian")],
     self=_select_formula())
 
 
@@ -243,7 +245,7 @@ def _median(name, full, along):
         if dim is None:
             return _write_out(out, full(input), name, "expect")
         nd = input._data.ndim
-        d = _wrap_dim(dim, nd) if nd else 0
+        d = _wrap_dim(dim, nd)
         kw = {"dim": d}
         if keepdim:
             kw["keepdim"] = True
@@ -287,10 +289,10 @@ def _mode_forward(a, dim, keepdim=False):
 
 mode_ = declare(
     "mode", _mode_forward, node="ModeBackward0", public=False, outputs=("values", "indices"),
-    samples=[tuple_sample("mode", T(values=_TIES), smooth=False), tuple_sample("mode", T(values=_TIES), 0, True,
-                                                                              smooth=False),
-             tuple_sample("mode", T(3, 4)), tuple_sample("mode", T(), 0),
-             tuple_sample("mode", T(values=[[4.0, 4.0, 1.0], [1.0, 1.0, 1.0]]), dim=1, call="Tensor.mode",
+    samples=[sample(T(values=_TIES), smooth=False, call="mode"), sample(T(values=_TIES), 0, True,
+                                                                              smooth=False, call="mode"),
+             sample(T(3, 4), call="mode"), sample(T(), 0, call="mode"),
+             sample(T(values=[[4.0, 4.0, 1.0], [1.0, 1.0, 1.0]]), dim=1, call="Tensor.mode",
                           smooth=False)],
     self=_select_formula())
 
@@ -299,7 +301,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value along ``dim`` (the smallest among equally frequent ones)
     and the index of its last occurrence."""
     nd = input._data.ndim
-    kw = {"dim": _wrap_dim(dim, nd) if nd else 0}
+    kw = {"dim": _wrap_dim(dim, nd)}
     if keepdim:
         kw["keepdim"] = True
     return _write_out(out, return_type("mode")(mode_(input, **kw)), "mode", "mode")
@@ -322,28 +324,20 @@ def _not_implemented(op):
     return formula
 
 
-# PyTorch records a node for unique whose backward refuses to run.
+# PyTorch records a node for unique whose backward refuses to run (the samples with
+# prep="requires_grad_" check it is recorded; the sweep does not differentiate them).
 unique_ = declare(
     "_unique2", _unique_forward, node="Unique2Backward0", public=False, outputs=("output", "inverse", "counts"),
     samples=[sample(T(2, 3, grad=False), call="unique"), sample(T(values=[[2.0, 1.0, 2.0]], grad=False), call="unique",
                                                                 return_inverse=True, return_counts=True),
-             sample(T(2, 3, grad=False), call="_test_unique_node")],
+             sample(T(2, 3, grad=False), call="unique", prep="requires_grad_")],
     self=_not_implemented("_unique2"))
 unique_dim = declare(
     "unique_dim", _unique_forward, node="UniqueDimBackward0", public=False, outputs=("output", "inverse", "counts"),
     samples=[sample(T(values=[[2.0, 1.0, 2.0], [0.0, 1.0, 0.0]], grad=False), dim=1, call="unique",
                     return_inverse=True),
-             sample(T(2, 3, grad=False), dim=0, call="_test_unique_node")],
+             sample(T(2, 3, grad=False), dim=0, call="unique", prep="requires_grad_")],
     self=_not_implemented("unique_dim"))
-
-
-def _test_unique_node(x, dim=None):
-    """unique of a leaf requiring grad: PyTorch records a node whose backward raises,
-    which the sweep (it differentiates every output that requires grad) cannot express."""
-    return unique(x.detach().requires_grad_(), dim=dim)
-
-
-FUNCTIONS["_test_unique_node"] = _test_unique_node
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):

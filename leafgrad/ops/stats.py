@@ -3,75 +3,25 @@ aminmax, logsumexp, the norms (``norm``, ``linalg.vector_norm``, ``linalg.matrix
 the cumulative ops (cumsum, cumprod, cummax, cummin), all/any and count_nonzero.
 
 Ops that return several tensors give named tuples that behave like PyTorch's
-``torch.return_types.<name>`` (see ``return_type``). Gradients that select values
+``torch.return_types.<name>`` (``leafgrad.return_types``). Gradients that select values
 (max along a dim, cummax, sort, topk, ...) scatter ``grad`` back to the selected
 indices through private ops (``_scatter_zeros``, ``_scatter_add_zeros``, ``_gather``)
 that are each other's derivative, so every formula stays differentiable. The 2, -2 and
-nuclear matrix norms go through a private reduced SVD (``_linalg_svd``) with PyTorch's
-svd_backward, so their double backward is exact too."""
+nuclear matrix norms go through the singular values of ``linalg.svd`` (declared here, the
+public function is in decomp.py) with PyTorch's svd_backward, so their double backward is exact too."""
 import builtins
 import math
-import operator
 
 import numpy as np
 
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
-from .reduction import normalize_dims, sum as _sum
+from .reduction import normalize_dims, _count, sum as _sum
 from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES
 from .. import _dtype
+from ..return_types import _ReturnType, return_type
 
 _bmax, _babs, _bany = builtins.max, builtins.abs, builtins.any
-
-# ---------------------------------------------------------------- return types
-class _ReturnType(tuple):
-    """A structseq like ``torch.return_types.max``: a tuple with named fields."""
-
-    __slots__ = ()
-    _fields = ()
-
-    def __new__(cls, sequence):
-        seq = tuple(sequence)
-        if len(seq) != len(cls._fields):
-            raise TypeError(f"torch.return_types.{cls.__name__}() takes a {len(cls._fields)}-sequence "
-                            f"({len(seq)}-sequence given)")
-        return tuple.__new__(cls, seq)
-
-    def __repr__(self):
-        inner = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
-        return f"torch.return_types.{type(self).__name__}(\n{inner})"
-
-    __str__ = __repr__
-
-    def __reduce__(self):
-        return type(self), (tuple(self),)
-
-
-class return_types:
-    """Namespace of the named-tuple types (PyTorch's ``torch.return_types``)."""
-
-
-#: Every return type by name.
-RETURN_TYPES = {}
-
-
-def return_type(name, fields=("values", "indices")):
-    cls = RETURN_TYPES.get(name)
-    if cls is None:
-        ns = {"__slots__": (), "_fields": tuple(fields), "n_fields": len(fields),
-              "n_sequence_fields": len(fields), "n_unnamed_fields": 0, "__module__": __name__}
-        for i, f in enumerate(fields):
-            ns[f] = property(operator.itemgetter(i))
-        cls = RETURN_TYPES[name] = type(name, (_ReturnType,), ns)
-        cls.__qualname__ = "return_types." + name
-        setattr(return_types, name, cls)
-    return cls
-
-
-def tuple_sample(name, *args, smooth=True, **kwargs):
-    """A sample of an op that returns a named tuple, called as ``name`` unless ``call=``."""
-    return sample(*args, call=kwargs.pop("call", name), smooth=smooth, **kwargs)
-
 
 # ---------------------------------------------------------------- small helpers
 def _arr(x):
@@ -104,6 +54,7 @@ def _dims(dim, ndim):
     return dims
 
 
+#: C type names of dtypes, as PyTorch's messages print them.
 _C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int", "int32": "int",
             "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
@@ -118,37 +69,66 @@ OUT_DTYPE = {
     "kthvalue": "output values must be of same type as input",
     "mode": "expected scalar type '{i}' but got '{o}' for values output",
     "matrix_norm": "linalg.matrix_norm expected out tensor dtype {i} but got: {o}",
+    "same": "Found dtype {o} but expected {i}",
+    "nan_to_num": "nan_to_num: dtype of out: {o} should be same as input: {i}",
+    # not a mismatch of the dtypes, see _out_dtype_error
+    "cast": "result type {i} can't be cast to the desired output type {o}",
+    "bool": "{name} does not support non-boolean outputs.",
 }
+
+
+def _out_dtype_error(rule, r, o, name):
+    """PyTorch's error for writing a ``r`` result into an ``o`` out by ``rule`` (a key of
+    OUT_DTYPE: most refuse any other dtype; 'cast' refuses what does not cast by kind,
+    'bool' any non-bool out), or None."""
+    if rule == "cast":
+        bad = r != o and not np.can_cast(r, o, "same_kind")
+    elif rule == "bool":
+        bad = o.kind != "b"
+    else:
+        bad = r != o
+    if not bad:
+        return None
+    return RuntimeError(OUT_DTYPE[rule].format(i=_LEGACY_NAMES[r.name], o=_LEGACY_NAMES[o.name], ic=_C_NAMES[r.name],
+                                               oc=_C_NAMES[o.name], name=name))
+
+
+def _resize_out(out, shape):
+    """Give ``out`` the result's ``shape`` (fresh storage), with PyTorch's deprecation
+    warning when it had elements."""
+    if out._data.shape == shape:
+        return
+    if out._data.size:
+        import warnings
+        warnings.warn(f"An output with one or more elements was resized since it had shape {list(out._data.shape)}, "
+                      f"which does not match the required output shape {list(shape)}. This behavior is deprecated, "
+                      "and in a future PyTorch release outputs will not be resized unless they have zero elements. "
+                      "You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+                      "t.resize_(0).", UserWarning, stacklevel=4)
+    out._data = np.empty(shape, out._data.dtype)
 
 
 def _write_out(out, result, name=None, dtype_check=None):
     """Implement ``out=``: copy ``result`` (a Tensor or a tuple of them) into ``out``
     (resized, with PyTorch's warning, when its shape differs), refusing what PyTorch
-    refuses: recording ops, and (``dtype_check``, a key of OUT_DTYPE) another dtype."""
+    refuses: recording ops, an out that is no Tensor, and (``dtype_check``, a key of
+    OUT_DTYPE) another dtype."""
     if out is None:
         return result
     from ..autograd import grad_mode
+    if not isinstance(result, tuple) and not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     results = result if isinstance(result, tuple) else (result,)
     outs = tuple(out) if isinstance(result, tuple) else (out,)
     if grad_mode.state.enabled and _bany(r._requires_grad for r in results):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
     if dtype_check is not None:
-        r, o = results[0]._data.dtype, outs[0]._data.dtype
-        if r != o:
-            raise RuntimeError(OUT_DTYPE[dtype_check].format(i=_LEGACY_NAMES[r.name], o=_LEGACY_NAMES[o.name],
-                                                             ic=_C_NAMES[r.name], oc=_C_NAMES[o.name]))
+        err = _out_dtype_error(dtype_check, results[0]._data.dtype, outs[0]._data.dtype, name)
+        if err is not None:
+            raise err
     for o, r in zip(outs, results):
-        if o._data.shape != r._data.shape:
-            if o._data.size:
-                import warnings
-                warnings.warn(f"An output with one or more elements was resized since it had shape "
-                              f"{list(o._data.shape)}, which does not match the required output shape "
-                              f"{list(r._data.shape)}. This behavior is deprecated, and in a future PyTorch release "
-                              "outputs will not be resized unless they have zero elements. You can explicitly reuse "
-                              "an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
-                              UserWarning, stacklevel=3)
-            o._data = np.empty(r._data.shape, o._data.dtype)
+        _resize_out(o, r._data.shape)
         np.copyto(o._data, r._data, casting="unsafe")
         o._vc[0] += 1
     if isinstance(result, tuple):
@@ -379,13 +359,6 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 # ---------------------------------------------------------------- var / std
-def _count(shape, dim):
-    n = 1
-    for d in dim:
-        n *= shape[d]
-    return n
-
-
 def _var_forward(a, dim, correction, keepdim):
     with np.errstate(divide="ignore", invalid="ignore"):
         n = _count(a.shape, dim)
@@ -552,10 +525,10 @@ def _extreme(name, npfn, argfn, node_all, node_dim):
         self=evenly_distribute)
     along = declare(
         name + ".dim", _ext_dim(npfn, argfn, name), node=node_dim, public=False, outputs=("values", "indices"),
-        samples=[tuple_sample(name, T(3, 4), 1), tuple_sample(name, T(3, 4), -1, True),
-                 tuple_sample(name, T(), 0), tuple_sample(name, T(2, 3), dim=0, keepdim=True),
-                 tuple_sample(name, T(values=[[1.0, 3.0, 3.0], [0.5, 3.0, 3.0]]), 1, smooth=False),
-                 tuple_sample(name, T(3, 4), 0, call="Tensor." + name)],
+        samples=[sample(T(3, 4), 1, call=name), sample(T(3, 4), -1, True, call=name),
+                 sample(T(), 0, call=name), sample(T(2, 3), dim=0, keepdim=True, call=name),
+                 sample(T(values=[[1.0, 3.0, 3.0], [0.5, 3.0, 3.0]]), 1, smooth=False, call=name),
+                 sample(T(3, 4), 0, call="Tensor." + name)],
         self=lambda grad, indices, self_shape, dim, keepdim=False: value_selecting_backward(
             grad, dim, indices, self_shape, keepdim))
     rtype = return_type(name)
@@ -671,9 +644,9 @@ def _aminmax_backward(grads, self, min, max, dim=None, keepdim=False):
 
 aminmax_ = declare(
     "aminmax", _aminmax_forward, node="AminmaxBackward0", public=False, outputs=("min", "max"),
-    samples=[tuple_sample("aminmax", T(3, 4)), tuple_sample("aminmax", T(3, 4), dim=1),
-             tuple_sample("aminmax", T(3, 4), dim=-1, keepdim=True), tuple_sample("aminmax", T()),
-             tuple_sample("aminmax", T(values=[[1.0, 3.0, 3.0], [-1.0, -1.0, 0.5]]), dim=1, smooth=False)],
+    samples=[sample(T(3, 4), call="aminmax"), sample(T(3, 4), dim=1, call="aminmax"),
+             sample(T(3, 4), dim=-1, keepdim=True, call="aminmax"), sample(T(), call="aminmax"),
+             sample(T(values=[[1.0, 3.0, 3.0], [-1.0, -1.0, 0.5]]), dim=1, smooth=False, call="aminmax")],
     self=_aminmax_backward)
 
 
@@ -787,7 +760,12 @@ vector_norm_ = declare(
              sample(T(), call="linalg.vector_norm"), sample(T(0, 3), call="linalg.vector_norm"),
              sample(T(3, 4), call="norm"), sample(T(3, 4), 1, call="norm"), sample(T(3, 4), dim=1, call="norm"),
              sample(T(3, 4), "fro", (0, 1), True, call="norm"), sample(T(3, 4, away=(0,)), 3, 0, call="Tensor.norm"),
-             sample(T(3, 4, away=(0,)), math.inf, call="norm")],
+             sample(T(3, 4, away=(0,)), math.inf, call="norm"),
+             # linalg.norm: the vector norm for one dim, or none and a 1-D input
+             sample(T(3, 4), call="linalg.norm"), sample(T(4), call="linalg.norm"),
+             sample(T(4, away=(0,)), 3, call="linalg.norm"), sample(T(4, away=(0,)), math.inf, call="linalg.norm"),
+             sample(T(3, 4), dim=1, call="linalg.norm"), sample(T(3, 4), 1, 0, True, call="linalg.norm"),
+             sample(T(4, low=0.5), 0.5, call="linalg.norm")],
     self=_norm_backward)
 
 
@@ -877,7 +855,15 @@ def _matrix_reduce(A, d0, d1, keepdim, reduce):
     return r
 
 
-def _svd_forward(a, full_matrices=False):
+def _svd_forward(a, full_matrices=True):
+    if a.size == 0:
+        m, n = a.shape[-2:]
+        k = builtins.min(m, n)
+        batch = a.shape[:-2]
+        eu = np.eye(m, m if full_matrices else k, dtype=a.dtype)
+        ev = np.eye(n if full_matrices else k, n, dtype=a.dtype)
+        return (np.broadcast_to(eu, batch + eu.shape).copy(), np.zeros(batch + (k,), a.dtype),
+                np.broadcast_to(ev, batch + ev.shape).copy())
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     return u, s.astype(a.dtype, copy=False), vh
 
@@ -886,9 +872,13 @@ def _mT(x):
     return np.swapaxes(x, -1, -2)
 
 
-def _svd_backward(grads, U, S, Vh):
-    """PyTorch's svd_backward (real case) for the reduced SVD A = U diag(S) Vh."""
+def _svd_backward(grads, U, S, Vh, full_matrices=True):
+    """PyTorch's svd_backward (real case) for A = U diag(S) Vh; with ``full_matrices``
+    only the first k = min(m, n) singular vectors matter."""
     gU, gS, gVh = grads
+    if full_matrices:
+        k = S.shape[-1]
+        U, Vh, gU, gVh = U[..., :, :k], Vh[..., :k, :], gU[..., :, :k], gVh[..., :k, :]
     m, n = U.shape[-2], Vh.shape[-1]
     has_u, has_v = bool(np.any(_arr(gU))), bool(np.any(_arr(gVh)))
     if not has_u and not has_v:
@@ -925,10 +915,27 @@ def _svd_backward(grads, U, S, Vh):
     return gA
 
 
-# The reduced SVD; the 2, -2 and nuclear norms use its singular values (PyTorch's svdvals).
+_SVD_SQ = [[3.0, 1.0, 0.5], [-1.0, 2.0, 0.3], [0.4, -0.6, 1.0]]
+_QR_SQ = [[2.0, -1.0, 0.5], [1.0, 3.0, 0.2], [0.3, 0.4, 2.5]]
+_QR_TALL = [[2.0, -1.0, 0.5], [1.0, 3.0, 0.2], [0.3, 0.4, 2.5], [0.5, -0.2, 0.1]]
+_QR_WIDE = [[2.0, -1.0, 0.5, 0.7], [1.0, 3.0, 0.2, -0.3], [0.3, 0.4, 2.5, 1.1]]
+#: A tall matrix whose singular-vector signs NumPy and PyTorch agree on (for most tall
+#: matrices they do not: singular vectors are only defined up to sign).
+_SVD_TALL = [[1.9, 1.1, 1.2], [1.0, 0.4, 1.7], [0.8, 0.0, -1.7], [0.0, -1.1, -1.5]]
+
+# linalg.svd (decomp.py); the 2, -2 and nuclear norms use its singular values (svdvals).
 svd_ = declare(
-    "_linalg_svd", _svd_forward, node="LinalgSvdBackward0", public=False, outputs=("U", "S", "Vh"),
-    samples=[sample(T(3, 4), 2, call="linalg.matrix_norm"), sample(T(4, 3), -2, call="linalg.matrix_norm"),
+    "linalg.svd", _svd_forward, node="LinalgSvdBackward0", public=False, outputs=("U", "S", "Vh"),
+    samples=[sample(T(3, 3, values=_SVD_SQ), call="linalg.svd"),
+             sample(T(3, 3, values=_SVD_SQ), full_matrices=False, call="linalg.svd"),
+             sample(T(4, 3, values=_SVD_TALL), full_matrices=False, call="linalg.svd"),
+             sample(T(3, 4, values=_QR_WIDE), full_matrices=False, call="linalg.svd"),
+             sample(T(3, 4, values=_QR_WIDE), call="linalg.svd", smooth=False),
+             sample(T(2, 3, 3, values=[_SVD_SQ, _QR_SQ]), full_matrices=False, call="linalg.svd"),
+             sample(T(3, 3, values=_SVD_SQ), call="linalg.svdvals"),
+             sample(T(4, 3, values=_QR_TALL), call="linalg.svdvals"),
+             sample(T(2, 3, 4), call="linalg.svdvals"),
+             sample(T(3, 4), 2, call="linalg.matrix_norm"), sample(T(4, 3), -2, call="linalg.matrix_norm"),
              sample(T(2, 3, 3), "nuc", call="linalg.matrix_norm"), sample(T(3, 4), "nuc", call="norm"),
              sample(T(3, 2, 4), 2, (0, 2), True, call="linalg.matrix_norm"),
              sample(T(3, 2, 4), "nuc", (2, 0), call="linalg.matrix_norm"),
@@ -940,7 +947,14 @@ svd_ = declare(
              sample(T(2, 3, 4, away=(0,)), math.inf, call="linalg.matrix_norm"),
              sample(T(2, 3, 4, away=(0,)), -math.inf, (0, 2), True, call="linalg.matrix_norm"),
              sample(T(2, 3, 4, away=(0,)), 1, (2, 0), call="linalg.matrix_norm"),
-             sample(T(2, 3, 4), "fro", (0, 1), True, call="linalg.matrix_norm")],
+             sample(T(2, 3, 4), "fro", (0, 1), True, call="linalg.matrix_norm"),
+             # linalg.norm: the matrix norm for two dims, or none and a 2-D input with ord
+             sample(T(3, 4), "fro", call="linalg.norm"), sample(T(2, 3, 4), dim=(0, 2), call="linalg.norm"),
+             sample(T(values=[[3.0, 1.0, 0.5], [-1.0, 2.0, 0.3], [0.4, -0.6, 1.0]]), 2, call="linalg.norm"),
+             sample(T(values=[[3.0, 1.0, 0.5], [-1.0, 2.0, 0.3], [0.4, -0.6, 1.0]]), -2, call="linalg.norm"),
+             sample(T(3, 4, away=(0,)), 1, call="linalg.norm"), sample(T(3, 4, away=(0,)), -1, call="linalg.norm"),
+             sample(T(3, 4, away=(0,)), math.inf, call="linalg.norm"),
+             sample(T(3, 4, away=(0,)), -math.inf, call="linalg.norm")],
     self=_svd_backward)
 
 
@@ -1042,7 +1056,7 @@ cumprod_ = declare(
 
 
 def _cum_args(input, dim, dtype):
-    kw = {"dim": _wrap_dim(dim, input._data.ndim) if input._data.ndim else 0}
+    kw = {"dim": _wrap_dim(dim, input._data.ndim)}
     if dtype is not None:
         kw["dtype"] = dtype.np
     return kw
@@ -1079,9 +1093,9 @@ def _cumext_backward(grad, indices, self_shape, dim):
 
 
 def _cum_samples(name):
-    return [tuple_sample(name, T(3, 4), 1), tuple_sample(name, T(3, 4), -2), tuple_sample(name, T(), 0),
-            tuple_sample(name, T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), 1, smooth=False),
-            tuple_sample(name, T(2, 3), dim=0, call="Tensor." + name)]
+    return [sample(T(3, 4), 1, call=name), sample(T(3, 4), -2, call=name), sample(T(), 0, call=name),
+            sample(T(values=[[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]]), 1, smooth=False, call=name),
+            sample(T(2, 3), dim=0, call="Tensor." + name)]
 
 
 cummax_ = declare("cummax", _cumext_forward(np.maximum), node="CummaxBackward0",
@@ -1090,14 +1104,22 @@ cummin_ = declare("cummin", _cumext_forward(np.minimum), node="CumminBackward0",
                   outputs=("values", "indices"), samples=_cum_samples("cummin"), self=_cumext_backward)
 
 
+def _cum_ext_dim(input, dim, name):
+    if not input._data.ndim and dim not in (-1, 0):
+        raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
+    return _wrap_dim(dim, input._data.ndim)
+
+
 def cummax(input, dim, *, out=None):
     """Running maximum along ``dim`` and where it was reached."""
-    return _write_out(out, return_type("cummax")(cummax_(input, dim=_wrap_dim(dim, input._data.ndim))), "cummax", "cum")
+    return _write_out(out, return_type("cummax")(cummax_(input, dim=_cum_ext_dim(input, dim, "cummax"))), "cummax",
+                      "cum")
 
 
 def cummin(input, dim, *, out=None):
     """Running minimum along ``dim`` and where it was reached."""
-    return _write_out(out, return_type("cummin")(cummin_(input, dim=_wrap_dim(dim, input._data.ndim))), "cummin", "cum")
+    return _write_out(out, return_type("cummin")(cummin_(input, dim=_cum_ext_dim(input, dim, "cummin"))), "cummin",
+                      "cum")
 
 
 # ---------------------------------------------------------------- all / any / count_nonzero

@@ -24,13 +24,13 @@ All agree with ``math.erf``/``math.erfc`` and PyTorch's float64 results to about
 relative (erfc down to the subnormal range, where the result itself has few bits).
 """
 import math
-import warnings
 
 import numpy as np
 
 from ._declare import FUNCTIONS, REGISTRY, _TYPE_NAMES, Spec, call, declare, make_function, make_inplace
 from ._samples import T, sample
 from .pointwise import pow_scalar
+from .stats import _C_NAMES, _write_out
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -206,47 +206,11 @@ def _via_float64(fn):
 
 
 # ====================================================================== out=
-_LERP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-               "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-               "bool": "bool"}
-
 
 def _check_out_grad(name, args):
     if _state.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-
-
-def _write_out(out, result, rule, name=None):
-    """Write ``result`` into ``out`` as PyTorch's out= variants do: resize (with its
-    warning when out had elements), check the dtype by ``rule`` ('cast': the result must
-    cast to out's dtype by kind, 'same': the dtypes must be equal)."""
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
-    rd, od = result._data.dtype, out._data.dtype
-    if rule == "same" and rd != od:
-        raise RuntimeError(f"Found dtype {_TYPE_NAMES[od.name]} but expected {_TYPE_NAMES[rd.name]}")
-    if rule == "nan_to_num" and rd != od:
-        raise RuntimeError(f"nan_to_num: dtype of out: {_TYPE_NAMES[od.name]} should be same as input: "
-                           f"{_TYPE_NAMES[rd.name]}")
-    if rule == "bool" and od.kind != "b":
-        raise RuntimeError(f"{name} does not support non-boolean outputs.")
-    if rule == "cast" and rd != od and not np.can_cast(rd, od, "same_kind"):
-        raise RuntimeError(f"result type {_TYPE_NAMES[rd.name]} can't be cast to the desired output type "
-                           f"{_TYPE_NAMES[od.name]}")
-    if out._data.shape != result._data.shape:
-        if out._data.size:
-            warnings.warn(
-                f"An output with one or more elements was resized since it had shape "
-                f"[{', '.join(map(str, out._data.shape))}], which does not match the required output shape "
-                f"[{', '.join(map(str, result._data.shape))}]. This behavior is deprecated, and in a future "
-                "PyTorch release outputs will not be resized unless they have zero elements. You can explicitly "
-                "reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).", UserWarning,
-                stacklevel=3)
-        out._data = np.empty(result._data.shape, od)
-    np.copyto(out._data, result._data, casting="unsafe")
-    out._vc[0] += 1
-    return out
 
 
 def _type_name(x):
@@ -273,7 +237,7 @@ def _with_out(fn, rule="cast", name=None, tensor_input=True):
         _check_out_grad(name, (input,) + args + tuple(kwargs.values()))
         with grad_mode.no_grad():
             result = fn(input, *args, **kwargs)
-        return _write_out(out, result, rule, name)
+        return _write_out(out, result, name, rule)
     public.__name__ = public.__qualname__ = name
     public.__doc__ = fn.__doc__
     if hasattr(fn, "spec"):
@@ -665,17 +629,17 @@ def lerp(input, end, weight):
                         " * (Tensor input, Tensor end, Number weight, *, Tensor out = None)\n")
     dt = input._data.dtype
     if end._data.dtype != dt:
-        raise RuntimeError(f"expected dtype {_LERP_NAMES[dt.name]} for `end` but got dtype "
-                           f"{_LERP_NAMES[end._data.dtype.name]}")
+        raise RuntimeError(f"expected dtype {_C_NAMES[dt.name]} for `end` but got dtype "
+                           f"{_C_NAMES[end._data.dtype.name]}")
     if isinstance(weight, Tensor):
         if weight._data.dtype != dt:
-            raise RuntimeError(f"expected dtype {_LERP_NAMES[dt.name]} for `weight` but got dtype "
-                               f"{_LERP_NAMES[weight._data.dtype.name]}")
+            raise RuntimeError(f"expected dtype {_C_NAMES[dt.name]} for `weight` but got dtype "
+                               f"{_C_NAMES[weight._data.dtype.name]}")
         return _lerp_tensor(input, end, weight)
     if isinstance(weight, np.generic):
         weight = weight.item()
     if isinstance(weight, complex):
-        raise RuntimeError(f"value cannot be converted to type {_LERP_NAMES[dt.name]} without overflow")
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dt.name]} without overflow")
     return _lerp_scalar(input, end, weight=weight)
 
 
