@@ -14,7 +14,7 @@ from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, 
 from . import ops as _ops
 
 globals().update(_ops.namespace(""))
-from . import linalg, nn  # noqa: E402,F401
+from . import linalg, nn, return_types  # noqa: E402,F401
 
 _RANDOM_NAMES = {"manual_seed", "seed", "initial_seed", "Generator", "default_generator", "get_rng_state",
                  "set_rng_state"}
