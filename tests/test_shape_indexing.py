@@ -726,12 +726,7 @@ GETITEM_ERRORS = [
 
 
 _NP_MSG = "shape.py's advanced indexing passes on NumPy's IndexError text ('axis 1', not torch's wording)"
-GETITEM_ERRORS_XFAIL = {8: "shape.py's setitem reports a broadcast failure with index_put's message, torch with expand's"}
-
-
-# not strict: fixed on main after this branch was made (passes once merged)
-@pytest.mark.parametrize("i", [pytest.param(i, marks=pytest.mark.xfail(strict=False, reason=GETITEM_ERRORS_XFAIL[i]))
-                               if i in GETITEM_ERRORS_XFAIL else i for i in range(len(GETITEM_ERRORS))])
+@pytest.mark.parametrize("i", range(len(GETITEM_ERRORS)))
 def test_getitem_errors(i):
     same_error(GETITEM_ERRORS[i])
 
