@@ -1,0 +1,207 @@
+"""Optimiser trajectories against torch.optim (float32, 100 steps on a small MLP)."""
+import numpy as np
+import pytest
+import torch
+
+import leafgrad
+import leafgrad.optim  # noqa: F401
+
+rng = np.random.RandomState(0)
+X = rng.randn(16, 3).astype(np.float32)
+Y = rng.randn(16, 2).astype(np.float32)
+INIT = [rng.randn(3, 5).astype(np.float32) * 0.5, rng.randn(5).astype(np.float32) * 0.1,
+        rng.randn(5, 2).astype(np.float32) * 0.5, rng.randn(2).astype(np.float32) * 0.1]
+
+
+def make(lib):
+    params = [lib.tensor(a.copy(), requires_grad=True) for a in INIT]
+    x, y = lib.tensor(X), lib.tensor(Y)
+
+    def loss_fn():
+        w1, b1, w2, b2 = params
+        h = lib.tanh(x @ w1 + b1)
+        return lib.nn.functional.mse_loss(h @ w2 + b2, y)
+    return params, loss_fn
+
+
+def run(lib, name, kwargs, steps=100, groups=False):
+    params, loss_fn = make(lib)
+    opt_cls = getattr(lib.optim, name)
+    if groups:
+        opt = opt_cls([{"params": params[:2]}, {"params": params[2:], "lr": kwargs.get("lr", 0.01) * 0.5}], **kwargs)
+    else:
+        opt = opt_cls(params, **kwargs)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return [p.detach().numpy().copy() for p in params], losses, opt
+
+
+CASES = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.5, dampening=0.3, maximize=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    ("Adam", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, maximize=True)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.01, amsgrad=True, weight_decay=0.5)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9, weight_decay=0.01)),
+    ("RMSprop", dict(lr=0.005, alpha=0.9, momentum=0.5, maximize=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, weight_decay=0.01)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.01)),
+    ("Adamax", dict(lr=0.01)),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, maximize=True)),
+    ("NAdam", dict(lr=0.01)),
+    ("NAdam", dict(lr=0.01, momentum_decay=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.01, betas=(0.9, 0.9), weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_trajectory(name, kwargs):
+    kw_t = dict(kwargs)
+    kw_t["foreach"] = False
+    steps = 15 if kwargs.get("maximize") else 100   # maximising the loss diverges: keep it short
+    pt, lt, _ = run(torch, name, kw_t, steps)
+    pl, ll, _ = run(leafgrad, name, kwargs, steps)
+    np.testing.assert_allclose(ll, lt, rtol=1e-5, atol=1e-7)
+    for a, b in zip(pl, pt):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_param_groups(name):
+    kw = dict(lr=0.01)
+    if name == "SGD":
+        kw["momentum"] = 0.9
+    pt, _, ot = run(torch, name, dict(kw, foreach=False), steps=20, groups=True)
+    pl, _, ol = run(leafgrad, name, kw, steps=20, groups=True)
+    for a, b in zip(pl, pt):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert [g["lr"] for g in ol.param_groups] == [g["lr"] for g in ot.param_groups]
+
+
+def _sd_plain(sd, lib):
+    def conv(v):
+        if isinstance(v, lib.Tensor):
+            return ("T", str(v.dtype), tuple(v.shape), v.detach().numpy().tolist())
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return type(v)(conv(x) for x in v)
+        return v
+    return conv(sd)
+
+
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(amsgrad=True)),
+                                         ("AdamW", {}), ("RMSprop", dict(centered=True, momentum=0.1)),
+                                         ("Adagrad", {}), ("Adadelta", {}), ("Adamax", {}), ("NAdam", {}),
+                                         ("RAdam", {})])
+def test_state_dict_layout_and_round_trip(name, kwargs):
+    _, _, ot = run(torch, name, dict(kwargs), steps=3)
+    _, _, ol = run(leafgrad, name, kwargs, steps=3)
+    st, sl = ot.state_dict(), ol.state_dict()
+    assert list(st.keys()) == list(sl.keys())
+    assert st["param_groups"] == sl["param_groups"]
+    pt, pl = _sd_plain(st["state"], torch), _sd_plain(sl["state"], leafgrad)
+    assert list(pt.keys()) == list(pl.keys())
+    for k in pt:
+        assert list(pt[k].keys()) == list(pl[k].keys())
+        for kk in pt[k]:
+            a, b = pt[k][kk], pl[k][kk]
+            assert a[:3] == b[:3]
+            np.testing.assert_allclose(np.array(b[3]), np.array(a[3]), rtol=1e-5, atol=1e-7)
+    # round trip: a fresh optimiser loaded from the state dict continues identically
+    params, loss_fn = make(leafgrad)
+    with leafgrad.no_grad():
+        for p, q in zip(params, [p for g in ol.param_groups for p in g["params"]]):
+            p.copy_(q)
+    o2 = getattr(leafgrad.optim, name)(params, **kwargs)
+    o2.load_state_dict(sl)
+    for o, ps in ((ol, [p for g in ol.param_groups for p in g["params"]]), (o2, params)):
+        for _ in range(3):
+            o.zero_grad()
+            w1, b1, w2, b2 = ps
+            loss = leafgrad.nn.functional.mse_loss(leafgrad.tanh(leafgrad.tensor(X) @ w1 + b1) @ w2 + b2,
+                                                   leafgrad.tensor(Y))
+            loss.backward()
+            o.step()
+    for a, b in zip(params, [p for g in ol.param_groups for p in g["params"]]):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    # state is copied, not shared
+    assert o2.state_dict()["param_groups"] == ol.state_dict()["param_groups"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, p: lib.optim.SGD(p, lr=-0.1),
+    lambda lib, p: lib.optim.SGD(p, lr=0.1, momentum=-1),
+    lambda lib, p: lib.optim.SGD(p, lr=0.1, nesterov=True),
+    lambda lib, p: lib.optim.SGD(p, lr=0.1, weight_decay=-1),
+    lambda lib, p: lib.optim.Adam(p, lr=-1),
+    lambda lib, p: lib.optim.Adam(p, eps=-1),
+    lambda lib, p: lib.optim.Adam(p, betas=(1.0, 0.9)),
+    lambda lib, p: lib.optim.AdamW(p, betas=(0.9, -0.1)),
+    lambda lib, p: lib.optim.AdamW(p, weight_decay=-0.1),
+    lambda lib, p: lib.optim.RMSprop(p, alpha=-1),
+    lambda lib, p: lib.optim.RMSprop(p, momentum=-1),
+    lambda lib, p: lib.optim.Adagrad(p, lr_decay=-1),
+    lambda lib, p: lib.optim.Adagrad(p, initial_accumulator_value=-1),
+    lambda lib, p: lib.optim.Adadelta(p, rho=1.5),
+    lambda lib, p: lib.optim.NAdam(p, momentum_decay=-1),
+    lambda lib, p: lib.optim.Adam([], lr=0.1),
+    lambda lib, p: lib.optim.Adam(p[0], lr=0.1),
+    lambda lib, p: lib.optim.SGD([p[0], 1.0], lr=0.1),
+    lambda lib, p: lib.optim.SGD([{"params": p[:1]}, {"params": p[:1]}], lr=0.1),
+    lambda lib, p: lib.optim.SGD([p[0] * 2], lr=0.1),
+])
+def test_errors(call):
+    out = []
+    for lib in (torch, leafgrad):
+        params = [lib.tensor([1.0, 2.0], requires_grad=True), lib.tensor([3.0], requires_grad=True)]
+        try:
+            call(lib, params)
+            out.append(None)
+        except Exception as e:  # noqa: BLE001
+            out.append((type(e), str(e)))
+    assert out[0] == out[1]
+
+
+def test_zero_grad_and_add_param_group():
+    p = leafgrad.tensor([1.0, 2.0], requires_grad=True)
+    q = leafgrad.tensor([3.0], requires_grad=True)
+    opt = leafgrad.optim.SGD([p], lr=0.1, momentum=0.9)
+    opt.add_param_group({"params": q, "lr": 0.5})
+    assert opt.param_groups[1]["momentum"] == 0.9 and opt.param_groups[1]["lr"] == 0.5
+    (p.sum() + q.sum()).backward()
+    opt.zero_grad(set_to_none=False)
+    assert p.grad.tolist() == [0.0, 0.0]
+    opt.zero_grad()
+    assert p.grad is None and q.grad is None
+
+
+def test_closure_returns_loss():
+    params, loss_fn = make(leafgrad)
+    opt = leafgrad.optim.SGD(params, lr=0.1)
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        return loss
+    with leafgrad.no_grad():
+        loss = opt.step(closure)
+    assert loss.requires_grad
