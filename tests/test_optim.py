@@ -13,9 +13,9 @@ INIT = [rng.randn(3, 5).astype(np.float32) * 0.5, rng.randn(5).astype(np.float32
         rng.randn(5, 2).astype(np.float32) * 0.5, rng.randn(2).astype(np.float32) * 0.1]
 
 
-def make(lib):
-    params = [lib.tensor(a.copy(), requires_grad=True) for a in INIT]
-    x, y = lib.tensor(X), lib.tensor(Y)
+def make(lib, dtype=np.float32):
+    params = [lib.tensor(a.astype(dtype), requires_grad=True) for a in INIT]
+    x, y = lib.tensor(X.astype(dtype)), lib.tensor(Y.astype(dtype))
 
     def loss_fn():
         w1, b1, w2, b2 = params
@@ -205,3 +205,47 @@ def test_closure_returns_loss():
     with leafgrad.no_grad():
         loss = opt.step(closure)
     assert loss.requires_grad
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(history_size=3, max_iter=5), dict(lr=0.5, max_iter=10),
+                                    dict(line_search_fn="strong_wolfe"),
+                                    dict(line_search_fn="strong_wolfe", history_size=4, max_iter=7)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_lbfgs(kwargs, dtype):
+    out = []
+    for lib in (torch, leafgrad):
+        params, loss_fn = make(lib, dtype)
+        opt = lib.optim.LBFGS(params, **kwargs)
+
+        def closure():
+            opt.zero_grad()
+            loss = loss_fn()
+            loss.backward()
+            return loss
+        losses = [opt.step(closure).item() for _ in range(2)]
+        st = opt.state[params[0]]
+        out.append(([p.detach().numpy().copy() for p in params], losses, st["func_evals"], st["n_iter"]))
+    (pt, lt, ft, nt), (pl, ll, fl, nl) = out
+    assert (ft, nt) == (fl, nl)
+    # L-BFGS on this non-convex loss amplifies last-bit differences of the matmul gradients (BLAS vs NumPy
+    # summation order): float64 checks the algorithm tightly, float32 loosely.
+    tol = dict(rtol=1e-7, atol=1e-9) if dtype == np.float64 else dict(rtol=1e-2, atol=1e-2)
+    assert pl[0].dtype == pt[0].dtype
+    np.testing.assert_allclose(ll, lt, **tol)
+    for a, b in zip(pl, pt):
+        np.testing.assert_allclose(a, b, **tol)
+
+
+def test_lbfgs_errors():
+    p = leafgrad.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="LBFGS doesn't support per-parameter options"):
+        leafgrad.optim.LBFGS([{"params": [p]}, {"params": [leafgrad.tensor([1.0], requires_grad=True)]}])
+    opt = leafgrad.optim.LBFGS([p], line_search_fn="bogus")
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
+        opt.step(closure)
