@@ -1,7 +1,7 @@
 """Adagrad with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, addcmul_, addcdiv_, scalar_state
+from .optimizer import Optimizer, add, addcdiv_, addcmul_, scalar_state
 
 __all__ = ["Adagrad"]
 
@@ -45,7 +45,7 @@ class Adagrad(Optimizer):
                     step = step_t.item()
                     grad = p.grad if not maximize else -p.grad
                     if wd != 0:
-                        grad = grad.add(p, alpha=wd)
+                        grad = add(grad, p, wd)
                     clr = lr / (1 + (step - 1) * lr_decay)
                     addcmul_(state_sum, grad, grad, value=1)
                     std = state_sum.sqrt().add_(eps)

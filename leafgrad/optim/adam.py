@@ -3,7 +3,7 @@ import math
 
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, addcmul_, addcdiv_, scalar_state
+from .optimizer import Optimizer, add, addcdiv_, addcmul_, lerp_, scalar_state
 
 __all__ = ["Adam", "AdamW"]
 
@@ -65,8 +65,8 @@ class Adam(Optimizer):
                         if decoupled:
                             p.mul_(1 - lr * wd)
                         else:
-                            grad = grad.add(p, alpha=wd)
-                    exp_avg.lerp_(grad, 1 - beta1)
+                            grad = add(grad, p, wd)
+                    lerp_(exp_avg, grad, 1 - beta1)
                     addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
                     step = step_t.item()
                     bias_correction1 = 1 - beta1 ** step

@@ -1,7 +1,7 @@
 """NAdam with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, addcmul_, addcdiv_, scalar_state
+from .optimizer import Optimizer, add, addcdiv_, addcmul_, lerp_, scalar_state
 from .adam import _check_adam_args
 
 __all__ = ["NAdam"]
@@ -46,11 +46,11 @@ class NAdam(Optimizer):
                         if decoupled:
                             p.mul_(1 - lr * wd)
                         else:
-                            grad = grad.add(p, alpha=wd)
+                            grad = add(grad, p, wd)
                     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
                     mu_product.mul_(mu)
-                    exp_avg.lerp_(grad, 1 - beta1)
+                    lerp_(exp_avg, grad, 1 - beta1)
                     addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
                     denom = exp_avg_sq.div(bias_correction2).sqrt()
                     mp = mu_product.item()

@@ -2,9 +2,12 @@
 from collections import defaultdict
 import copy
 
+import numpy as np
+
 from .._tensor import Tensor
 from .. import autograd as _autograd
 from .. import _creation
+from .. import _dtype
 
 __all__ = ["Optimizer", "required"]
 
@@ -27,11 +30,51 @@ def _typename(obj):
         else type(obj).__qualname__
 
 
-# -- in-place compositions of torch's fused pointwise ops (same operation order as ATen's CPU kernels) ----------
+# -- torch's fused pointwise CPU kernels, composed from Tensor ops ------------------------------------------------
+# ATen evaluates ``add(x, alpha=a)``, ``addcmul`` and ``lerp`` with a fused multiply-add (one rounding). For float32
+# the product of two float32 values is exact in float64, so ``fma(a, b, c)`` is computed as float64 ``a * b + c``
+# rounded to float32 (this double rounding differs from a true fma only when the float64 sum lands exactly on a
+# float32 midpoint, about once in 2**29 operations). Other dtypes use an unfused multiply-add.
+
+def _f32(x):
+    """A Python scalar as the float32 value ATen's float kernels use."""
+    return float(np.float32(x))
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once, for float32 tensor c (a, b tensors or Python scalars)."""
+    if c.dtype != _dtype.float32:
+        return c + a * b
+    a64 = a.double() if isinstance(a, Tensor) else _f32(a)
+    b64 = b.double() if isinstance(b, Tensor) else _f32(b)
+    return (a64 * b64 + c.double()).float()
+
+
+def add(self, other, alpha=1.0):
+    """self.add(other, alpha=alpha)"""
+    if alpha == 1:
+        return self + other
+    return _fma(other, alpha, self)
+
+
+def add_(self, other, alpha=1.0):
+    """self.add_(other, alpha=alpha)"""
+    if alpha == 1:
+        return self.add_(other)
+    if self.dtype != _dtype.float32:
+        return self.add_(other, alpha=alpha)
+    return self.copy_(_fma(other, alpha, self))
+
+
+def addcmul(self, t1, t2, value=1.0):
+    """self + value * t1 * t2, as fma(value * t1, t2, self)"""
+    return _fma(t1 * value, t2, self)
+
 
 def addcmul_(self, t1, t2, value=1.0):
-    """self += (value * t1) * t2"""
-    return self.add_((t1 * value).mul_(t2))
+    if self.dtype != _dtype.float32:
+        return self.add_((t1 * value).mul_(t2))
+    return self.copy_(addcmul(self, t1, t2, value))
 
 
 def addcdiv_(self, t1, t2, value=1.0):
@@ -39,8 +82,16 @@ def addcdiv_(self, t1, t2, value=1.0):
     return self.add_((t1 * value).div_(t2))
 
 
-def addcmul(self, t1, t2, value=1.0):
-    return self + (t1 * value).mul_(t2)
+def lerp_(self, end, weight):
+    """self.lerp_(end, weight) for a scalar weight: fma(w, end - self, self) for |w| < 0.5, else
+    fma(w - 1, end - self, end)."""
+    if self.dtype != _dtype.float32:
+        return self.lerp_(end, weight)
+    w = _f32(weight)
+    diff = end - self
+    if abs(w) < 0.5:
+        return self.copy_(_fma(diff, w, self))
+    return self.copy_(_fma(diff, _f32(w - 1), end))
 
 
 def scalar_state(value=0.0):
@@ -48,7 +99,6 @@ def scalar_state(value=0.0):
 
 
 def _float32():
-    from .. import _dtype
     return _dtype.float32
 
 

@@ -1,7 +1,7 @@
 """RAdam with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, addcmul_, scalar_state
+from .optimizer import Optimizer, add, add_, addcmul_, lerp_, scalar_state
 from .adam import _check_adam_args
 
 __all__ = ["RAdam"]
@@ -40,8 +40,8 @@ class RAdam(Optimizer):
                         if decoupled:
                             p.mul_(1 - lr * wd)
                         else:
-                            grad = grad.add(p, alpha=wd)
-                    exp_avg.lerp_(grad, 1 - beta1)
+                            grad = add(grad, p, wd)
+                    lerp_(exp_avg, grad, 1 - beta1)
                     addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
                     bias_correction1 = 1 - beta1 ** step
                     bias_correction2 = 1 - beta2 ** step
@@ -51,7 +51,7 @@ class RAdam(Optimizer):
                     if rho_t > 5.0:
                         rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
                         adaptive = (bias_correction2 ** 0.5) / exp_avg_sq.sqrt().add_(eps)
-                        p.add_(bias_corrected_exp_avg * lr * adaptive * rect, alpha=-1.0)
+                        add_(p, bias_corrected_exp_avg * lr * adaptive * rect, -1.0)
                     else:
-                        p.add_(bias_corrected_exp_avg * lr, alpha=-1.0)
+                        add_(p, bias_corrected_exp_avg * lr, -1.0)
         return loss

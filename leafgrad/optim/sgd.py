@@ -1,6 +1,6 @@
 """SGD with torch's single-tensor update order."""
 from .. import autograd as _autograd
-from .optimizer import Optimizer
+from .optimizer import Optimizer, add, add_
 
 __all__ = ["SGD"]
 
@@ -38,7 +38,7 @@ class SGD(Optimizer):
                         continue
                     grad = p.grad if not maximize else -p.grad
                     if wd != 0:
-                        grad = grad.add(p, alpha=wd)
+                        grad = add(grad, p, wd)
                     if momentum != 0:
                         state = self.state[p]
                         buf = state.get("momentum_buffer")
@@ -46,10 +46,10 @@ class SGD(Optimizer):
                             buf = grad.detach().clone()
                             state["momentum_buffer"] = buf
                         else:
-                            buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                            add_(buf.mul_(momentum), grad, 1 - dampening)
                         if nesterov:
-                            grad = grad.add(buf, alpha=momentum)
+                            grad = add(grad, buf, momentum)
                         else:
                             grad = buf
-                    p.add_(grad, alpha=-lr)
+                    add_(p, grad, -lr)
         return loss
