@@ -277,3 +277,58 @@ def test_lbfgs_errors():
         return loss
     with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
         opt.step(closure)
+
+
+def test_training_loop_end_to_end(tmp_path):
+    """A typical training script (DataLoader with shuffle, optimiser, scheduler, checkpoint and resume) gives
+    torch's numbers."""
+    import leafgrad.utils.data  # noqa: F401
+    import torch.utils.data  # noqa: F401
+    from leafgrad.serialization import load, save
+    rng = np.random.RandomState(3)
+    xs, ys = rng.randn(40, 3).astype(np.float32), rng.randn(40, 2).astype(np.float32)
+
+    def train(lib, epochs, ckpt=None, resume=None):
+        lib.manual_seed(0)
+        params = [lib.tensor(a.copy(), requires_grad=True) for a in INIT]
+        opt = lib.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3)
+        sched = lib.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.tensor(xs), lib.tensor(ys)),
+                                           batch_size=8, shuffle=True)
+        if resume is not None:
+            state = load(resume) if lib is leafgrad else torch.load(resume)
+            with lib.no_grad():
+                for p, q in zip(params, state["params"]):
+                    p.copy_(q)
+            opt.load_state_dict(state["opt"])
+            sched.load_state_dict(state["sched"])
+            lib.set_rng_state(state["rng"])
+        losses = []
+        for _ in range(epochs):
+            for xb, yb in loader:
+                w1, b1, w2, b2 = params
+                loss = lib.nn.functional.mse_loss(lib.tanh(xb @ w1 + b1) @ w2 + b2, yb)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                losses.append(loss.item())
+            sched.step()
+        if ckpt is not None:
+            state = {"params": params, "opt": opt.state_dict(), "sched": sched.state_dict(),
+                     "rng": lib.get_rng_state()}
+            save(state, ckpt) if lib is leafgrad else torch.save(state, ckpt)
+        return losses, [p.detach().numpy().copy() for p in params]
+
+    lt, pt = train(torch, 4)
+    ll, pl = train(leafgrad, 4)
+    np.testing.assert_allclose(ll, lt, rtol=1e-5)
+    for a, b in zip(pl, pt):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    # interrupted after 2 epochs, resumed from the checkpoint for 2 more: the same result
+    train(leafgrad, 2, ckpt=tmp_path / "ck.lg")
+    train(torch, 2, ckpt=tmp_path / "ck.pt")
+    lr_, pr_ = train(leafgrad, 2, resume=tmp_path / "ck.lg")
+    lt_, pt_ = train(torch, 2, resume=tmp_path / "ck.pt")
+    np.testing.assert_allclose(lr_, lt_, rtol=1e-5)
+    for a, b in zip(pr_, pt_):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
