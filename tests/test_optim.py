@@ -332,3 +332,35 @@ def test_training_loop_end_to_end(tmp_path):
     np.testing.assert_allclose(lr_, lt_, rtol=1e-5)
     for a, b in zip(pr_, pt_):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_repr_matches_torch():
+    out = []
+    for lib in (torch, leafgrad):
+        p = lib.tensor([1.0], requires_grad=True)
+        out.append(repr(lib.optim.Adam([{"params": [p]}], lr=0.01)))
+    assert out[0] == out[1]
+
+
+def test_hooks():
+    from leafgrad.optim.optimizer import register_optimizer_step_pre_hook
+    calls = []
+    p = leafgrad.tensor([1.0, 2.0], requires_grad=True)
+    opt = leafgrad.optim.SGD([p], lr=0.1)
+    h1 = opt.register_step_pre_hook(lambda o, a, k: calls.append(("pre", o is opt)))
+    h2 = opt.register_step_post_hook(lambda o, a, k: calls.append(("post", o is opt)))
+    g = register_optimizer_step_pre_hook(lambda o, a, k: calls.append(("global", type(o).__name__)))
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    loads = []
+    opt.register_load_state_dict_post_hook(lambda o: loads.append(True))
+    p.grad = leafgrad.ones(2)
+    opt.step()
+    assert calls == [("global", "SGD"), ("pre", True), ("post", True)]
+    h1.remove(), h2.remove(), g.remove()
+    opt.step()
+    assert len(calls) == 3
+    sd = opt.state_dict()
+    assert sd["extra"] == 1
+    opt.load_state_dict(sd)
+    assert loads == [True]
+    assert p.tolist() == pytest.approx([0.8, 1.8])

@@ -1,6 +1,7 @@
 """Optimizer base class with torch.optim.Optimizer's param-group and state_dict layout."""
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 import copy
+import functools
 
 import numpy as np
 
@@ -9,7 +10,7 @@ from .. import autograd as _autograd
 from .. import _creation
 from .. import _dtype
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
 
 class _RequiredParameter:
@@ -102,10 +103,110 @@ def _float32():
     return _dtype.float32
 
 
+class _RemovableHandle:
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks = hooks
+        self.id = _RemovableHandle._next_id
+        _RemovableHandle._next_id += 1
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+_global_step_pre_hooks = OrderedDict()
+_global_step_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """A hook ``hook(optimizer, args, kwargs)`` run before every optimizer's ``step``."""
+    handle = _RemovableHandle(_global_step_pre_hooks)
+    _global_step_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook):
+    """A hook ``hook(optimizer, args, kwargs)`` run after every optimizer's ``step``."""
+    handle = _RemovableHandle(_global_step_post_hooks)
+    _global_step_post_hooks[handle.id] = hook
+    return handle
+
+
+def _with_step_hooks(step):
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        for hook in list(_global_step_pre_hooks.values()) + list(self._optimizer_step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got "
+                                       f"{result}.")
+        out = step(self, *args, **kwargs)
+        self._optimizer_step_code()
+        for hook in list(self._optimizer_step_post_hooks.values()) + list(_global_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+    wrapper._with_hooks = True
+    return wrapper
+
+
 class Optimizer:
     """Base class of all optimizers (``torch.optim.Optimizer``)."""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_with_hooks", False):
+            cls.step = _with_step_hooks(step)
+
+    def _optimizer_step_code(self):
+        """Entry point for profilers and debuggers; does nothing."""
+
+    def _hook_dicts(self):
+        for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+                     "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+                     "_optimizer_load_state_dict_post_hooks"):
+            if name not in self.__dict__:
+                self.__dict__[name] = OrderedDict()
+
+    def _register(self, name, hook, prepend=False):
+        self._hook_dicts()
+        hooks = self.__dict__[name]
+        handle = _RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_step_pre_hook(self, hook):
+        return self._register("_optimizer_step_pre_hooks", hook)
+
+    def register_step_post_hook(self, hook):
+        return self._register("_optimizer_step_post_hooks", hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        return self._register("_optimizer_state_dict_pre_hooks", hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        return self._register("_optimizer_state_dict_post_hooks", hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        return self._register("_optimizer_load_state_dict_pre_hooks", hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        return self._register("_optimizer_load_state_dict_post_hooks", hook, prepend)
+
     def __init__(self, params, defaults):
+        self._hook_dicts()
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
@@ -125,6 +226,7 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self._hook_dicts()
 
     def __repr__(self):
         lines = [self.__class__.__name__ + " ("]
@@ -192,6 +294,8 @@ class Optimizer:
 
     # -- state_dict ------------------------------------------------------------------------------------------------
     def state_dict(self):
+        for hook in self._optimizer_state_dict_pre_hooks.values():
+            hook(self)
         index = {}
         start = 0
         groups = []
@@ -208,7 +312,12 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state and index[id(p)] not in state:
                     state[index[id(p)]] = self.state[p]
-        return {"state": state, "param_groups": groups}
+        out = {"state": state, "param_groups": groups}
+        for hook in self._optimizer_state_dict_post_hooks.values():
+            result = hook(self, out)
+            if result is not None:
+                out = result
+        return out
 
     @staticmethod
     def _cast_state(param, value, key):
@@ -226,6 +335,10 @@ class Optimizer:
 
     def load_state_dict(self, state_dict):
         state_dict = dict(state_dict)
+        for hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = [dict(g) for g in state_dict["param_groups"]]
         if len(groups) != len(saved_groups):
@@ -253,3 +366,5 @@ class Optimizer:
                 s["param_names"] = g["param_names"]
             new_groups.append(s)
         self.__setstate__({"state": state, "param_groups": new_groups})
+        for hook in self._optimizer_load_state_dict_post_hooks.values():
+            hook(self)
