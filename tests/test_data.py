@@ -195,3 +195,14 @@ def test_num_workers_accepted():
     dl = LD.DataLoader(tensor_ds(leafgrad, LD), batch_size=4, num_workers=2)
     assert [b[0].tolist() for b in dl] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     assert LD.get_worker_info() is None
+
+
+def test_iterator_object():
+    for lib, data in LIBS:
+        dl = data.DataLoader(range(10), batch_size=3)
+        it = iter(dl)
+        assert len(it) == 4 and iter(it) is it
+        assert next(it).tolist() == [0, 1, 2]
+        assert [b.tolist() for b in it] == [[3, 4, 5], [6, 7, 8], [9]]
+        with pytest.raises(StopIteration):
+            next(it)

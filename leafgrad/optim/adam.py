@@ -1,6 +1,4 @@
 """Adam and AdamW with torch's single-tensor (foreach=False) update order."""
-import math
-
 from .. import autograd as _autograd
 from .. import _creation
 from .optimizer import Optimizer, add, addcdiv_, addcmul_, lerp_, scalar_state

@@ -609,7 +609,8 @@ class CyclicLR(LRScheduler):
         else:
             scale_factor = (x - 1) / (self.step_ratio - 1)
         arg = cycle if self.scale_mode == "cycle" else self.last_epoch
-        lrs = [base + ((top - base) * scale_factor) * self.scale_fn(arg) for base, top in zip(self.base_lrs, self.max_lrs)]
+        lrs = [base + ((top - base) * scale_factor) * self.scale_fn(arg)
+               for base, top in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
             moms = [top - ((top - base) * scale_factor) * self.scale_fn(arg)
                     for base, top in zip(self.base_momentums, self.max_momentums)]

@@ -124,6 +124,27 @@ class _InfiniteConstantSampler:
             yield None
 
 
+class _SingleProcessDataLoaderIter:
+    """The iterator of a DataLoader (``len()`` gives the loader's length)."""
+
+    def __init__(self, loader, gen, base_seed):
+        self._loader = loader
+        self._gen = gen
+        self._base_seed = base_seed
+        self._num_yielded = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        data = next(self._gen)
+        self._num_yielded += 1
+        return data
+
+    def __len__(self):
+        return len(self._loader)
+
+
 class DataLoader:
     """Iterates over a dataset in batches (``torch.utils.data.DataLoader``).
 
@@ -221,10 +242,9 @@ class DataLoader:
     def __iter__(self):
         from ... import _random
         # torch draws a base seed for the workers each time an iterator is created
-        self._base_seed = int(_random.random_((), np.int64, generator=self.generator)[()])
-        if self._dataset_kind == 1:
-            return self._iter_iterable()
-        return self._iter_map()
+        base_seed = int(_random.random_((), np.int64, generator=self.generator)[()])
+        gen = self._iter_iterable() if self._dataset_kind == 1 else self._iter_map()
+        return _SingleProcessDataLoaderIter(self, gen, base_seed)
 
     def _iter_map(self):
         dataset, collate = self.dataset, self.collate_fn

@@ -4,7 +4,6 @@ import itertools
 import math
 import warnings
 
-from ..._tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset",
            "Subset", "random_split"]
@@ -174,5 +173,3 @@ def random_split(dataset, lengths, generator=None):
     return [Subset(dataset, indices[end - length:end])
             for end, length in zip(itertools.accumulate(lengths), lengths)]
 
-
-_ = Tensor
