@@ -364,3 +364,25 @@ def test_hooks():
     opt.load_state_dict(sd)
     assert loads == [True]
     assert p.tolist() == pytest.approx([0.8, 1.8])
+
+
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.05, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
+                                         ("RMSprop", dict(centered=True)), ("NAdam", {}), ("RAdam", {}),
+                                         ("Adagrad", {}), ("Adadelta", {}), ("Adamax", {}), ("AdamW", {})])
+def test_float64_and_default_dtype(name, kwargs):
+    out = []
+    for lib in (torch, leafgrad):
+        old = lib.get_default_dtype()
+        lib.set_default_dtype(lib.float64)
+        try:
+            p = lib.tensor(P0.astype(np.float64), requires_grad=True)
+            opt = getattr(lib.optim, name)([p], **kwargs)
+            for g in GRADS[:20]:
+                p.grad = lib.tensor(g.astype(np.float64))
+                opt.step()
+            st = opt.state[p]
+            out.append((p.detach().numpy(), {k: str(v.dtype) for k, v in st.items() if isinstance(v, lib.Tensor)}))
+        finally:
+            lib.set_default_dtype(old)
+    assert out[0][1] == out[1][1]
+    np.testing.assert_allclose(out[1][0], out[0][0], rtol=1e-13, atol=1e-14)

@@ -96,11 +96,9 @@ def lerp_(self, end, weight):
 
 
 def scalar_state(value=0.0):
-    return _creation.tensor(value, dtype=_float32())
-
-
-def _float32():
-    return _dtype.float32
+    """A 0-d step counter / running product, float64 only when that is the default dtype (as torch)."""
+    dt = _dtype.float64 if _dtype.get_default_dtype() == _dtype.float64 else _dtype.float32
+    return _creation.tensor(value, dtype=dt)
 
 
 class _RemovableHandle:
