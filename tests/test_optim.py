@@ -1,4 +1,6 @@
 """Optimiser trajectories against torch.optim (float32, 100 steps on a small MLP)."""
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -159,7 +161,7 @@ def test_state_dict_layout_and_round_trip(name, kwargs):
         for p, q in zip(params, [p for g in ol.param_groups for p in g["params"]]):
             p.copy_(q)
     o2 = getattr(leafgrad.optim, name)(params, **kwargs)
-    o2.load_state_dict(sl)
+    o2.load_state_dict(copy.deepcopy(sl))     # as torch, loading takes the state tensors over (no copy)
     for o, ps in ((ol, [p for g in ol.param_groups for p in g["params"]]), (o2, params)):
         for _ in range(3):
             o.zero_grad()
@@ -170,8 +172,25 @@ def test_state_dict_layout_and_round_trip(name, kwargs):
             o.step()
     for a, b in zip(params, [p for g in ol.param_groups for p in g["params"]]):
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
-    # state is copied, not shared
     assert o2.state_dict()["param_groups"] == ol.state_dict()["param_groups"]
+
+
+def test_load_state_dict_shares_tensors_like_torch():
+    out = []
+    for lib in (torch, leafgrad):
+        p = lib.tensor([1.0, 2.0], requires_grad=True)
+        o = lib.optim.Adam([p])
+        p.grad = lib.ones(2)
+        o.step()
+        sd = o.state_dict()
+        q = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        o2 = lib.optim.Adam([q])
+        o2.load_state_dict(sd)
+        st = o2.state[q]
+        out.append((st["exp_avg"] is sd["state"][0]["exp_avg"], st["step"] is sd["state"][0]["step"],
+                    str(st["exp_avg"].dtype), str(st["step"].dtype),
+                    o2.param_groups[0]["betas"] is sd["param_groups"][0]["betas"]))
+    assert out[0] == out[1]
 
 
 @pytest.mark.parametrize("call", [

@@ -319,12 +319,12 @@ class Optimizer:
 
     @staticmethod
     def _cast_state(param, value, key):
+        # As torch: state tensors are taken over (not copied); floating ones are cast to the parameter's dtype
+        # when the parameter is floating point; 'step' is kept as it is.
         if isinstance(value, Tensor):
-            if key != "step":
-                if param.is_floating_point() and value.is_floating_point():
-                    return value.to(dtype=param.dtype).clone()
-                return value.clone()
-            return value.clone()
+            if key != "step" and param.is_floating_point():
+                return value.to(dtype=param.dtype)
+            return value
         if isinstance(value, dict):
             return {k: Optimizer._cast_state(param, v, k) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -338,7 +338,7 @@ class Optimizer:
             if result is not None:
                 state_dict = result
         groups = self.param_groups
-        saved_groups = [dict(g) for g in state_dict["param_groups"]]
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
@@ -355,7 +355,7 @@ class Optimizer:
                 state[p] = self._cast_state(p, v, None) if not isinstance(v, dict) else \
                     {kk: self._cast_state(p, vv, kk) for kk, vv in v.items()}
             else:
-                state[k] = copy.deepcopy(v)
+                state[k] = v
         new_groups = []
         for g, s in zip(groups, saved_groups):
             s = {k: v for k, v in s.items()}
