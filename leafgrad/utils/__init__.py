@@ -1,0 +1,2 @@
+"""leafgrad.utils (torch.utils): data loading."""
+from . import data  # noqa: F401
