@@ -363,3 +363,36 @@ Tensor.zero_ = make_inplace(zero)
 Tensor.copy_ = _copy_
 for _name in ("add", "sub", "mul", "div"):
     setattr(Tensor, f"__i{_name if _name != 'div' else 'truediv'}__", getattr(Tensor, _name + "_"))
+
+
+# ---------------------------------------------------------------- addcmul / addcdiv
+def _addcmul(a, t1, t2, value=1):
+    return a + value * (t1 * t2) if value != 1 else a + t1 * t2
+
+
+def _addcdiv(a, t1, t2, value=1):
+    if np.result_type(t1, t2).kind in "biu":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a "
+            "true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + "
+            "value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * "
+            "tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    return a + value * (t1 / t2)
+
+
+_ADDC = [sample(T(3, 4), T(3, 4), T(3, 4, low=0.5)), sample(T(3, 1), T(4), T(3, 4, low=0.5), value=2.5),
+         sample(T(3), T(3), T(3, low=0.5), call="Tensor.addcmul")]
+addcmul = declare(
+    "addcmul", _addcmul, inputs=("self", "tensor1", "tensor2"), promote="common", method=True, inplace="addcmul_",
+    samples=_ADDC,
+    self=lambda grad: grad,
+    tensor1=lambda grad, tensor2, value=1: grad * (value * tensor2),
+    tensor2=lambda grad, tensor1, value=1: grad * (value * tensor1))
+addcdiv = declare(
+    "addcdiv", _addcdiv, inputs=("self", "tensor1", "tensor2"), promote="common", method=True, inplace="addcdiv_",
+    samples=[sample(*s.args, call=s.call.replace("addcmul", "addcdiv") if s.call else None, **s.kwargs)
+             for s in _ADDC],
+    self=lambda grad: grad,
+    tensor1=lambda grad, tensor2, value=1: grad * (value / tensor2),
+    tensor2=lambda grad, tensor1, tensor2, value=1: -grad * (value * tensor1 / (tensor2 * tensor2)))
