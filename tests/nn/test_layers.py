@@ -1,0 +1,185 @@
+"""nn layers side by side with torch: same seed -> same initial parameters and buffers;
+same forward values and gradients; same repr; same errors for bad arguments and input."""
+import numpy as np
+import pytest
+
+from conftest import torch, leafgrad, both, assert_same, to_numpy
+
+
+def _x(mod, shape, kind="float", high=None):
+    if kind == "long":
+        return mod.randint(0, high, shape)
+    if kind == "prob":
+        return mod.rand(shape)
+    if kind == "sign":
+        return mod.randint(0, 2, shape).float() * 2 - 1
+    if kind == "binary":
+        return mod.randint(0, 2, shape).float()
+    return mod.randn(shape)
+
+
+# (id, constructor(nn), inputs: list of (shape, kind, high, requires_grad))
+F_ = ("float", None, True)
+LAYERS = [
+    ("Linear", lambda nn: nn.Linear(5, 3), [((4, 5),) + F_]),
+    ("Linear-nobias", lambda nn: nn.Linear(5, 3, bias=False), [((2, 4, 5),) + F_]),
+    ("Linear-double", lambda nn: nn.Linear(4, 2, dtype=torch_or_leaf_dtype("float64")), None),
+    ("Bilinear", lambda nn: nn.Bilinear(3, 4, 2), [((5, 3),) + F_, ((5, 4),) + F_]),
+    ("Identity", lambda nn: nn.Identity(3, foo=1), [((2, 3),) + F_]),
+    ("Flatten", lambda nn: nn.Flatten(), [((2, 3, 4),) + F_]),
+    ("Flatten-dims", lambda nn: nn.Flatten(0, 1), [((2, 3, 4),) + F_]),
+    ("Unflatten", lambda nn: nn.Unflatten(1, (2, 3)), [((4, 6),) + F_]),
+    ("Conv1d", lambda nn: nn.Conv1d(3, 4, 3, stride=2, padding=1), [((2, 3, 9),) + F_]),
+    ("Conv1d-reflect", lambda nn: nn.Conv1d(2, 2, 3, padding=1, padding_mode="reflect", bias=False),
+     [((1, 2, 6),) + F_]),
+    ("Conv2d", lambda nn: nn.Conv2d(3, 4, 3), [((2, 3, 6, 5),) + F_]),
+    ("Conv2d-groups", lambda nn: nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2),
+                                           groups=2), [((2, 4, 7, 6),) + F_]),
+    ("Conv2d-same", lambda nn: nn.Conv2d(2, 3, 3, padding="same"), [((1, 2, 5, 5),) + F_]),
+    ("Conv2d-circular", lambda nn: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"), [((1, 2, 5, 4),) + F_]),
+    ("ConvTranspose2d", lambda nn: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1),
+     [((2, 3, 4, 4),) + F_]),
+    ("ConvTranspose2d-groups", lambda nn: nn.ConvTranspose2d(4, 6, 2, groups=2, bias=False), [((1, 4, 3, 3),) + F_]),
+    ("ConvTranspose1d", lambda nn: nn.ConvTranspose1d(3, 2, 3, stride=2), [((2, 3, 5),) + F_]),
+    ("MaxPool1d", lambda nn: nn.MaxPool1d(2), [((2, 3, 8),) + F_]),
+    ("MaxPool2d", lambda nn: nn.MaxPool2d(3, stride=2, padding=1), [((2, 3, 7, 6),) + F_]),
+    ("MaxPool2d-ceil", lambda nn: nn.MaxPool2d(2, ceil_mode=True), [((1, 2, 5, 5),) + F_]),
+    ("AvgPool1d", lambda nn: nn.AvgPool1d(3, stride=2), [((2, 3, 9),) + F_]),
+    ("AvgPool2d", lambda nn: nn.AvgPool2d(2), [((2, 3, 6, 6),) + F_]),
+    ("AvgPool2d-pad", lambda nn: nn.AvgPool2d(3, 2, 1, count_include_pad=False), [((2, 3, 6, 5),) + F_]),
+    ("AdaptiveAvgPool2d", lambda nn: nn.AdaptiveAvgPool2d((2, 3)), [((2, 3, 7, 8),) + F_]),
+    ("AdaptiveAvgPool1d", lambda nn: nn.AdaptiveAvgPool1d(3), [((2, 3, 7),) + F_]),
+    ("BatchNorm1d", lambda nn: nn.BatchNorm1d(4), [((6, 4),) + F_]),
+    ("BatchNorm1d-3d", lambda nn: nn.BatchNorm1d(3, momentum=None), [((4, 3, 5),) + F_]),
+    ("BatchNorm2d", lambda nn: nn.BatchNorm2d(3), [((2, 3, 4, 4),) + F_]),
+    ("BatchNorm2d-noaffine", lambda nn: nn.BatchNorm2d(3, affine=False, track_running_stats=False),
+     [((2, 3, 4, 4),) + F_]),
+    ("InstanceNorm2d", lambda nn: nn.InstanceNorm2d(3, affine=True), [((2, 3, 4, 4),) + F_]),
+    ("LayerNorm", lambda nn: nn.LayerNorm(5), [((3, 5),) + F_]),
+    ("LayerNorm-2d", lambda nn: nn.LayerNorm([3, 4], eps=1e-3), [((2, 3, 4),) + F_]),
+    ("LayerNorm-nobias", lambda nn: nn.LayerNorm(4, bias=False), [((2, 4),) + F_]),
+    ("GroupNorm", lambda nn: nn.GroupNorm(2, 4), [((3, 4, 5),) + F_]),
+    ("Dropout", lambda nn: nn.Dropout(0.3), [((4, 10),) + F_]),
+    ("Embedding", lambda nn: nn.Embedding(10, 3), [((2, 4), "long", 10, False)]),
+    ("Embedding-pad", lambda nn: nn.Embedding(10, 3, padding_idx=-2), [((5,), "long", 10, False)]),
+    ("ReLU", lambda nn: nn.ReLU(), [((3, 4),) + F_]),
+    ("ReLU6", lambda nn: nn.ReLU6(), [((3, 4),) + F_]),
+    ("LeakyReLU", lambda nn: nn.LeakyReLU(0.2), [((3, 4),) + F_]),
+    ("GELU", lambda nn: nn.GELU(), [((3, 4),) + F_]),
+    ("GELU-tanh", lambda nn: nn.GELU(approximate="tanh"), [((3, 4),) + F_]),
+    ("SiLU", lambda nn: nn.SiLU(), [((3, 4),) + F_]),
+    ("Mish", lambda nn: nn.Mish(), [((3, 4),) + F_]),
+    ("Tanh", lambda nn: nn.Tanh(), [((3, 4),) + F_]),
+    ("Sigmoid", lambda nn: nn.Sigmoid(), [((3, 4),) + F_]),
+    ("Softplus", lambda nn: nn.Softplus(beta=2, threshold=1), [((3, 4),) + F_]),
+    ("ELU", lambda nn: nn.ELU(alpha=0.5), [((3, 4),) + F_]),
+    ("CELU", lambda nn: nn.CELU(alpha=2.0), [((3, 4),) + F_]),
+    ("SELU", lambda nn: nn.SELU(), [((3, 4),) + F_]),
+    ("Hardtanh", lambda nn: nn.Hardtanh(-0.5, 0.5), [((3, 4),) + F_]),
+    ("Hardsigmoid", lambda nn: nn.Hardsigmoid(), [((3, 4),) + F_]),
+    ("Hardswish", lambda nn: nn.Hardswish(), [((3, 4),) + F_]),
+    ("Threshold", lambda nn: nn.Threshold(0.1, 20.0), [((3, 4),) + F_]),
+    ("GLU", lambda nn: nn.GLU(), [((3, 4),) + F_]),
+    ("LogSigmoid", lambda nn: nn.LogSigmoid(), [((3, 4),) + F_]),
+    ("Softsign", lambda nn: nn.Softsign(), [((3, 4),) + F_]),
+    ("Tanhshrink", lambda nn: nn.Tanhshrink(), [((3, 4),) + F_]),
+    ("Softmax", lambda nn: nn.Softmax(dim=1), [((3, 4),) + F_]),
+    ("LogSoftmax", lambda nn: nn.LogSoftmax(dim=-1), [((3, 4),) + F_]),
+    ("Softmin", lambda nn: nn.Softmin(dim=0), [((3, 4),) + F_]),
+    ("MSELoss", lambda nn: nn.MSELoss(), [((3, 4),) + F_, ((3, 4), "float", None, False)]),
+    ("L1Loss-sum", lambda nn: nn.L1Loss(reduction="sum"), [((3, 4),) + F_, ((3, 4), "float", None, False)]),
+    ("CrossEntropyLoss", lambda nn: nn.CrossEntropyLoss(), [((5, 4),) + F_, ((5,), "long", 4, False)]),
+    ("CrossEntropyLoss-smooth", lambda nn: nn.CrossEntropyLoss(label_smoothing=0.1, reduction="none"),
+     [((5, 4),) + F_, ((5,), "long", 4, False)]),
+    ("NLLLoss", lambda nn: nn.NLLLoss(), [((5, 4),) + F_, ((5,), "long", 4, False)]),
+    ("BCELoss", lambda nn: nn.BCELoss(), [((5, 4), "prob", None, True), ((5, 4), "prob", None, False)]),
+    ("BCEWithLogitsLoss", lambda nn: nn.BCEWithLogitsLoss(), [((5, 4),) + F_, ((5, 4), "binary", None, False)]),
+    ("SmoothL1Loss", lambda nn: nn.SmoothL1Loss(beta=0.5), [((3, 4),) + F_, ((3, 4), "float", None, False)]),
+    ("HuberLoss", lambda nn: nn.HuberLoss(delta=0.5), [((3, 4),) + F_, ((3, 4), "float", None, False)]),
+    ("KLDivLoss", lambda nn: nn.KLDivLoss(reduction="batchmean", log_target=True),
+     [((3, 4),) + F_, ((3, 4), "float", None, False)]),
+    ("MarginRankingLoss", lambda nn: nn.MarginRankingLoss(0.1),
+     [((6,),) + F_, ((6,),) + F_, ((6,), "sign", None, False)]),
+    ("CosineEmbeddingLoss", lambda nn: nn.CosineEmbeddingLoss(0.2),
+     [((4, 3),) + F_, ((4, 3),) + F_, ((4,), "sign", None, False)]),
+    ("TripletMarginLoss", lambda nn: nn.TripletMarginLoss(), [((4, 3),) + F_, ((4, 3),) + F_, ((4, 3),) + F_]),
+]
+
+
+def torch_or_leaf_dtype(name):
+    return _DTYPE[0](name)
+
+
+_DTYPE = [None]
+
+
+def _named_state(m):
+    return [(n, to_numpy(t), str(t.dtype)) for n, t in m.state_dict().items()]
+
+
+def _run(mod, make, inputs, seed=0, train=True):
+    _DTYPE[0] = lambda name: getattr(mod, name)
+    mod.manual_seed(seed)
+    m = make(mod.nn)
+    init_state = _named_state(m)
+    m.train(train)
+    if inputs is None:
+        inputs = [((3, m.in_features),) + F_]
+    xs = []
+    for shape, kind, high, rg in inputs:
+        x = _x(mod, shape, kind, high)
+        if kind == "prob":
+            x = x.clamp(0.05, 0.95)
+        if m.parameters() and next(iter(m.parameters()), None) is not None and x.is_floating_point():
+            x = x.to(next(iter(m.parameters())).dtype)
+        xs.append(x.requires_grad_(rg))
+    out = m(*xs)
+    if isinstance(out, tuple):
+        out = out[0]
+    mod.manual_seed(seed + 1)
+    g = mod.randn(out.shape, dtype=out.dtype)
+    out.backward(g)
+    grads = [(n, p.grad) for n, p in m.named_parameters()]
+    xgrads = [x.grad for x in xs]
+    return dict(init=init_state, out=out, grads=grads, xgrads=xgrads, state=_named_state(m), repr=repr(m),
+                names=[n for n, _ in m.named_parameters()], buffers=[n for n, _ in m.named_buffers()])
+
+
+@pytest.mark.parametrize("name,make,inputs", LAYERS, ids=[c[0] for c in LAYERS])
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_layer_matches_torch(name, make, inputs, train):
+    a, b = both(lambda mod: _run(mod, make, inputs, train=train))
+    if isinstance(a, BaseException) or isinstance(b, BaseException):
+        assert_same(a, b)
+        return
+    assert a["repr"] == b["repr"]
+    assert a["names"] == b["names"]
+    assert a["buffers"] == b["buffers"]
+    assert [n for n, _, _ in a["init"]] == [n for n, _, _ in b["init"]]
+    for (n, ta, da), (_, tb, db) in zip(a["init"], b["init"]):
+        assert da == db, n
+        np.testing.assert_array_equal(ta, tb, err_msg=f"initial {n} differs")
+    assert_same(a["out"], b["out"], check_graph=False)
+    assert a["out"].requires_grad == b["out"].requires_grad
+    for (n, ga), (_, gb) in zip(a["grads"], b["grads"]):
+        assert_same(ga, gb, path=f"grad of {n}", check_graph=False)
+    for i, (ga, gb) in enumerate(zip(a["xgrads"], b["xgrads"])):
+        assert_same(ga, gb, path=f"grad of input {i}", check_graph=False)
+    for (n, ta, da), (_, tb, db) in zip(a["state"], b["state"]):
+        assert da == db, n
+        np.testing.assert_allclose(ta, tb, rtol=1e-5, atol=1e-6, err_msg=f"state {n} after forward differs")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 1234])
+@pytest.mark.parametrize("make", [
+    lambda nn: nn.Linear(20, 30), lambda nn: nn.Conv2d(3, 16, 5), lambda nn: nn.Embedding(40, 8),
+    lambda nn: nn.Bilinear(6, 7, 5), lambda nn: nn.ConvTranspose2d(4, 8, 3),
+    lambda nn: nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10)),
+])
+def test_same_seed_same_initial_weights(make, seed):
+    def run(mod):
+        mod.manual_seed(seed)
+        return [to_numpy(p) for p in make(mod.nn).parameters()] + [to_numpy(mod.rand(3))]
+    a, b = both(run)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
