@@ -11,6 +11,8 @@ class Parameter(Tensor):
             data = empty(0)
         out = object.__new__(cls)
         out._adopt(data.detach())
+        if requires_grad and not data.is_floating_point():
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         out.requires_grad_(requires_grad)
         return out
 
