@@ -72,13 +72,41 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     with leafgrad.no_grad():
-        lo = norm_cdf((a - mean) / std)
-        up = norm_cdf((b - mean) / std)
-        tensor.uniform_(2 * lo - 1, 2 * up - 1, generator=generator)
-        tensor.erfinv_()
-        tensor.mul_(std * math.sqrt(2.0))
-        tensor.add_(mean)
-        tensor.clamp_(min=a, max=b)
+        p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+        if p > 0.3:
+            # rejection from the normal, bounds rounded to the tensor's dtype
+            lo = leafgrad.tensor(a, dtype=tensor.dtype).item()
+            hi = leafgrad.tensor(b, dtype=tensor.dtype).item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                mask = (result < lo) | (result > hi)
+                if not mask.any():
+                    break
+                result = leafgrad.where(mask, leafgrad.empty_like(result).normal_(mean, std, generator=generator),
+                                        result)
+            if tensor is not result:
+                tensor.copy_(result)
+        else:
+            # rejection from the uniform on [a, b] against the normal's density
+            mode = max(a, min(mean, b))
+            log_peak = -0.5 * ((mode - mean) / std) ** 2
+            candidates = leafgrad.empty_like(tensor)
+            accept_buf = leafgrad.empty_like(tensor)
+            tensor.uniform_(a, b, generator=generator)
+            candidates.copy_(tensor)
+            candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+            pending = accept_buf.uniform_(generator=generator).log_().gt(candidates)
+            if pending.any():
+                result = tensor
+                while True:
+                    candidates.uniform_(a, b, generator=generator)
+                    result = leafgrad.where(pending, candidates, result)
+                    candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+                    pending = leafgrad.where(pending, accept_buf.uniform_(generator=generator).log_().gt(candidates),
+                                             pending)
+                    if not pending.any():
+                        break
+                tensor.copy_(result)
         return tensor
 
 
