@@ -183,3 +183,169 @@ def test_same_seed_same_initial_weights(make, seed):
     a, b = both(run)
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
+
+
+RNNS = [
+    ("RNN", lambda nn: nn.RNN(3, 4)),
+    ("RNN-relu-2layer", lambda nn: nn.RNN(3, 4, 2, "relu", bias=False)),
+    ("RNN-bi-batchfirst", lambda nn: nn.RNN(3, 4, bidirectional=True, batch_first=True)),
+    ("LSTM", lambda nn: nn.LSTM(3, 5)),
+    ("LSTM-2layer-bi", lambda nn: nn.LSTM(3, 4, num_layers=2, bidirectional=True)),
+    ("LSTM-batchfirst-proj", lambda nn: nn.LSTM(3, 5, batch_first=True, proj_size=2)),
+    ("GRU", lambda nn: nn.GRU(3, 4)),
+    ("GRU-2layer-dropout", lambda nn: nn.GRU(3, 4, 2, dropout=0.4)),
+    ("GRU-bi-2layer", lambda nn: nn.GRU(3, 4, 2, bidirectional=True, batch_first=True)),
+]
+
+
+def _flat(out):
+    if isinstance(out, tuple):
+        res = []
+        for o in out:
+            res += _flat(o)
+        return res
+    return [out]
+
+
+@pytest.mark.parametrize("with_hx", [False, True], ids=["zeros", "hx"])
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("name,make", RNNS, ids=[n for n, _ in RNNS])
+def test_rnn_matches_torch(name, make, train, batched, with_hx):
+    def run(mod):
+        mod.manual_seed(3)
+        m = make(mod.nn)
+        init_state = _named_state(m)
+        m.train(train)
+        T, B = 5, 2
+        shape = ((B, T) if m.batch_first else (T, B)) if batched else (T,)
+        x = mod.randn(shape + (m.input_size,), requires_grad=True)
+        args = [x]
+        hxs = []
+        if with_hx:
+            nd = 2 if m.bidirectional else 1
+            hsize = m.proj_size or m.hidden_size
+            lead = (m.num_layers * nd, B) if batched else (m.num_layers * nd,)
+            h0 = mod.randn(lead + (hsize,), requires_grad=True)
+            hxs = [h0]
+            if m.mode == "LSTM":
+                c0 = mod.randn(lead + (m.hidden_size,), requires_grad=True)
+                hxs.append(c0)
+                args.append((h0, c0))
+            else:
+                args.append(h0)
+        outs = _flat(m(*args))
+        loss = sum((o * (i + 1)).sum() for i, o in enumerate(outs))
+        loss.backward()
+        return dict(repr=repr(m), init=init_state, names=[n for n, _ in m.named_parameters()],
+                    outs=[o.detach() for o in outs], shapes=[tuple(o.shape) for o in outs],
+                    grads=[p.grad for p in m.parameters()], xg=[x.grad] + [h.grad for h in hxs])
+    a, b = both(run)
+    if isinstance(a, BaseException) or isinstance(b, BaseException):
+        assert_same(a, b)
+        return
+    assert a["repr"] == b["repr"] and a["names"] == b["names"] and a["shapes"] == b["shapes"]
+    for (n, ta, _), (_, tb, _) in zip(a["init"], b["init"]):
+        np.testing.assert_array_equal(ta, tb, err_msg=n)
+    assert_same(a["outs"], b["outs"], check_graph=False, rtol=1e-5, atol=1e-6)
+    assert_same(a["grads"], b["grads"], check_graph=False, rtol=1e-4, atol=1e-5)
+    assert_same(a["xg"], b["xg"], check_graph=False, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", [
+    "rnn_input_size", "rnn_input_dim", "rnn_hx_size", "rnn_hx_dim_batched", "rnn_hx_dim_unbatched",
+    "lstm_input_dim", "lstm_h_size", "lstm_c_size", "lstm_hx_dim", "gru_input_dim", "gru_dtype",
+    "bad_nonlinearity", "proj_rnn", "bad_dropout", "zero_hidden", "proj_too_big", "bias_type",
+])
+def test_rnn_errors(case):
+    def run(mod):
+        nn = mod.nn
+        mod.manual_seed(0)
+        if case == "rnn_input_size":
+            return nn.RNN(3, 4)(mod.randn(5, 2, 2))
+        if case == "rnn_input_dim":
+            return nn.RNN(3, 4)(mod.randn(5, 2, 2, 3))
+        if case == "rnn_hx_size":
+            return nn.RNN(3, 4, 2)(mod.randn(5, 2, 3), mod.zeros(1, 2, 4))
+        if case == "rnn_hx_dim_batched":
+            return nn.RNN(3, 4)(mod.randn(5, 2, 3), mod.zeros(2, 4))
+        if case == "rnn_hx_dim_unbatched":
+            return nn.RNN(3, 4)(mod.randn(5, 3), mod.zeros(1, 2, 4))
+        if case == "lstm_input_dim":
+            return nn.LSTM(3, 4)(mod.randn(3))
+        if case == "lstm_h_size":
+            return nn.LSTM(3, 4)(mod.randn(5, 2, 3), (mod.zeros(1, 3, 4), mod.zeros(1, 2, 4)))
+        if case == "lstm_c_size":
+            return nn.LSTM(3, 4)(mod.randn(5, 2, 3), (mod.zeros(1, 2, 4), mod.zeros(1, 2, 5)))
+        if case == "lstm_hx_dim":
+            return nn.LSTM(3, 4)(mod.randn(5, 2, 3), (mod.zeros(2, 4), mod.zeros(1, 2, 4)))
+        if case == "gru_input_dim":
+            return nn.GRU(3, 4)(mod.randn(1, 1, 1, 3))
+        if case == "gru_dtype":
+            return nn.GRU(3, 4)(mod.randn(5, 2, 3, dtype=mod.float64))
+        if case == "bad_nonlinearity":
+            return nn.RNN(3, 4, nonlinearity="sigmoid")
+        if case == "proj_rnn":
+            return nn.GRU(3, 4, proj_size=2)
+        if case == "bad_dropout":
+            return nn.LSTM(3, 4, dropout=1.5)
+        if case == "zero_hidden":
+            return nn.LSTM(3, 0)
+        if case == "proj_too_big":
+            return nn.LSTM(3, 4, proj_size=4)
+        if case == "bias_type":
+            return nn.GRU(3, 4, bias=1)
+    assert_same(*both(run))
+
+
+@pytest.mark.parametrize("case", [
+    "linear_in", "conv_channels", "conv_groups", "conv_padding_mode", "conv_same_stride", "bn_dim", "bn2d_dim",
+    "dropout_p", "groupnorm_div", "embedding_pad", "embedding_index", "conv_input_dim", "layernorm_shape",
+    "flatten_type", "unflatten_type",
+    pytest.param("maxpool_too_small", marks=pytest.mark.xfail(
+        reason="F.max_pool2d returns an empty tensor where torch raises 'Output size is too small'")),
+    "convT_padding_mode",
+])
+def test_layer_errors(case):
+    def run(mod):
+        nn = mod.nn
+        mod.manual_seed(0)
+        if case == "linear_in":
+            return nn.Linear(3, 2)(mod.randn(4, 5))
+        if case == "conv_channels":
+            return nn.Conv2d(3, 4, 3)(mod.randn(1, 2, 5, 5))
+        if case == "conv_groups":
+            return nn.Conv2d(3, 4, 3, groups=2)
+        if case == "conv_padding_mode":
+            # the message shows a set: its order is not fixed, compare the rest
+            try:
+                nn.Conv2d(3, 4, 3, padding_mode="foo")
+            except ValueError as e:
+                return sorted(str(e).replace(",", " ").split())
+        if case == "conv_same_stride":
+            return nn.Conv2d(3, 4, 3, stride=2, padding="same")
+        if case == "bn_dim":
+            return nn.BatchNorm1d(3)(mod.randn(2, 3, 4, 5))
+        if case == "bn2d_dim":
+            return nn.BatchNorm2d(3)(mod.randn(2, 3))
+        if case == "dropout_p":
+            return nn.Dropout(1.5)
+        if case == "groupnorm_div":
+            return nn.GroupNorm(3, 4)
+        if case == "embedding_pad":
+            return nn.Embedding(3, 2, padding_idx=5)
+        if case == "embedding_index":
+            return nn.Embedding(3, 2)(mod.tensor([0, 3]))
+        if case == "conv_input_dim":
+            return nn.Conv1d(2, 2, 1)(mod.randn(2))
+        if case == "layernorm_shape":
+            return nn.LayerNorm(4)(mod.randn(2, 3))
+        if case == "flatten_type":
+            return nn.Unflatten(1.5, (2, 2))
+        if case == "unflatten_type":
+            return nn.Unflatten(1, [2, 2.0])
+        if case == "maxpool_too_small":
+            return nn.MaxPool2d(3)(mod.randn(1, 1, 2, 2))
+        if case == "convT_padding_mode":
+            return nn.ConvTranspose2d(2, 2, 2, padding_mode="reflect")
+    assert_same(*both(run))

@@ -10,6 +10,7 @@ from .normalization import (BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNo
 from .dropout import Dropout
 from .sparse import Embedding
 from .flatten import Flatten, Unflatten
+from .rnn import RNNBase, RNN, LSTM, GRU
 from .activation import (Threshold, ReLU, RReLU, Hardtanh, ReLU6, Sigmoid, Hardsigmoid, Tanh, SiLU, Mish,
                          Hardswish, ELU, CELU, SELU, GLU, GELU, Hardshrink, LeakyReLU, LogSigmoid, Softplus,
                          Softshrink, Softsign, Tanhshrink, Softmin, Softmax, LogSoftmax)
@@ -21,7 +22,8 @@ __all__ = [
     "Identity", "Linear", "Bilinear", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm",
-    "GroupNorm", "LocalResponseNorm", "Dropout", "Embedding", "Flatten", "Unflatten",
+    "GroupNorm", "LocalResponseNorm", "Dropout", "Embedding", "Flatten", "Unflatten", "RNNBase", "RNN", "LSTM",
+    "GRU",
     "Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish",
     "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU", "LogSigmoid", "Softplus",
     "Softshrink", "Softsign", "Tanhshrink", "Softmin", "Softmax", "LogSoftmax",
