@@ -341,7 +341,7 @@ def test_layer_errors(case):
         if case == "layernorm_shape":
             return nn.LayerNorm(4)(mod.randn(2, 3))
         if case == "flatten_type":
-            return nn.Unflatten(1.5, (2, 2))
+            return repr(nn.Unflatten(1.5, (2, 2)))
         if case == "unflatten_type":
             return nn.Unflatten(1, [2, 2.0])
         if case == "maxpool_too_small":
