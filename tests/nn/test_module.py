@@ -483,3 +483,69 @@ def test_training_loop_same_numbers():
     a, b = both(run)
     np.testing.assert_allclose(a[0], b[0], rtol=1e-5)
     assert_same(a[1], b[1], rtol=1e-4, atol=1e-5)
+
+
+def test_cnn_and_rnn_training_same_numbers():
+    def run(mod):
+        nn = mod.nn
+
+        class CNN(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(
+                    nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Conv2d(4, 8, 3), nn.GroupNorm(2, 8), nn.GELU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+                self.rnn = nn.GRU(8, 6, batch_first=True)
+                self.drop = nn.Dropout(0.25)
+                self.head = nn.Linear(6, 3)
+
+            def forward(self, x):
+                f = self.features(x)
+                seq, h = self.rnn(f.unsqueeze(1).expand(-1, 2, -1))
+                return self.head(self.drop(h[-1]))
+
+        mod.manual_seed(123)
+        model = CNN()
+        loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
+        x = mod.randn(6, 1, 8, 8)
+        y = mod.randint(0, 3, (6,))
+        losses = []
+        for _ in range(4):
+            model.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            with mod.no_grad():
+                for p in model.parameters():
+                    p.add_(p.grad, alpha=-0.05)
+            losses.append(loss.item())
+        model.eval()
+        with mod.no_grad():
+            ev = model(x)
+        return losses, ev, list(model.state_dict().values())
+    a, b = both(run)
+    np.testing.assert_allclose(a[0], b[0], rtol=1e-5)
+    assert_same(a[1], b[1], rtol=1e-4, atol=1e-5)
+    assert_same(a[2], b[2], rtol=1e-4, atol=1e-5)
+
+
+def test_module_to_device_and_hooks_on_state_dict():
+    def run(mod):
+        lin = mod.nn.Linear(2, 2)
+        calls = []
+        lin.register_load_state_dict_post_hook(lambda m, keys: calls.append((list(keys.missing_keys),
+                                                                             list(keys.unexpected_keys))))
+        lin.load_state_dict({"weight": mod.zeros(2, 2)}, strict=False)
+        out = lin.to("cpu") is lin, str(lin.to(mod.device("cpu"), dtype=mod.float64).weight.dtype), calls
+        return out
+    assert_same(*both(run))
+    assert_same(*both(lambda mod: mod.nn.Linear(1, 1).cuda()))
+
+
+def test_embedding_from_pretrained():
+    def run(mod):
+        w = mod.arange(6.0).reshape(3, 2)
+        e = mod.nn.Embedding.from_pretrained(w, padding_idx=1)
+        e2 = mod.nn.Embedding.from_pretrained(w, freeze=False)
+        return repr(e), e.weight.requires_grad, e2.weight.requires_grad, e(mod.tensor([2, 1]))
+    assert_same(*both(run))

@@ -396,7 +396,9 @@ class Module:
 
     def to(self, *args, **kwargs):
         dtype = kwargs.pop("dtype", None)
-        kwargs.pop("device", None)
+        device = kwargs.pop("device", None)
+        if device is not None:
+            leafgrad.device(device)
         kwargs.pop("non_blocking", None)
         kwargs.pop("memory_format", None)
         if kwargs:
@@ -407,6 +409,8 @@ class Module:
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
+            elif isinstance(a, (str, leafgrad.device)):
+                leafgrad.device(a)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")
@@ -428,6 +432,9 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        return self._apply(lambda t: t.cuda(device))
 
     def share_memory(self):
         return self
@@ -482,6 +489,21 @@ class Module:
         return result
 
     __call__ = _call_impl
+
+    def register_load_state_dict_post_hook(self, hook):
+        """``hook(module, incompatible_keys)`` runs after load_state_dict on this module; it may edit the
+        lists of missing and unexpected keys in place."""
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_post_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after state_dict; it may edit it."""
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    _register_state_dict_hook = register_state_dict_post_hook
 
     # ------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
