@@ -370,3 +370,46 @@ def test_layer_errors(case):
         if case == "convT_padding_mode":
             return nn.ConvTranspose2d(2, 2, 2, padding_mode="reflect")
     assert_same(*both(run))
+
+
+MHAS = [
+    ("plain", dict(), False),
+    ("bias_kv_zero_attn", dict(add_bias_kv=True, add_zero_attn=True), False),
+    ("kdim_vdim", dict(kdim=6, vdim=5), False),
+    ("batch_first_nobias", dict(batch_first=True, bias=False), False),
+    ("dropout_train", dict(dropout=0.3), True),
+]
+
+
+@pytest.mark.parametrize("masks", [False, True], ids=["nomask", "masks"])
+@pytest.mark.parametrize("name,kw,train", MHAS, ids=[m[0] for m in MHAS])
+def test_multihead_attention(name, kw, train, masks):
+    def run(mod):
+        mod.manual_seed(0)
+        a = mod.nn.MultiheadAttention(8, 2, **kw)
+        a.train(train)
+        L, S, N = 5, 4, 3
+        bf = kw.get("batch_first", False)
+        q = mod.randn((N, L, 8) if bf else (L, N, 8), requires_grad=True)
+        k = mod.randn((N, S, kw.get("kdim", 8)) if bf else (S, N, kw.get("kdim", 8)))
+        v = mod.randn((N, S, kw.get("vdim", 8)) if bf else (S, N, kw.get("vdim", 8)))
+        extra = {}
+        if masks:
+            extra = dict(attn_mask=mod.tensor([[False, False, True, False]] * L),
+                         key_padding_mask=mod.tensor([[False, False, False, True], [False] * 4,
+                                                      [True, False, False, False]]))
+        o, w = a(q, k, v, **extra)
+        (o.sum() + w.pow(2).sum()).backward()
+        o2, w2 = a(q[0] if bf else q[:, 0], k[0] if bf else k[:, 0], v[0] if bf else v[:, 0],
+                   average_attn_weights=False)
+        return dict(repr=repr(a), names=[n for n, _ in a.named_parameters()],
+                    init=[p.detach().clone() for p in a.parameters()], o=o, w=w, o2=o2, w2=w2,
+                    grads=[p.grad for p in a.parameters()] + [q.grad])
+    a, b = both(run)
+    if isinstance(a, BaseException) or isinstance(b, BaseException):
+        assert_same(a, b)
+        return
+    assert a["repr"] == b["repr"] and a["names"] == b["names"]
+    assert_same(a["init"], b["init"], rtol=0, atol=0, check_graph=False)
+    for key in ("o", "w", "o2", "w2", "grads"):
+        assert_same(a[key], b[key], path=key, rtol=1e-4, atol=1e-5, check_graph=False)
