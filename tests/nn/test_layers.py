@@ -413,3 +413,41 @@ def test_multihead_attention(name, kw, train, masks):
     assert_same(a["init"], b["init"], rtol=0, atol=0, check_graph=False)
     for key in ("o", "w", "o2", "w2", "grads"):
         assert_same(a[key], b[key], path=key, rtol=1e-4, atol=1e-5, check_graph=False)
+
+
+ENCODERS = [
+    ("post_norm_eval", dict(), False),
+    ("pre_norm_gelu_eval", dict(norm_first=True, activation="gelu"), False),
+    ("batch_first_train_nodropout", dict(batch_first=True, dropout=0.0), True),
+    ("nobias_train_nodropout", dict(bias=False, dropout=0.0), True),
+]
+
+
+@pytest.mark.parametrize("masks", [False, True], ids=["nomask", "masks"])
+@pytest.mark.parametrize("name,kw,train", ENCODERS, ids=[e[0] for e in ENCODERS])
+def test_transformer_encoder(name, kw, train, masks):
+    def run(mod):
+        nn = mod.nn
+        mod.manual_seed(0)
+        layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, **kw)
+        enc = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(8), enable_nested_tensor=False)
+        enc.train(train)
+        bf = kw.get("batch_first", False)
+        x = mod.randn((3, 5, 8) if bf else (5, 3, 8), requires_grad=True)
+        extra = {}
+        if masks:
+            extra = dict(mask=mod.triu(mod.full((5, 5), float("-inf")), diagonal=1),
+                         src_key_padding_mask=mod.tensor([[False] * 4 + [True], [False] * 5, [False] * 5]))
+        out = enc(x, **extra)
+        out.pow(2).sum().backward()
+        return dict(repr=repr(enc), names=[n for n, _ in enc.named_parameters()],
+                    init=[p.detach().clone() for p in enc.parameters()], out=out,
+                    grads=[p.grad for p in enc.parameters()] + [x.grad])
+    a, b = both(run)
+    if isinstance(a, BaseException) or isinstance(b, BaseException):
+        assert_same(a, b)
+        return
+    assert a["repr"] == b["repr"] and a["names"] == b["names"]
+    assert_same(a["init"], b["init"], rtol=0, atol=0, check_graph=False)
+    assert_same(a["out"], b["out"], rtol=1e-4, atol=1e-5, check_graph=False)
+    assert_same(a["grads"], b["grads"], rtol=1e-3, atol=1e-4, check_graph=False)

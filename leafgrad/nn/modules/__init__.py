@@ -15,6 +15,7 @@ from .misc import (ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d, Reflectio
                    ReplicationPad1d, ReplicationPad2d, CircularPad1d, CircularPad2d, Upsample, UpsamplingNearest2d,
                    UpsamplingBilinear2d, CosineSimilarity, PairwiseDistance, Fold, Unfold, PReLU, Softmax2d)
 from .pooling import AdaptiveMaxPool1d
+from .transformer import TransformerEncoderLayer, TransformerEncoder
 from .activation import (Threshold, ReLU, RReLU, Hardtanh, ReLU6, Sigmoid, Hardsigmoid, Tanh, SiLU, Mish,
                          Hardswish, ELU, CELU, SELU, GLU, GELU, Hardshrink, LeakyReLU, LogSigmoid, Softplus,
                          Softshrink, Softsign, Tanhshrink, Softmin, Softmax, LogSoftmax, MultiheadAttention)
@@ -31,6 +32,7 @@ __all__ = [
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "Upsample",
     "UpsamplingNearest2d", "UpsamplingBilinear2d", "CosineSimilarity", "PairwiseDistance", "Fold", "Unfold", "PReLU",
     "Softmax2d", "AdaptiveMaxPool1d", "MultiheadAttention", "NonDynamicallyQuantizableLinear",
+    "TransformerEncoderLayer", "TransformerEncoder",
     "Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish",
     "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU", "LogSigmoid", "Softplus",
     "Softshrink", "Softsign", "Tanhshrink", "Softmin", "Softmax", "LogSoftmax",
