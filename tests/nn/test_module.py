@@ -549,3 +549,46 @@ def test_embedding_from_pretrained():
         e2 = mod.nn.Embedding.from_pretrained(w, freeze=False)
         return repr(e), e.weight.requires_grad, e2.weight.requires_grad, e(mod.tensor([2, 1]))
     assert_same(*both(run))
+
+
+@pytest.mark.parametrize("case", ["plain", "replace_input_grad", "pre_hook_scales", "no_input_grad", "tuple_out",
+                                  "removed", "bad_len"])
+def test_full_backward_hooks(case):
+    def run(mod):
+        nn = mod.nn
+        mod.manual_seed(0)
+        lin = nn.Linear(3, 2)
+        log = []
+
+        def hook(m, gin, gout):
+            log.append(("hook", type(m).__name__, [None if g is None else g.clone() for g in gin],
+                        [None if g is None else g.clone() for g in gout]))
+            if case == "replace_input_grad":
+                return tuple(None if g is None else g * 10 for g in gin)
+            if case == "bad_len":
+                return (gin[0], gin[0])
+
+        def pre(m, gout):
+            log.append(("pre", [g.clone() for g in gout]))
+            if case == "pre_hook_scales":
+                return tuple(g * 2 for g in gout)
+
+        h = lin.register_full_backward_hook(hook)
+        lin.register_full_backward_pre_hook(pre)
+        x = mod.randn(4, 3, requires_grad=(case != "no_input_grad"))
+        if case == "removed":
+            h.remove()
+        if case == "tuple_out":
+            class Two(nn.Module):
+                def forward(self, a, b):
+                    return a * 2, b * 3
+            two = Two()
+            two.register_full_backward_hook(hook)
+            b = mod.randn(4, 3)
+            o1, o2 = two(x, b)
+            (o1.sum() + o2.pow(2).sum()).backward()
+            return log, x.grad
+        y = lin(x)
+        (y * mod.arange(2.0)).sum().backward()
+        return log, x.grad, lin.weight.grad
+    assert_same(*both(run), check_graph=False)

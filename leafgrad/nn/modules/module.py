@@ -66,6 +66,126 @@ class RemovableHandle:
         self.remove()
 
 
+class BackwardHookFunction(leafgrad.autograd.Function):
+    """Identity on the tensors given; its node is where module backward hooks are attached."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        ctx.mark_non_differentiable(*[a for a in args if isinstance(a, Tensor) and not a.requires_grad])
+        return args
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return grads
+
+
+class _BackwardHook:
+    """Calls a module's full backward (pre) hooks with the gradients of its inputs and outputs."""
+
+    def __init__(self, module, user_hooks, user_pre_hooks):
+        self.module = module
+        self.user_hooks = user_hooks
+        self.user_pre_hooks = user_pre_hooks
+        self.grad_outputs = None
+        self.n_outputs = -1
+        self.output_tensors_index = None
+        self.n_inputs = -1
+        self.input_tensors_index = None
+
+    @staticmethod
+    def _pack_with_none(indices, values, size):
+        res = [None] * size
+        for idx, val in zip(indices, values):
+            res[idx] = val
+        return tuple(res)
+
+    @staticmethod
+    def _unpack_none(indices, values):
+        return tuple(values[idx] for idx in indices)
+
+    def _apply_on_tensors(self, fn, args):
+        tensors_idx = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        tensors = [args[i] for i in tensors_idx]
+        if not (leafgrad.is_grad_enabled() and any(t.requires_grad for t in tensors)):
+            return args, None
+        new_tensors = BackwardHookFunction.apply(*tensors)
+        # tensors that do not require grad stay outside the graph (leafgrad's Function makes every output
+        # require grad even when marked non-differentiable)
+        new_tensors = [n if t.requires_grad else t for n, t in zip(new_tensors, tensors)]
+        grad_fns = [t.grad_fn for t in new_tensors if t.grad_fn is not None]
+        fn(grad_fns[0])
+        arg_list = list(args)
+        for idx, val in zip(tensors_idx, new_tensors):
+            arg_list[idx] = val
+        return tuple(arg_list), tensors_idx
+
+    def setup_input_hook(self, args):
+        def fn(grad_fn):
+            def hook(grad_input, _):
+                if self.grad_outputs is None:
+                    return None
+                # inputs that do not require grad get no gradient through the identity: zeros, as torch
+                grad_input = tuple(g if rg or g is None else leafgrad.zeros_like(g)
+                                   for g, rg in zip(grad_input, self._input_requires_grad))
+                res = self._pack_with_none(self.input_tensors_index, grad_input, self.n_inputs)
+                for user_hook in self.user_hooks:
+                    out = user_hook(self.module, res, self.grad_outputs)
+                    if out is None:
+                        continue
+                    if len(out) != len(res):
+                        raise RuntimeError("Backward hook returned an invalid number of grad_input, got "
+                                           f"{len(out)}, but expected {len(res)}")
+                    res = out
+                self.grad_outputs = None
+                return self._unpack_none(self.input_tensors_index, res)
+            grad_fn.register_hook(hook)
+
+        self._input_requires_grad = [a.requires_grad for a in args if isinstance(a, Tensor)]
+        res, input_idx = self._apply_on_tensors(fn, args)
+        self.n_inputs = len(args)
+        self.input_tensors_index = input_idx
+        return res
+
+    def setup_output_hook(self, args):
+        def fn(grad_fn):
+            def hook(grad_output):
+                # outputs that do not require grad have no gradient (None), as in torch
+                grad_output = tuple(g if rg else None for g, rg in zip(grad_output, self._output_requires_grad))
+                self.grad_outputs = self._pack_with_none(self.output_tensors_index, grad_output, self.n_outputs)
+                if self.user_pre_hooks:
+                    expected_len = len(self.grad_outputs)
+                    for user_pre_hook in self.user_pre_hooks:
+                        hook_grad_outputs = user_pre_hook(self.module, self.grad_outputs)
+                        if hook_grad_outputs is None:
+                            continue
+                        actual_len = len(hook_grad_outputs)
+                        if actual_len != expected_len:
+                            raise RuntimeError("Backward pre hook returned an invalid number of grad_output, got "
+                                               f"{actual_len}, but expected {expected_len}")
+                        self.grad_outputs = hook_grad_outputs
+                if self.input_tensors_index is None:
+                    grad_inputs = self._pack_with_none([], [], self.n_inputs)
+                    for user_hook in self.user_hooks:
+                        res = user_hook(self.module, grad_inputs, self.grad_outputs)
+                        if res is not None and not (isinstance(res, tuple) and all(el is None for el in res)):
+                            raise RuntimeError("Backward hook for Modules where no input requires gradient should "
+                                               "always return None or None for all gradients.")
+                    self.grad_outputs = None
+                if self.grad_outputs is not None:
+                    return tuple(self.grad_outputs[i] for i in self.output_tensors_index)
+                return None
+            grad_fn.register_prehook(hook)
+
+        is_tuple = isinstance(args, tuple)
+        if not is_tuple:
+            args = (args,)
+        self._output_requires_grad = [a.requires_grad for a in args if isinstance(a, Tensor)]
+        res, output_idx = self._apply_on_tensors(fn, args)
+        self.n_outputs = len(args)
+        self.output_tensors_index = output_idx
+        return res if is_tuple else res[0]
+
+
 def _forward_unimplemented(self, *input):
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
@@ -95,6 +215,8 @@ class Module:
         d["_forward_hooks_always_called"] = {}
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = {}
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
         d["_load_state_dict_post_hooks"] = OrderedDict()
         d["_modules"] = {}
@@ -460,8 +582,26 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to the module's
+        inputs are computed; it may return replacement grad_input."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` runs when the gradients with respect to the module's outputs are
+        computed; it may return replacement grad_output."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def _call_impl(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
@@ -478,6 +618,10 @@ class Module:
                     if not isinstance(res, tuple):
                         res = (res,)
                     args = res
+        bw_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            bw_hook = _BackwardHook(self, list(self._backward_hooks.values()), list(self._backward_pre_hooks.values()))
+            args = bw_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_hooks.items()):
             if hook_id in self._forward_hooks_with_kwargs:
@@ -486,6 +630,8 @@ class Module:
                 hook_result = hook(self, args, result)
             if hook_result is not None:
                 result = hook_result
+        if bw_hook is not None:
+            result = bw_hook.setup_output_hook(result)
         return result
 
     __call__ = _call_impl
