@@ -2,6 +2,7 @@
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 import itertools
+import warnings
 
 import leafgrad
 from ..._tensor import Tensor
@@ -164,6 +165,10 @@ class _BackwardHook:
                                                f"{actual_len}, but expected {expected_len}")
                         self.grad_outputs = hook_grad_outputs
                 if self.input_tensors_index is None:
+                    warnings.warn("Full backward hook is firing when gradients are computed with respect to module "
+                                  "outputs since no inputs require gradients. See https://docs.pytorch.org/docs/"
+                                  "main/generated/torch.nn.Module.html#torch.nn.Module.register_full_backward_hook "
+                                  "for more details.", stacklevel=5)
                     grad_inputs = self._pack_with_none([], [], self.n_inputs)
                     for user_hook in self.user_hooks:
                         res = user_hook(self.module, grad_inputs, self.grad_outputs)
