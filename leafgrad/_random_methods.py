@@ -7,29 +7,56 @@ from ._tensor import Tensor
 from .ops._declare import check_inplace
 
 
-def _fill(t, values):
+def _memory_order(a):
+    """``a`` with its axes ordered as torch's TensorIterator walks a non-contiguous tensor: by
+    decreasing stride, so values are drawn in memory order."""
+    if a.flags.c_contiguous:
+        return a
+    perm = sorted(range(a.ndim), key=lambda d: -abs(a.strides[d]))
+    return a.transpose(perm)
+
+
+def _fill(t, make):
+    """Write ``make(shape, contiguous)`` into ``t`` in memory order."""
     check_inplace(t)
-    t._data[...] = values
+    view = _memory_order(t._data)
+    view[...] = make(view.shape, t._data.flags.c_contiguous)
     t._vc[0] += 1
     return t
 
 
 def uniform_(self, from_=0, to=1, *, generator=None):
-    return _fill(self, _random.uniform(self._data.shape, self._data.dtype, from_, to, generator=generator))
+    dt = self._data.dtype
+    return _fill(self, lambda shape, _: _random.uniform(shape, dt, from_, to, generator=generator))
 
 
 def normal_(self, mean=0, std=1, *, generator=None):
-    return _fill(self, _random.normal(self._data.shape, self._data.dtype, mean, std, generator=generator))
+    dt = self._data.dtype
+
+    def make(shape, contiguous):
+        n = int(np.prod(shape))
+        if contiguous or n == 0:
+            return _random.normal(shape, dt, mean, std, generator=generator)
+        # ATen draws a non-contiguous tensor element by element (no 16-wide fill)
+        if not float(std) >= 0.0:
+            return _random.normal(shape, dt, mean, std, generator=generator)
+        v = _random._normal_scalar(_random._gen(generator), n, float(mean), float(std))
+        return _random._cast_double(v, np.dtype(dt)).reshape(shape)
+    return _fill(self, make)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
+    dt = self._data.dtype
     if isinstance(p, Tensor):
         p = p._data
-    return _fill(self, _random.bernoulli(p, self._data.shape, self._data.dtype, generator=generator))
+        if not self._data.flags.c_contiguous and p.ndim:
+            p = _memory_order(np.broadcast_to(p, self._data.shape))
+    return _fill(self, lambda shape, _: _random.bernoulli(p, shape, dt, generator=generator))
 
 
 def exponential_(self, lambd=1, *, generator=None):
-    return _fill(self, _random.exponential(self._data.shape, self._data.dtype, lambd, generator=generator))
+    dt = self._data.dtype
+    return _fill(self, lambda shape, _: _random.exponential(shape, dt, lambd, generator=generator))
 
 
 def random_(self, from_=None, to=None, *, generator=None, **kwargs):
@@ -38,12 +65,13 @@ def random_(self, from_=None, to=None, *, generator=None, **kwargs):
         from_ = kwargs.pop("from")
     if kwargs:
         raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    dt = self._data.dtype
     if from_ is not None and to is None:
-        return _fill(self, _random.random_(self._data.shape, self._data.dtype, high=from_, generator=generator))
+        return _fill(self, lambda shape, _: _random.random_(shape, dt, high=from_, generator=generator))
     if from_ is None and to is None:
-        return _fill(self, _random.random_(self._data.shape, self._data.dtype, generator=generator))
-    return _fill(self, _random.random_(self._data.shape, self._data.dtype, 0 if from_ is None else from_, to,
-                                       generator=generator))
+        return _fill(self, lambda shape, _: _random.random_(shape, dt, generator=generator))
+    return _fill(self, lambda shape, _: _random.random_(shape, dt, 0 if from_ is None else from_, to,
+                                                         generator=generator))
 
 
 for _name, _fn in (("uniform_", uniform_), ("normal_", normal_), ("bernoulli_", bernoulli_),
@@ -51,4 +79,4 @@ for _name, _fn in (("uniform_", uniform_), ("normal_", normal_), ("bernoulli_", 
     _fn.__qualname__ = "Tensor." + _name
     setattr(Tensor, _name, _fn)
 
-del _name, _fn, np
+del _name, _fn

@@ -151,3 +151,30 @@ def test_fill_under_no_grad_on_parameter():
             p.uniform_()
         return p.detach().clone(), p.requires_grad, p.is_leaf
     assert_same(*both(run))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(3, 4), (8, 5), (6, 7)], ids=str)
+@pytest.mark.parametrize("name,fn", FILLS[:7], ids=[n for n, _ in FILLS[:7]])
+def test_random_fills_non_contiguous(name, fn, shape, dtype):
+    """Transposed and strided tensors are filled in memory order (normal_: element by element), as ATen."""
+    def run(mod):
+        mod.manual_seed(0)
+        a = mod.zeros(shape, dtype=getattr(mod, dtype))
+        fn(a.t())
+        fn(a[:, ::2])
+        fn(a[1:, 1:])
+        fn(a)
+        fn(a.t())
+        return a
+    assert_same(*both(run), rtol=0, atol=0)
+
+
+def test_bernoulli_tensor_p_non_contiguous():
+    def run(mod):
+        mod.manual_seed(0)
+        p = mod.rand(5, 4)
+        a = mod.zeros(4, 5)
+        a.t().bernoulli_(p)
+        return a
+    assert_same(*both(run))
