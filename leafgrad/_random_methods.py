@@ -7,13 +7,16 @@ from ._tensor import Tensor
 from .ops._declare import check_inplace
 
 
+def _perm(a):
+    return sorted(range(a.ndim), key=lambda d: -abs(a.strides[d]))
+
+
 def _memory_order(a):
     """``a`` with its axes ordered as torch's TensorIterator walks a non-contiguous tensor: by
     decreasing stride, so values are drawn in memory order."""
     if a.flags.c_contiguous:
         return a
-    perm = sorted(range(a.ndim), key=lambda d: -abs(a.strides[d]))
-    return a.transpose(perm)
+    return a.transpose(_perm(a))
 
 
 def _fill(t, make):
@@ -50,7 +53,10 @@ def bernoulli_(self, p=0.5, *, generator=None):
     if isinstance(p, Tensor):
         p = p._data
         if not self._data.flags.c_contiguous and p.ndim:
-            p = _memory_order(np.broadcast_to(p, self._data.shape))
+            try:
+                p = np.broadcast_to(p, self._data.shape).transpose(_perm(self._data))
+            except ValueError:
+                pass    # _random.bernoulli reports the size mismatch as torch does
     return _fill(self, lambda shape, _: _random.bernoulli(p, shape, dt, generator=generator))
 
 
