@@ -52,6 +52,21 @@ def bernoulli_(self, p=0.5, *, generator=None):
     dt = self._data.dtype
     if isinstance(p, Tensor):
         p = p._data
+        shape = self._data.shape
+        if p.ndim > len(shape):
+            from ._tensor import legacy_type_name
+            raise RuntimeError(
+                f"expand({legacy_type_name(p.dtype)}{{{list(p.shape)}}}, size={list(shape)}): the number of sizes "
+                f"provided ({len(shape)}) must be greater or equal to the number of dimensions in the tensor "
+                f"({p.ndim})")
+        else:
+            for i in range(p.ndim - 1, -1, -1):
+                j = len(shape) - p.ndim + i
+                if p.shape[i] != 1 and p.shape[i] != shape[j]:
+                    raise RuntimeError(
+                        f"The expanded size of the tensor ({shape[j]}) must match the existing size ({p.shape[i]}) "
+                        f"at non-singleton dimension {j}.  Target sizes: {list(shape)}.  Tensor sizes: "
+                        f"{list(p.shape)}")
         if not self._data.flags.c_contiguous and p.ndim:
             try:
                 p = np.broadcast_to(p, self._data.shape).transpose(_perm(self._data))

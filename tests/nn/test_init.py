@@ -178,3 +178,9 @@ def test_bernoulli_tensor_p_non_contiguous():
         a.t().bernoulli_(p)
         return a
     assert_same(*both(run))
+
+
+@pytest.mark.parametrize("pshape", [(3, 3), (4,), (2, 1, 5)], ids=str)
+def test_bernoulli_p_size_mismatch(pshape):
+    assert_same(*both(lambda mod: mod.zeros(4, 5).t().bernoulli_(mod.rand(pshape))))
+    assert_same(*both(lambda mod: mod.zeros(4, 5).bernoulli_(mod.rand(pshape))))
