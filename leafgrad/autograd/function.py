@@ -200,9 +200,10 @@ def _wrap_outputs(ctx, args, output, record):
         if not isinstance(o, T.Tensor):
             results.append(o)
             continue
+        differentiable = id(o) not in non_diff
         if id(o) in input_ids and id(o) not in dirty:
             o = o.detach()  # an input returned unchanged becomes a new alias of it
-        if record and id(o) not in non_diff and o._data.dtype.kind == "f":
+        if record and differentiable and o._data.dtype.kind == "f":
             # Dirty inputs were modified in place: their history now goes through this node.
             o._grad_fn, o._out_nr, o._requires_grad = ctx, nr, True
         results.append(o)
