@@ -653,6 +653,15 @@ def _pool_args(nd, kernel_size, stride, padding, dilation):
     return k, s, _tuple(padding, nd), _tuple(dilation, nd)
 
 
+def _check_pool_output(input, k, s, p, d, ceil_mode):
+    """PyTorch refuses a pooling whose output would be empty."""
+    C, H, W = input.shape[-3:]
+    Ho, Wo = (_pool_out(n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip((H, W), k, s, p, d))
+    if Ho < 1 or Wo < 1:
+        raise RuntimeError(f"Given input size: ({C}x{H}x{W}). Calculated output size: ({C}x{Ho}x{Wo}). "
+                           "Output size is too small")
+
+
 def _check_pool_input(name, input, nd):
     if input.dim() not in (nd + 1, nd + 2):
         what = "2D or 3D" if nd == 1 else "3D or 4D"
@@ -663,6 +672,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     k, s, p, d = _pool_args(2, kernel_size, stride, padding, dilation)
     _check_pool_input("max_pool2d", input, 2)
     _check_pool("max_pool2d", input, k, s, p, d)
+    _check_pool_output(input, k, s, p, d, bool(ceil_mode))
     out, idx = max_pool2d_with_indices(input, kernel_size=k, stride=s, padding=p, dilation=d,
                                        ceil_mode=bool(ceil_mode))
     return (out, idx) if return_indices else out
@@ -673,6 +683,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if input.dim() not in (2, 3):
         raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
     _check_pool("max_pool1d", input, (1,) + k, (1,) + s, (0,) + p, (1,) + d)
+    L = _pool_out(input.shape[-1], k[0], s[0], p[0], d[0], bool(ceil_mode))
+    if L < 1:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {L}")
     x = _shape.unsqueeze(input, -2)
     out, idx = max_pool2d_with_indices(x, kernel_size=(1,) + k, stride=(1,) + s, padding=(0,) + p,
                                        dilation=(1,) + d, ceil_mode=bool(ceil_mode))
@@ -795,6 +808,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     _check_avg(k, s, p)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
+    _check_pool_output(input, k, s, p, (1, 1), bool(ceil_mode))
     return avg_pool2d_(input, kernel_size=k, stride=s, padding=p, ceil_mode=bool(ceil_mode),
                        count_include_pad=bool(count_include_pad), divisor_override=divisor_override)
 

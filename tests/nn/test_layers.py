@@ -323,8 +323,7 @@ def test_rnn_errors(case):
     "linear_in", "conv_channels", "conv_groups", "conv_padding_mode", "conv_same_stride", "bn_dim", "bn2d_dim",
     "dropout_p", "groupnorm_div", "embedding_pad", "embedding_index", "conv_input_dim", "layernorm_shape",
     "flatten_type", "unflatten_type",
-    pytest.param("maxpool_too_small", marks=pytest.mark.xfail(
-        reason="F.max_pool2d returns an empty tensor where torch raises 'Output size is too small'")),
+    "maxpool_too_small",
     "convT_padding_mode",
 ])
 def test_layer_errors(case):
