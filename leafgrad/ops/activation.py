@@ -107,51 +107,25 @@ clamp_min = _prim("clamp_min", _clamp_min_fwd, node="ClampMinBackward0",
 
 
 # ---------------------------------------------------------------- norms
-def _vnorm_fwd(a, ord, dim, keepdim):
-    x = np.abs(a)
-    if ord == 2:
-        out = np.sqrt(np.sum(x * x, axis=dim, keepdims=keepdim))
-    elif ord == 1:
-        out = np.sum(x, axis=dim, keepdims=keepdim)
-    elif ord == math.inf:
-        out = np.max(x, axis=dim, keepdims=keepdim, initial=0)
-    elif ord == -math.inf:
-        out = np.min(x, axis=dim, keepdims=keepdim)
-    elif ord == 0:
-        out = np.sum(x != 0, axis=dim, keepdims=keepdim).astype(a.dtype)
-    else:
-        out = np.sum(x ** ord, axis=dim, keepdims=keepdim) ** (1.0 / ord)
-    return _cast(out, a)
+# at::norm(x, p, dim, keepdim) (used by pairwise_distance) has its own node, NormBackward1;
+# its values and derivative (norm_backward) are linalg_vector_norm's, so the same functions.
+from .stats import _vector_norm_forward, _norm_backward  # noqa: E402
 
 
-def _vnorm_grad(grad, self, result, ord, dim, keepdim):
-    if not keepdim and dim is not None:
-        grad = np.expand_dims(grad, dim)
-        result = np.expand_dims(result, dim)
-    if ord == 0:
-        return grad * 0 * self
-    if ord == 1:
-        return grad * np.sign(self)
-    if ord == 2:
-        return self * _where0(result != 0, grad / np.where(result == 0, 1, result))
-    if ord in (math.inf, -math.inf):
-        hit = np.abs(self) == result
-        count = np.sum(hit * 1.0, axis=dim, keepdims=True) if dim is not None else np.sum(hit * 1.0)
-        return np.sign(self) * _where0(hit, grad / count)
-    a = np.abs(self)
-    if ord < 1:
-        scaled = np.sign(self) * a ** (ord - 1)
-    elif ord < 2:
-        scaled = np.sign(self) * a ** (ord - 1)
-    else:
-        scaled = self * a ** (ord - 2)
-    safe = np.where(result == 0, 1, result)
-    return scaled * _where0(result != 0, grad / safe ** (ord - 1))
+def _norm_p_fwd(a, ord, dim, keepdim=False):
+    if a.size == 0 and math.isinf(ord):
+        # +-inf has no identity: only reducing an empty dim is an error (other dims may be empty)
+        for d in (dim if dim is not None else range(a.ndim)):
+            if a.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
+                                   "this dimension is empty and the operation does not have an identity")
+        return np.sum(a, axis=dim, keepdims=keepdim)
+    return _vector_norm_forward(a, ord, dim, keepdim)
 
 
-norm_p = _prim("norm", _vnorm_fwd, node="NormBackward1",
+norm_p = _prim("norm", _norm_p_fwd, node="NormBackward1",
                samples=[sample(T(3, 4), T(3, 4), p=3.0, call=F + "pairwise_distance")],
-               self=_vnorm_grad)
+               self=_norm_backward)
 
 
 def _norm(x, p, dim, keepdim, spec=None):
