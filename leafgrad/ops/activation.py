@@ -4,7 +4,11 @@ Each function builds the graph PyTorch builds for the same call: single ATen ops
 declared op with PyTorch's node name (EluBackward0, SoftmaxBackward0, ...), composite
 ones (softsign, tanhshrink, normalize, linear, ...) are composed from the same pieces.
 Primitives that are not public get registry names prefixed with ``nnf.`` so that they
-cannot clash with ops declared elsewhere.
+cannot clash with ops declared elsewhere. Ops the library declares elsewhere (erf, xlogy,
+minimum, masked_fill, linalg_vector_norm, addmm) are used as they are; the only private
+primitives left are nodes no other op produces: ATen's Tensor-Scalar overloads inside C++
+composites (AddBackward1, SubBackward1, MulBackward1, DivBackward1), ClampMinBackward0,
+at::norm's NormBackward1, TrilinearBackward0, and the activations'/losses' own kernels.
 """
 import math
 import warnings
@@ -31,10 +35,6 @@ def _need_float(x, kernel):
     if isinstance(x, Tensor) and x._data.dtype.kind != "f":
         from .._tensor import _LEGACY_NAMES
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x._data.dtype.name]}\'')
-
-
-def _cast(out, like):
-    return out.astype(like.dtype, copy=False) if isinstance(out, np.ndarray) else np.asarray(out, like.dtype)
 
 
 def _where0(cond, value):

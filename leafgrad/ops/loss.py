@@ -751,13 +751,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     cos = prod_sum / denom
     zeros = wrap(np.zeros(cos._data.shape, cos._data.dtype))
     pos = _sub(1.0, cos)  # ATen's Scalar - Tensor: SubBackward0
-    neg = clamp_min(_sub_scalar(cos, float(margin)), min=0)
+    neg = clamp_min(_act.sub_scalar(cos, other=float(margin)), min=0)
     out = _where(target == 1, pos, zeros) + _where(target == -1, neg, zeros)
     return _apply_reduction(out, reduction)
-
-
-def _sub_scalar(t, s):
-    return _act.sub_scalar(t, other=s)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
