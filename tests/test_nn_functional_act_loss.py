@@ -447,3 +447,44 @@ def test_modified_output_or_input_detected(name):
     for modify_input in (False, True):
         a, b = both(lambda m: fn(m, modify_input))
         assert_same(a, b)
+
+
+@pytest.mark.parametrize("p", [0, 0.5, 1, 2, 3, float("inf"), -float("inf")])
+def test_pairwise_distance_norm_orders(p):
+    """at::norm's node (NormBackward1) with every order; p=0 has no gradient (None), ties and zeros."""
+    def fn(m):
+        x = _t(m, [[1., 2, 0], [0.5, -1, 3]], grad=True)
+        y = _t(m, [[1., 0, 0], [0.5, -2, 1]])
+        o = m.nn.functional.pairwise_distance(x, y, p=p)
+        return o, type(o.grad_fn).__name__, m.autograd.grad(o.sum(), x, allow_unused=True)
+    assert_same(*both(fn))
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0,)])
+@pytest.mark.parametrize("p", [float("inf"), -float("inf"), 2.0])
+def test_pairwise_distance_empty(shape, p):
+    """+-inf norms of empty inputs: fine unless the reduced dim is empty (torch's error)."""
+    def fn(m):
+        x = m.zeros(*shape, requires_grad=True)
+        o = m.nn.functional.pairwise_distance(x, x * 1, p=p)
+        return o, m.autograd.grad(o.sum(), x)
+    assert_same(*both(fn))
+
+
+@pytest.mark.parametrize("name", ["elu", "selu", "celu", "leaky_relu", "relu", "hardtanh", "relu6"])
+def test_inplace_forms_graph(name):
+    """F.<act>(x, inplace=True) on a non-leaf: same tensor returned, torch's node, gradient."""
+    def fn(m):
+        x = _t(m, X, grad=True)
+        h = x * 1
+        y = getattr(m.nn.functional, name)(h, inplace=True)
+        return y is h, type(y.grad_fn).__name__, y, m.autograd.grad(y.sum(), x)
+    assert_same(*both(fn))
+
+
+def test_threshold_inplace_positional():
+    def fn(m):
+        x = _t(m, X, grad=True)
+        y = m.nn.functional.threshold(x.clone(), 0.1, -1.0, True)
+        return type(y.grad_fn).__name__, y, m.autograd.grad(y.sum(), x)
+    assert_same(*both(fn))

@@ -4,7 +4,11 @@ Each function builds the graph PyTorch builds for the same call: single ATen ops
 declared op with PyTorch's node name (EluBackward0, SoftmaxBackward0, ...), composite
 ones (softsign, tanhshrink, normalize, linear, ...) are composed from the same pieces.
 Primitives that are not public get registry names prefixed with ``nnf.`` so that they
-cannot clash with ops declared elsewhere.
+cannot clash with ops declared elsewhere. Ops the library declares elsewhere (erf, xlogy,
+minimum, masked_fill, linalg_vector_norm, addmm) are used as they are; the only private
+primitives left are nodes no other op produces: ATen's Tensor-Scalar overloads inside C++
+composites (AddBackward1, SubBackward1, MulBackward1, DivBackward1), ClampMinBackward0,
+at::norm's NormBackward1, TrilinearBackward0, and the activations'/losses' own kernels.
 """
 import math
 import warnings
@@ -31,10 +35,6 @@ def _need_float(x, kernel):
     if isinstance(x, Tensor) and x._data.dtype.kind != "f":
         from .._tensor import _LEGACY_NAMES
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x._data.dtype.name]}\'')
-
-
-def _cast(out, like):
-    return out.astype(like.dtype, copy=False) if isinstance(out, np.ndarray) else np.asarray(out, like.dtype)
 
 
 def _where0(cond, value):
@@ -106,97 +106,38 @@ clamp_min = _prim("clamp_min", _clamp_min_fwd, node="ClampMinBackward0",
                   self=lambda grad, self, min: _where0(self >= min, grad))
 
 
-def _minimum_fwd(a, b):
-    return np.minimum(a, b)
-
-
-minimum = _prim("minimum", _minimum_fwd, inputs=("self", "other"), promote="common", node="MinimumBackward0",
-                samples=[sample(T(3, 4), T(3, 4), T(3, 4), swap=True, call=F + "triplet_margin_loss",
-                                smooth=False)],
-                self=lambda grad, self, other: np.where(self == other, grad / 2, _where0(self < other, grad)),
-                other=lambda grad, self, other: np.where(self == other, grad / 2, _where0(other < self, grad)))
-
-
-def _masked_fill_fwd(a, mask, value):
-    return np.where(mask, np.asarray(value, a.dtype), a)
-
-
-masked_fill = _prim("masked_fill", _masked_fill_fwd, node="MaskedFillBackward0",
-                    samples=[sample(T(3, 4), T(3, grad=False, dtype="int64", values=[0, -100, 2]),
-                                    label_smoothing=0.1, call=F + "cross_entropy")],
-                    self=lambda grad, mask: np.where(mask, 0, grad))
-
-
 # ---------------------------------------------------------------- norms
-def _vnorm_fwd(a, ord, dim, keepdim):
-    x = np.abs(a)
-    if ord == 2:
-        out = np.sqrt(np.sum(x * x, axis=dim, keepdims=keepdim))
-    elif ord == 1:
-        out = np.sum(x, axis=dim, keepdims=keepdim)
-    elif ord == math.inf:
-        out = np.max(x, axis=dim, keepdims=keepdim, initial=0)
-    elif ord == -math.inf:
-        out = np.min(x, axis=dim, keepdims=keepdim)
-    elif ord == 0:
-        out = np.sum(x != 0, axis=dim, keepdims=keepdim).astype(a.dtype)
-    else:
-        out = np.sum(x ** ord, axis=dim, keepdims=keepdim) ** (1.0 / ord)
-    return _cast(out, a)
+# at::norm(x, p, dim, keepdim) (used by pairwise_distance) has its own node, NormBackward1;
+# its values and derivative (norm_backward) are linalg_vector_norm's, so the same functions.
+from .stats import _vector_norm_forward, _norm_backward  # noqa: E402
 
 
-def _vnorm_grad(grad, self, result, ord, dim, keepdim):
-    if not keepdim and dim is not None:
-        grad = np.expand_dims(grad, dim)
-        result = np.expand_dims(result, dim)
-    if ord == 0:
-        return grad * 0 * self
-    if ord == 1:
-        return grad * np.sign(self)
-    if ord == 2:
-        return self * _where0(result != 0, grad / np.where(result == 0, 1, result))
-    if ord in (math.inf, -math.inf):
-        hit = np.abs(self) == result
-        count = np.sum(hit * 1.0, axis=dim, keepdims=True) if dim is not None else np.sum(hit * 1.0)
-        return np.sign(self) * _where0(hit, grad / count)
-    a = np.abs(self)
-    if ord < 1:
-        scaled = np.sign(self) * a ** (ord - 1)
-    elif ord < 2:
-        scaled = np.sign(self) * a ** (ord - 1)
-    else:
-        scaled = self * a ** (ord - 2)
-    safe = np.where(result == 0, 1, result)
-    return scaled * _where0(result != 0, grad / safe ** (ord - 1))
+def _norm_p_fwd(a, ord, dim, keepdim=False):
+    if a.size == 0 and math.isinf(ord):
+        # +-inf has no identity: only reducing an empty dim is an error (other dims may be empty)
+        for d in (dim if dim is not None else range(a.ndim)):
+            if a.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
+                                   "this dimension is empty and the operation does not have an identity")
+        return np.sum(a, axis=dim, keepdims=keepdim)
+    return _vector_norm_forward(a, ord, dim, keepdim)
 
 
-vector_norm = _prim("linalg_vector_norm", _vnorm_fwd, node="LinalgVectorNormBackward0",
-                    samples=[sample(T(3, 4), T(3, 4), call=F + "cosine_similarity")],
-                    self=_vnorm_grad)
-norm_p = _prim("norm", _vnorm_fwd, node="NormBackward1",
+norm_p = _prim("norm", _norm_p_fwd, node="NormBackward1",
                samples=[sample(T(3, 4), T(3, 4), p=3.0, call=F + "pairwise_distance")],
-               self=_vnorm_grad)
+               self=_norm_backward)
 
 
-def _norm(x, p, dim, keepdim, spec=vector_norm):
-    return spec(x, ord=float(p), dim=(_wrap_dim(dim, x.dim()),) if x.dim() else None, keepdim=keepdim)
+def _norm(x, p, dim, keepdim, spec=None):
+    """``linalg.vector_norm`` over one dim (or ``spec``, e.g. :data:`norm_p`, for ``at::norm``)."""
+    dims = (_wrap_dim(dim, x.dim()),) if x.dim() else None
+    if spec is None:
+        return FUNCTIONS["linalg.vector_norm"](x, float(p), dims, keepdim)
+    return spec(x, ord=float(p), dim=dims, keepdim=keepdim)
 
 
 # ---------------------------------------------------------------- erf (for gelu)
-_math_erf = np.frompyfunc(math.erf, 1, 1)
-
-
-def _erf_fwd(a):
-    return _math_erf(a).astype(a.dtype) if a.ndim else np.asarray(math.erf(a), a.dtype)
-
-
-_erf_own = _prim("erf", _erf_fwd, node="ErfBackward0", samples=[sample(T(3, 4), call="_nnf_erf")],
-                 self=lambda grad, self: grad * (2 / math.sqrt(math.pi)) * np.exp(-(self * self)))
-FUNCTIONS["_nnf_erf"] = _erf_own
-# Use the library's erf when one is declared (a declared op takes arrays as well as Tensors).
-_erf = FUNCTIONS.get("erf")
-if getattr(_erf, "spec", None) is None:
-    _erf = _erf_own
+from .unary import erf as _erf  # noqa: E402  (a declared op: takes arrays as well as Tensors)
 
 
 # ---------------------------------------------------------------- pointwise activations
@@ -249,7 +190,7 @@ leaky_relu_ = _prim("leaky_relu", _leaky_fwd, node="LeakyReluBackward0",
                     self=lambda grad, self, negative_slope=0.01: _dep(
                         np.where(self > 0, grad, grad * negative_slope), self))
 leaky_relu_inplace = _prim("leaky_relu_", _leaky_fwd, node="LeakyReluBackward1",
-                           samples=[sample(T(3, 4, away=(0,)), call="_nnf_inplace", fn="leaky_relu")],
+                           samples=[sample(T(3, 4, away=(0,)), call=F + "leaky_relu", prep="clone", inplace=True)],
                            self=lambda grad, result, negative_slope=0.01: _dep(np.where(result > 0, grad,
                                                                                         grad * negative_slope), result))
 
@@ -280,14 +221,14 @@ elu_ = _prim("elu", _elu_fwd, node="EluBackward0",
              samples=_act_samples("elu", sample(T(3, 4), 0.5, call=F + "elu"), sample(T(3, 4), call=F + "selu")),
              self=_elu_grad)
 elu_inplace = _prim("elu_", _elu_fwd, node="EluBackward1",
-                    samples=[sample(T(3, 4), call="_nnf_inplace", fn="elu"),
-                             sample(T(3, 4), call="_nnf_inplace", fn="selu")],
+                    samples=[sample(T(3, 4), call=F + "elu", prep="clone", inplace=True),
+                             sample(T(3, 4), call=F + "selu", prep="clone", inplace=True)],
                     self=_elu_grad_result)
 celu_ = _prim("celu", lambda a, alpha=1.0: _elu_fwd(a, alpha, 1.0, 1.0 / alpha), node="CeluBackward0",
               samples=_act_samples("celu", sample(T(3, 4), 0.7, call=F + "celu")),
               self=lambda grad, self, alpha=1.0: _elu_grad(grad, self, alpha, 1.0, 1.0 / alpha))
 celu_inplace = _prim("celu_", lambda a, alpha=1.0: _elu_fwd(a, alpha, 1.0, 1.0 / alpha), node="CeluBackward1",
-                     samples=[sample(T(3, 4), call="_nnf_inplace", fn="celu")],
+                     samples=[sample(T(3, 4), call=F + "celu", prep="clone", inplace=True)],
                      self=lambda grad, result, alpha=1.0: _elu_grad_result(grad, result, alpha, 1.0, 1.0 / alpha))
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -424,7 +365,6 @@ hardsigmoid_backward = _prim(
     samples=[sample(T(3, 4, grad=False), T(3, 4, away=(-3, 3), grad=False), call="_nnf_hardsigmoid_backward",
                     smooth=False)],
     grad_output=_no_double_backward, self=_no_double_backward)
-FUNCTIONS["_nnf_hardsigmoid_backward"] = hardsigmoid_backward
 hardsigmoid_ = _prim("hardsigmoid", _hsig_fwd, node="HardsigmoidBackward0",
                      samples=[sample(T(3, 4, low=-4, high=4, away=(-3, 3)), call=F + "hardsigmoid", smooth=False),
                               sample(T(), call=F + "hardsigmoid", smooth=False),
@@ -478,7 +418,8 @@ threshold_ = _prim("threshold", _threshold_fwd, node="ThresholdBackward0",
                    samples=[sample(T(3, 4, away=(0.1,)), 0.1, 2.0, call=F + "threshold")],
                    self=lambda grad, self, threshold: _pw.threshold_backward(grad, self, threshold=threshold))
 threshold_inplace = _prim("threshold_", _threshold_fwd, node="ThresholdBackward1",
-                          samples=[sample(T(3, 4, away=(0.1,)), call="_nnf_inplace", fn="threshold")],
+                          samples=[sample(T(3, 4, away=(0.1,)), 0.1, -1.0, call=F + "threshold", prep="clone",
+                                          inplace=True)],
                           self=lambda grad, result, threshold: _pw.threshold_backward(grad, result,
                                                                                       threshold=threshold))
 
@@ -675,28 +616,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 # ---------------------------------------------------------------- linear / bilinear
-def _addmm_fwd(bias, m1, m2):
-    if m1.shape[1] != m2.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m1.shape[0]}x{m1.shape[1]} and "
-                           f"{m2.shape[0]}x{m2.shape[1]})")
-    if m1.dtype != m2.dtype:
-        from .linalg import _C
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C[m1.dtype.name]} != "
-                           f"{_C[m2.dtype.name]}")
-    return bias + m1 @ m2
-
-
-_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long"}
-
-addmm_ = _prim("addmm", _addmm_fwd, inputs=("self", "mat1", "mat2"), node="AddmmBackward0",
-               samples=[sample(T(2, 4), T(5, 4), T(5), call=F + "linear"),
-                        sample(T(2, 3, 4), T(5, 4), T(5), call=F + "linear"),
-                        sample(T(4), T(5, 4), T(5), call=F + "linear"),
-                        sample(T(2, 4), T(5, 4), call=F + "linear"),
-                        sample(T(2, 3, 4), T(5, 4), call=F + "linear")],
-               self=lambda grad: grad,
-               mat1=lambda grad, mat2: grad @ np.swapaxes(mat2, 0, 1),
-               mat2=lambda grad, mat1: np.swapaxes(mat1, 0, 1) @ grad)
+from .matrix import addmm as _addmm  # noqa: E402
 
 
 def linear(input, weight, bias=None):
@@ -707,11 +627,11 @@ def linear(input, weight, bias=None):
     wt = weight.t()
     if bias is not None:
         if input.dim() == 2:
-            return addmm_(bias, input, wt)
+            return _addmm(bias, input, wt)
         if input.dim() >= 1 and input.is_contiguous() and bias.dim() == 1:
             lead = tuple(input.shape[:-1])
             flat = input.reshape(-1, input.shape[-1])
-            out = addmm_(bias, flat, wt)
+            out = _addmm(bias, flat, wt)
             return out.view(*(lead + (out.shape[1],)))
         return input.matmul(wt).add_(bias)
     return input.matmul(wt)
@@ -892,17 +812,17 @@ def one_hot(tensor, num_classes=-1):
     return wrap((a[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
-# ---------------------------------------------------------------- test helpers
-def _nnf_inplace(x, fn, **kw):
-    """``F.<fn>(x * 1, inplace=True)``: the in-place forms through the sweep."""
-    y = x * 1
-    if fn == "threshold":
-        return FUNCTIONS[F + fn](y, 0.1, -1.0, inplace=True)
-    return FUNCTIONS[F + fn](y, inplace=True, **kw)
+# Internal backward ops, reachable by the sweep (finite differences only; no torch counterpart).
+FUNCTIONS.update(_nnf_embedding_backward=embedding_backward, _nnf_hardsigmoid_backward=hardsigmoid_backward)
 
-
-FUNCTIONS["_nnf_inplace"] = _nnf_inplace
-FUNCTIONS["_nnf_embedding_backward"] = lambda grad, **kw: embedding_backward(grad, **kw)
+# Samples of composites whose nodes are all declared in other modules (addmm, minimum,
+# masked_fill, linalg_vector_norm) ride on specs here that the same functions use.
+trilinear_.spec.samples += [sample(T(2, 4), T(5, 4), T(5), call=F + "linear"),
+                            sample(T(2, 3, 4), T(5, 4), T(5), call=F + "linear"),
+                            sample(T(4), T(5, 4), T(5), call=F + "linear"),
+                            sample(T(2, 4), T(5, 4), call=F + "linear"),
+                            sample(T(2, 3, 4), T(5, 4), call=F + "linear")]
+clamp_min.spec.samples += [sample(T(3, 4), T(3, 4), call=F + "cosine_similarity")]
 
 for _name, _fn in dict(
         relu=_relu_fn, relu6=relu6, leaky_relu=leaky_relu, elu=elu, selu=selu, celu=celu, gelu=gelu, silu=silu,

@@ -18,7 +18,9 @@ from .._tensor import Tensor, _LEGACY_NAMES, wrap
 from .compare import where as _where
 from .pointwise import sub as _sub
 from . import activation as _act
-from .activation import _prim, _dep, _need_float, add_scalar, clamp_min, masked_fill, minimum, mul_scalar, div_scalar
+from .activation import _prim, _dep, _need_float, add_scalar, clamp_min, mul_scalar, div_scalar
+from .binary import minimum_op as _minimum
+from .unary import xlogy as _xlogy
 
 F = "nn.functional."
 _REDUCTIONS = ("none", "mean", "sum")
@@ -508,7 +510,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         smooth = -(logp * weight.view(*shape)).sum(cdim)
     else:
         smooth = -logp.sum(cdim)
-    smooth = masked_fill(smooth, mask=ignore_mask._data, value=0.0)
+    smooth = smooth.masked_fill(ignore_mask, 0.0)
     if reduction == "mean":
         if weight is not None:
             keep = ~ignore_mask._data
@@ -704,22 +706,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 # ---------------------------------------------------------------- kl_div
-def _xlogy_fwd(x, y):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(x == 0, np.zeros((), x.dtype), x * np.log(y))
-    return np.where(np.isnan(y), y, out).astype(np.result_type(x, y), copy=False)
-
-
-xlogy_ = _prim("xlogy", _xlogy_fwd, inputs=("self", "other"), promote="float", node="XlogyBackward0",
-               samples=[sample(T(3, 4, low=0.1, high=1), T(3, 4, low=0.1, high=1), call=F + "kl_div")],
-               self=lambda grad, self, other: grad * xlogy_(_ne0(self), other),
-               other=lambda grad, self, other: grad * self / other)
-
-
-def _ne0(x):
-    return (x != 0) * 1.0
-
-
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     if size_average is not None or reduce is not None:
         reduction = _legacy(size_average, reduce, reduction)
@@ -738,7 +724,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         out = target.exp() * (target - input)
     else:
-        out = xlogy_(target, target) - target * input
+        out = _xlogy(target, target) - target * input
     out = _apply_reduction(out, red)
     if reduction == "batchmean" and input.dim() != 0:
         out = out / input.shape[0]
@@ -765,13 +751,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     cos = prod_sum / denom
     zeros = wrap(np.zeros(cos._data.shape, cos._data.dtype))
     pos = _sub(1.0, cos)  # ATen's Scalar - Tensor: SubBackward0
-    neg = clamp_min(_sub_scalar(cos, float(margin)), min=0)
+    neg = clamp_min(_act.sub_scalar(cos, other=float(margin)), min=0)
     out = _where(target == 1, pos, zeros) + _where(target == -1, neg, zeros)
     return _apply_reduction(out, reduction)
-
-
-def _sub_scalar(t, s):
-    return _act.sub_scalar(t, other=s)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
@@ -804,7 +786,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     d_pos = _act.pairwise_distance(anchor, positive, p, eps)
     d_neg = _act.pairwise_distance(anchor, negative, p, eps)
     if swap:
-        d_neg = minimum(d_neg, _act.pairwise_distance(positive, negative, p, eps))
+        d_neg = _minimum(d_neg, _act.pairwise_distance(positive, negative, p, eps))
     out = clamp_min(add_scalar(d_pos, other=float(margin)) - d_neg, min=0)
     return _apply_reduction(out, reduction)
 
@@ -849,10 +831,16 @@ _LOSS_SAMPLES = {
 # Composite losses' samples ride on the specs of nodes they contain.
 nll_.spec.samples += _LOSS_SAMPLES["cross_entropy"]
 _act.add_scalar.spec.samples += _LOSS_SAMPLES["triplet_margin_loss"] + _LOSS_SAMPLES["cosine_embedding_loss"]
+# (were on the private minimum / masked_fill copies, now the ops from binary.py / indexing.py)
+_act.add_scalar.spec.samples += [sample(T(3, 4), T(3, 4), T(3, 4), swap=True, call=F + "triplet_margin_loss",
+                                        smooth=False)]
+_act.mul_scalar.spec.samples += [sample(T(3, 4), T(3, grad=False, dtype="int64", values=[0, -100, 2]),
+                                        label_smoothing=0.1, call=F + "cross_entropy")]
 _act.clamp_min.spec.samples += _LOSS_SAMPLES["margin_ranking_loss"]
-xlogy_.spec.samples += _LOSS_SAMPLES["kl_div"]
 mse_.spec.samples += _LOSS_SAMPLES["l1_loss"] + [sample(T(3, 4), T(3, 4), weight=T(3, 4, grad=False, low=0.1),
                                                         call=F + "mse_loss")]
+# kl_div has no node of its own (XlogyBackward0, MulBackward0, SubBackward0, MeanBackward0).
+mse_.spec.samples += _LOSS_SAMPLES["kl_div"]
 huber_.spec.samples += [sample(T(3, 4), T(3, 4), weight=T(3, 4, grad=False, low=0.1), call=F + "huber_loss")]
 
 for _name, _fn in dict(
