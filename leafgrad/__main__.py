@@ -12,6 +12,8 @@ usage: python -m leafgrad [COMMAND]
 
 commands:
   demo    walk through the autograd model step by step (the default)
+  train   train a small CNN on real handwritten digits and report its test accuracy
+          (options: --epochs N, --out DIR; `python -m leafgrad train --help`)
 """
 
 
@@ -203,7 +205,14 @@ def walkthrough(torch=None):
     print("Done. See README.md and docs/autograd.md for how it works.")
 
 
-COMMANDS = {"demo": walkthrough}
+def _train(args):
+    from .train_demo import main as train_main
+    return train_main(args)
+
+
+# Each command takes the arguments after its name; one that takes none is called bare.
+COMMANDS = {"demo": walkthrough, "train": _train}
+TAKES_ARGS = {"train"}
 
 
 def main(argv=None):
@@ -216,9 +225,11 @@ def main(argv=None):
         print(USAGE, end="")
         return 0
     fn = COMMANDS.get(cmd)
-    if fn is None or len(argv) > 1:
+    if fn is None or (len(argv) > 1 and cmd not in TAKES_ARGS):
         print(USAGE, end="", file=sys.stderr)
         return 2
+    if cmd in TAKES_ARGS:
+        return fn(argv[1:]) or 0
     fn()
     return 0
 

@@ -21,7 +21,9 @@ import time
 import numpy as np
 
 DATA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "digits.npz")
-N_TEST = 360          # the last 360 images are held out for testing
+N_TEST = 360          # held-out test images, drawn by random_split with a fixed generator seed
+SPLIT_SEED = 0
+EPOCHS = 25
 BATCH_SIZE = 32
 LR = 3e-3
 
@@ -80,27 +82,32 @@ def plot(history, path):
     return True
 
 
-def train(epochs=10, out="out", model_kind="cnn", seed=0, log=print):
+def train(epochs=EPOCHS, out="out", model_kind="cnn", seed=0, log=print):
     """Train and report; returns a dict with the final test accuracy and the wall time."""
     import leafgrad as torch
     from leafgrad import nn, optim
-    from leafgrad.utils.data import DataLoader, TensorDataset
+    from leafgrad.utils.data import DataLoader, TensorDataset, random_split
 
     start = time.perf_counter()
     torch.manual_seed(seed)
     images, labels = load_digits()
     x = torch.tensor(images.astype(np.float32) / 16.0).unsqueeze(1)   # N x 1 x 8 x 8, in [0, 1]
     y = torch.tensor(labels.astype(np.int64))
-    x_train, y_train = x[:-N_TEST], y[:-N_TEST]
-    x_test, y_test = x[-N_TEST:], y[-N_TEST:]
+    # A fixed split: its own generator, so it does not depend on --seed.
+    train_set, test_set = random_split(TensorDataset(x, y), [len(y) - N_TEST, N_TEST],
+                                       generator=torch.Generator().manual_seed(SPLIT_SEED))
+    x_train, y_train = x[list(train_set.indices)], y[list(train_set.indices)]
+    x_test, y_test = x[list(test_set.indices)], y[list(test_set.indices)]
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=BATCH_SIZE, shuffle=True)
 
     model = make_model(model_kind, nn)
     n_params = sum(p.numel() for p in model.parameters())
     log(f"data: {len(x_train)} training and {len(x_test)} test images of 8x8 digits "
         f"(UCI optdigits, CC BY 4.0)")
+    log(f"optimizer: Adam(lr={LR}) with cosine annealing, batch size {BATCH_SIZE}, {epochs} epochs")
     log(f"model ({model_kind}, {n_params} parameters):\n{model}")
     opt = optim.Adam(model.parameters(), lr=LR)
+    sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
     loss_fn = nn.CrossEntropyLoss()
 
     history = {"loss": [], "test_acc": []}
@@ -119,6 +126,7 @@ def train(epochs=10, out="out", model_kind="cnn", seed=0, log=print):
                 batches.set_postfix(loss=f"{loss.item():.3f}")
         if bar:
             batches.close()
+        sched.step()
         model.eval()
         history["loss"].append(total / count)
         history["test_acc"].append(accuracy(model, x_test, y_test, torch))
@@ -161,7 +169,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m leafgrad train",
         description="Train a small network on the 8x8 handwritten digits with leafgrad.")
-    parser.add_argument("--epochs", type=int, default=10, help="training epochs (default 10)")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"training epochs (default {EPOCHS})")
     parser.add_argument("--out", default="out", help="folder for the plot and graph (default out)")
     parser.add_argument("--model", choices=("cnn", "mlp"), default="cnn", help="network (default cnn)")
     parser.add_argument("--seed", type=int, default=0, help="leafgrad.manual_seed value (default 0)")
