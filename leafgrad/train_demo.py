@@ -9,7 +9,7 @@ set shipped in ``leafgrad/data/digits.npz`` (UCI optdigits, CC BY 4.0; see
 
 Prints a progress bar (tqdm when installed, else one line per epoch), the held-out
 test accuracy and the wall time, and writes into DIR (default ``out``):
-``train_loss_accuracy.png`` (needs matplotlib: ``pip install -e .[demo]``),
+``train_loss_accuracy.png`` (needs matplotlib: ``pip install -e '.[demo]'``),
 ``model_graph.dot`` and ``model_graph.svg`` (needs Graphviz ``dot``).
 """
 import argparse
@@ -146,7 +146,7 @@ def train(epochs=EPOCHS, out="out", model_kind="cnn", seed=0, log=print):
         log(f"wrote {png}")
     elif history["loss"]:
         log("skipped the loss/accuracy plot: matplotlib is not installed "
-            "(pip install -e .[demo] installs it, with tqdm)")
+            "(`pip install -e '.[demo]'` installs it, with tqdm)")
 
     # A picture of the model's backward graph: the loss of one small batch.
     loss = loss_fn(model(x_test[:4]), y_test[:4])
@@ -161,7 +161,7 @@ def train(epochs=EPOCHS, out="out", model_kind="cnn", seed=0, log=print):
     else:
         log("skipped model_graph.svg: the Graphviz 'dot' program is not on PATH (install it, e.g. "
             "`apt-get install graphviz` or `brew install graphviz`, or render the .dot file with "
-            f"any Graphviz viewer: dot -Tsvg {dot_path} -o model_graph.svg)")
+            f"any Graphviz viewer: dot -Tsvg {dot_path} -o {os.path.join(out, 'model_graph.svg')})")
     return {"test_acc": test_acc, "train_acc": train_acc, "wall_s": wall, "history": history}
 
 
