@@ -7,7 +7,7 @@ from ._tensor import Tensor, device  # noqa: F401
 from ._tensor_str import set_printoptions, get_printoptions  # noqa: F401
 from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, eye, arange, linspace,  # noqa: F401
                         zeros_like, ones_like, empty_like, full_like, rand, randn, randint, rand_like, randn_like,
-                        randint_like, randperm)
+                        randint_like, randperm, normal, bernoulli, multinomial)
 from . import autograd  # noqa: F401
 from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,  # noqa: F401
                        is_inference_mode_enabled, is_anomaly_enabled, is_anomaly_check_nan_enabled)

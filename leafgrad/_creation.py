@@ -259,3 +259,33 @@ Tensor.new_tensor = lambda self, data, *, dtype=None, device=None, requires_grad
 def _rng():
     from . import _random
     return _random
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, requires_grad=False):
+    """Samples from N(mean, std): tensor mean and/or std (broadcast), or numbers with ``size``."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        return wrap(_rng().normal_tensor(m, s, generator=generator))
+    if size is None:
+        raise TypeError("normal() received an invalid combination of arguments - got (float, float), but expected "
+                        "one of (Tensor mean, Tensor std), (Tensor mean, float std), (float mean, Tensor std) or "
+                        "(float mean, float std, tuple of ints size)")
+    dtype = _float_dtype(dtype)
+    return _leaf(_rng().normal(_size((size,)), dtype.np, mean, std, generator=generator), requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """Draws 0/1 with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
+    if p is not None:
+        return wrap(_rng().bernoulli(float(p), input._data.shape, input._data.dtype, generator=generator))
+    return wrap(_rng().bernoulli(input._data, generator=generator))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Indices drawn from the rows of ``input`` (non-negative weights)."""
+    return wrap(_rng().multinomial(input._data, num_samples, replacement, generator=generator))
+
+
+Tensor.bernoulli = bernoulli
+Tensor.multinomial = multinomial
