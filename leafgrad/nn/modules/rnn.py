@@ -214,6 +214,28 @@ class RNNBase(Module):
         max_batch_size = input.size(0) if self.batch_first else input.size(1)
         return leafgrad.zeros(self.num_layers * num_directions, max_batch_size, size, dtype=input.dtype)
 
+    def _forward_single_state(self, input, hx, name):
+        """RNN's and GRU's forward: one hidden state (LSTM also carries a cell)."""
+        input, is_batched, batch_dim = self._prepare(input, name, True)
+        if hx is not None:
+            if not is_batched:
+                if hx.dim() != 2:
+                    raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {hx.dim()}-D tensor")
+                hx = hx.unsqueeze(1)
+            elif hx.dim() != 3:
+                raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {hx.dim()}-D tensor")
+        else:
+            hx = self._zeros(input, self.hidden_size)
+        self.check_forward_args(input, hx, None)
+        x = input.transpose(0, 1) if self.batch_first else input
+        output, hidden, _ = self._run(x, hx, None)
+        if self.batch_first:
+            output = output.transpose(0, 1)
+        if not is_batched:
+            output = output.squeeze(batch_dim)
+            hidden = hidden.squeeze(1)
+        return output, hidden
+
 
 class RNN(RNNBase):
     def __init__(self, *args, **kwargs):
@@ -240,25 +262,7 @@ class RNN(RNNBase):
             super().__setattr__(name, value)
 
     def forward(self, input, hx=None):
-        input, is_batched, batch_dim = self._prepare(input, "RNN", True)
-        if hx is not None:
-            if not is_batched:
-                if hx.dim() != 2:
-                    raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {hx.dim()}-D tensor")
-                hx = hx.unsqueeze(1)
-            elif hx.dim() != 3:
-                raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {hx.dim()}-D tensor")
-        else:
-            hx = self._zeros(input, self.hidden_size)
-        self.check_forward_args(input, hx, None)
-        x = input.transpose(0, 1) if self.batch_first else input
-        output, hidden, _ = self._run(x, hx, None)
-        if self.batch_first:
-            output = output.transpose(0, 1)
-        if not is_batched:
-            output = output.squeeze(batch_dim)
-            hidden = hidden.squeeze(1)
-        return output, hidden
+        return self._forward_single_state(input, hx, "RNN")
 
 
 class GRU(RNNBase):
@@ -268,25 +272,7 @@ class GRU(RNNBase):
         super().__init__("GRU", *args, **kwargs)
 
     def forward(self, input, hx=None):
-        input, is_batched, batch_dim = self._prepare(input, "GRU", True)
-        if hx is not None:
-            if not is_batched:
-                if hx.dim() != 2:
-                    raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {hx.dim()}-D tensor")
-                hx = hx.unsqueeze(1)
-            elif hx.dim() != 3:
-                raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {hx.dim()}-D tensor")
-        else:
-            hx = self._zeros(input, self.hidden_size)
-        self.check_forward_args(input, hx, None)
-        x = input.transpose(0, 1) if self.batch_first else input
-        output, hidden, _ = self._run(x, hx, None)
-        if self.batch_first:
-            output = output.transpose(0, 1)
-        if not is_batched:
-            output = output.squeeze(batch_dim)
-            hidden = hidden.squeeze(1)
-        return output, hidden
+        return self._forward_single_state(input, hx, "GRU")
 
 
 class LSTM(RNNBase):
