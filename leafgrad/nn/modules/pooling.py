@@ -97,8 +97,9 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
-class AdaptiveMaxPool2d(Module):
+class _AdaptiveMaxPoolNd(Module):
     __constants__ = ["output_size", "return_indices"]
+    _fn = None  # the nn.functional it calls
 
     def __init__(self, output_size, return_indices=False):
         super().__init__()
@@ -109,19 +110,12 @@ class AdaptiveMaxPool2d(Module):
         return f"output_size={self.output_size}"
 
     def forward(self, input):
-        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+        return getattr(F, self._fn)(input, self.output_size, self.return_indices)
 
 
-class AdaptiveMaxPool1d(Module):
-    __constants__ = ["output_size", "return_indices"]
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    _fn = "adaptive_max_pool2d"
 
-    def __init__(self, output_size, return_indices=False):
-        super().__init__()
-        self.output_size = output_size
-        self.return_indices = return_indices
 
-    def extra_repr(self):
-        return f"output_size={self.output_size}"
-
-    def forward(self, input):
-        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    _fn = "adaptive_max_pool1d"
