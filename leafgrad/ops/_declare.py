@@ -23,7 +23,7 @@ import inspect
 import numpy as np
 
 from .. import _dtype
-from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_view, wrap
+from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_view, wrap, _LEGACY_NAMES
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import forward_trace, state as anomaly
 from ..autograd.graph import Node, freed_error, SavedTensor, _next_seq, gradient_edge
@@ -549,8 +549,8 @@ def _cast_check(result_dtype, self_dtype):
     if result_dtype != self_dtype and not np.can_cast(result_dtype, self_dtype, "same_kind") and \
             not (result_dtype.kind == "b"):
         raise RuntimeError(
-            f"result type {_TYPE_NAMES[result_dtype.name]} can't be cast to the desired output type "
-            f"{_TYPE_NAMES[self_dtype.name]}")
+            f"result type {_LEGACY_NAMES[result_dtype.name]} can't be cast to the desired output type "
+            f"{_LEGACY_NAMES[self_dtype.name]}")
 
 
 def _check_result(result, self):
@@ -559,10 +559,6 @@ def _check_result(result, self):
         raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                            f"{list(result._data.shape)}")
     _cast_check(result._data.dtype, self._data.dtype)
-
-
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def make_inplace(fn):

@@ -9,7 +9,8 @@ records ``DivBackward0`` for a plain division but ``DivBackward2`` as soon as
 
 import numpy as np
 
-from ._declare import FUNCTIONS, REGISTRY, declare, make_inplace, write_into, _cast_check, _TYPE_NAMES
+from ._declare import FUNCTIONS, REGISTRY, declare, make_inplace, write_into, _cast_check
+from .._tensor import _LEGACY_NAMES as _TYPE_NAMES
 from ._samples import T, sample
 from .. import _dtype
 from .._tensor import Tensor

@@ -22,7 +22,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ._declare import declare, FUNCTIONS, REGISTRY
 from ._samples import T, sample
-from .stats import _C_NAMES
+from .._tensor import _C_TYPE_NAMES as _C_NAMES
 from .._tensor import Tensor, _LEGACY_NAMES, wrap
 from . import shape as _shape
 

@@ -14,7 +14,8 @@ import numpy as np
 
 from ._declare import declare, make_inplace, broadcast_error, FUNCTIONS, REGISTRY
 from ._samples import T, sample
-from .stats import _arr, _write_out, _C_NAMES
+from .stats import _arr, _write_out
+from .._tensor import _C_TYPE_NAMES as _C_NAMES
 from .._tensor import Tensor, _wrap_dim, wrap, make, _LEGACY_NAMES
 from ..autograd.graph import Node, _next_seq, gradient_edge
 from .shape import embed, expand, view

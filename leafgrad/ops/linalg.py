@@ -5,17 +5,13 @@ import numpy as np
 from ._declare import declare, FUNCTIONS
 from .shape import squeeze_inplace_dim
 from ._samples import T, sample
-from .._tensor import Tensor, _LEGACY_NAMES
+from .._tensor import Tensor, _LEGACY_NAMES, _C_TYPE_NAMES
 
 
 def _check_dtypes(a, b, name):
     if a.dtype != b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C[a.dtype.name]} != "
-                           f"{_C[b.dtype.name]}")
-
-
-_C = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
-      "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_TYPE_NAMES[a.dtype.name]} != "
+                           f"{_C_TYPE_NAMES[b.dtype.name]}")
 
 
 def _mm_forward(a, b):

@@ -10,7 +10,8 @@ import numpy as np
 from ._declare import declare, make_inplace, FUNCTIONS
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, _LEGACY_NAMES
-from .linalg import mm, matmul, _C
+from .linalg import mm, matmul
+from .._tensor import _C_TYPE_NAMES as _C
 
 
 def mT(x):

@@ -17,7 +17,7 @@ import numpy as np
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
 from .reduction import normalize_dims, _count, sum as _sum
-from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES
+from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES, _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
 from ..return_types import _ReturnType, return_type
 
@@ -55,8 +55,7 @@ def _dims(dim, ndim):
 
 
 #: C type names of dtypes, as PyTorch's messages print them.
-_C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int", "int32": "int",
-            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
 
 #: How ops refuse an ``out=`` of another dtype than their result ({i}/{o}: the result's and
 #: out's type names, Double; {ic}/{oc}: C names, double). Ops not listed cast into ``out``.

@@ -27,10 +27,12 @@ import math
 
 import numpy as np
 
-from ._declare import FUNCTIONS, REGISTRY, _TYPE_NAMES, Spec, call, declare, make_function, make_inplace
+from ._declare import FUNCTIONS, REGISTRY, Spec, call, declare, make_function, make_inplace
+from .._tensor import _LEGACY_NAMES as _TYPE_NAMES
 from ._samples import T, sample
 from .pointwise import pow_scalar
-from .stats import _C_NAMES, _write_out
+from .stats import _write_out
+from .._tensor import _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
