@@ -84,6 +84,7 @@ class Tensor:
     _view_of = None          # the base's grad_fn when this view's grad_fn was made
     _inference = False
     _untracked = None        # why a tensor made from ones that require grad has no graph
+    _fw = None               # forward AD: {level: tangent} (see autograd/forward_ad.py)
 
     __hash__ = object.__hash__
     __array_priority__ = 1000
@@ -421,11 +422,12 @@ class Tensor:
 
     def _repr_extras(self):
         fn = self._grad_fn
-        if fn is not None:
-            return (f"grad_fn=<{type(fn).__name__}>",)
-        if self._requires_grad:
-            return ("requires_grad=True",)
-        return ()
+        extras = (f"grad_fn=<{type(fn).__name__}>",) if fn is not None else \
+            ("requires_grad=True",) if self._requires_grad else ()
+        if self._fw is not None:
+            from .autograd.forward_ad import repr_tangent
+            extras += repr_tangent(self)
+        return extras
 
     __str__ = __repr__
 

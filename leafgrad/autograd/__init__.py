@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 
-from . import graph, grad_mode  # noqa: F401
+from . import graph, grad_mode, forward_ad  # noqa: F401
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: F401

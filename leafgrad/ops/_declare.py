@@ -27,6 +27,7 @@ from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_v
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import forward_trace, state as anomaly
 from ..autograd.graph import Node, freed_error, SavedTensor, _next_seq, gradient_edge
+from .._modes import STACK as _MODES, dispatch as _dispatch
 
 _state = grad_mode.state
 _ndarray = np.ndarray
@@ -295,6 +296,31 @@ def _save(saves, node, inputs, results, params):
     return tuple(saved)
 
 
+def saved_values(plan, inputs, results, params):
+    """What the formulas of ``plan`` take, as Tensors (what ``_save`` keeps, unpacked
+    for a graph): forward AD runs the formulas right after the op."""
+    vals = []
+    for kind, key in plan.saves:
+        if kind == 0:
+            vals.append(inputs[key])
+        elif kind == 1:
+            r = results[key]    # integer outputs (indices) are kept as arrays, as in _save
+            vals.append(r if r._data.dtype.kind == "f" else r._data)
+        elif kind == 2:
+            x = inputs[key]
+            vals.append(x._data.shape if isinstance(x, Tensor) else ())
+        elif kind == 4:
+            vals.append(inputs[key]._data.dtype)
+        elif kind == 5:
+            vals.append(list(inputs))
+        elif kind == 6:
+            vals.append(tuple(x._data.shape if isinstance(x, Tensor) else np.shape(x) for x in inputs))
+        else:
+            name, default = key
+            vals.append(params.get(name, default) if params else default)
+    return vals
+
+
 def _as_array(spec, i, x):
     """An operand as an array: Tensors give their data, numbers stay numbers (NumPy
     treats them as weakly typed, like PyTorch's wrapped numbers)."""
@@ -337,6 +363,11 @@ def call(spec, inputs, params=None):
         # Arrays only (a formula in a plain backward): stay in NumPy.
         arrays = [_asarray(x) if isinstance(x, np.generic) else x for x in inputs]
         return spec.forward(*arrays, **params) if params else spec.forward(*arrays)
+    if _MODES:
+        # A transform is active (forward AD, vmap): its level may claim this call.
+        res = _dispatch(spec, inputs, params)
+        if res is not None:
+            return res
     arrays = [None if x is None else _as_array(spec, i, x) for i, x in enumerate(inputs)]
     if spec.check is not None:
         spec.check(*inputs, **params) if params else spec.check(*inputs)
@@ -471,8 +502,8 @@ def make_function(spec):
         def op(self, **params):
             if type(self) is _ndarray:  # inside a plain backward: NumPy in, NumPy out
                 return forward(self, **params) if params else forward(self)
-            # The hot path: a tensor in, no parameters, no promotion needed.
-            if params or type(self) is not Tensor or float_only and self._data.dtype.kind != "f":
+            # The hot path: a tensor in, no parameters, no promotion needed, no transform.
+            if params or _MODES or type(self) is not Tensor or float_only and self._data.dtype.kind != "f":
                 return call(spec, (self,), params)
             out = forward(self._data)
             if type(out) is not _ndarray:
@@ -490,7 +521,7 @@ def make_function(spec):
             if type(self) is _ndarray and type(other) is not Tensor:  # inside a plain backward
                 return forward(self, other, **params) if params else forward(self, other)
             # The hot path: tensor op tensor of one dtype, or a float tensor op a number.
-            if params or type(self) is not Tensor:
+            if params or _MODES or type(self) is not Tensor:
                 return call(spec, (self, other), params)
             a = self._data
             kind = a.dtype.kind
@@ -580,6 +611,8 @@ def make_inplace(fn):
             _check_result(result, self)
             np.copyto(self._data, result._data, casting="unsafe")
             self._vc[0] += 1
+            if _MODES:
+                _carry_modes(self, result)
             return self
         # Differentiate through a snapshot of the old value: the new node may save it,
         # and the write below must not change what it saved.
@@ -589,9 +622,19 @@ def make_inplace(fn):
         if result._data.dtype != self._data.dtype:
             result = result.to(self.dtype)
         write_into(self, result)
+        if _MODES:
+            _carry_modes(self, result)
         return self
     inplace.__name__ = fn.__name__ + "_"
     return inplace
+
+
+def _carry_modes(t, result):
+    """After an in-place op, ``t`` takes what the transforms attached to the result
+    (its tangents)."""
+    fw = result._fw
+    if fw is not None or t._fw is not None:
+        t.__dict__["_fw"] = fw
 
 
 def snapshot(t):
@@ -601,6 +644,8 @@ def snapshot(t):
     else:
         s = wrap(t._data.copy())
         s._requires_grad = t._requires_grad
+    if t._fw is not None:
+        s.__dict__["_fw"] = t._fw
     return s
 
 

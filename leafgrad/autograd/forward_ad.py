@@ -1,0 +1,227 @@
+"""Forward-mode AD: dual tensors carry a tangent through every op.
+
+A dual tensor is a tensor with a tangent attached for one *level* (``t._fw`` maps each
+level to its tangent). Every declared op carries tangents without a forward formula of
+its own: the tangent of an output is derived from the op's backward formulas by the
+double-vjp transposition. A backward formula is linear in ``grad``::
+
+    formula(u) = J^T u            (J: the op's Jacobian, u: a dummy gradient)
+
+so recording ``formula(u)`` on a leaf ``u`` and differentiating ``<J^T u, t>`` with
+respect to ``u`` gives ``J t``, the tangent. The formulas are the ones backward uses,
+written with NumPy calls that Tensors answer, so they are differentiable and the
+tangent is exact (no finite differences). When the inputs require grad the tangent is
+computed with a graph, so it can itself be differentiated (reverse over forward).
+
+Levels nest (``func.jvp`` inside ``func.jvp``): while one level computes a tangent it
+is hidden, and the ops it runs carry the tangents of the outer levels.
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from .. import _modes
+from .. import _tensor as T
+from . import grad_mode
+
+__all__ = ["UnpackedDualTensor", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual",
+           "dual_level"]
+
+UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
+UnpackedDualTensor.__module__ = "torch.autograd.forward_ad"
+
+_levels = []        # the public API's levels (dual_level), innermost last
+
+
+class DualLevel(_modes.Mode):
+    """One forward-AD level on the transform stack."""
+
+    def __init__(self, number):
+        self.number = number
+
+    def __repr__(self):
+        return f"<forward AD level {self.number}>"
+
+    def claims(self, inputs):
+        for x in inputs:
+            if isinstance(x, T.Tensor):
+                fw = x._fw
+                if fw is not None and self in fw:
+                    return True
+        return False
+
+    def run(self, spec, inputs, params):
+        from ..ops._declare import call
+        out = call(spec, inputs, params)          # the primal (outer levels still apply)
+        outs = out if type(out) is tuple else (out,)
+        tangents = [x._fw.get(self) if isinstance(x, T.Tensor) and x._fw is not None else None for x in inputs]
+        for o, t in zip(outs, tangent_of_op(spec, inputs, params, outs, tangents)):
+            if t is not None:
+                attach(o, self, t)
+        return out
+
+
+def attach(t, level, tangent):
+    fw = dict(t._fw) if t._fw is not None else {}
+    fw[level] = tangent
+    t.__dict__["_fw"] = fw
+
+
+def tangent_of(t, level):
+    fw = t._fw
+    return None if fw is None else fw.get(level)
+
+
+# ------------------------------------------------------------------ the transposition
+def tangent_of_op(spec, inputs, params, outs, tangents):
+    """The tangent of each output of ``spec`` (None for outputs that carry none)."""
+    from ..ops._declare import saved_values
+    from . import grad as autograd_grad
+    mask = 0
+    for i, t in enumerate(tangents):
+        if t is not None:
+            mask |= 1 << i
+    plan = spec.plan(mask | 1 << len(inputs))
+    float_outs = [i for i, o in enumerate(outs) if o._data.dtype.kind == "f"]
+    if not float_outs:
+        return [None] * len(outs)
+    need_graph = _modes.visible[0] > 0 or any(
+        isinstance(x, T.Tensor) and x._requires_grad for x in inputs) or any(
+        t is not None and t._requires_grad for t in tangents)
+    with grad_mode.enable_grad():
+        us = [T.wrap(np.zeros_like(o._data)) for o in outs]
+        for i in float_outs:
+            us[i].requires_grad_()
+        vals = saved_values(plan, inputs, outs, params)
+        pairs = []          # (J_i^T u, tangent of input i)
+        for idx, fn, pos, wants_all in plan.calls:
+            args = [vals[p] for p in pos]
+            res = fn(tuple(us), *args) if wants_all else fn(us[0], *args)
+            if type(idx) is tuple:
+                pairs.extend((r, tangents[i]) for i, r in zip(idx, res) if tangents[i] is not None)
+            else:
+                pairs.append((res, tangents[idx]))
+        pairs = [(g, t) for g, t in pairs if isinstance(g, T.Tensor) and g._requires_grad]
+        if not pairs:
+            jvps = [None] * len(outs)
+        else:
+            jvps = autograd_grad([g for g, _ in pairs], [us[i] for i in float_outs],
+                                 [_shaped_like(t, g) for g, t in pairs],
+                                 allow_unused=True, create_graph=need_graph)
+            full = [None] * len(outs)
+            for i, j in zip(float_outs, jvps):
+                full[i] = j
+            jvps = full
+    result = []
+    for i, o in enumerate(outs):
+        if i not in float_outs:
+            result.append(None)
+        elif jvps[i] is None:
+            result.append(T.wrap(np.zeros_like(o._data)))
+        else:
+            result.append(jvps[i] if need_graph else jvps[i].detach())
+    return result
+
+
+def _shaped_like(t, g):
+    """The tangent as the cotangent of ``J^T u``: the formula's value may have the
+    broadcast shape (the engine sums it down) and the op's computation dtype."""
+    if t.shape != g.shape:
+        t = t.expand(g.shape)
+    if t.dtype != g.dtype:
+        t = t.to(g.dtype)
+    return t
+
+
+# ------------------------------------------------------------------ the public API
+def enter_dual_level():
+    """Enter a new forward-AD level; ``make_dual`` and ``unpack_dual`` use it by default."""
+    if _levels:
+        raise RuntimeError("Nested forward mode AD is not supported at the moment")
+    return _enter()
+
+
+def _enter():
+    level = DualLevel(len(_levels))
+    _levels.append(level)
+    _modes.STACK.append(level)
+    _modes.visible[0] = len(_modes.STACK)
+    return level.number
+
+
+def exit_dual_level(*, level=None):
+    """Exit the innermost forward-AD level: the tangents of that level are gone."""
+    if not _levels or (level is not None and level != _levels[-1].number):
+        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. "
+                           "This is not supported.")
+    mode = _levels.pop()
+    _modes.STACK.remove(mode)
+    _modes.visible[0] = len(_modes.STACK)
+
+
+def _level(level):
+    if level is None:
+        return _levels[-1] if _levels else None
+    for m in _levels:
+        if m.number == level:
+            return m
+    return None
+
+
+def make_dual(tensor, tangent, *, level=None):
+    """A view of ``tensor`` that carries ``tangent`` at ``level`` (the current one)."""
+    mode = _level(level) if not isinstance(level, DualLevel) else level
+    if mode is None:
+        raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, make sure to "
+                           "enter_dual_level() first.")
+    if not isinstance(tensor, T.Tensor) or not isinstance(tangent, T.Tensor):
+        bad = "tensor" if not isinstance(tensor, T.Tensor) else "tangent"
+        raise TypeError(f"make_dual(): argument '{bad}' must be Tensor, not "
+                        f"{type(tensor if bad == 'tensor' else tangent).__name__}")
+    if not tensor.is_floating_point():
+        raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+    if not tangent.is_floating_point():
+        raise ValueError(f"Expected tangent to be floating point or complex, but got: {tangent.dtype}")
+    if tangent.shape != tensor.shape:
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the original Tensor, "
+            f"this is not supported. Tensor is of size {list(tensor.shape)} while the given forward gradient "
+            f"is of size {list(tangent.shape)}.")
+    with _modes.hidden(mode):
+        dual = tensor.view_as(tensor)
+    if tangent.dtype != tensor.dtype:
+        tangent = tangent.to(tensor.dtype)
+    attach(dual, mode, tangent)
+    return dual
+
+
+def unpack_dual(tensor, *, level=None):
+    """``(primal, tangent)``: a view of the primal without this level's tangent, and the
+    tangent (None when there is none, or outside the level)."""
+    mode = _level(level) if not isinstance(level, DualLevel) else level
+    if mode is None or not _modes.is_active(mode):
+        return UnpackedDualTensor(tensor, None)
+    tangent = tangent_of(tensor, mode)
+    if tangent is None:
+        return UnpackedDualTensor(tensor, None)
+    with _modes.hidden(mode):
+        primal = tensor.view_as(tensor)     # outer levels' tangents carry over
+    return UnpackedDualTensor(primal, tangent)
+
+
+class dual_level(grad_mode._DecoratorContextManager):
+    """``with dual_level():`` -- all forward-AD computation happens inside a level;
+    leaving it drops the tangents."""
+
+    def __enter__(self):
+        return enter_dual_level()
+
+    def __exit__(self, *exc):
+        exit_dual_level()
+
+
+def repr_tangent(t):
+    """The ``tangent=...`` part of a dual tensor's repr (current level only, as PyTorch)."""
+    mode = _levels[-1] if _levels else None
+    tangent = tangent_of(t, mode) if mode is not None else None
+    return (f"tangent={tangent!r}",) if tangent is not None else ()
