@@ -19,6 +19,19 @@ from test_ops_sweep import Case, _ids, _outs, _tol, _np
 #: (op, sample index) -> reason: known differences, strict xfails.
 XFAIL = {}
 
+#: Samples where torch's forward formula is not the transpose of its own backward
+#: formula; leafgrad's tangents are (they are derived from the backward formulas), so
+#: only the comparison with torch is skipped.
+TORCH_DIFFERS = {
+    ("nnf.embedding", 1): "torch's tangent keeps the padding row, which its backward treats as constant",
+    ("nnf.embedding", 2): "torch's tangent keeps the padding row, which its backward treats as constant",
+    ("fmax", 5): "ties: torch's fmax tangent takes other's tangent, its backward gives self the gradient",
+    ("fmax", 6): "ties: torch's fmax tangent takes other's tangent, its backward gives self the gradient",
+    ("fmax", 10): "ties and NaN: torch's fmax tangent and backward pick different operands",
+    ("scatter_reduce", 2): "torch gives no tangent for reduce='prod'",
+    ("scatter_reduce", 3): "torch gives no tangent for reduce='prod'",
+}
+
 
 def _swap(obj, table):
     """``obj`` with the tensors in ``table`` (by id) replaced."""
@@ -61,9 +74,16 @@ def _path_fn(case):
     return _resolve(leafgrad, _path(case.spec, case.sample))
 
 
+#: Ops defined on symmetric matrices: their tangents must be symmetric too.
+SYMMETRIC = {"linalg.cholesky", "linalg.eigh", "linalg.eigvalsh"}
+
+
 def _tangents(case):
-    return [case.rng.standard_normal(a.shape) if ph.grad and a.dtype.kind == "f" else None
-            for ph, a in zip(case.phs, case.arrays) if ph.grad]
+    ts = [case.rng.standard_normal(a.shape) if ph.grad and a.dtype.kind == "f" else None
+          for ph, a in zip(case.phs, case.arrays) if ph.grad]
+    if case.spec.name in SYMMETRIC or (case.sample.call or "") in SYMMETRIC:
+        ts = [None if t is None else (t + np.swapaxes(t, -1, -2)) / 2 for t in ts]
+    return ts
 
 
 def _ids_fw():
@@ -87,7 +107,9 @@ def test_tangent(name, idx):
     outs, tans, grads = _run_dual(case, leafgrad, tangents)
     floats = [k for k, o in enumerate(outs) if isinstance(o, leafgrad.Tensor) and o.is_floating_point()]
     for k in floats:
-        assert tans[k] is not None, f"output {k} carries no tangent"
+        if tans[k] is None:     # an output without a derivative (lstsq's singular values)
+            assert not _outs(case.run(leafgrad)[0])[k].requires_grad, f"output {k} carries no tangent"
+            continue
         assert tuple(tans[k].shape) == tuple(outs[k].shape), f"tangent {k} shape {tans[k].shape} vs {outs[k].shape}"
         assert tans[k].dtype == outs[k].dtype, f"tangent {k} dtype {tans[k].dtype} vs {outs[k].dtype}"
     if not floats:
@@ -99,7 +121,9 @@ def test_tangent(name, idx):
     outs_r, ins_r = case.run(leafgrad)
     outs_r = _outs(outs_r)
     diff = [k for k in floats if outs_r[k].requires_grad]
-    if diff:
+    finite = all(np.isfinite(to_numpy(outs[k]).astype(np.float64)).all() for k in floats) and all(
+        np.isfinite(a).all() for a in case.arrays if a.dtype.kind == "f")
+    if diff and finite:
         gs = leafgrad.autograd.grad([outs_r[k] for k in diff], ins_r,
                                     [leafgrad.tensor(c.astype(to_numpy(outs_r[k]).dtype))
                                      for c, k in zip(cots, floats) if k in diff], allow_unused=True)
@@ -109,7 +133,7 @@ def test_tangent(name, idx):
         assert np.isclose(lhs, rhs, rtol=1e-4, atol=1e-4), f"<J t, c> = {lhs} but <t, J^T c> = {rhs}"
 
     # against torch's forward AD, where torch has a forward formula for the op
-    if case.torch_ok:
+    if case.torch_ok and (name, idx) not in TORCH_DIFFERS:
         try:
             th_outs, th_tans, _ = _run_dual(case, torch, tangents)
         except (NotImplementedError, RuntimeError) as e:
@@ -119,10 +143,13 @@ def test_tangent(name, idx):
         if th_tans is not None:
             for k in floats:
                 e, g = th_tans[k], tans[k]
+                assert (e is None) == (g is None), f"tangent {k}: torch {e}, leafgrad {g}"
                 if e is None:
                     continue
-                e = to_numpy(e).astype(np.float64)
-                g = to_numpy(g).astype(np.float64)
+                # where the primal is not finite the tangent is not defined
+                ok = np.isfinite(to_numpy(outs[k]).astype(np.float64))
+                e = np.where(ok, to_numpy(e).astype(np.float64), 0)
+                g = np.where(ok, to_numpy(g).astype(np.float64), 0)
                 assert np.allclose(g, e, rtol=rtol * 10, atol=atol * 10, equal_nan=True), (
                     f"tangent {k} vs torch: max abs diff {np.nanmax(np.abs(g - e)) if e.size else 0}"
                     f"\n torch    {e}\n leafgrad {g}")
@@ -142,6 +169,8 @@ def test_tangent(name, idx):
     plus, minus = at(1), at(-1)
     _, tans64, _ = _run_dual(case, leafgrad, tangents, base, float64=True)
     for k in floats:
+        if tans64[k] is None:
+            continue
         fd = (to_numpy(plus[k]).astype(np.float64) - to_numpy(minus[k]).astype(np.float64)) / (2 * eps)
         an = to_numpy(tans64[k]).astype(np.float64)
         low = str(plus[k].dtype) != "torch.float64"

@@ -75,8 +75,6 @@ def tangent_of(t, level):
 # ------------------------------------------------------------------ the transposition
 def tangent_of_op(spec, inputs, params, outs, tangents):
     """The tangent of each output of ``spec`` (None for outputs that carry none)."""
-    from ..ops._declare import saved_values
-    from . import grad as autograd_grad
     mask = 0
     for i, t in enumerate(tangents):
         if t is not None:
@@ -88,8 +86,40 @@ def tangent_of_op(spec, inputs, params, outs, tangents):
     need_graph = _modes.visible[0] > 0 or any(
         isinstance(x, T.Tensor) and x._requires_grad for x in inputs) or any(
         t is not None and t._requires_grad for t in tangents)
+    try:
+        jvps = _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_graph)
+    except RuntimeError as e:
+        if not need_graph or "not implemented" not in str(e):
+            raise
+        # A formula's derivative in the primal is missing (as in PyTorch, e.g.
+        # hardsigmoid_backward): the tangent is still defined, only not differentiable.
+        inputs = [x.detach() if isinstance(x, T.Tensor) else x for x in inputs]
+        outs = [o.detach() for o in outs]
+        need_graph = False
+        jvps = _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_graph)
+    result = []
+    for i, o in enumerate(outs):
+        if i not in float_outs:
+            result.append(None)
+        elif jvps[i] is None:
+            result.append(T.wrap(np.zeros_like(o._data)))
+        else:
+            result.append(jvps[i] if need_graph else jvps[i].detach())
+    return result
+
+
+def _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_graph):
+    """``J t`` for each float output: differentiate ``<formula(u), t>`` in ``u``."""
+    from ..ops._declare import saved_values
+    from . import grad as autograd_grad
+    if not need_graph:
+        # No graph wanted through the tangent: run the formulas on detached primals.
+        inputs = [x.detach() if isinstance(x, T.Tensor) and x._requires_grad else x for x in inputs]
+        outs = [o.detach() if o._requires_grad else o for o in outs]
     with grad_mode.enable_grad():
-        us = [T.wrap(np.zeros_like(o._data)) for o in outs]
+        # u's value does not matter (the formulas are linear in it); ones rather than
+        # zeros, so that a formula that skips work for all-zero gradients does not.
+        us = [T.wrap(np.ones_like(o._data)) for o in outs]
         for i in float_outs:
             us[i].requires_grad_()
         vals = saved_values(plan, inputs, outs, params)
@@ -103,24 +133,14 @@ def tangent_of_op(spec, inputs, params, outs, tangents):
                 pairs.append((res, tangents[idx]))
         pairs = [(g, t) for g, t in pairs if isinstance(g, T.Tensor) and g._requires_grad]
         if not pairs:
-            jvps = [None] * len(outs)
-        else:
-            jvps = autograd_grad([g for g, _ in pairs], [us[i] for i in float_outs],
-                                 [_shaped_like(t, g) for g, t in pairs],
-                                 allow_unused=True, create_graph=need_graph)
-            full = [None] * len(outs)
-            for i, j in zip(float_outs, jvps):
-                full[i] = j
-            jvps = full
-    result = []
-    for i, o in enumerate(outs):
-        if i not in float_outs:
-            result.append(None)
-        elif jvps[i] is None:
-            result.append(T.wrap(np.zeros_like(o._data)))
-        else:
-            result.append(jvps[i] if need_graph else jvps[i].detach())
-    return result
+            return [None] * len(outs)
+        jvps = autograd_grad([g for g, _ in pairs], [us[i] for i in float_outs],
+                             [_shaped_like(t, g) for g, t in pairs],
+                             allow_unused=True, create_graph=need_graph)
+    full = [None] * len(outs)
+    for i, j in zip(float_outs, jvps):
+        full[i] = j
+    return full
 
 
 def _shaped_like(t, g):

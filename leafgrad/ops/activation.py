@@ -364,7 +364,9 @@ hardsigmoid_backward = _prim(
     inputs=("grad_output", "self"), node="NotImplemented",
     samples=[sample(T(3, 4, grad=False), T(3, 4, away=(-3, 3), grad=False), call="_nnf_hardsigmoid_backward",
                     smooth=False)],
-    grad_output=_no_double_backward, self=_no_double_backward)
+    # The derivative in grad_output is the op itself (it is linear there): forward AD's
+    # transposition needs it. The one in self is PyTorch's missing derivative.
+    grad_output=lambda grad, self: hardsigmoid_backward(grad, self), self=_no_double_backward)
 hardsigmoid_ = _prim("hardsigmoid", _hsig_fwd, node="HardsigmoidBackward0",
                      samples=[sample(T(3, 4, low=-4, high=4, away=(-3, 3)), call=F + "hardsigmoid", smooth=False),
                               sample(T(), call=F + "hardsigmoid", smooth=False),
@@ -748,7 +750,7 @@ embedding_backward = _prim(
 def _embed_grad_back(grad, indices, padding_idx):
     rows = embedding_(grad, wrap(indices)) if isinstance(grad, Tensor) else grad[indices]
     if padding_idx is not None and padding_idx >= 0:
-        mask = (indices == padding_idx).reshape(indices.shape + (1,) * (np.ndim(rows) - indices.ndim))
+        mask = (indices == padding_idx).reshape(indices.shape + (1,) * (rows.ndim - indices.ndim))
         rows = np.where(mask, 0, rows)
     return rows
 

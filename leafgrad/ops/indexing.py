@@ -488,7 +488,7 @@ index_add_p = declare(
              sample(T(3, 4), 0, _I3, T(3, 4), call="Tensor.index_add_", prep="clone"),
              sample(T(), 0, T(1, dtype="int64", values=[0]), T(), call="index_add")],
     self=lambda grad: grad,
-    source=lambda grad, source_shape, dim, index, alpha: _mul_alpha(
+    source=lambda grad, source_shape, dim, index, alpha=1: _mul_alpha(
         index_select_p(grad, dim=dim, index=index), alpha).reshape(source_shape))
 
 index_copy_p = declare(

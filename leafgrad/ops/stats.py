@@ -377,9 +377,7 @@ def _var_backward(grad, self, dim, correction, keepdim):
 
 def _std_backward(grad, self, result, dim, correction, keepdim):
     r = _arr(result)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = grad / (result * 2)
-    g = np.where(_like(g, r == 0), 0, g) if (r == 0).any() else g
+    g = _masked(grad / (_nonzero(result, r == 0) * 2), r == 0)
     return _var_backward(g, self, dim, correction, keepdim)
 
 
@@ -712,6 +710,12 @@ def _norm_backward(grad, self, result, ord, dim, keepdim=False):
         return _norm_backward_p(grad, self, result, ord, dim, keepdim)
 
 
+def _nonzero(x, mask):
+    """``x`` with ones where ``mask``: a denominator that is safe where the quotient is
+    masked out afterwards (so that no 0/0 reaches the derivatives of the formula)."""
+    return np.where(_like(x, mask), 1, x) if mask.any() else x
+
+
 def _masked(x, mask):
     """``x`` with zeros where ``mask`` (PyTorch's masked_fill_(mask, 0))."""
     return np.where(_like(x, mask), 0, x) if mask.any() else x
@@ -726,7 +730,7 @@ def _norm_backward_p(grad, self, result, ord, dim, keepdim):
     if not _arr(self).size:
         return self * grad  # empty: nothing to divide
     if ord == 2:
-        return self * _masked(grad / norm, n == 0)
+        return self * _masked(grad / _nonzero(norm, n == 0), n == 0)
     s = _arr(self)
     if math.isinf(ord):
         mask = (np.abs(s) == n) | np.isnan(s)
@@ -739,7 +743,7 @@ def _norm_backward_p(grad, self, result, ord, dim, keepdim):
         scaled = np.sign(self) * np.abs(self) ** (ord - 1)
     else:
         scaled = self * np.abs(self) ** (ord - 2)
-    return scaled * _masked(grad / norm ** (ord - 1), n == 0)
+    return scaled * _masked(grad / _nonzero(norm, n == 0) ** (ord - 1), n == 0)
 
 
 vector_norm_ = declare(
