@@ -55,9 +55,14 @@ class DualLevel(_modes.Mode):
         out = call(spec, inputs, params)          # the primal (outer levels still apply)
         outs = out if type(out) is tuple else (out,)
         tangents = [x._fw.get(self) if isinstance(x, T.Tensor) and x._fw is not None else None for x in inputs]
-        for o, t in zip(outs, tangent_of_op(spec, inputs, params, outs, tangents)):
+        for nr, (o, t) in enumerate(zip(outs, tangent_of_op(spec, inputs, params, outs, tangents))):
             if t is not None:
                 attach(o, self, t)
+                node = o._grad_fn
+                if node is not None and o._out_nr == nr:
+                    # A formula that uses this output gets it back with its tangents
+                    # (forward over reverse: jacfwd(jacrev(f))).
+                    node.__dict__.setdefault("_out_fw", {})[nr] = o._fw
         return out
 
 
@@ -171,6 +176,8 @@ def _enter():
 
 def exit_dual_level(*, level=None):
     """Exit the innermost forward-AD level: the tangents of that level are gone."""
+    if not _levels and level is None:
+        raise RuntimeError("Dual level must be a positive number.")
     if not _levels or (level is not None and level != _levels[-1].number):
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. "
                            "This is not supported.")

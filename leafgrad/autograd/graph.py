@@ -260,6 +260,9 @@ class SavedTensor:
         if self.is_output:
             t = T.make(self.data, node, self.out_nr)
             t._vc = self.version
+            fw = node.__dict__.get("_out_fw")   # forward AD: the output's tangents
+            if fw is not None and self.out_nr in fw:
+                t.__dict__["_fw"] = fw[self.out_nr]
             return t
         return self.tensor
 
