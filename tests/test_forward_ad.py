@@ -141,3 +141,45 @@ def test_errors(name):
                     mod.autograd.forward_ad.exit_dual_level()
                 except RuntimeError:
                     break
+
+
+def test_custom_function_jvp():
+    def prog(T):
+        fw = _fw(T)
+
+        class Scale(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                ctx.save_for_forward(x)
+                ctx.k = k
+                return x * k
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k, None
+
+            @staticmethod
+            def jvp(ctx, tx, tk):
+                (x,) = ctx.saved_tensors
+                return tx * ctx.k + x * 0
+
+        class NoJvp(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        with fw.dual_level():
+            d = fw.make_dual(T.tensor([1.0, 2.0]), T.tensor([1.0, -1.0]))
+            a = fw.unpack_dual(Scale.apply(d, 3.0))
+            b = fw.unpack_dual(Scale.apply(T.ones(2), 3.0))
+            try:
+                NoJvp.apply(d)
+                err = None
+            except NotImplementedError as e:
+                err = str(e)
+        return tuple(a), tuple(b), err
+    same(prog)

@@ -60,6 +60,8 @@ class BackwardCFunction(FunctionCtx, Node):
 
     @property
     def saved_tensors(self):
+        if self.__dict__.get("_in_jvp"):
+            return tuple(self.__dict__.get("_saved_for_forward", ()))
         if self._released:
             raise freed_error(self)
         if self._saved is None:
@@ -155,6 +157,11 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
     vjp = backward
 
     @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it "
+                                  "with forward mode AD.")
+
+    @staticmethod
     def setup_context(ctx, inputs, output):
         raise NotImplementedError("setup_context is not implemented.")
 
@@ -166,15 +173,48 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         ctx.needs_input_grad = needs
         ctx._input_is_tensor = is_tensor
         uses_setup = cls.setup_context is not Function.setup_context
-        with grad_mode.no_grad():
-            if uses_setup:
-                output = cls.forward(*args, **kwargs)
-            else:
-                output = cls.forward(ctx, *args, **kwargs)
+        # forward sees primals only: the tangents of forward-AD levels go to cls.jvp
+        duals = [(a, a._fw) for a in args if isinstance(a, T.Tensor) and a._fw is not None]
+        for a, _ in duals:
+            a.__dict__["_fw"] = None
+        try:
+            with grad_mode.no_grad():
+                if uses_setup:
+                    output = cls.forward(*args, **kwargs)
+                else:
+                    output = cls.forward(ctx, *args, **kwargs)
+        finally:
+            for a, fw in duals:
+                a.__dict__["_fw"] = fw
         if uses_setup:
             cls.setup_context(ctx, args, output)
         record = grad_mode.state.enabled and any(needs)
-        return _wrap_outputs(ctx, args, output, record)
+        result = _wrap_outputs(ctx, args, output, record)
+        if duals:
+            _forward_tangents(cls, ctx, args, result)
+        return result
+
+
+def _forward_tangents(cls, ctx, args, result):
+    """Forward AD through a custom Function: its ``jvp(ctx, *tangents)`` gives the
+    output tangents, at each level some input carries a tangent for."""
+    from .. import _modes
+    from .forward_ad import DualLevel, attach
+    outs = [o for o in (result if isinstance(result, tuple) else (result,)) if isinstance(o, T.Tensor)]
+    for level in [m for m in _modes.STACK[:_modes.visible[0]] if isinstance(m, DualLevel)]:
+        tangents = [a._fw.get(level) if isinstance(a, T.Tensor) and a._fw is not None else None for a in args]
+        if all(t is None for t in tangents):
+            continue
+        ctx.__dict__["_in_jvp"] = True
+        try:
+            with _modes.hidden(level):
+                out_t = cls.jvp(ctx, *tangents)
+        finally:
+            ctx.__dict__["_in_jvp"] = False
+        out_t = out_t if isinstance(out_t, tuple) else (out_t,)
+        for o, t in zip(outs, out_t):
+            if t is not None:
+                attach(o, level, t)
 
 
 def _wrap_outputs(ctx, args, output, record):
