@@ -102,6 +102,34 @@ def _reaches_outside(tensors):
     return False
 
 
+def _split_aux(output, has_aux, api):
+    """``(output, aux)`` of a function declared ``has_aux``; ``(output, None)`` otherwise."""
+    if not has_aux:
+        return output, None
+    if not (isinstance(output, tuple) and len(output) == 2):
+        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return output
+
+
+def _only_tensors(output, api):
+    flat, spec = _pytree.flatten(output)
+    for o in flat:
+        if not isinstance(o, Tensor):
+            raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got unsupported type {type(o)}")
+    return flat, spec
+
+
+def _call_tracked(func, args, kwargs, nums, has_aux, api):
+    """Call ``func`` with the arguments ``nums`` replaced by tracked aliases; returns
+    ``(output, aux, the tracked arguments)``."""
+    args = list(args)
+    for i in (nums if isinstance(nums, tuple) else (nums,)):
+        args[i] = _pytree.tree_map(_track, args[i])
+    output, aux = _split_aux(func(*args, **kwargs), has_aux, api)
+    diff = tuple(args[i] for i in nums) if isinstance(nums, tuple) else args[nums]
+    return output, aux, diff
+
+
 def _grads(outputs, inputs, cotangents):
     """d<outputs, cotangents>/d inputs with a graph, zeros where an input is unused."""
     pairs = [(o, c) for o, c in zip(outputs, cotangents) if o._requires_grad]
@@ -122,16 +150,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         try:
             keep = _keep_graph(args)
             with grad_mode.enable_grad():
-                args = list(args)
-                picked = nums if isinstance(nums, tuple) else (nums,)
-                for i in picked:
-                    args[i] = _pytree.tree_map(_track, args[i])
-                output = func(*args, **kwargs)
-                if has_aux:
-                    if not (isinstance(output, tuple) and len(output) == 2):
-                        raise RuntimeError("grad_and_value(f)(*args): output of function f should be a tuple: "
-                                           "(output, aux) if has_aux is True")
-                    output, aux = output
+                output, aux, diff = _call_tracked(func, args, kwargs, nums, has_aux, "grad_and_value(f)(*args)")
                 if not isinstance(output, Tensor):
                     raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, "
                                        f"got {type(output)}")
@@ -139,7 +158,6 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
                                        f"got tensor with {output.dim()} dims. Maybe you wanted to use the vjp or "
                                        "jacrev APIs instead?")
-                diff = tuple(args[i] for i in picked) if isinstance(nums, tuple) else args[nums]
                 flat, spec = _pytree.flatten(diff)
                 gs = _grads([output], flat, [wrap(np.ones_like(output._data))])
             keep = keep or _reaches_outside(gs + [output])
@@ -171,17 +189,10 @@ def vjp(func, *primals, has_aux=False):
     try:
         keep = _keep_graph(primals)
         with grad_mode.enable_grad():
-            tracked = _pytree.tree_map(_track, primals)
-            output = func(*tracked)
-            if has_aux:
-                if not (isinstance(output, tuple) and len(output) == 2):
-                    raise RuntimeError("vjp(f, *primals): output of function f should be a tuple: (output, aux) "
-                                       "if has_aux is True")
-                output, aux = output
-            flat_out, out_spec = _pytree.flatten(output)
+            output, aux, tracked = _call_tracked(func, primals, {}, tuple(range(len(primals))), has_aux,
+                                                 "vjp(f, *primals)")
+            flat_out, out_spec = _only_tensors(output, "vjp(f, *primals)")
             for o in flat_out:
-                if not isinstance(o, Tensor):
-                    raise RuntimeError(f"vjp(f, ...): Expected f to return a Tensor or Tensors, got {type(o)}")
                 if not o.is_floating_point():
                     raise RuntimeError("vjp(f, ...): All outputs of f must be floating-point or complex Tensors, "
                                        f"got Tensor with dtype {o.dtype}")
@@ -233,16 +244,10 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     level = forward_ad.DualLevel(-1)
     with _modes.active(level):
         duals = _pytree.unflatten([forward_ad.make_dual(p, t, level=level) for p, t in zip(flat_p, flat_t)], p_spec)
-        output = func(*duals)
-        if has_aux:
-            if not (isinstance(output, tuple) and len(output) == 2):
-                raise RuntimeError(f"{name}: output of function f should be a tuple: (output, aux) if has_aux is True")
-            output, aux = output
-        flat_o, o_spec = _pytree.flatten(output)
+        output, aux = _split_aux(func(*duals), has_aux, name)
+        flat_o, o_spec = _only_tensors(output, name)
         primals_out, tangents_out = [], []
         for o in flat_o:
-            if not isinstance(o, Tensor):
-                raise RuntimeError(f"{name}: expected f(*primals) to return only tensors, got unsupported type {type(o)}")
             p, t = forward_ad.unpack_dual(o, level=level)
             if t is None:
                 if strict:
@@ -277,26 +282,12 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         nums = _check_argnums(argnums, len(args))
-        picked = nums if isinstance(nums, tuple) else (nums,)
         _depth[0] += 1
         try:
             keep = _keep_graph(args)
             with grad_mode.enable_grad():
-                args = list(args)
-                for i in picked:
-                    args[i] = _pytree.tree_map(_track, args[i])
-                output = func(*args, **kwargs)
-                if has_aux:
-                    if not (isinstance(output, tuple) and len(output) == 2):
-                        raise RuntimeError("jacrev(f, ...)(*args): output of function f should be a tuple: "
-                                           "(output, aux) if has_aux is True")
-                    output, aux = output
-                flat_out, out_spec = _pytree.flatten(output)
-                for o in flat_out:
-                    if not isinstance(o, Tensor):
-                        raise RuntimeError(f"jacrev(f, ...)(*args): Expected f to return a Tensor or Tensors, "
-                                           f"got {type(o)}")
-                diff = tuple(args[i] for i in picked) if isinstance(nums, tuple) else args[nums]
+                output, aux, diff = _call_tracked(func, args, kwargs, nums, has_aux, "vjp(f, *primals)")
+                flat_out, out_spec = _only_tensors(output, "vjp(f, *primals)")
                 flat_in, in_spec = _pytree.flatten(diff)
                 keep = keep or _reaches_outside(flat_out)
                 per_output = []
