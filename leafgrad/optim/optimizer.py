@@ -42,13 +42,38 @@ def _f32(x):
     return float(np.float32(x))
 
 
+_scratch = {}   # float64 work arrays by shape, reused every step (no fresh pages per step)
+
+
+def _fma64(a, b, c):
+    """float64 ``a * b + c`` (exact product, one rounding) in a reused work array, or
+    None when autograd must record the computation (a differentiable step)."""
+    shape = tuple(c.shape)
+    if any(isinstance(x, Tensor) and tuple(x.shape) != shape for x in (a, b)) or \
+            _autograd.is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in (a, b, c)):
+        return None
+    buf = _scratch.get(shape)
+    if buf is None:
+        buf = _scratch[shape] = np.empty(shape, np.float64)
+    np.multiply(_operand(a), _operand(b), out=buf, dtype=np.float64)
+    np.add(buf, c.detach().numpy(), out=buf, dtype=np.float64)
+    return buf
+
+
+def _operand(x):
+    return x.detach().numpy() if isinstance(x, Tensor) else _f32(x)
+
+
 def _fma(a, b, c):
     """a * b + c rounded once, for float32 tensor c (a, b tensors or Python scalars)."""
     if c.dtype != _dtype.float32:
         return c + a * b
-    a64 = a.double() if isinstance(a, Tensor) else _f32(a)
-    b64 = b.double() if isinstance(b, Tensor) else _f32(b)
-    return (a64 * b64 + c.double()).float()
+    buf = _fma64(a, b, c)
+    if buf is None:
+        a64 = a.double() if isinstance(a, Tensor) else _f32(a)
+        b64 = b.double() if isinstance(b, Tensor) else _f32(b)
+        return (a64 * b64 + c.double()).float()
+    return _creation.from_numpy(buf.astype(np.float32))
 
 
 def add(self, other, alpha=1.0):
@@ -64,6 +89,9 @@ def add_(self, other, alpha=1.0):
         return self.add_(other)
     if self.dtype != _dtype.float32:
         return self.add_(other, alpha=alpha)
+    buf = _fma64(other, alpha, self)
+    if buf is not None:
+        return self.copy_(_creation.from_numpy(buf))   # copy_ rounds to float32 and bumps the version
     return self.copy_(_fma(other, alpha, self))
 
 
