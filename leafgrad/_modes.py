@@ -29,6 +29,10 @@ class Mode:
         """The op's result at this level (called with this level and those above hidden)."""
         raise NotImplementedError
 
+    def carry_inplace(self, t, result):
+        """After an in-place op wrote ``result`` into ``t``: update what this level keeps
+        on ``t`` (its tangent). Nothing by default."""
+
 
 def dispatch(spec, inputs, params):
     """The result of the innermost visible mode that claims the call, or None."""

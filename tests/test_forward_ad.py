@@ -183,3 +183,26 @@ def test_custom_function_jvp():
                 err = str(e)
         return tuple(a), tuple(b), err
     same(prog)
+
+
+def test_views_share_tangents():
+    """The tangent of a view is a view of the tangent: in-place changes through a view
+    reach the base's tangent, and the base's reach the views'."""
+    def prog(T):
+        fw = _fw(T)
+        with fw.dual_level():
+            t = T.ones(3)
+            d = fw.make_dual(T.tensor([1., 2., 3.]), t)
+            e = d.clone()
+            v = e[1:]
+            v.mul_(3)
+            z = T.zeros(3)
+            z[0] = d[2] * 5
+            w = T.zeros(2, 3)
+            row = w[1]
+            row.copy_(d)
+            col = w[:, 0]
+            w.mul_(2)
+            d.mul_(4)
+            return [fw.unpack_dual(x).tangent for x in (e, v, z, w, row, col, d)] + [t]
+    same(prog)

@@ -55,7 +55,14 @@ class DualLevel(_modes.Mode):
         out = call(spec, inputs, params)          # the primal (outer levels still apply)
         outs = out if type(out) is tuple else (out,)
         tangents = [x._fw.get(self) if isinstance(x, T.Tensor) and x._fw is not None else None for x in inputs]
-        for nr, (o, t) in enumerate(zip(outs, tangent_of_op(spec, inputs, params, outs, tangents))):
+        if spec.view and tangents[0] is not None and all(t is None for t in tangents[1:]):
+            # The tangent of a view is the same view of the tangent: it shares memory,
+            # so in-place changes of the base's tangent show in the view's, as in PyTorch.
+            view = call(spec, (tangents[0],) + tuple(inputs[1:]), params)
+            out_tangents = view if type(view) is tuple else (view,)
+        else:
+            out_tangents = tangent_of_op(spec, inputs, params, outs, tangents)
+        for nr, (o, t) in enumerate(zip(outs, out_tangents)):
             if t is not None:
                 attach(o, self, t)
                 node = o._grad_fn
@@ -64,6 +71,40 @@ class DualLevel(_modes.Mode):
                     # (forward over reverse: jacfwd(jacrev(f))).
                     node.__dict__.setdefault("_out_fw", {})[nr] = o._fw
         return out
+
+
+    def carry_inplace(self, t, result):
+        """``t`` was changed in place to ``result``: write result's tangent into t's
+        tangent in place (it may be shared with views of t, or with t's base)."""
+        new = tangent_of(result, self)
+        old = tangent_of(t, self)
+        if new is None and old is None:
+            return
+        with _modes.hidden(self):
+            if new is None:
+                new = T.wrap(np.zeros_like(t._data))
+            if old is None:
+                old = self._tangent_slot(t)
+            if old is None:
+                attach(t, self, new)
+                return
+            if new.dtype != old.dtype:
+                new = new.to(old.dtype)
+            old.copy_(new)
+
+    def _tangent_slot(self, t):
+        """A zero tangent for ``t`` that is a view of its base's tangent (None when ``t``
+        is not a view)."""
+        base, view_fn = t._base, t._view_fn
+        if base is None or view_fn is None:
+            return None
+        bt = tangent_of(base, self)
+        if bt is None:
+            bt = T.wrap(np.zeros_like(base._data))
+            attach(base, self, bt)
+        slot = T.replay_view(view_fn, bt)
+        attach(t, self, slot)
+        return slot
 
 
 def attach(t, level, tangent):
@@ -144,6 +185,8 @@ def _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_grap
                              allow_unused=True, create_graph=need_graph)
     full = [None] * len(outs)
     for i, j in zip(float_outs, jvps):
+        if j is not None and any(t is not None and np.may_share_memory(j._data, t._data) for t in tangents):
+            j = j.clone()   # the engine passed an input's tangent through (clone, identity ops)
         full[i] = j
     return full
 

@@ -630,11 +630,9 @@ def make_inplace(fn):
 
 
 def _carry_modes(t, result):
-    """After an in-place op, ``t`` takes what the transforms attached to the result
-    (its tangents)."""
-    fw = result._fw
-    if fw is not None or t._fw is not None:
-        t.__dict__["_fw"] = fw
+    """After an in-place op, each active transform updates what it keeps on ``t``."""
+    for mode in list(_MODES):
+        mode.carry_inplace(t, result)
 
 
 def snapshot(t):
