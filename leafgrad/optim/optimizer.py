@@ -22,11 +22,9 @@ required = _RequiredParameter()
 
 
 def _typename(obj):
+    """The type name PyTorch's optimizer messages use (``torch.FloatTensor`` for tensors)."""
     if isinstance(obj, Tensor):
-        return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
-                "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
-                "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "torch.BoolTensor"}.get(
-                    str(obj.dtype).replace("torch.", ""), "torch.Tensor")
+        return obj.type()
     return type(obj).__module__ + "." + type(obj).__qualname__ if type(obj).__module__ != "builtins" \
         else type(obj).__qualname__
 
