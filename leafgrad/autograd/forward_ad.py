@@ -51,14 +51,13 @@ class DualLevel(_modes.Mode):
         return False
 
     def run(self, spec, inputs, params):
-        from ..ops._declare import call
-        out = call(spec, inputs, params)          # the primal (outer levels still apply)
+        out = spec.apply(inputs, params)          # the primal (outer levels still apply)
         outs = out if type(out) is tuple else (out,)
         tangents = [x._fw.get(self) if isinstance(x, T.Tensor) and x._fw is not None else None for x in inputs]
         if spec.view and tangents[0] is not None and all(t is None for t in tangents[1:]):
             # The tangent of a view is the same view of the tangent: it shares memory,
             # so in-place changes of the base's tangent show in the view's, as in PyTorch.
-            view = call(spec, (tangents[0],) + tuple(inputs[1:]), params)
+            view = spec.apply((tangents[0],) + tuple(inputs[1:]), params)
             out_tangents = view if type(view) is tuple else (view,)
         else:
             out_tangents = tangent_of_op(spec, inputs, params, outs, tangents)
@@ -156,7 +155,6 @@ def tangent_of_op(spec, inputs, params, outs, tangents):
 
 def _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_graph):
     """``J t`` for each float output: differentiate ``<formula(u), t>`` in ``u``."""
-    from ..ops._declare import saved_values
     from . import grad as autograd_grad
     if not need_graph:
         # No graph wanted through the tangent: run the formulas on detached primals.
@@ -168,7 +166,7 @@ def _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_grap
         us = [T.wrap(np.ones_like(o._data)) for o in outs]
         for i in float_outs:
             us[i].requires_grad_()
-        vals = saved_values(plan, inputs, outs, params)
+        vals = plan.formula_args(inputs, outs, params)
         pairs = []          # (J_i^T u, tangent of input i)
         for idx, fn, pos, wants_all in plan.calls:
             args = [vals[p] for p in pos]

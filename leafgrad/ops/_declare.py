@@ -64,6 +64,10 @@ class Spec:
         self.samples = []                 # inputs the test sweep runs (see _samples.py)
         self.check = None
 
+    def apply(self, inputs, params=None):
+        """Run the op (what its public function does): how transforms re-run it."""
+        return call(self, inputs, params)
+
     def plan(self, mask):
         """What to save and which formulas to run when the inputs in ``mask`` need grad.
         ``mask`` carries one bit per input plus a top bit marking the number of inputs."""
@@ -120,6 +124,30 @@ class _Plan:
             else:
                 saves.append((3, (n, defaults[n])))
         self.saves = tuple(saves)
+
+    def formula_args(self, inputs, results, params):
+        """What the formulas take, as Tensors (what ``_save`` keeps, unpacked for a
+        graph): forward AD runs the formulas right after the op."""
+        vals = []
+        for kind, key in self.saves:
+            if kind == 0:
+                vals.append(inputs[key])
+            elif kind == 1:
+                r = results[key]    # integer outputs (indices) are kept as arrays, as in _save
+                vals.append(r if r._data.dtype.kind == "f" else r._data)
+            elif kind == 2:
+                x = inputs[key]
+                vals.append(x._data.shape if isinstance(x, Tensor) else ())
+            elif kind == 4:
+                vals.append(inputs[key]._data.dtype)
+            elif kind == 5:
+                vals.append(list(inputs))
+            elif kind == 6:
+                vals.append(tuple(x._data.shape if isinstance(x, Tensor) else np.shape(x) for x in inputs))
+            else:
+                name, default = key
+                vals.append(params.get(name, default) if params else default)
+        return vals
 
     def _init_variadic(self, spec, mask, n):
         name = spec.inputs[0]
@@ -294,31 +322,6 @@ def _save(saves, node, inputs, results, params):
             name, default = key
             saved.append(params.get(name, default) if params else default)
     return tuple(saved)
-
-
-def saved_values(plan, inputs, results, params):
-    """What the formulas of ``plan`` take, as Tensors (what ``_save`` keeps, unpacked
-    for a graph): forward AD runs the formulas right after the op."""
-    vals = []
-    for kind, key in plan.saves:
-        if kind == 0:
-            vals.append(inputs[key])
-        elif kind == 1:
-            r = results[key]    # integer outputs (indices) are kept as arrays, as in _save
-            vals.append(r if r._data.dtype.kind == "f" else r._data)
-        elif kind == 2:
-            x = inputs[key]
-            vals.append(x._data.shape if isinstance(x, Tensor) else ())
-        elif kind == 4:
-            vals.append(inputs[key]._data.dtype)
-        elif kind == 5:
-            vals.append(list(inputs))
-        elif kind == 6:
-            vals.append(tuple(x._data.shape if isinstance(x, Tensor) else np.shape(x) for x in inputs))
-        else:
-            name, default = key
-            vals.append(params.get(name, default) if params else default)
-    return vals
 
 
 def _as_array(spec, i, x):
