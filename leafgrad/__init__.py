@@ -51,3 +51,7 @@ def numel(input):
 
 
 __version__ = "0.1.0"
+
+# vmap (issue 4): torch.vmap / torch.func.vmap
+from . import func  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401

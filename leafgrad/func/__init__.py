@@ -1,0 +1,1 @@
+from ._vmap import vmap  # noqa: F401

@@ -1,0 +1,807 @@
+"""Batching rules: each declared op's logical call rewritten as one call on the batch.
+
+A rule gets the op's inputs *peeled* at the level running it (``Arg``: the tensor, whether
+it carries this level's batch as its first dimension, and its logical rank), the op's
+keyword parameters, and the batch size. It returns outputs whose first dimension is the
+batch. Rules call ops, never loop over samples: ``op(name, *inputs, **params)`` runs the
+declared op ``name`` (its own levels outside this one still apply).
+
+Rules are grouped by category (banners below) and keyed by ``spec.name``; ``RULES``
+must cover every op in ``REGISTRY`` except those in ``DATA_DEPENDENT`` (ops whose output
+shape depends on the values, which PyTorch refuses under vmap too) -- a test checks it.
+"""
+import numpy as np
+
+from .._tensor import Tensor
+from ..ops._declare import REGISTRY, call
+from ._vmap import levels_of, peel, mark, BatchedTensor
+
+RULES = {}
+
+#: op name -> PyTorch's error under vmap (the output's shape depends on the data).
+DATA_DEPENDENT = {
+    "_unique2": "vmap: We do not support batching operators that can output dynamic shape. Attempted to vmap over "
+                "aten::_unique2. Please file an issue at https://github.com/pytorch/pytorch/issues if you need this "
+                "feature.",
+    "unique_dim": "vmap: We do not support batching operators that can output dynamic shape. Attempted to vmap over "
+                  "aten::unique_dim. Please file an issue at https://github.com/pytorch/pytorch/issues if you need "
+                  "this feature.",
+    "masked_select": "vmap: Attempted to vmap over `mask` in torch.masked_select(self, mask) We cannot support this "
+                     "because for each batch this would return a differently shaped Tensor. Please file an issue at "
+                     "https://github.com/pytorch/pytorch/issues if you need this feature.",
+}
+
+BOOL_MASK = ("vmap: We do not support batching operators that can support dynamic shape. Attempting to batch over "
+             "indexing with a boolean mask.")
+
+
+class Arg:
+    __slots__ = ("t", "b", "r")
+
+    def __init__(self, t, b):
+        self.t, self.b = t, b
+        self.r = (t.dim() - (1 if b else 0)) if isinstance(t, Tensor) else None
+
+    @property
+    def is_tensor(self):
+        return isinstance(self.t, Tensor)
+
+    @property
+    def lshape(self):
+        """The logical shape (without this level's batch)."""
+        s = tuple(self.t.shape)
+        return s[1:] if self.b else s
+
+
+class Ctx:
+    __slots__ = ("B", "nlev", "spec")
+
+    def __init__(self, B, nlev, spec):
+        self.B, self.nlev, self.spec = B, nlev, spec
+
+
+def op(name, *inputs, **params):
+    spec = REGISTRY[name]
+    if spec.variadic:
+        inputs = tuple(inputs[0])
+    return call(spec, inputs, params)
+
+
+def run_rule(level, spec, inputs, params):
+    name = spec.name
+    if name in DATA_DEPENDENT:
+        raise RuntimeError(DATA_DEPENDENT[name])
+    rule = RULES.get(name)
+    if rule is None:
+        raise RuntimeError(f"vmap: there is no batching rule for the op '{name}' yet.")
+    nlev = 0
+    args = []
+    for x in inputs:
+        if type(x) is BatchedTensor and level in levels_of(x):
+            nlev = max(nlev, len(levels_of(x)))
+            args.append(Arg(peel(x, level), True))
+        else:
+            args.append(Arg(x, False))
+    ctx = Ctx(level.size, nlev, spec)
+    out = rule(ctx, args, dict(params) if params else {})
+    if type(out) is tuple:
+        return tuple(mark(o, level) if isinstance(o, Tensor) else o for o in out)
+    return mark(out, level)
+
+
+# ---------------------------------------------------------------------- helpers
+def _shape_of(t):
+    return tuple(t.shape)
+
+
+def pad_to(a, R):
+    """A batched arg viewed with singleton dims after the batch up to logical rank R."""
+    if not a.b or a.r >= R:
+        return a.t
+    s = _shape_of(a.t)
+    return op("view", a.t, shape=(s[0],) + (1,) * (R - a.r) + s[1:])
+
+
+def expand_batch(ctx, a):
+    """The tensor of ``a`` with the batch as its first dim (broadcast when unbatched)."""
+    if a.b:
+        return a.t
+    s = _shape_of(a.t)
+    return op("expand", op("unsqueeze", a.t, dim=0), size=(ctx.B,) + s)
+
+
+def fix_dim(ctx, d, r, extra=0):
+    """A logical dim (maybe negative, maybe normalised by a wrapper against the physical
+    rank) as the dim of the peeled tensor (batch first)."""
+    n = r + extra
+    if d >= n and d < n + ctx.nlev:
+        d -= ctx.nlev           # a wrapper wrapped a negative dim with the physical rank
+    lo, hi = -max(n, 1), max(n, 1) - 1
+    if not lo <= d <= hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
+    if d < 0:
+        d += max(n, 1)
+    return d + 1
+
+
+def _first_batched(args):
+    for a in args:
+        if a.b:
+            return a
+    return args[0]
+
+
+def _is_seq(v):
+    return isinstance(v, (tuple, list))
+
+
+# ====================================================================== elementwise
+def elementwise(ctx, args, params, self_full=False):
+    R = max((a.r for a in args if a.is_tensor), default=0)
+    ins = []
+    for i, a in enumerate(args):
+        if a.is_tensor and (a.b or self_full and i == 0):
+            a2 = Arg(expand_batch(ctx, a), True)
+            ins.append(pad_to(a2, R))
+        else:
+            ins.append(a.t)
+    return call(ctx.spec, tuple(ins), params)
+
+
+def _ew(ctx, args, params):
+    return elementwise(ctx, args, params)
+
+
+def _ew_self(ctx, args, params):
+    return elementwise(ctx, args, params, self_full=True)
+
+
+_EW = """eq ne lt le gt ge where logical_and logical_or logical_xor logical_not bitwise_and bitwise_or bitwise_xor
+bitwise_not add sub rsub.Scalar rsub mul div neg reciprocal pow.Scalar pow.Tensor pow.Scalar_self exp log sin cos
+tanh_backward sigmoid_backward tanh sqrt sigmoid abs threshold_backward relu sign clamp clamp.Tensor addcmul addcdiv
+exp2 expm1 log2 log10 log1p rsqrt tan asin acos atan sinh cosh asinh acosh atanh angle deg2rad rad2deg erf erfc erfinv
+logit floor ceil trunc round round.decimals frac sgn nan_to_num isnan isinf isfinite isposinf isneginf signbit
+lerp.Scalar lerp.Tensor xlogy xlogy.Scalar_Other xlogy.Scalar_Self logaddexp logaddexp2 div.Tensor_mode floor_divide
+remainder.Tensor remainder.Scalar remainder.Scalar_Tensor fmod.Tensor fmod.Scalar atan2 maximum minimum fmax fmin
+hypot copysign.Tensor copysign.Scalar nnf.add_scalar nnf.sub_scalar nnf.mul_scalar nnf.div_scalar nnf.clamp_min
+nnf.hardtanh nnf.leaky_relu nnf.leaky_relu_ nnf.elu nnf.elu_ nnf.celu nnf.celu_ nnf.gelu nnf.silu nnf.softplus
+nnf.mish nnf.hardsigmoid_backward nnf.hardsigmoid nnf.hardswish nnf.log_sigmoid nnf.threshold nnf.threshold_
+clone _to_copy alias zero fill""".split()
+for _n in _EW:
+    RULES[_n] = _ew
+for _n in ("fill.Tensor", "copy"):
+    RULES[_n] = _ew_self
+
+
+# ====================================================================== dims
+def _shift(ctx, v, r, extra=0):
+    if v is None:
+        return None
+    if _is_seq(v):
+        return type(v)(fix_dim(ctx, d, r, extra) for d in v)
+    return fix_dim(ctx, v, r, extra)
+
+
+def dim_rule(*names, extra=0, none_all=False, empty_all=False):
+    """Shift the dim parameters ``names`` past the batch; ``none_all``: dim=None means
+    every logical dim (reductions); ``empty_all``: so does dim=()."""
+    def rule(ctx, args, params):
+        a = _first_batched(args)
+        r = a.r
+        if r == 0 and not extra:
+            return _scalar_dim(ctx, args, params, names)
+        p = dict(params)
+        for n in names:
+            v = p.get(n, None)
+            if v is None and none_all or empty_all and _is_seq(v) and len(v) == 0 or \
+                    none_all and _is_seq(v) and ctx.nlev and tuple(sorted(v)) == tuple(range(r + ctx.nlev)):
+                # (the last case: a wrapper spelled "all dims" out against the physical rank)
+                p[n] = tuple(range(1, r + 1))
+            elif n in p:
+                p[n] = _shift(ctx, v, r, extra)
+        ins = [expand_batch(ctx, x) if x.is_tensor and i == 0 else x.t for i, x in enumerate(args)]
+        return call(ctx.spec, tuple(ins), p)
+    return rule
+
+
+def _scalar_dim(ctx, args, params, names):
+    """A dim op on a 0-d logical tensor: run it on (B, 1) with dim 1, then drop that dim."""
+    a = _first_batched(args)
+    x = op("view", expand_batch(ctx, a), shape=(ctx.B, 1))
+    p = dict(params)
+    for n in names:
+        v = p.get(n, None)
+        if v is None and n not in p:
+            continue
+        if v is None or _is_seq(v):
+            p[n] = (1,) if v is None or len(v) else ()
+        else:
+            if v not in (0, -1, 1):   # 1: a wrapper's wrap against the physical rank
+                raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {v})")
+            p[n] = 1
+    out = call(ctx.spec, (x,) + tuple(x2.t for x2 in args[1:]), p)
+
+    def back(o):
+        if isinstance(o, Tensor) and o.dim() == 2:
+            return op("view", o, shape=(ctx.B,))
+        return o
+    return tuple(back(o) for o in out) if type(out) is tuple else back(out)
+
+
+for _n, _d in {"sum.dim_IntList": "dim", "mean.dim": "dim", "nansum": "dim", "var": "dim", "std": "dim",
+               "var_mean": "dim", "std_mean": "dim", "linalg_vector_norm": "dim", "aminmax": "dim",
+               "amax": "dim", "amin": "dim", "logsumexp": "dim"}.items():
+    RULES[_n] = dim_rule(_d, none_all=True, empty_all=_n in ("amax", "amin", "logsumexp", "sum.dim_IntList",
+                                                              "mean.dim", "nansum", "var", "std", "var_mean",
+                                                              "std_mean", "linalg_vector_norm"))
+for _n in ("prod.dim_int", "max.dim", "min.dim", "median.dim", "nanmedian.dim", "mode", "kthvalue", "cumsum",
+           "cumprod", "cummax", "cummin", "sort", "sort.stable", "topk", "nnf.glu", "nnf._softmax",
+           "nnf._log_softmax", "unbind", "split", "split_with_sizes", "select", "slice", "squeeze.dim",
+           "squeeze_.dim", "squeeze.dims", "nnf.norm"):
+    RULES[_n] = dim_rule("dim")
+RULES["transpose"] = dim_rule("dim0", "dim1")
+RULES["unsqueeze"] = dim_rule("dim", extra=1)
+RULES["flip"] = dim_rule("dims")
+RULES["rot90"] = dim_rule("dims")
+RULES["diagonal"] = dim_rule("dim1", "dim2")
+RULES["diagonal_copy"] = dim_rule("dim1", "dim2")
+RULES["diag_embed"] = dim_rule("dim1", "dim2", extra=1)
+
+
+def _permute(ctx, args, params):
+    a = args[0]
+    return op("permute", a.t, dims=(0,) + tuple(fix_dim(ctx, d, a.r) for d in params["dims"]))
+
+
+RULES["permute"] = _permute
+
+
+def _t(ctx, args, params):
+    a = args[0]
+    if a.r < 2:
+        return op("alias", a.t)
+    return op("transpose", a.t, dim0=1, dim1=2)
+
+
+RULES["t"] = _t
+
+
+def _squeeze_all(ctx, args, params):
+    a = args[0]
+    dims = tuple(i + 1 for i, s in enumerate(a.lshape) if s == 1)
+    return op("squeeze.dims", a.t, dim=dims) if dims else op("alias", a.t)
+
+
+RULES["squeeze"] = _squeeze_all
+
+
+def _roll(ctx, args, params):
+    a = args[0]
+    dims = params.get("dims")
+    if dims is None or _is_seq(dims) and len(dims) == 0:
+        flat = op("view", a.t, shape=(ctx.B, -1 if a.r else 1))
+        out = op("roll", flat, shifts=params["shifts"], dims=(1,) if not _is_seq(params["shifts"]) else (1,))
+        return op("view", out, shape=_shape_of(a.t))
+    return op("roll", a.t, shifts=params["shifts"], dims=_shift(ctx, dims, a.r))
+
+
+RULES["roll"] = _roll
+
+
+def _cross(ctx, args, params):
+    R = max(a.r for a in args)
+    ins = [pad_to(a, R) if a.b else a.t for a in args]
+    return op("linalg.cross", *ins, dim=fix_dim(ctx, params["dim"], R))
+
+
+RULES["linalg.cross"] = _cross
+
+
+# ====================================================================== full reductions
+def _flat(ctx, a):
+    return op("view", a.t, shape=(ctx.B, -1 if a.r else 1)) if a.r != 1 else a.t
+
+
+def _reduce_all(target, **extra):
+    def rule(ctx, args, params):
+        a = args[0]
+        p = dict(params)
+        p.update(extra)
+        if target in ("sum.dim_IntList", "mean.dim", "amax", "amin"):
+            p["dim"] = tuple(range(1, a.r + 1))
+            p.setdefault("keepdim", False)
+            return op(target, a.t, **p)
+        out = op(target, _flat(ctx, a), dim=1, **p)
+        return out[0] if type(out) is tuple else out
+    return rule
+
+
+RULES["sum"] = _reduce_all("sum.dim_IntList")
+RULES["mean"] = _reduce_all("mean.dim")
+RULES["max"] = _reduce_all("amax")
+RULES["min"] = _reduce_all("amin")
+RULES["prod"] = _reduce_all("prod.dim_int", keepdim=False)
+RULES["median"] = _reduce_all("median.dim", keepdim=False)
+RULES["nanmedian"] = _reduce_all("nanmedian.dim", keepdim=False)
+
+
+def _trace(ctx, args, params):
+    return op("sum.dim_IntList", op("diagonal", args[0].t, offset=0, dim1=1, dim2=2), dim=(1,), keepdim=False)
+
+
+RULES["trace"] = _trace
+
+
+# ====================================================================== shapes
+def _view(ctx, args, params):
+    a = args[0]
+    shape = tuple(params["shape"])
+    n = int(np.prod(a.lshape, dtype=np.int64))
+    total = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    if -1 not in shape and total != n and ctx.nlev and n:
+        # A wrapper resolved -1 against the physical size: find the dim that grew.
+        nb = int(np.prod(_shape_of(a.t)[:1], dtype=np.int64))
+        for i, s in enumerate(shape):
+            if s % nb == 0 and total // nb == n:
+                shape = shape[:i] + (-1,) + shape[i + 1:]
+                break
+    return call(ctx.spec, (a.t,), dict(params, shape=(ctx.B,) + shape))
+
+
+RULES["view"] = _view
+RULES["_unsafe_view"] = _view
+
+
+def _expand(ctx, args, params):
+    a = args[0]
+    size = tuple(params["size"])
+    ls = a.lshape
+    if len(size) > len(ls) and len(size) - len(ls) >= ctx.nlev and ctx.nlev and \
+            tuple(size[len(size) - len(ls):]) == ls and False:
+        pass
+    x = pad_to(a, len(size))
+    s = _shape_of(x)[1:]
+    target = tuple(s[i] if v == -1 else v for i, v in enumerate(size))
+    return op("expand", x, size=(ctx.B,) + target)
+
+
+RULES["expand"] = _expand
+
+
+def _repeat(ctx, args, params):
+    a = args[0]
+    reps = tuple(params["repeats"])
+    x = pad_to(a, len(reps))
+    return op("repeat", x, repeats=(1,) + reps)
+
+
+RULES["repeat"] = _repeat
+
+
+def _last_dims(ctx, args, params):
+    """Ops on the trailing dims (NumPy broadcasts them over leading ones): batch in front;
+    unbatched tensors get the batch too so that their shapes line up."""
+    ins = [expand_batch(ctx, a) if a.is_tensor else a.t for a in args]
+    return call(ctx.spec, tuple(ins), params)
+
+
+for _n in ("tril", "triu", "linalg.inv", "linalg.det", "linalg.slogdet", "linalg.cholesky", "cholesky", "linalg.qr",
+           "linalg.eigh", "linalg.pinv", "linalg.svd", "linalg.solve_triangular", "linalg.lstsq"):
+    RULES[_n] = _last_dims
+
+
+def _solve(ctx, args, params):
+    A, Bm = args
+    p = dict(params)
+    return op("linalg.solve", expand_batch(ctx, A), expand_batch(ctx, Bm), **p)
+
+
+RULES["linalg.solve"] = _solve
+
+
+def _cat(ctx, args, params, stack=False):
+    R = max(a.r for a in args)
+    ins = [expand_batch(ctx, a) for a in args]
+    d = params.get("dim", 0)
+    if stack:
+        d = fix_dim(ctx, d, R, 1)
+    else:
+        nonempty = [a for a in args if not (a.r == 1 and a.lshape[0] == 0)]
+        d = fix_dim(ctx, d, max((a.r for a in nonempty), default=R))
+    return call(ctx.spec, tuple(ins), dict(params, dim=d))
+
+
+RULES["cat"] = _cat
+RULES["stack"] = lambda ctx, args, params: _cat(ctx, args, params, stack=True)
+
+
+def _diag_backward(ctx, args, params):
+    a = args[0]
+    shape = tuple(params["shape"])
+    r = len(shape)
+    return op("_diagonal_backward", a.t, shape=(ctx.B,) + shape, offset=params["offset"],
+              dim1=fix_dim(ctx, params["dim1"], r), dim2=fix_dim(ctx, params["dim2"], r))
+
+
+RULES["_diagonal_backward"] = _diag_backward
+
+
+def _batch_key(key):
+    if not isinstance(key, tuple):
+        key = (key,)
+    return (slice(None),) + key
+
+
+def _embed(ctx, args, params):
+    a = args[0]
+    return op("_embed", a.t, shape=(ctx.B,) + tuple(params["shape"]), key=_batch_key(params["key"]))
+
+
+RULES["_embed"] = _embed
+
+
+def _adv_positions(key):
+    return [i for i, k in enumerate(key) if isinstance(k, (np.ndarray, list))]
+
+
+def _index(ctx, args, params):
+    a = args[0]
+    key = params["indices"]
+    key = key if isinstance(key, tuple) else (key,)
+    for k in key:
+        if isinstance(k, np.ndarray) and k.dtype.kind == "b":
+            raise RuntimeError(BOOL_MASK)
+    key = _expand_ellipsis(key, a.r)
+    out = op("index", a.t, indices=(slice(None),) + key)
+    pos = _adv_positions(key)
+    if pos and pos != list(range(pos[0], pos[0] + len(pos))):
+        nd = np.broadcast(*[np.asarray(key[i]) for i in pos]).ndim
+        out = op("permute", out, dims=(nd,) + tuple(i for i in range(out.dim()) if i != nd))
+    return out
+
+
+def _expand_ellipsis(key, r):
+    if not any(k is Ellipsis for k in key):
+        return tuple(key)
+    used = sum(1 for k in key if k is not None and k is not Ellipsis)
+    out = []
+    done = False
+    for k in key:
+        if k is Ellipsis and not done:
+            out.extend([slice(None)] * (r - used))
+            done = True
+        elif k is not Ellipsis:
+            out.append(k)
+    return tuple(out)
+
+
+RULES["index"] = _index
+
+
+def _index_backward(ctx, args, params):
+    a = args[0]
+    key = _expand_ellipsis(tuple(params["indices"]), len(params["shape"]))
+    pos = _adv_positions(key)
+    g = a.t
+    if pos and pos != list(range(pos[0], pos[0] + len(pos))):
+        nd = np.broadcast(*[np.asarray(key[i]) for i in pos]).ndim
+        g = op("permute", g, dims=tuple(range(1, nd + 1)) + (0,) + tuple(range(nd + 1, g.dim())))
+    return op("_index_backward", g, shape=(ctx.B,) + tuple(params["shape"]), indices=(slice(None),) + key)
+
+
+RULES["_index_backward"] = _index_backward
+
+
+def _copy_slices(ctx, args, params):
+    a, v = args
+    x = expand_batch(ctx, a)
+    key = _expand_ellipsis(params["key"] if isinstance(params["key"], tuple) else (params["key"],), a.r)
+    if v.b:
+        import numpy as _np
+        target = _np.empty(a.lshape, dtype=bool)[key].ndim
+        val = pad_to(v, target)
+    else:
+        val = v.t
+    return op("_copy_slices", x, val, key=(slice(None),) + key)
+
+
+RULES["_copy_slices"] = _copy_slices
+
+
+# ====================================================================== matrix products
+def _matmul(x, y):
+    from ..ops.linalg import matmul
+    return matmul(x, y)
+
+
+def _mm(ctx, args, params):
+    a, b = args
+    return _matmul(a.t, b.t)
+
+
+def _mv(ctx, args, params):
+    a, v = args
+    if v.b:
+        return op("squeeze.dim", _matmul(a.t, op("unsqueeze", v.t, dim=2)), dim=2)
+    return _matmul(a.t, v.t)
+
+
+def _dot(ctx, args, params):
+    a, b = args
+    if a.b and b.b:
+        return op("sum.dim_IntList", op("mul", a.t, b.t), dim=(1,), keepdim=False)
+    return _matmul(a.t, b.t) if a.b else _matmul(b.t, a.t)
+
+
+RULES["mm"] = _mm
+RULES["bmm"] = _mm
+RULES["mv"] = _mv
+RULES["dot"] = _dot
+RULES["vdot"] = _dot
+
+
+def _addmm_like(product, reduce_batch=False):
+    def rule(ctx, args, params):
+        s, m1, m2 = args
+        prod = product(ctx, [m1, m2], {})
+        if reduce_batch:
+            prod = op("sum.dim_IntList", prod, dim=(1,), keepdim=False)
+        alpha, beta = params.get("alpha", 1), params.get("beta", 1)
+        if alpha != 1:
+            prod = op("mul", prod, alpha)
+        if beta == 0:
+            return op("add", prod, op("mul", expand_batch(ctx, s), 0)) if False else prod
+        R = prod.dim() - 1
+        st = pad_to(s, R) if s.b else s.t
+        if beta != 1:
+            st = op("mul", st, beta)
+        return op("add", prod, st)
+    return rule
+
+
+RULES["addmm"] = _addmm_like(_mm)
+RULES["addmv"] = _addmm_like(_mv)
+RULES["baddbmm"] = _addmm_like(_mm)
+RULES["addbmm"] = _addmm_like(_mm, reduce_batch=True)
+
+
+def _einsum(ctx, args, params):
+    terms = list(params["terms"])
+    used = set("".join(terms) + params["out"])
+    letter = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in used)
+    new_terms = [(letter + t) if a.b else t for a, t in zip(args, terms)]
+    sizes = dict(params["sizes"])
+    sizes[letter] = ctx.B
+    return call(ctx.spec, tuple(a.t for a in args), dict(params, terms=new_terms, out=letter + params["out"],
+                                                           sizes=sizes))
+
+
+for _n in ("einsum", "einsum.permute", "einsum.sum", "einsum.mul"):
+    RULES[_n] = _einsum
+
+
+def _einsum_diag(ctx, args, params):
+    letter = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in params["term"] + params["unique"])
+    return op("_einsum_diag", args[0].t, unique=letter + params["unique"], term=letter + params["term"],
+              shape=(ctx.B,) + tuple(params["shape"]))
+
+
+RULES["_einsum_diag"] = _einsum_diag
+
+
+# ====================================================================== nn: folding the batch into N
+def fold_rule(n_spatial, min_rank=None):
+    """Ops on (N, C, *spatial) or (C, *spatial) inputs: the batch folds into N (or becomes N
+    when the logical input has none); every tensor input is folded the same way."""
+    def rule(ctx, args, params):
+        a = args[0]
+        full = n_spatial + 2
+        if a.r == full:
+            ins = []
+            for x in args:
+                if x.is_tensor and x.r == full:
+                    t = expand_batch(ctx, x)
+                    s = _shape_of(t)
+                    ins.append(op("view", op("clone", t) if False else t, shape=(s[0] * s[1],) + s[2:])
+                               if True else t)
+                else:
+                    ins.append(x.t)
+            out = call(ctx.spec, tuple(ins), params)
+            N = a.lshape[0]
+
+            def unfold(o):
+                if not isinstance(o, Tensor):
+                    return o
+                s = _shape_of(o)
+                return op("view", o, shape=(ctx.B, N) + s[1:])
+            return tuple(unfold(o) for o in out) if type(out) is tuple else unfold(out)
+        ins = [expand_batch(ctx, x) if x.is_tensor else x.t for x in args]
+        return call(ctx.spec, tuple(ins), params)
+    return rule
+
+
+for _n in ("max_pool2d_with_indices", "avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool2d", "upsample_nearest2d",
+           "_upsample_nearest_exact2d", "upsample_bilinear2d", "reflection_pad2d", "replication_pad2d", "im2col"):
+    RULES[_n] = fold_rule(2)
+for _n in ("upsample_nearest1d", "_upsample_nearest_exact1d", "upsample_linear1d", "reflection_pad1d",
+           "replication_pad1d"):
+    RULES[_n] = fold_rule(1)
+
+
+def _constant_pad(ctx, args, params):
+    return op("constant_pad_nd", args[0].t, **params)   # pads trailing dims only
+
+
+RULES["constant_pad_nd"] = _constant_pad
+
+
+def _pad_circular(ctx, args, params):
+    return _last_dims(ctx, args, params)
+
+
+RULES["_pad_circular"] = _pad_circular
+
+
+def _convolution(ctx, args, params):
+    x, w, b = args
+    B = ctx.B
+    g = params["groups"]
+    if not w.b and not (b.is_tensor and b.b):
+        xs = _shape_of(x.t)
+        xt = op("view", x.t, shape=(xs[0] * xs[1],) + xs[2:])
+        out = call(ctx.spec, (xt, w.t, b.t), params)
+        s = _shape_of(out)
+        return op("view", out, shape=(B, xs[1]) + s[1:])
+    # A batched weight: the batch becomes groups. x (B, N, C, *) -> (N, B*C, *).
+    xt = expand_batch(ctx, x)
+    xs = _shape_of(xt)
+    xt = op("view", op("transpose", xt, dim0=0, dim1=1).contiguous(), shape=(xs[1], B * xs[2]) + xs[3:])
+    wt = expand_batch(ctx, w)
+    ws = _shape_of(wt)
+    wt = op("view", wt, shape=(B * ws[1],) + ws[2:])
+    bt = None
+    if b.is_tensor:
+        bt = op("view", expand_batch(ctx, b), shape=(-1,))
+    out = call(ctx.spec, (xt, wt, bt), dict(params, groups=g * B))
+    s = _shape_of(out)
+    out = op("view", out, shape=(s[0], B, s[1] // B) + s[2:])
+    return op("transpose", out, dim0=0, dim1=1)
+
+
+RULES["convolution"] = _convolution
+
+
+def _layer_norm(ctx, args, params):
+    from ..ops.normalization import layer_norm
+    x, w, b = args
+    ns = params["normalized_shape"]
+    R = max(a.r for a in args if a.is_tensor)
+    wt = pad_to(w, R) if w.is_tensor and w.b else w.t
+    bt = pad_to(b, R) if b.is_tensor and b.b else b.t
+    if (w.is_tensor and w.b) or (b.is_tensor and b.b):
+        y = layer_norm(expand_batch(ctx, x), ns, None, None, params["eps"])
+        if wt is not None:
+            y = op("mul", y, wt)
+        if bt is not None:
+            y = op("add", y, bt)
+        return y
+    return layer_norm(x.t, ns, w.t, b.t, params["eps"])
+
+
+RULES["native_layer_norm"] = _layer_norm
+
+
+def _group_norm(ctx, args, params):
+    from ..ops.normalization import group_norm
+    x, w, b = args
+    if (w.is_tensor and w.b) or (b.is_tensor and b.b):
+        raise RuntimeError("vmap: group_norm over a batched weight or bias is not supported")
+    xt = expand_batch(ctx, x)
+    s = _shape_of(xt)
+    y = group_norm(op("view", xt, shape=(s[0] * s[1],) + s[2:]), params["group"], w.t, b.t, params["eps"])
+    return op("view", y, shape=s)
+
+
+RULES["native_group_norm"] = _group_norm
+
+
+def _batch_norm(ctx, args, params):
+    from ..ops.normalization import batch_norm
+    x, w, b = args
+    if (w.is_tensor and w.b) or (b.is_tensor and b.b) or not params["training"]:
+        raise RuntimeError("vmap: batch_norm is batched in training mode without running stats only")
+    # Per-sample statistics: the batch folds into the channels. (B, N, C, *) -> (N, B*C, *).
+    xt = expand_batch(ctx, x)
+    s = _shape_of(xt)
+    xt = op("view", op("transpose", xt, dim0=0, dim1=1), shape=(s[1], s[0] * s[2]) + s[3:])
+    wt = None if w.t is None else op("repeat", w.t, repeats=(ctx.B,))
+    bt = None if b.t is None else op("repeat", b.t, repeats=(ctx.B,))
+    y = batch_norm(xt, None, None, wt, bt, True, 0.1, params["eps"])
+    y = op("view", y, shape=(s[1], s[0], s[2]) + s[3:])
+    return op("transpose", y, dim0=0, dim1=1)
+
+
+RULES["native_batch_norm"] = _batch_norm
+
+
+# ====================================================================== losses
+def _pointwise_loss(ctx, args, params):
+    red = params.get("reduction", "mean")
+    R = max(a.r for a in args if a.is_tensor)
+    ins = [pad_to(a, R) if a.is_tensor and a.b else a.t for a in args]
+    out = call(ctx.spec, tuple(expand_batch(ctx, Arg(t, True)) if i == 0 and not args[0].b else t
+                               for i, t in enumerate(ins)), dict(params, reduction="none"))
+    if red == "none":
+        return out
+    dims = tuple(range(1, out.dim()))
+    if not dims:
+        return out
+    return op("sum.dim_IntList" if red == "sum" else "mean.dim", out, dim=dims, keepdim=False)
+
+
+for _n in ("nnf.mse_loss", "nnf.smooth_l1_loss", "nnf.huber_loss", "nnf.binary_cross_entropy",
+           "nnf.binary_cross_entropy_with_logits"):
+    RULES[_n] = _pointwise_loss
+
+
+def _embedding(ctx, args, params):
+    w, idx = args
+    if not w.b:
+        return call(ctx.spec, (w.t, idx.t), params)
+    # A batched weight (B, V, D): offset each sample's indices into the flattened table.
+    ws = _shape_of(w.t)
+    flat = op("view", w.t, shape=(ws[0] * ws[1], ws[2]))
+    it = expand_batch(ctx, idx)
+    offs = np.arange(ctx.B).reshape((ctx.B,) + (1,) * (it.dim() - 1)) * ws[1]
+    from .._tensor import wrap
+    pad = params.get("padding_idx", -1)
+    p = dict(params)
+    if pad is not None and pad >= 0:
+        p["padding_idx"] = -1
+    return call(ctx.spec, (flat, op("add", it, wrap(offs.astype(np.int64)))), p)
+
+
+RULES["nnf.embedding"] = _embedding
+
+
+def _gather(ctx, args, params):
+    a = args[0]
+    idx = np.asarray(params["index"])
+    x = expand_batch(ctx, a)
+    if idx.ndim == max(a.r, 1):
+        idx = np.broadcast_to(idx, (ctx.B,) + idx.shape)
+    return call(ctx.spec, (x,), dict(params, dim=fix_dim(ctx, params["dim"], a.r), index=idx))
+
+
+RULES["gather"] = _gather
+
+
+def _index_select(ctx, args, params):
+    a = args[0]
+    return call(ctx.spec, (a.t,), dict(params, dim=fix_dim(ctx, params["dim"], a.r)))
+
+
+RULES["index_select"] = _index_select
+
+
+def _take(ctx, args, params):
+    a = args[0]
+    flat = op("view", a.t, shape=(ctx.B, -1))
+    idx = np.asarray(params["index"])
+    n = int(np.prod(a.lshape, dtype=np.int64))
+    idx = idx + (np.arange(ctx.B) * n).reshape((ctx.B,) + (1,) * idx.ndim)
+    return op("view", call(ctx.spec, (flat,), dict(params, index=idx)), shape=(ctx.B,) + np.shape(params["index"]))
+
+
+RULES["take"] = _take
+
+
+def _masked_fill(ctx, args, params):
+    a = args[0]
+    x = expand_batch(ctx, a)
+    mask = np.asarray(params["mask"])
+    return call(ctx.spec, (x,) + tuple(y.t for y in args[1:]), dict(params, mask=mask))
+
+
+RULES["masked_fill.Scalar"] = _masked_fill
+RULES["masked_fill.Tensor"] = _masked_fill

@@ -1,0 +1,153 @@
+"""vmap over every sample of every op in ``leafgrad.ops.REGISTRY``.
+
+Per sample, two variants: (a) every float tensor input batched along dim 0 (3 variants
+of its values), (b) the first float tensor batched along its last dim, the others
+unbatched. ``leafgrad.vmap(f)`` must equal stacking ``f`` over the samples, and the
+number of NumPy forwards it runs must not depend on the batch size (batch 3 vs 4):
+the op runs once on the batch, never in a loop over samples.
+
+Samples whose public wrapper reads the physical ``_data`` of its input (a core change
+is needed, see docs/vmap.md) and ops PyTorch refuses under vmap are listed below.
+"""
+import numpy as np
+import pytest
+
+import leafgrad
+from leafgrad.ops import REGISTRY
+from leafgrad.ops._samples import T
+from leafgrad.func._batching import DATA_DEPENDENT, RULES
+
+from test_ops_sweep import Case, _ids, _resolve, _path  # noqa: F401
+
+#: (op, sample, variant) -> why it is not checked (or "xfail: ..." for known gaps).
+SKIP = {}
+
+
+def _calls(n_holder):
+    """Wrap every spec's forward with a counter (restored by the caller)."""
+    saved = {}
+    for name, spec in REGISTRY.items():
+        fwd = spec.forward
+        saved[name] = fwd
+
+        def counting(*a, _f=fwd, **k):
+            n_holder[0] += 1
+            return _f(*a, **k)
+        spec.forward = counting
+    return saved
+
+
+def _restore(saved):
+    for name, fwd in saved.items():
+        REGISTRY[name].forward = fwd
+
+
+def _build(case, values):
+    """args, kwargs with placeholder i replaced by values[i] (a Tensor or array)."""
+    it = iter(range(len(case.phs)))
+
+    def conv(obj):
+        if isinstance(obj, T):
+            v = values[next(it)]
+            return v if isinstance(v, leafgrad.Tensor) else leafgrad.tensor(np.array(v, copy=True))
+        if isinstance(obj, tuple):
+            return tuple(conv(o) for o in obj)
+        if isinstance(obj, list):
+            return [conv(o) for o in obj]
+        return obj
+    args = conv(case.sample.args)
+    kwargs = {k: conv(v) for k, v in case.sample.kwargs.items()}
+    return args, kwargs
+
+
+def _call(case, values):
+    args, kwargs = _build(case, values)
+    path = _path(case.spec, case.sample)
+    prep = case.sample.prep
+    if prep is not None:
+        first = getattr(args[0], prep)
+        args = (first() if callable(first) else first,) + tuple(args[1:])
+    if path.startswith("Tensor.") and path.count(".") == 1:
+        # a method, called on the instance as user code does (a batched tensor overrides some)
+        out = getattr(args[0], path[7:])(*args[1:], **kwargs)
+    elif path == "Tensor.T.fget":
+        out = args[0].T
+    else:
+        out = _resolve(leafgrad, path)(*args, **kwargs)
+    if out is None and prep is not None:
+        out = args[0]
+    return out
+
+
+def _as_tuple(out):
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+FACTORS = (1.0, 0.93, 1.07, 0.97)
+
+
+def _check(case, variant):
+    floats = [i for i, a in enumerate(case.arrays) if a.dtype.kind == "f" and a.ndim > 0 and a.size]
+    if not floats:
+        pytest.skip("no float tensor input to batch")
+    batched = floats if variant == "dim0" else floats[:1]
+    axis = 0 if variant == "dim0" else -1
+
+    def run(B):
+        per = [[a * FACTORS[k] if i in batched else a for i, a in enumerate(case.arrays)] for k in range(B)]
+        expected = [_as_tuple(_call(case, p)) for p in per]
+        stacked = [leafgrad.tensor(np.stack([p[i] for p in per], axis=axis)) for i in batched]
+
+        def f(*bt):
+            vals = list(case.arrays)
+            for i, t in zip(batched, bt):
+                vals[i] = t
+            return _call(case, vals)
+        n = [0]
+        saved = _calls(n)
+        try:
+            got = _as_tuple(leafgrad.vmap(f, in_dims=axis)(*stacked))
+        finally:
+            _restore(saved)
+        return expected, got, n[0]
+
+    expected, got, n3 = run(3)
+    assert len(got) == len(expected[0])
+    for k, g in enumerate(got):
+        want = np.stack([leafgrad.Tensor.numpy(e[k], force=True) for e in expected])
+        have = g.detach().numpy()
+        assert have.shape == want.shape, f"output[{k}]: shape {have.shape} vs {want.shape}"
+        assert have.dtype == want.dtype, f"output[{k}]: dtype {have.dtype} vs {want.dtype}"
+        if want.dtype.kind == "f":
+            np.testing.assert_allclose(have, want, rtol=1e-5, atol=1e-6, equal_nan=True, err_msg=f"output[{k}]")
+        elif case.spec.name not in ("sort", "sort.stable", "topk", "max.dim", "min.dim", "median.dim", "mode",
+                                    "kthvalue", "nanmedian.dim", "cummax", "cummin", "aminmax"):
+            np.testing.assert_array_equal(have, want, err_msg=f"output[{k}]")
+    _, _, n4 = run(4)
+    assert n3 == n4, f"{n3} NumPy forwards for a batch of 3 but {n4} for 4: a loop over samples"
+
+
+def _params():
+    out = []
+    for p in _ids():
+        name, idx = p.values
+        for variant in ("dim0", "last"):
+            reason = SKIP.get((name, idx, variant)) or SKIP.get((name, idx)) or SKIP.get(name)
+            marks = ()
+            if name in DATA_DEPENDENT:
+                continue
+            if reason is not None:
+                marks = (pytest.mark.xfail(reason=reason, strict=False),)
+            out.append(pytest.param(name, idx, variant, id=f"{p.id}-{variant}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("name, idx, variant", _params())
+def test_vmap_sample(name, idx, variant):
+    _check(Case(name, idx), variant)
+
+
+def test_every_op_has_a_rule_or_is_data_dependent():
+    missing = [n for n in REGISTRY if n not in RULES and n not in DATA_DEPENDENT]
+    assert not missing, f"ops with no batching rule: {missing}"
+    assert not set(RULES) & set(DATA_DEPENDENT)
