@@ -114,8 +114,6 @@ def fix_dim(ctx, d, r, extra=0):
     """A logical dim (maybe negative, maybe normalised by a wrapper against the physical
     rank) as the dim of the peeled tensor (batch first)."""
     n = r + extra
-    if d >= n and d < n + ctx.nlev:
-        d -= ctx.nlev           # a wrapper wrapped a negative dim with the physical rank
     lo, hi = -max(n, 1), max(n, 1) - 1
     if not lo <= d <= hi:
         raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
@@ -193,9 +191,7 @@ def dim_rule(*names, extra=0, none_all=False, empty_all=False):
         p = dict(params)
         for n in names:
             v = p.get(n, None)
-            if v is None and none_all or empty_all and _is_seq(v) and len(v) == 0 or \
-                    none_all and _is_seq(v) and ctx.nlev and tuple(sorted(v)) == tuple(range(r + ctx.nlev)):
-                # (the last case: a wrapper spelled "all dims" out against the physical rank)
+            if v is None and none_all or empty_all and _is_seq(v) and len(v) == 0:
                 p[n] = tuple(range(1, r + 1))
             elif n in p:
                 p[n] = _shift(ctx, v, r, extra)
@@ -336,15 +332,6 @@ RULES["trace"] = _trace
 def _view(ctx, args, params):
     a = args[0]
     shape = tuple(params["shape"])
-    n = int(np.prod(a.lshape, dtype=np.int64))
-    total = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
-    if -1 not in shape and total != n and ctx.nlev and n:
-        # A wrapper resolved -1 against the physical size: find the dim that grew.
-        nb = int(np.prod(_shape_of(a.t)[:1], dtype=np.int64))
-        for i, s in enumerate(shape):
-            if s % nb == 0 and total // nb == n:
-                shape = shape[:i] + (-1,) + shape[i + 1:]
-                break
     return call(ctx.spec, (a.t,), dict(params, shape=(ctx.B,) + shape))
 
 
@@ -355,10 +342,6 @@ RULES["_unsafe_view"] = _view
 def _expand(ctx, args, params):
     a = args[0]
     size = tuple(params["size"])
-    ls = a.lshape
-    if len(size) > len(ls) and len(size) - len(ls) >= ctx.nlev and ctx.nlev and \
-            tuple(size[len(size) - len(ls):]) == ls and False:
-        pass
     x = pad_to(a, len(size))
     s = _shape_of(x)[1:]
     target = tuple(s[i] if v == -1 else v for i, v in enumerate(size))
@@ -602,8 +585,7 @@ def fold_rule(n_spatial, min_rank=None):
                 if x.is_tensor and x.r == full:
                     t = expand_batch(ctx, x)
                     s = _shape_of(t)
-                    ins.append(op("view", op("clone", t) if False else t, shape=(s[0] * s[1],) + s[2:])
-                               if True else t)
+                    ins.append(op("_unsafe_view", t, shape=(s[0] * s[1],) + s[2:]))
                 else:
                     ins.append(x.t)
             out = call(ctx.spec, tuple(ins), params)

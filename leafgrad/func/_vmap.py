@@ -67,11 +67,19 @@ def levels_of(t):
     return t.__dict__["_vlevels"] if type(t) is BatchedTensor else ()
 
 
+_PHYS = Tensor.__dict__["_data"]       # the slot: a batched tensor's physical array
+
+
+def _raw(t):
+    """The physical array of any tensor."""
+    return _PHYS.__get__(t)
+
+
 def alias(t, levels=()):
     """A new tensor object sharing ``t``'s data, version counter and place in the graph,
     batched at ``levels`` (a plain Tensor when there are none)."""
     out = _new(BatchedTensor if levels else Tensor)
-    out._data = t._data
+    _PHYS.__set__(out, _PHYS.__get__(t))
     out._grad_fn = t._grad_fn
     out._requires_grad = t._requires_grad
     out._vc = t._vc
@@ -85,9 +93,22 @@ def alias(t, levels=()):
             od[k] = d[k]
     if t._requires_grad and t._grad_fn is None:
         # A leaf: share its gradient accumulator so gradients reach the original tensor.
-        acc = grad_accumulator(t)
-        od["_acc"] = t._acc
+        # A batched leaf accumulates into a plain tensor of its physical shape.
+        var = d.get("_acc_var")
+        if var is None:
+            if type(t) is BatchedTensor:
+                var = _new(Tensor)
+                _PHYS.__set__(var, _raw(t))
+                var._grad_fn, var._requires_grad, var._vc, var._base, var._grad, var._out_nr = \
+                    None, True, t._vc, None, None, 0
+            else:
+                var = t
+            if type(t) is BatchedTensor:
+                d["_acc_var"] = var
+        acc = grad_accumulator(var)
+        od["_acc"] = var._acc
         od["_acc_keep"] = acc
+        od["_acc_var"] = var
     if levels:
         od["_vlevels"] = tuple(levels)
     return out
@@ -135,6 +156,18 @@ class BatchedTensor(Tensor):
 
     __slots__ = ()
 
+    # What Python code reading ``t._data`` sees (the ops' wrappers check shapes, wrap dims,
+    # infer sizes with it): the first sample, an array of the logical shape. The physical
+    # array is in the slot (``_raw``); the levels' rules, which alone compute on it, get
+    # plain tensors holding it.
+    @property
+    def _data(self):
+        return _PHYS.__get__(self)[(0,) * len(self.__dict__["_vlevels"])]
+
+    @_data.setter
+    def _data(self, value):
+        _PHYS.__set__(self, value)
+
     @property
     def _nb(self):
         return len(self.__dict__["_vlevels"])
@@ -142,7 +175,7 @@ class BatchedTensor(Tensor):
     @property
     def shape(self):
         from .._size import Size
-        return Size(self._data.shape[self._nb:])
+        return Size(_raw(self).shape[self._nb:])
 
     def size(self, dim=None):
         shape = self.shape
@@ -152,18 +185,18 @@ class BatchedTensor(Tensor):
         return shape[_wrap_dim(dim, len(shape))]
 
     def dim(self):
-        return self._data.ndim - self._nb
+        return _raw(self).ndim - self._nb
 
     ndim = property(dim)
     ndimension = dim
 
     def numel(self):
-        return int(np.prod(self._data.shape[self._nb:], dtype=np.int64))
+        return int(np.prod(_raw(self).shape[self._nb:], dtype=np.int64))
 
     nelement = numel
 
     def stride(self, dim=None):
-        strides = tuple(s // self._data.itemsize for s in self._data.strides[self._nb:])
+        strides = tuple(s // _raw(self).itemsize for s in _raw(self).strides[self._nb:])
         return strides if dim is None else strides[dim]
 
     def is_contiguous(self, memory_format=None):
@@ -172,7 +205,7 @@ class BatchedTensor(Tensor):
     def __len__(self):
         if self.dim() == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self._data.shape[self._nb]
+        return _raw(self).shape[self._nb]
 
     def __iter__(self):
         if self.dim() == 0:
@@ -215,12 +248,14 @@ class BatchedTensor(Tensor):
 
     @property
     def grad(self):
-        g = self._grad
+        var = self.__dict__.get("_acc_var")
+        g = var._grad if var is not None else self._grad
         return None if g is None else alias(g, levels_of(self))
 
     @grad.setter
     def grad(self, value):
-        self._grad = None if value is None else physical(value)
+        var = self.__dict__.get("_acc_var") or self
+        var._grad = None if value is None else physical(value)
 
     def requires_grad_(self, requires_grad=True):
         Tensor.requires_grad_(self, requires_grad)
@@ -240,125 +275,9 @@ class BatchedTensor(Tensor):
     def __deepcopy__(self, memo):
         raise RuntimeError("vmap: deepcopy of a batched tensor is not supported")
 
-    # ------------------------------------------------------------------ shape methods
-    # Tensor methods written in Python that read the physical ``_data`` directly are
-    # redone here from the logical shape; they end in declared ops, which the levels batch.
-    def view(self, *shape):
-        from ..ops.shape import _shape_arg, infer_shape
-        if len(shape) == 1 and hasattr(shape[0], "np"):
-            raise RuntimeError("vmap: view(dtype) is not supported on a batched tensor")
-        return _op("view", self, shape=tuple(infer_shape(_shape_arg(shape), self.numel())))
-
-    reshape = view
-
-    def view_as(self, other):
-        return self.view(tuple(other.shape))
-
-    reshape_as = view_as
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        from .._tensor import _wrap_dim
-        nd = self.dim()
-        if nd == 0:
-            return self.reshape(1)
-        s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
-        if s > e:
-            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-        if s == e:
-            return self
-        shape = tuple(self.shape)
-        return self.reshape(shape[:s] + (-1,) + shape[e + 1:])
-
-    def expand(self, *sizes):
-        from ..ops.shape import _shape_arg, _check_expandable
-        return _op("expand", self, size=tuple(_check_expandable(tuple(self.shape), _shape_arg(sizes))))
-
-    def expand_as(self, other):
-        return self.expand(tuple(other.shape))
-
-    broadcast_to = expand
-
-    def movedim(self, source, destination):
-        from .._tensor import _wrap_dim
-        nd = self.dim()
-        src = (source,) if isinstance(source, int) else tuple(source)
-        dst = (destination,) if isinstance(destination, int) else tuple(destination)
-        src = tuple(_wrap_dim(d, nd) for d in src)
-        dst = tuple(_wrap_dim(d, nd) for d in dst)
-        order = [-1] * nd
-        for a, b in zip(src, dst):
-            order[b] = a
-        rest = iter(d for d in range(nd) if d not in src)
-        order = [next(rest) if o == -1 else o for o in order]
-        return _op("permute", self, dims=tuple(order))
-
-    moveaxis = movedim
-
-    def permute(self, *dims):
-        from ..ops.shape import _shape_arg
-        from .._tensor import _wrap_dim
-        dims = _shape_arg(dims) if dims and not isinstance(dims[0], (tuple, list)) else tuple(dims[0])
-        nd = self.dim()
-        if len(dims) != nd:
-            raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
-                               f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
-                               f"to len(dims) = {len(dims)}")
-        return _op("permute", self, dims=tuple(_wrap_dim(d, nd) for d in dims))
-
-    def squeeze(self, dim=None):
-        from .._tensor import _wrap_dim
-        if dim is None:
-            return _op("squeeze", self)
-        nd = self.dim()
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        return _op("squeeze.dims", self, dim=tuple(_wrap_dim(d, nd) for d in dims))
-
-    def select(self, dim, index):
-        from .._tensor import _wrap_dim
-        shape = tuple(self.shape)
-        if not shape:
-            raise IndexError("select() cannot be applied to a 0-dim tensor.")
-        dim = _wrap_dim(dim, len(shape))
-        size = shape[dim]
-        if not -size <= index < size:
-            raise IndexError(f"select(): index {index} out of range for tensor of size {list(shape)} at dimension "
-                             f"{dim}")
-        return _op("select", self, dim=dim, index=index + size if index < 0 else index)
-
-    def narrow(self, dim, start, length):
-        from .._tensor import _wrap_dim
-        dim = _wrap_dim(dim, self.dim())
-        start = int(start)
-        if start < 0:
-            start += self.shape[dim]
-        return _op("slice", self, dim=dim, start=start, end=start + length, step=1)
-
-    def unbind(self, dim=0):
-        from .._tensor import _wrap_dim
-        return _op("unbind", self, dim=_wrap_dim(dim, self.dim()))
-
-    def split(self, split_size, dim=0):
-        from .._tensor import _wrap_dim
-        dim = _wrap_dim(dim, self.dim())
-        n = self.shape[dim]
-        if isinstance(split_size, int):
-            sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) \
-                if split_size else [n]
-        else:
-            sizes = list(split_size)
-        return _op("split_with_sizes", self, dim=dim, sizes=tuple(sizes))
-
-    def chunk(self, chunks, dim=0):
-        from .._tensor import _wrap_dim
-        n = self.shape[_wrap_dim(dim, self.dim())]
-        size = -(-n // chunks) if n else 1
-        return self.split(size, dim)
-
     def __getitem__(self, key):
         return getitem(self, key)
 
-    def __setitem__(self, key, value):
-        setitem(self, key, value)
 
 
 def _op(name, *inputs, **params):
@@ -400,18 +319,10 @@ def getitem(x, key):
             from ._batching import BOOL_MASK
             raise RuntimeError(BOOL_MASK)
     batched_idx = [i for i, k in enumerate(key) if _is_batched_at(k, level)]
+    if not batched_idx:
+        return Tensor.__getitem__(x, key)       # select / slice / index, batched by their rules
     with _modes.hidden(level):
         p = peel(x, level)
-        if not batched_idx:
-            out = p[(slice(None),) + key]
-            adv = [i for i, k in enumerate(key) if isinstance(k, (list, np.ndarray)) or
-                   isinstance(k, Tensor) and k.dim() > 0]
-            if adv and adv != list(range(adv[0], adv[0] + len(adv))):
-                # NumPy puts non-adjacent advanced indices first: bring the batch back to the front.
-                nd = np.broadcast(*[np.empty(tuple(k.shape) if isinstance(k, Tensor) else np.shape(k))
-                                    for k in (key[i] for i in adv)]).ndim
-                out = movedim(out, nd, 0)
-            return mark(out, level)
         # A batched index: index the batch dim with arange(B) broadcast against the indices.
         from .._tensor import wrap
         B = level.size
@@ -444,24 +355,64 @@ def getitem(x, key):
         return mark(out, level)
 
 
-def setitem(x, key, value):
-    """``x[key] = value`` for a batched x (a batched value needs a batched x, as in PyTorch)."""
-    from .._tensor import wrap
-    level = levels_of(x)[-1]
-    key = _logical_key(x, key)
-    if any(_is_batched_at(k, level) for k in key):
-        raise RuntimeError("vmap: in-place indexing with a batched index is not supported")
-    if any(isinstance(k, Tensor) and k._data.dtype.kind == "b" for k in key):
-        from ._batching import BOOL_MASK
-        raise RuntimeError(BOOL_MASK)
-    if isinstance(value, Tensor) and value.dtype != x.dtype:
-        value = value.to(x.dtype)
-    if not isinstance(value, Tensor):
-        value = wrap(np.asarray(value, dtype=x._data.dtype))
-    from ..ops.shape import _setitem_inplace
-    idx = tuple(np.asarray(k._data) if isinstance(k, Tensor) and k.dim() > 0 else
-                (int(k) if isinstance(k, Tensor) else k) for k in key)
-    _setitem_inplace(x, value, key=idx)
+# ====================================================================== in-place ops
+# make_inplace (ops/_declare.py) computes the op out of place, then writes the result
+# into the tensor. For a batched tensor the write must reach the whole physical array and
+# the graph must go through the physical result: these wrap the three helpers it calls.
+# (A core hook would be cleaner: see docs/vmap.md.)
+from ..ops import _declare as _D  # noqa: E402
+
+_orig_snapshot, _orig_write_into, _orig_carry = _D.snapshot, _D.write_into, _D._carry_modes
+
+_INPLACE_ERROR = (
+    "vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a Tensor `other` in "
+    "extra_args that has more elements than `self`. This happened due to `other` being vmapped over but `self` not "
+    "being vmapped over in a vmap. Please try to use out-of-place operators instead of inplace arithmetic. If said "
+    "operator is being called inside the PyTorch framework, please file a bug report instead.")
+
+
+def _check_levels(t, result):
+    lt, lr = levels_of(t), levels_of(result)
+    if any(lv not in lt for lv in lr):
+        raise RuntimeError(_INPLACE_ERROR)
+    if lt != lr:        # result is batched at fewer levels: broadcast it to t's physical shape
+        return np.broadcast_to(_raw(result), _raw(t).shape) if lr == lt[:len(lr)] else \
+            np.broadcast_to(_raw(result), _raw(t).shape)
+    return _raw(result)
+
+
+def _snapshot(t):
+    if type(t) is BatchedTensor:
+        return alias(_orig_snapshot(alias(t)), levels_of(t))
+    return _orig_snapshot(t)
+
+
+def _write_into(t, result):
+    if type(t) is not BatchedTensor and type(result) is not BatchedTensor:
+        return _orig_write_into(t, result)
+    src = _check_levels(t, result)
+    np.copyto(_raw(t), src, casting="unsafe")
+    t._vc[0] += 1
+    node = result._grad_fn
+    if node is None:
+        return
+    if isinstance(node, _D.OpNode) and node._saved:
+        for sv in node._saved:
+            if type(sv) is _D.SavedTensor and sv.is_output:
+                sv.data, sv.version, sv.saved_version = _raw(t), t._vc, t._vc[0]
+    t._grad_fn = node
+    t._out_nr = result._out_nr
+    t._requires_grad = True
+
+
+def _carry_modes(t, result):
+    if type(t) is BatchedTensor or type(result) is BatchedTensor:
+        # the not-recording path copied the first sample only: copy them all
+        np.copyto(_raw(t), _check_levels(t, result), casting="unsafe")
+    return _orig_carry(t, result)
+
+
+_D.snapshot, _D.write_into, _D._carry_modes = _snapshot, _write_into, _carry_modes
 
 
 # ====================================================================== pytrees
