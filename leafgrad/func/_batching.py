@@ -99,7 +99,7 @@ def pad_to(a, R):
     if not a.b or a.r >= R:
         return a.t
     s = _shape_of(a.t)
-    return op("view", a.t, shape=(s[0],) + (1,) * (R - a.r) + s[1:])
+    return op("_unsafe_view", a.t, shape=(s[0],) + (1,) * (R - a.r) + s[1:])
 
 
 def expand_batch(ctx, a):
@@ -203,7 +203,7 @@ def dim_rule(*names, extra=0, none_all=False, empty_all=False):
 def _scalar_dim(ctx, args, params, names):
     """A dim op on a 0-d logical tensor: run it on (B, 1) with dim 1, then drop that dim."""
     a = _first_batched(args)
-    x = op("view", expand_batch(ctx, a), shape=(ctx.B, 1))
+    x = op("_unsafe_view", expand_batch(ctx, a), shape=(ctx.B, 1))
     p = dict(params)
     for n in names:
         v = p.get(n, None)
@@ -219,7 +219,7 @@ def _scalar_dim(ctx, args, params, names):
 
     def back(o):
         if isinstance(o, Tensor) and o.dim() == 2:
-            return op("view", o, shape=(ctx.B,))
+            return op("_unsafe_view", o, shape=(ctx.B,))
         return o
     return tuple(back(o) for o in out) if type(out) is tuple else back(out)
 
@@ -275,9 +275,9 @@ def _roll(ctx, args, params):
     a = args[0]
     dims = params.get("dims")
     if dims is None or _is_seq(dims) and len(dims) == 0:
-        flat = op("view", a.t, shape=(ctx.B, -1 if a.r else 1))
+        flat = op("_unsafe_view", a.t, shape=(ctx.B, -1 if a.r else 1))
         out = op("roll", flat, shifts=params["shifts"], dims=(1,) if not _is_seq(params["shifts"]) else (1,))
-        return op("view", out, shape=_shape_of(a.t))
+        return op("_unsafe_view", out, shape=_shape_of(a.t))
     return op("roll", a.t, shifts=params["shifts"], dims=_shift(ctx, dims, a.r))
 
 
@@ -295,7 +295,7 @@ RULES["linalg.cross"] = _cross
 
 # ====================================================================== full reductions
 def _flat(ctx, a):
-    return op("view", a.t, shape=(ctx.B, -1 if a.r else 1)) if a.r != 1 else a.t
+    return op("_unsafe_view", a.t, shape=(ctx.B, -1 if a.r else 1)) if a.r != 1 else a.t
 
 
 def _reduce_all(target, **extra):
@@ -431,16 +431,25 @@ def _index(ctx, args, params):
     a = args[0]
     key = params["indices"]
     key = key if isinstance(key, tuple) else (key,)
-    for k in key:
-        if isinstance(k, np.ndarray) and k.dtype.kind == "b":
-            raise RuntimeError(BOOL_MASK)
     key = _expand_ellipsis(key, a.r)
+    key = _bool_to_int(key)
     out = op("index", a.t, indices=(slice(None),) + key)
     pos = _adv_positions(key)
     if pos and pos != list(range(pos[0], pos[0] + len(pos))):
         nd = np.broadcast(*[np.asarray(key[i]) for i in pos]).ndim
         out = op("permute", out, dims=(nd,) + tuple(i for i in range(out.dim()) if i != nd))
     return out
+
+
+def _bool_to_int(key):
+    """An (unbatched) boolean mask as the integer indices of its True entries."""
+    out = []
+    for k in key:
+        if isinstance(k, np.ndarray) and k.dtype.kind == "b" and k.ndim:
+            out.extend(np.nonzero(k))
+        else:
+            out.append(k)
+    return tuple(out)
 
 
 def _expand_ellipsis(key, r):
@@ -463,7 +472,7 @@ RULES["index"] = _index
 
 def _index_backward(ctx, args, params):
     a = args[0]
-    key = _expand_ellipsis(tuple(params["indices"]), len(params["shape"]))
+    key = _bool_to_int(_expand_ellipsis(tuple(params["indices"]), len(params["shape"])))
     pos = _adv_positions(key)
     g = a.t
     if pos and pos != list(range(pos[0], pos[0] + len(pos))):
@@ -595,7 +604,7 @@ def fold_rule(n_spatial, min_rank=None):
                 if not isinstance(o, Tensor):
                     return o
                 s = _shape_of(o)
-                return op("view", o, shape=(ctx.B, N) + s[1:])
+                return op("_unsafe_view", o, shape=(ctx.B, N) + s[1:])
             return tuple(unfold(o) for o in out) if type(out) is tuple else unfold(out)
         ins = [expand_batch(ctx, x) if x.is_tensor else x.t for x in args]
         return call(ctx.spec, tuple(ins), params)
@@ -630,23 +639,23 @@ def _convolution(ctx, args, params):
     g = params["groups"]
     if not w.b and not (b.is_tensor and b.b):
         xs = _shape_of(x.t)
-        xt = op("view", x.t, shape=(xs[0] * xs[1],) + xs[2:])
+        xt = op("_unsafe_view", x.t, shape=(xs[0] * xs[1],) + xs[2:])
         out = call(ctx.spec, (xt, w.t, b.t), params)
         s = _shape_of(out)
-        return op("view", out, shape=(B, xs[1]) + s[1:])
+        return op("_unsafe_view", out, shape=(B, xs[1]) + s[1:])
     # A batched weight: the batch becomes groups. x (B, N, C, *) -> (N, B*C, *).
     xt = expand_batch(ctx, x)
     xs = _shape_of(xt)
-    xt = op("view", op("transpose", xt, dim0=0, dim1=1).contiguous(), shape=(xs[1], B * xs[2]) + xs[3:])
+    xt = op("_unsafe_view", op("transpose", xt, dim0=0, dim1=1).contiguous(), shape=(xs[1], B * xs[2]) + xs[3:])
     wt = expand_batch(ctx, w)
     ws = _shape_of(wt)
-    wt = op("view", wt, shape=(B * ws[1],) + ws[2:])
+    wt = op("_unsafe_view", wt, shape=(B * ws[1],) + ws[2:])
     bt = None
     if b.is_tensor:
-        bt = op("view", expand_batch(ctx, b), shape=(-1,))
+        bt = op("_unsafe_view", expand_batch(ctx, b), shape=(-1,))
     out = call(ctx.spec, (xt, wt, bt), dict(params, groups=g * B))
     s = _shape_of(out)
-    out = op("view", out, shape=(s[0], B, s[1] // B) + s[2:])
+    out = op("_unsafe_view", out, shape=(s[0], B, s[1] // B) + s[2:])
     return op("transpose", out, dim0=0, dim1=1)
 
 
@@ -680,8 +689,8 @@ def _group_norm(ctx, args, params):
         raise RuntimeError("vmap: group_norm over a batched weight or bias is not supported")
     xt = expand_batch(ctx, x)
     s = _shape_of(xt)
-    y = group_norm(op("view", xt, shape=(s[0] * s[1],) + s[2:]), params["group"], w.t, b.t, params["eps"])
-    return op("view", y, shape=s)
+    y = group_norm(op("_unsafe_view", xt, shape=(s[0] * s[1],) + s[2:]), params["group"], w.t, b.t, params["eps"])
+    return op("_unsafe_view", y, shape=s)
 
 
 RULES["native_group_norm"] = _group_norm
@@ -695,11 +704,11 @@ def _batch_norm(ctx, args, params):
     # Per-sample statistics: the batch folds into the channels. (B, N, C, *) -> (N, B*C, *).
     xt = expand_batch(ctx, x)
     s = _shape_of(xt)
-    xt = op("view", op("transpose", xt, dim0=0, dim1=1), shape=(s[1], s[0] * s[2]) + s[3:])
+    xt = op("_unsafe_view", op("transpose", xt, dim0=0, dim1=1), shape=(s[1], s[0] * s[2]) + s[3:])
     wt = None if w.t is None else op("repeat", w.t, repeats=(ctx.B,))
     bt = None if b.t is None else op("repeat", b.t, repeats=(ctx.B,))
     y = batch_norm(xt, None, None, wt, bt, True, 0.1, params["eps"])
-    y = op("view", y, shape=(s[1], s[0], s[2]) + s[3:])
+    y = op("_unsafe_view", y, shape=(s[1], s[0], s[2]) + s[3:])
     return op("transpose", y, dim0=0, dim1=1)
 
 
@@ -732,7 +741,7 @@ def _embedding(ctx, args, params):
         return call(ctx.spec, (w.t, idx.t), params)
     # A batched weight (B, V, D): offset each sample's indices into the flattened table.
     ws = _shape_of(w.t)
-    flat = op("view", w.t, shape=(ws[0] * ws[1], ws[2]))
+    flat = op("_unsafe_view", w.t, shape=(ws[0] * ws[1], ws[2]))
     it = expand_batch(ctx, idx)
     offs = np.arange(ctx.B).reshape((ctx.B,) + (1,) * (it.dim() - 1)) * ws[1]
     from .._tensor import wrap
@@ -768,11 +777,11 @@ RULES["index_select"] = _index_select
 
 def _take(ctx, args, params):
     a = args[0]
-    flat = op("view", a.t, shape=(ctx.B, -1))
+    flat = op("_unsafe_view", a.t, shape=(ctx.B, -1))
     idx = np.asarray(params["index"])
     n = int(np.prod(a.lshape, dtype=np.int64))
     idx = idx + (np.arange(ctx.B) * n).reshape((ctx.B,) + (1,) * idx.ndim)
-    return op("view", call(ctx.spec, (flat,), dict(params, index=idx)), shape=(ctx.B,) + np.shape(params["index"]))
+    return op("_unsafe_view", call(ctx.spec, (flat,), dict(params, index=idx)), shape=(ctx.B,) + np.shape(params["index"]))
 
 
 RULES["take"] = _take

@@ -315,7 +315,7 @@ def getitem(x, key):
     level = levels_of(x)[-1]
     key = _logical_key(x, key)
     for k in key:
-        if isinstance(k, Tensor) and k._data.dtype.kind == "b" and k.dim() > 0:
+        if type(k) is BatchedTensor and k._data.dtype.kind == "b":
             from ._batching import BOOL_MASK
             raise RuntimeError(BOOL_MASK)
     batched_idx = [i for i, k in enumerate(key) if _is_batched_at(k, level)]
@@ -353,6 +353,58 @@ def getitem(x, key):
                 list(range(nd + 1 + n_before, out.dim()))
             out = _op("permute", out, dims=tuple(perm))
         return mark(out, level)
+
+
+# ====================================================================== autograd
+def _order(levels):
+    return sorted(set(levels), key=_modes.STACK.index)
+
+
+def _physical_like(g, out):
+    """grad_output ``g`` as a plain tensor of ``out``'s physical shape."""
+    from .._tensor import wrap
+    lo, lg = levels_of(out), levels_of(g)
+    if lg == lo:
+        return physical(g)
+    if any(lv not in lo for lv in lg):
+        raise RuntimeError("vmap: a grad_output is batched at a level its output is not batched at")
+    arr = _raw(g)
+    for i, lv in enumerate(lo):     # insert an axis for every level g is not batched at
+        if lv not in lg:
+            arr = np.expand_dims(arr, i)
+    return wrap(np.broadcast_to(arr, _raw(out).shape))
+
+
+def _ones_physical(out):
+    from .._tensor import wrap
+    if out.numel() != 1:
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    return wrap(np.ones(_raw(out).shape, _raw(out).dtype))
+
+
+def batched_autograd(fn, outputs, inputs, grad_outputs, kwargs):
+    """``autograd.grad`` / ``backward`` with batched tensors: run the engine on the physical
+    tensors with every vmap level hidden (so a create_graph backward's formulas run on
+    the physical arrays), then give each gradient the levels of its input. Returns
+    NotImplemented when no batched tensor is involved."""
+    def tup(x):
+        return () if x is None else (x,) if isinstance(x, Tensor) else tuple(x)
+    outs, ins = tup(outputs), tup(inputs)
+    gos = tup(grad_outputs) if grad_outputs is not None else (None,) * len(outs)
+    if not any(type(t) is BatchedTensor for t in outs + ins + gos):
+        return NotImplemented
+    levels = _order([lv for t in outs + ins + gos if type(t) is BatchedTensor for lv in levels_of(t)])
+    if len(gos) == len(outs):
+        gos = tuple(_ones_physical(o) if g is None and type(o) is BatchedTensor else
+                    g if g is None or not isinstance(g, Tensor) else _physical_like(g, o)
+                    for g, o in zip(gos, outs))
+    p_outs = tuple(physical(o) for o in outs)
+    p_ins = tuple(physical(t) for t in ins) if inputs is not None else None
+    with _modes.hidden(levels[0]):
+        res = fn(p_outs, p_ins, gos, **kwargs)
+    if res is None:
+        return None
+    return tuple(None if g is None else alias(g, levels_of(t)) for g, t in zip(res, ins))
 
 
 # ====================================================================== in-place ops
