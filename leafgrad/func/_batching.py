@@ -14,7 +14,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..ops._declare import REGISTRY, call
-from ._vmap import levels_of, peel, mark, BatchedTensor
+from ._vmap import levels_of, peel, mark, BatchedTensor, _PHYS
 
 RULES = {}
 
@@ -54,10 +54,12 @@ class Arg:
 
 
 class Ctx:
-    __slots__ = ("B", "nlev", "spec")
+    __slots__ = ("B", "nlev", "spec", "bparams", "keep")
 
     def __init__(self, B, nlev, spec):
         self.B, self.nlev, self.spec = B, nlev, spec
+        self.bparams = set()      # parameters that were batched tensors (now physical arrays)
+        self.keep = []
 
 
 def op(name, *inputs, **params):
@@ -83,10 +85,32 @@ def run_rule(level, spec, inputs, params):
         else:
             args.append(Arg(x, False))
     ctx = Ctx(level.size, nlev, spec)
-    out = rule(ctx, args, dict(params) if params else {})
+    params = dict(params) if params else {}
+    for k, v in params.items():
+        params[k] = _param(level, ctx, k, v)
+    out = rule(ctx, args, params)
     if type(out) is tuple:
         return tuple(mark(o, level) if isinstance(o, Tensor) else o for o in out)
     return mark(out, level)
+
+
+def _param(level, ctx, name, v):
+    """A parameter that is the ``_data`` of a tensor batched at this level (a wrapper passed
+    an index / mask / target tensor on as an array) becomes its physical array (batch
+    first), and ``name`` goes into ``ctx.bparams``."""
+    if isinstance(v, np.ndarray) and v.ndim >= 0 and level.tensors:
+        t = level.owner_of(v)
+        if t is not None:
+            ctx.bparams.add(name)
+            p = peel(t, level)
+            ctx.keep.append(p)      # an outer level recognises p._data while the rule runs
+            return p._data
+    if isinstance(v, tuple) and any(isinstance(x, np.ndarray) for x in v) and level.tensors:
+        out = []
+        for i, x in enumerate(v):
+            out.append(_param(level, ctx, (name, i), x) if isinstance(x, np.ndarray) else x)
+        return tuple(out)
+    return v
 
 
 # ---------------------------------------------------------------------- helpers
@@ -789,10 +813,156 @@ RULES["take"] = _take
 
 def _masked_fill(ctx, args, params):
     a = args[0]
-    x = expand_batch(ctx, a)
     mask = np.asarray(params["mask"])
-    return call(ctx.spec, (x,) + tuple(y.t for y in args[1:]), dict(params, mask=mask))
+    mb = "mask" in ctx.bparams
+    R = max(a.r, mask.ndim - (1 if mb else 0))
+    x = pad_to(Arg(expand_batch(ctx, a), True), R)
+    if mb:
+        mask = mask.reshape((ctx.B,) + (1,) * (R - mask.ndim + 1) + mask.shape[1:])
+    rest = []
+    for y in args[1:]:
+        if y.is_tensor and y.b:
+            raise RuntimeError("vmap: masked_fill with a batched value tensor is not supported")
+        rest.append(y.t)
+    return call(ctx.spec, (x,) + tuple(rest), dict(params, mask=mask))
 
 
 RULES["masked_fill.Scalar"] = _masked_fill
 RULES["masked_fill.Tensor"] = _masked_fill
+
+
+# ====================================================================== index parameters
+def _bidx(ctx, params, name, r):
+    """An index parameter with the batch in front (broadcast when it was not batched)."""
+    idx = np.asarray(params[name])
+    if name in ctx.bparams:
+        return idx
+    return np.broadcast_to(idx, (ctx.B,) + idx.shape)
+
+
+def scatter_rule(ctx, args, params):
+    """scatter / scatter_add / scatter_reduce / _gather: index and src batched like self."""
+    a = args[0]
+    if a.r == 0:
+        raise RuntimeError(f"vmap: {ctx.spec.name} on a 0-d tensor is not supported")
+    ins = [expand_batch(ctx, x) if x.is_tensor else x.t for x in args]
+    p = dict(params, dim=fix_dim(ctx, params["dim"], a.r), index=_bidx(ctx, params, "index", a.r))
+    return call(ctx.spec, tuple(ins), p)
+
+
+for _n in ("scatter_add", "scatter.src", "scatter.value", "scatter.reduce", "scatter.value_reduce",
+           "scatter_reduce", "_gather"):
+    RULES[_n] = scatter_rule
+
+
+def _scatter_zeros(ctx, args, params):
+    a = args[0]
+    r = len(params["shape"])
+    return call(ctx.spec, (expand_batch(ctx, a),), dict(params, dim=fix_dim(ctx, params["dim"], r),
+                                                        index=_bidx(ctx, params, "index", r),
+                                                        shape=(ctx.B,) + tuple(params["shape"])))
+
+
+RULES["_scatter_zeros"] = _scatter_zeros
+RULES["_scatter_add_zeros"] = _scatter_zeros
+
+
+def index_along_rule(ctx, args, params):
+    """index_add / index_copy / index_fill: a 1-D index along ``dim``, the same per sample."""
+    if "index" in ctx.bparams:
+        raise RuntimeError(f"vmap: {ctx.spec.name} with a batched index is not supported")
+    a = args[0]
+    ins = [expand_batch(ctx, x) if x.is_tensor and (i == 0 or x.r == a.r) else x.t for i, x in enumerate(args)]
+    for i, x in enumerate(args[1:], 1):
+        if x.is_tensor and x.b and x.r != a.r:
+            raise RuntimeError(f"vmap: {ctx.spec.name} with a batched value tensor is not supported")
+    return call(ctx.spec, tuple(ins), dict(params, dim=fix_dim(ctx, params["dim"], max(a.r, 1)) if a.r else 1))
+
+
+for _n in ("index_add", "index_copy", "index_fill.int_Scalar", "index_fill.int_Tensor"):
+    RULES[_n] = index_along_rule
+
+
+def _index_put(ctx, args, params):
+    a, v = args
+    key = _bool_to_int(_expand_ellipsis(tuple(params["indices"]), a.r))
+    if any(isinstance(k, tuple) for k in ctx.bparams):
+        raise RuntimeError("vmap: index_put with batched indices is not supported")
+    pos = _adv_positions(key)
+    if pos and pos != list(range(pos[0], pos[0] + len(pos))):
+        raise RuntimeError("vmap: index_put with non-adjacent advanced indices is not supported")
+    x = expand_batch(ctx, a)
+    val = v.t
+    if v.b:
+        target = np.empty(a.lshape, dtype=bool)[key].ndim
+        val = pad_to(v, target)
+    return call(ctx.spec, (x, val), dict(params, indices=(slice(None),) + key))
+
+
+RULES["index_put"] = _index_put
+
+
+def _masked_scatter(ctx, args, params):
+    a, src = args
+    mask = np.asarray(params["mask"])
+    if "mask" in ctx.bparams:
+        raise RuntimeError("vmap: masked_scatter with a batched mask is not supported")
+    shape = np.broadcast_shapes(a.lshape, mask.shape)
+    m = np.broadcast_to(mask, shape)
+    cnt = int(m.sum())
+    x = op("expand", pad_to(Arg(expand_batch(ctx, a), True), len(shape)), size=(ctx.B,) + shape)
+    s = expand_batch(ctx, src)
+    vals = op("slice", op("_unsafe_view", s, shape=(ctx.B, -1)), dim=1, start=0, end=cnt, step=1)
+    return op("index_put", op("clone", x), vals, indices=(slice(None),) + tuple(np.nonzero(m)), accumulate=False)
+
+
+RULES["masked_scatter"] = _masked_scatter
+
+
+def _nll(ctx, args, params):
+    from .._tensor import wrap
+    a = args[0]
+    t = np.asarray(params["target"])
+    tb = "target" in ctx.bparams
+    x = expand_batch(ctx, a)
+    s = tuple(x.shape)
+    if a.r == 1:
+        tt = t if tb else np.broadcast_to(t, (ctx.B,))
+        xf = x
+    else:
+        tt = (t if tb else np.broadcast_to(t, (ctx.B,) + t.shape)).reshape((-1,) + t.shape[1 if tb else 0:][1:])
+        xf = op("_unsafe_view", x, shape=(s[0] * s[1],) + s[2:])
+    red = params.get("reduction", "mean")
+    out = call(ctx.spec, (xf,), dict(params, target=np.ascontiguousarray(tt), reduction="none"))
+    if a.r > 1:
+        out = op("_unsafe_view", out, shape=(ctx.B,) + tuple(out.shape)[1:] if False else (ctx.B, -1))
+        out = op("_unsafe_view", out, shape=(ctx.B,) + tuple(t.shape[1:] if tb else t.shape))
+    if red == "none":
+        return out
+    dims = tuple(range(1, out.dim()))
+    total = op("sum.dim_IntList", out, dim=dims, keepdim=False) if dims else out
+    if red == "sum":
+        return total
+    w = params.get("weight")
+    tb_full = t if tb else np.broadcast_to(t, (ctx.B,) + t.shape)
+    ign = tb_full == params.get("ignore_index", -100)
+    safe = np.where(ign, 0, tb_full)
+    wv = np.ones(s[1 if a.r == 1 else 2], x._data.dtype) if w is None else np.asarray(w, x._data.dtype)
+    wt = np.where(ign, 0, wv[safe]).reshape(ctx.B, -1).sum(1).astype(x._data.dtype)
+    return op("div", total, wrap(wt))
+
+
+RULES["nnf.nll_loss"] = _nll
+RULES["nnf.nll_loss2d"] = _nll
+
+
+def _trilinear(ctx, args, params):
+    """bilinear / linear: ``_trilinear(i1, w, i2)`` contracts the trailing dims; leading dims
+    broadcast, so the batch goes in front of every batched input."""
+    i1, w, i2 = args
+    terms = [("Z" if a.b else "") + t for a, t in zip(args, ("bi", "oij", "bj"))]
+    sizes = {"Z": ctx.B, "b": i1.lshape[0], "i": w.lshape[1], "j": w.lshape[2], "o": w.lshape[0]}
+    return op("einsum", [a.t for a in args], terms=terms, out="Zbo", sizes=sizes)
+
+
+RULES["nnf._trilinear"] = _trilinear

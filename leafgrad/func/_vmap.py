@@ -21,6 +21,7 @@ is the physical computation: ``backward`` after vmap, and ``autograd.grad`` insi
 aliases (``physical``/``rebatch`` below, used by ``leafgrad.autograd``).
 """
 import functools
+import weakref
 
 import numpy as np
 
@@ -42,8 +43,31 @@ class VmapLevel(_modes.Mode):
         self.randomness = randomness
         self.depth = sum(isinstance(m, VmapLevel) for m in _modes.STACK) + 1
 
+        self.tensors = []       # weak references to the tensors batched at this level
+
     def __repr__(self):
         return f"<vmap level {self.depth} (batch size {self.size})>"
+
+    def track(self, ref):
+        ts = self.tensors
+        ts.append(ref)
+        if len(ts) > 4096 and len(ts) & 1023 == 0:
+            ts[:] = [r for r in ts if r() is not None]
+
+    def owner_of(self, arr):
+        """The tensor batched at this level whose ``_data`` (first sample) is ``arr``: the
+        ops' wrappers pass index / mask / target tensors on as arrays."""
+        ptr = arr.__array_interface__["data"][0]
+        for ref in reversed(self.tensors):
+            t = ref()
+            if t is None:
+                continue
+            raw = _raw(t)
+            nb = len(t.__dict__["_vlevels"])
+            if raw.__array_interface__["data"][0] == ptr and raw.shape[nb:] == arr.shape and \
+                    raw.strides[nb:] == arr.strides and raw.dtype == arr.dtype:
+                return t
+        return None
 
     def claims(self, inputs):
         for x in inputs:
@@ -111,6 +135,9 @@ def alias(t, levels=()):
         od["_acc_var"] = var
     if levels:
         od["_vlevels"] = tuple(levels)
+        ref = weakref.ref(out)
+        for lv in levels:
+            lv.track(ref)
     return out
 
 
