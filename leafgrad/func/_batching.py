@@ -31,6 +31,13 @@ DATA_DEPENDENT = {
                      "https://github.com/pytorch/pytorch/issues if you need this feature.",
 }
 
+#: op name -> why it has no rule: helpers that only backward formulas call. A backward
+#: under vmap runs on the physical tensors with the levels hidden (``batched_autograd``),
+#: so they never see a batched tensor there; called on one directly they raise.
+BACKWARD_ONLY = {n: "a backward-formula helper: backward under vmap runs physically, levels hidden"
+                 for n in ("nnf.embedding_dense_backward", "_dep_sum", "_conv_weight", "_pool_scatter",
+                           "_pool_gather", "_avg_pool2d_backward", "_separable")}
+
 BOOL_MASK = ("vmap: We do not support batching operators that can support dynamic shape. Attempting to batch over "
              "indexing with a boolean mask.")
 
@@ -75,7 +82,8 @@ def run_rule(level, spec, inputs, params):
         raise RuntimeError(DATA_DEPENDENT[name])
     rule = RULES.get(name)
     if rule is None:
-        raise RuntimeError(f"vmap: there is no batching rule for the op '{name}' yet.")
+        why = BACKWARD_ONLY.get(name, "not written yet")
+        raise RuntimeError(f"vmap: there is no batching rule for the op '{name}' ({why}).")
     nlev = 0
     args = []
     for x in inputs:
@@ -248,8 +256,21 @@ def _scalar_dim(ctx, args, params, names):
     return tuple(back(o) for o in out) if type(out) is tuple else back(out)
 
 
+def _aminmax(ctx, args, params):
+    a = args[0]
+    if params.get("dim") is None:
+        out = op("aminmax", op("_unsafe_view", a.t, shape=(ctx.B, -1 if a.r else 1)), dim=1,
+                 keepdim=False)
+        if params.get("keepdim") and a.r:
+            return tuple(op("_unsafe_view", o, shape=(ctx.B,) + (1,) * a.r) for o in out)
+        return out
+    return dim_rule("dim")(ctx, args, params)
+
+
+RULES["aminmax"] = _aminmax
+
 for _n, _d in {"sum.dim_IntList": "dim", "mean.dim": "dim", "nansum": "dim", "var": "dim", "std": "dim",
-               "var_mean": "dim", "std_mean": "dim", "linalg_vector_norm": "dim", "aminmax": "dim",
+               "var_mean": "dim", "std_mean": "dim", "linalg_vector_norm": "dim",
                "amax": "dim", "amin": "dim", "logsumexp": "dim"}.items():
     RULES[_n] = dim_rule(_d, none_all=True, empty_all=_n in ("amax", "amin", "logsumexp", "sum.dim_IntList",
                                                               "mean.dim", "nansum", "var", "std", "var_mean",
@@ -310,7 +331,9 @@ RULES["roll"] = _roll
 
 def _cross(ctx, args, params):
     R = max(a.r for a in args)
-    ins = [pad_to(a, R) if a.b else a.t for a in args]
+    ins = [pad_to(Arg(expand_batch(ctx, a), True), R) for a in args]
+    shape = np.broadcast_shapes(*[tuple(t.shape) for t in ins])
+    ins = [op("expand", t, size=shape) for t in ins]
     return op("linalg.cross", *ins, dim=fix_dim(ctx, params["dim"], R))
 
 
@@ -397,13 +420,21 @@ for _n in ("tril", "triu", "linalg.inv", "linalg.det", "linalg.slogdet", "linalg
     RULES[_n] = _last_dims
 
 
-def _solve(ctx, args, params):
-    A, Bm = args
-    p = dict(params)
-    return op("linalg.solve", expand_batch(ctx, A), expand_batch(ctx, Bm), **p)
+def _linalg2(ctx, args, params):
+    """solve / solve_triangular / lstsq: leading dims broadcast, so both operands get the
+    batch and are padded to a common logical rank (a vector right side one less)."""
+    A, Bm = args[0], args[1]
+    if params.get("vector"):
+        ra = max(A.r, Bm.r + 1)
+        rb = ra - 1
+    else:
+        ra = rb = max(A.r, Bm.r)
+    ins = [pad_to(Arg(expand_batch(ctx, A), True), ra), pad_to(Arg(expand_batch(ctx, Bm), True), rb)]
+    return call(ctx.spec, tuple(ins) + tuple(a.t for a in args[2:]), params)
 
 
-RULES["linalg.solve"] = _solve
+for _n in ("linalg.solve", "linalg.solve_triangular", "linalg.lstsq"):
+    RULES[_n] = _linalg2
 
 
 def _cat(ctx, args, params, stack=False):
@@ -559,15 +590,16 @@ RULES["vdot"] = _dot
 def _addmm_like(product, reduce_batch=False):
     def rule(ctx, args, params):
         s, m1, m2 = args
-        prod = product(ctx, [m1, m2], {})
+        pb = m1.b or m2.b
+        prod = product(ctx, [m1, m2], {}) if pb else _matmul(m1.t, m2.t)
         if reduce_batch:
-            prod = op("sum.dim_IntList", prod, dim=(1,), keepdim=False)
+            prod = op("sum.dim_IntList", prod, dim=(1,) if pb else (0,), keepdim=False)
         alpha, beta = params.get("alpha", 1), params.get("beta", 1)
         if alpha != 1:
             prod = op("mul", prod, alpha)
         if beta == 0:
-            return op("add", prod, op("mul", expand_batch(ctx, s), 0)) if False else prod
-        R = prod.dim() - 1
+            return prod if pb else expand_batch(ctx, Arg(prod, False))
+        R = prod.dim() - 1 if pb else prod.dim()
         st = pad_to(s, R) if s.b else s.t
         if beta != 1:
             st = op("mul", st, beta)
@@ -639,7 +671,7 @@ for _n in ("max_pool2d_with_indices", "avg_pool2d", "adaptive_max_pool2d", "adap
            "_upsample_nearest_exact2d", "upsample_bilinear2d", "reflection_pad2d", "replication_pad2d", "im2col"):
     RULES[_n] = fold_rule(2)
 for _n in ("upsample_nearest1d", "_upsample_nearest_exact1d", "upsample_linear1d", "reflection_pad1d",
-           "replication_pad1d"):
+           "replication_pad1d", "col2im"):
     RULES[_n] = fold_rule(1)
 
 
@@ -721,10 +753,20 @@ RULES["native_group_norm"] = _group_norm
 
 
 def _batch_norm(ctx, args, params):
-    from ..ops.normalization import batch_norm
+    from ..ops.normalization import batch_norm, _bn3
     x, w, b = args
-    if (w.is_tensor and w.b) or (b.is_tensor and b.b) or not params["training"]:
-        raise RuntimeError("vmap: batch_norm is batched in training mode without running stats only")
+    if (w.is_tensor and w.b) or (b.is_tensor and b.b):
+        raise RuntimeError("vmap: batch_norm with a batched weight or bias is not supported")
+    if not params["training"]:
+        # Running statistics (mu, rstd: the wrapper took them from the unbatched buffers):
+        # the batch folds into N; xhat is recomputed from the whole batch.
+        xt = expand_batch(ctx, x)
+        s = tuple(xt.shape)
+        xf = op("_unsafe_view", xt, shape=(s[0] * s[1],) + s[2:])
+        xhat = (_bn3(_PHYS.__get__(xf)) - params["mu"]) * params["rstd"] if type(xf) is not BatchedTensor else \
+            params["xhat"]
+        y = call(ctx.spec, (xf, w.t, b.t), dict(params, xhat=xhat))
+        return op("_unsafe_view", y, shape=s)
     # Per-sample statistics: the batch folds into the channels. (B, N, C, *) -> (N, B*C, *).
     xt = expand_batch(ctx, x)
     s = _shape_of(xt)
