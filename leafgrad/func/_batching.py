@@ -97,6 +97,9 @@ def run_rule(level, spec, inputs, params):
     for k, v in params.items():
         params[k] = _param(level, ctx, k, v)
     out = rule(ctx, args, params)
+    for o in (out if type(out) is tuple else (out,)):
+        if isinstance(o, Tensor) and o.dim() == 0:
+            raise RuntimeError(f"vmap: the batching rule of '{name}' lost the batch dimension (a bug)")
     if type(out) is tuple:
         return tuple(mark(o, level) if isinstance(o, Tensor) else o for o in out)
     return mark(out, level)
@@ -219,6 +222,11 @@ def dim_rule(*names, extra=0, none_all=False, empty_all=False):
         a = _first_batched(args)
         r = a.r
         if r == 0 and not extra:
+            if none_all:
+                params = dict(params)
+                for n in names:
+                    if params.get(n) is None:
+                        params[n] = (0,)
             return _scalar_dim(ctx, args, params, names)
         p = dict(params)
         for n in names:
@@ -861,11 +869,7 @@ def _masked_fill(ctx, args, params):
     x = pad_to(Arg(expand_batch(ctx, a), True), R)
     if mb:
         mask = mask.reshape((ctx.B,) + (1,) * (R - mask.ndim + 1) + mask.shape[1:])
-    rest = []
-    for y in args[1:]:
-        if y.is_tensor and y.b:
-            raise RuntimeError("vmap: masked_fill with a batched value tensor is not supported")
-        rest.append(y.t)
+    rest = [pad_to(y, R) if y.is_tensor and y.b else y.t for y in args[1:]]   # a batched 0-d value
     return call(ctx.spec, (x,) + tuple(rest), dict(params, mask=mask))
 
 
@@ -914,10 +918,8 @@ def index_along_rule(ctx, args, params):
     if "index" in ctx.bparams:
         raise RuntimeError(f"vmap: {ctx.spec.name} with a batched index is not supported")
     a = args[0]
-    ins = [expand_batch(ctx, x) if x.is_tensor and (i == 0 or x.r == a.r) else x.t for i, x in enumerate(args)]
-    for i, x in enumerate(args[1:], 1):
-        if x.is_tensor and x.b and x.r != a.r:
-            raise RuntimeError(f"vmap: {ctx.spec.name} with a batched value tensor is not supported")
+    ins = [expand_batch(ctx, x) if x.is_tensor and (i == 0 or x.r == a.r) else
+           pad_to(x, a.r) if x.is_tensor and x.b else x.t for i, x in enumerate(args)]
     return call(ctx.spec, tuple(ins), dict(params, dim=fix_dim(ctx, params["dim"], max(a.r, 1)) if a.r else 1))
 
 
@@ -1008,3 +1010,29 @@ def _trilinear(ctx, args, params):
 
 
 RULES["nnf._trilinear"] = _trilinear
+
+
+def zero_d(rule):
+    """Run ``rule`` on 0-d logical inputs as 1-element vectors, then drop that dim again."""
+    def wrapped(ctx, args, params):
+        if args[0].r != 0:
+            return rule(ctx, args, params)
+        args2 = [Arg(op("_unsafe_view", expand_batch(ctx, a), shape=(ctx.B, 1)), True)
+                 if a.is_tensor and a.r == 0 and (i == 0 or a.b) else a for i, a in enumerate(args)]
+        p = dict(params)
+        for k in ("index",):
+            if k in p:
+                idx = np.asarray(p[k])
+                p[k] = idx.reshape(idx.shape + (1,)) if (k in ctx.bparams or idx.ndim == 0) else idx
+        out = rule(ctx, args2, p)
+
+        def back(o):
+            return op("_unsafe_view", o, shape=(ctx.B,)) if isinstance(o, Tensor) and o.dim() == 2 else o
+        return tuple(back(o) for o in out) if type(out) is tuple else back(out)
+    return wrapped
+
+
+for _n in ("gather", "index_select", "index_add", "index_copy", "index_fill.int_Scalar", "index_fill.int_Tensor",
+           "scatter_add", "scatter.src", "scatter.value", "scatter.reduce", "scatter.value_reduce", "scatter_reduce",
+           "_gather"):
+    RULES[_n] = zero_d(RULES[_n])
