@@ -409,6 +409,9 @@ def _ones_physical(out):
     return wrap(np.ones(_raw(out).shape, _raw(out).dtype))
 
 
+_direct = [False]
+
+
 def batched_autograd(fn, outputs, inputs, grad_outputs, kwargs):
     """``autograd.grad`` / ``backward`` with batched tensors: run the engine on the physical
     tensors with every vmap level hidden (so a create_graph backward's formulas run on
@@ -418,9 +421,24 @@ def batched_autograd(fn, outputs, inputs, grad_outputs, kwargs):
         return () if x is None else (x,) if isinstance(x, Tensor) else tuple(x)
     outs, ins = tup(outputs), tup(inputs)
     gos = tup(grad_outputs) if grad_outputs is not None else (None,) * len(outs)
-    if not any(type(t) is BatchedTensor for t in outs + ins + gos):
+    if _direct[0] or not any(type(t) is BatchedTensor for t in outs + ins + gos):
         return NotImplemented
     levels = _order([lv for t in outs + ins + gos if type(t) is BatchedTensor for lv in levels_of(t)])
+    if len(gos) == len(outs) and any(type(g) is BatchedTensor and any(lv not in levels_of(o) for lv in levels_of(g))
+                                     for g, o in zip(gos, outs)):
+        # Cotangents batched where their outputs are not (rows of a Jacobian): the backward
+        # formulas themselves run under vmap (as Tensor formulas, so their ops are batched).
+        create = kwargs.get("create_graph", False)
+        retain = kwargs.get("retain_graph")
+        _direct[0] = True
+        try:
+            res = fn(outs, ins if inputs is not None else None, gos,
+                     **dict(kwargs, create_graph=True, retain_graph=create if retain is None else retain))
+        finally:
+            _direct[0] = False
+        if res is None or create:
+            return res
+        return tuple(None if g is None else g.detach() for g in res)
     if len(gos) == len(outs):
         gos = tuple(_ones_physical(o) if g is None and type(o) is BatchedTensor else
                     g if g is None or not isinstance(g, Tensor) else _physical_like(g, o)
