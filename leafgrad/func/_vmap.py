@@ -512,6 +512,40 @@ def _carry_modes(t, result):
 _D.snapshot, _D.write_into, _D._carry_modes = _snapshot, _write_into, _carry_modes
 
 
+# ====================================================================== randomness
+# Every random draw asks ``_random._gen`` for its generator: that is where a vmap level
+# with randomness='error' refuses it, as PyTorch does. 'same' needs nothing (a draw of
+# the logical shape is shared by every sample).
+_RANDOM_ERROR = ("vmap: called random operation while in randomness error mode. Please either use the 'same' or "
+                 "'different' randomness flags on vmap or perform the randomness operation out of vmap")
+
+
+def _check_randomness():
+    for lv in active_levels():
+        if lv.randomness == "error":
+            raise RuntimeError(_RANDOM_ERROR)
+        if lv.randomness == "different":
+            raise RuntimeError("vmap: randomness='different' is not supported by leafgrad yet: use "
+                               "randomness='same', or draw the random values outside vmap and pass them in")
+
+
+def _install_random_hook():
+    from .. import _random
+    orig = _random._gen
+    if getattr(orig, "_vmap_hook", False):
+        return
+
+    def _gen(generator):
+        if _modes.STACK:
+            _check_randomness()
+        return orig(generator)
+    _gen._vmap_hook = True
+    _random._gen = _gen
+
+
+_install_random_hook()
+
+
 # ====================================================================== pytrees
 class _Spec:
     """The structure of a nested tuple / list / dict (leaves are anything else),
