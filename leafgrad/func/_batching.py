@@ -202,8 +202,24 @@ nnf.mish nnf.hardsigmoid_backward nnf.hardsigmoid nnf.hardswish nnf.log_sigmoid 
 clone _to_copy alias zero fill""".split()
 for _n in _EW:
     RULES[_n] = _ew
-for _n in ("fill.Tensor", "copy"):
-    RULES[_n] = _ew_self
+RULES["copy"] = _ew_self
+
+
+def _fill_tensor(ctx, args, params):
+    a, v = args
+    if not v.b:
+        return elementwise(ctx, args, params, self_full=True)
+    # a batched value: the result is the value broadcast over the sample (its gradient sums
+    # per sample, which fill's own formula -- a sum over everything -- would not do)
+    shape = (ctx.B,) + a.lshape
+    val = pad_to(v, a.r)
+    if v.t._data.dtype != a.t._data.dtype:
+        val = op("_to_copy", val, dtype=a.t._data.dtype)
+    # where() keeps self in the graph (a zero gradient, as fill's) without touching its values
+    return op("where", np.ones(shape, dtype=bool), val, expand_batch(ctx, a))
+
+
+RULES["fill.Tensor"] = _fill_tensor
 
 
 # ====================================================================== dims
@@ -369,11 +385,32 @@ def _reduce_all(target, **extra):
 
 RULES["sum"] = _reduce_all("sum.dim_IntList")
 RULES["mean"] = _reduce_all("mean.dim")
-RULES["max"] = _reduce_all("amax")
-RULES["min"] = _reduce_all("amin")
+def _evenly(value_of):
+    """max / min / median / nanmedian of the whole sample: the value, with the gradient
+    spread evenly over the elements equal to it (NaNs counting as equal to a NaN result),
+    as the full reductions' backward does -- one masked sum on the batch."""
+    def rule(ctx, args, params):
+        from ..autograd import grad_mode
+        a = args[0]
+        x = _flat(ctx, a) if a.r != 1 else a.t
+        with grad_mode.no_grad():
+            v = op("unsqueeze", value_of(x), dim=1)
+            mask = op("logical_or", op("eq", x, v), op("logical_and", op("isnan", x), op("isnan", v)))
+            count = op("sum.dim_IntList", mask, dim=(1,), keepdim=False)
+        picked = op("where", mask, x, op("zero", op("slice", x, dim=1, start=0, end=1, step=1)))
+        return op("div", op("sum.dim_IntList", picked, dim=(1,), keepdim=False), count)
+    return rule
+
+
+def _dim_values(name):
+    return lambda x: op(name, x, dim=1, keepdim=False)[0]
+
+
+RULES["max"] = _evenly(lambda x: op("amax", x, dim=(1,), keepdim=False))
+RULES["min"] = _evenly(lambda x: op("amin", x, dim=(1,), keepdim=False))
 RULES["prod"] = _reduce_all("prod.dim_int", keepdim=False)
-RULES["median"] = _reduce_all("median.dim", keepdim=False)
-RULES["nanmedian"] = _reduce_all("nanmedian.dim", keepdim=False)
+RULES["median"] = _evenly(_dim_values("median.dim"))
+RULES["nanmedian"] = _evenly(_dim_values("nanmedian.dim"))
 
 
 def _trace(ctx, args, params):
@@ -605,8 +642,9 @@ def _addmm_like(product, reduce_batch=False):
         alpha, beta = params.get("alpha", 1), params.get("beta", 1)
         if alpha != 1:
             prod = op("mul", prod, alpha)
-        if beta == 0:
-            return prod if pb else expand_batch(ctx, Arg(prod, False))
+        if beta == 0:       # self takes no part (not even its NaNs), but stays in the graph
+            st = op("mul", pad_to(s, prod.dim() - 1 if pb else prod.dim()) if s.b else s.t, 0)
+            return op("add", prod, op("where", op("isnan", st), 0.0, st))
         R = prod.dim() - 1 if pb else prod.dim()
         st = pad_to(s, R) if s.b else s.t
         if beta != 1:
@@ -820,10 +858,13 @@ def _embedding(ctx, args, params):
     offs = np.arange(ctx.B).reshape((ctx.B,) + (1,) * (it.dim() - 1)) * ws[1]
     from .._tensor import wrap
     pad = params.get("padding_idx", -1)
-    p = dict(params)
+    p = dict(params, padding_idx=-1)
+    out = call(ctx.spec, (flat, op("add", it, wrap(offs.astype(np.int64)))), p)
     if pad is not None and pad >= 0:
-        p["padding_idx"] = -1
-    return call(ctx.spec, (flat, op("add", it, wrap(offs.astype(np.int64)))), p)
+        # the padding row gets no gradient: take those entries from a detached copy
+        keep = op("unsqueeze", op("eq", it, pad), dim=it.dim())
+        out = op("where", keep, out.detach(), out)
+    return out
 
 
 RULES["nnf.embedding"] = _embedding
@@ -869,8 +910,10 @@ def _masked_fill(ctx, args, params):
     x = pad_to(Arg(expand_batch(ctx, a), True), R)
     if mb:
         mask = mask.reshape((ctx.B,) + (1,) * (R - mask.ndim + 1) + mask.shape[1:])
-    rest = [pad_to(y, R) if y.is_tensor and y.b else y.t for y in args[1:]]   # a batched 0-d value
-    return call(ctx.spec, (x,) + tuple(rest), dict(params, mask=mask))
+    if len(args) > 1 and args[1].is_tensor and args[1].b:
+        # a batched 0-d value: an elementwise where (masked_fill's value formula sums everything)
+        return op("where", np.broadcast_to(mask, tuple(x.shape)) if not mb else mask, pad_to(args[1], R), x)
+    return call(ctx.spec, (x,) + tuple(y.t for y in args[1:]), dict(params, mask=mask))
 
 
 RULES["masked_fill.Scalar"] = _masked_fill
@@ -918,6 +961,14 @@ def index_along_rule(ctx, args, params):
     if "index" in ctx.bparams:
         raise RuntimeError(f"vmap: {ctx.spec.name} with a batched index is not supported")
     a = args[0]
+    if ctx.spec.name == "index_fill.int_Tensor" and args[1].b:
+        # a batched 0-d value: where() over the filled positions
+        d = fix_dim(ctx, params["dim"], a.r) - 1
+        mask = np.zeros(a.lshape, dtype=bool)
+        key = [slice(None)] * a.r
+        key[d] = np.asarray(params["index"]).reshape(-1)
+        mask[tuple(key)] = True
+        return op("where", np.broadcast_to(mask, (ctx.B,) + a.lshape), pad_to(args[1], a.r), expand_batch(ctx, a))
     ins = [expand_batch(ctx, x) if x.is_tensor and (i == 0 or x.r == a.r) else
            pad_to(x, a.r) if x.is_tensor and x.b else x.t for i, x in enumerate(args)]
     return call(ctx.spec, tuple(ins), dict(params, dim=fix_dim(ctx, params["dim"], max(a.r, 1)) if a.r else 1))
