@@ -332,10 +332,9 @@ def test_jacobian_rows_inside_vmap():
 
 
 def test_per_sample_gradients_with_batched_alias():
-    """Per-sample gradients of a loss w.r.t. shared weights: the weights are made batched
-    first (what func.grad under vmap does), so each sample gets its own gradient."""
-    from leafgrad.func._vmap import active_levels, mark
-    from leafgrad import _modes
+    """Per-sample gradients of a loss w.r.t. shared weights: the weights are lifted to the
+    active levels first (what func.grad under vmap should do), so each sample gets its own."""
+    from leafgrad.func._vmap import lift
     th, lg = both((4, 3), (5, 4, 3))
 
     def loss_t(w, x):
@@ -343,12 +342,20 @@ def test_per_sample_gradients_with_batched_alias():
     want = torch.func.vmap(torch.func.grad(loss_t), in_dims=(None, 0))(th[0], th[1])
 
     def per_sample(w, x):
-        level = active_levels()[-1]
-        with _modes.hidden(level):
-            wb = w.unsqueeze(0).expand((level.size,) + tuple(w.shape))
-        wb = mark(wb, level)
-        return _grad(lambda v: ((x @ v.T) ** 2).sum())(wb)
+        return _grad(lambda v: ((x @ v.T) ** 2).sum())(lift(w))
     got = leafgrad.vmap(per_sample, in_dims=(None, 0))(lg[0], lg[1])
+    _same(want, got)
+
+
+def test_lift_under_nested_vmap():
+    from leafgrad.func._vmap import lift
+    th, lg = both((4, 3), (2, 5, 3))
+
+    def loss_t(w, x):
+        return ((x * w).sum(-1) ** 2).sum()
+    want = torch.func.vmap(torch.func.vmap(torch.func.grad(loss_t), in_dims=(None, 0)), in_dims=(None, 0))(*th)
+    got = leafgrad.vmap(leafgrad.vmap(lambda w, x: _grad(lambda v: ((x * v).sum(-1) ** 2).sum())(lift(w)),
+                                      in_dims=(None, 0)), in_dims=(None, 0))(*lg)
     _same(want, got)
 
 

@@ -383,6 +383,32 @@ def getitem(x, key):
 
 
 # ====================================================================== autograd
+def lift(t):
+    """``t`` batched at every vmap level active now (expanded, differentiably, at the levels
+    it is not batched at). ``func.grad`` / ``vjp`` should differentiate with respect to a
+    lifted alias of each input: a gradient with respect to an unbatched tensor would be
+    summed over the batch by the physical graph, PyTorch gives one per sample."""
+    target = active_levels()
+    if not target or not isinstance(t, Tensor):
+        return t
+    have = levels_of(t)
+    if all(lv in have for lv in target):
+        return t
+    if any(lv not in target for lv in have):
+        raise RuntimeError("vmap: cannot lift a tensor batched at a level that is not active")
+    from ..ops._declare import REGISTRY, call
+    p = physical(t)
+    with _modes.hidden(target[0]):
+        shape = list(_raw(t).shape)
+        for i, lv in enumerate(target):
+            if lv not in have:
+                p = call(REGISTRY["unsqueeze"], (p,), {"dim": i})
+                shape.insert(i, lv.size)
+        p = call(REGISTRY["expand"], (p,), {"size": tuple(shape)})
+    return alias(p, target)
+
+
+
 def _order(levels):
     return sorted(set(levels), key=_modes.STACK.index)
 
