@@ -409,3 +409,41 @@ def test_each_op_runs_once_on_the_batch():
     finally:
         spec.forward = fwd
     assert calls == [(7, 3)]
+
+
+# ------------------------------------------------------------------ index tensors, arg-reductions
+@pytest.mark.parametrize("fn", [
+    lambda lib: lambda a: a.argmax(-1),
+    lambda lib: lambda a: a.argmax(),
+    lambda lib: lambda a: a.argmin(0, keepdim=True),
+    lambda lib: lambda a: a.argsort(-1, descending=True),
+    lambda lib: lambda a: a.gather(-1, a.argsort(-1)),
+])
+def test_arg_reductions(fn):
+    th, lg = both((3, 4, 5))
+    _same(torch.func.vmap(fn(torch))(th[0]), leafgrad.vmap(fn(leafgrad))(lg[0]))
+
+
+@pytest.mark.parametrize("fn, extra", [
+    (lambda lib: lambda a, m: a.masked_fill(m, 0.5), lambda rng: rng.random((3, 4, 5)) > 0.5),
+    (lambda lib: lambda a, i: a.scatter_add(0, i, a[:2]), lambda rng: rng.integers(0, 4, (3, 2, 5))),
+    (lambda lib: lambda a, i: a.scatter(0, i, 1.0), lambda rng: rng.integers(0, 4, (3, 2, 5))),
+    (lambda lib: lambda a, j: a.index_select(1, j), lambda rng: rng.integers(0, 5, (3, 2))),
+    (lambda lib: lambda a, j: a.index_select(0, j % 4), lambda rng: rng.integers(0, 5, (3, 2))),
+    (lambda lib: lambda a, i: lib.take_along_dim(a, i, 0), lambda rng: rng.integers(0, 4, (3, 2, 5))),
+    (lambda lib: lambda a, j: lib.nn.functional.embedding(j, a), lambda rng: rng.integers(0, 4, (3, 2))),
+])
+def test_batched_index_tensors(fn, extra):
+    rng = np.random.default_rng(0)
+    x, e = rng.standard_normal((3, 4, 5)), extra(rng)
+    _same(torch.func.vmap(fn(torch))(torch.tensor(x), torch.tensor(e)),
+          leafgrad.vmap(fn(leafgrad))(leafgrad.tensor(x), leafgrad.tensor(e)))
+
+
+def test_index_converted_by_a_wrapper_is_refused_not_ignored():
+    """take() normalises its index to a new array before the op: rather than silently use
+    the first sample's index, vmap says so."""
+    rng = np.random.default_rng(0)
+    x, i = leafgrad.tensor(rng.standard_normal((3, 4, 5))), leafgrad.tensor(rng.integers(0, 20, (3, 2)))
+    with pytest.raises(RuntimeError, match="first sample"):
+        leafgrad.vmap(leafgrad.take)(x, i)

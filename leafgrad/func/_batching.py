@@ -61,10 +61,10 @@ class Arg:
 
 
 class Ctx:
-    __slots__ = ("B", "nlev", "spec", "bparams", "keep")
+    __slots__ = ("B", "spec", "bparams", "keep")
 
-    def __init__(self, B, nlev, spec):
-        self.B, self.nlev, self.spec = B, nlev, spec
+    def __init__(self, B, spec):
+        self.B, self.spec = B, spec
         self.bparams = set()      # parameters that were batched tensors (now physical arrays)
         self.keep = []
 
@@ -84,15 +84,13 @@ def run_rule(level, spec, inputs, params):
     if rule is None:
         why = BACKWARD_ONLY.get(name, "not written yet")
         raise RuntimeError(f"vmap: there is no batching rule for the op '{name}' ({why}).")
-    nlev = 0
     args = []
     for x in inputs:
         if type(x) is BatchedTensor and level in levels_of(x):
-            nlev = max(nlev, len(levels_of(x)))
             args.append(Arg(peel(x, level), True))
         else:
             args.append(Arg(x, False))
-    ctx = Ctx(level.size, nlev, spec)
+    ctx = Ctx(level.size, spec)
     params = dict(params) if params else {}
     for k, v in params.items():
         params[k] = _param(level, ctx, k, v)
@@ -116,6 +114,10 @@ def _param(level, ctx, name, v):
             p = peel(t, level)
             ctx.keep.append(p)      # an outer level recognises p._data while the rule runs
             return p._data
+        if level.copied_from(v) is not None:
+            raise RuntimeError(f"vmap: {ctx.spec.name}(): the '{name}' argument comes from a tensor batched over "
+                               "vmap that was converted to an array before the op (only its first sample would be "
+                               "used); this is not supported yet")
     if isinstance(v, tuple) and any(isinstance(x, np.ndarray) for x in v) and level.tensors:
         out = []
         for i, x in enumerate(v):
@@ -589,8 +591,7 @@ def _copy_slices(ctx, args, params):
     x = expand_batch(ctx, a)
     key = _expand_ellipsis(params["key"] if isinstance(params["key"], tuple) else (params["key"],), a.r)
     if v.b:
-        import numpy as _np
-        target = _np.empty(a.lshape, dtype=bool)[key].ndim
+        target = np.empty(a.lshape, dtype=bool)[key].ndim
         val = pad_to(v, target)
     else:
         val = v.t
@@ -884,7 +885,16 @@ RULES["gather"] = _gather
 
 def _index_select(ctx, args, params):
     a = args[0]
-    return call(ctx.spec, (a.t,), dict(params, dim=fix_dim(ctx, params["dim"], a.r)))
+    d = fix_dim(ctx, params["dim"], a.r)
+    if "index" not in ctx.bparams:
+        return call(ctx.spec, (expand_batch(ctx, a),), dict(params, dim=d))
+    # a batched index: a gather along the dim with the index broadcast over the other dims
+    idx = np.asarray(params["index"]).reshape(ctx.B, -1)
+    shape = list((ctx.B,) + a.lshape)
+    shape[d] = idx.shape[1]
+    view = [ctx.B] + [1] * a.r
+    view[d] = idx.shape[1]
+    return op("gather", expand_batch(ctx, a), dim=d, index=np.broadcast_to(idx.reshape(view), tuple(shape)))
 
 
 RULES["index_select"] = _index_select
@@ -894,9 +904,13 @@ def _take(ctx, args, params):
     a = args[0]
     flat = op("_unsafe_view", a.t, shape=(ctx.B, -1))
     idx = np.asarray(params["index"])
+    if "index" not in ctx.bparams:
+        idx = np.broadcast_to(idx, (ctx.B,) + idx.shape)
     n = int(np.prod(a.lshape, dtype=np.int64))
-    idx = idx + (np.arange(ctx.B) * n).reshape((ctx.B,) + (1,) * idx.ndim)
-    return op("_unsafe_view", call(ctx.spec, (flat,), dict(params, index=idx)), shape=(ctx.B,) + np.shape(params["index"]))
+    # the sample's flat positions, offset into the flattened batch
+    idx = idx + (np.arange(ctx.B) * n).reshape((ctx.B,) + (1,) * (idx.ndim - 1))
+    out = call(ctx.spec, (op("_unsafe_view", flat, shape=(-1,)),), dict(params, index=idx))
+    return out
 
 
 RULES["take"] = _take
@@ -1030,7 +1044,6 @@ def _nll(ctx, args, params):
     red = params.get("reduction", "mean")
     out = call(ctx.spec, (xf,), dict(params, target=np.ascontiguousarray(tt), reduction="none"))
     if a.r > 1:
-        out = op("_unsafe_view", out, shape=(ctx.B,) + tuple(out.shape)[1:] if False else (ctx.B, -1))
         out = op("_unsafe_view", out, shape=(ctx.B,) + tuple(t.shape[1:] if tb else t.shape))
     if red == "none":
         return out

@@ -69,6 +69,25 @@ class VmapLevel(_modes.Mode):
                 return t
         return None
 
+    def copied_from(self, arr):
+        """An integer / boolean tensor batched at this level whose first sample ``arr``
+        equals although it is not that sample's view (a wrapper transformed the tensor's
+        ``_data`` before passing it on): the other samples would be silently ignored."""
+        if arr.dtype.kind not in "biu":
+            return None
+        for ref in reversed(self.tensors):
+            t = ref()
+            if t is None:
+                continue
+            raw = _raw(t)
+            nb = len(t.__dict__["_vlevels"])
+            if raw.dtype.kind in "biu" and raw.shape[nb:] == arr.shape and arr.size and \
+                    np.array_equal(raw[(0,) * nb], arr):
+                flat = raw.reshape((-1,) + arr.shape)
+                if not (flat == flat[:1]).all():
+                    return t
+        return None
+
     def claims(self, inputs):
         for x in inputs:
             if type(x) is BatchedTensor and self in x.__dict__["_vlevels"]:
@@ -304,6 +323,41 @@ class BatchedTensor(Tensor):
 
     def __getitem__(self, key):
         return getitem(self, key)
+
+    # Tensor methods that are not declared ops compute on ``_data`` (the first sample):
+    # the common non-differentiable ones are redone here on the physical array, one
+    # NumPy call for the whole batch.
+    def _per_sample(self, fn):
+        from .._tensor import wrap
+        return alias(wrap(fn(_raw(self), self._nb)), levels_of(self))
+
+    def _arg_reduce(self, npfn, dim, keepdim):
+        from .._tensor import _wrap_dim
+
+        def fn(raw, nb):
+            lead = raw.shape[:nb]
+            if dim is None:
+                res = npfn(raw.reshape(lead + (-1,)), axis=-1).astype(np.int64)
+                return res.reshape(lead + (1,) * self.dim()) if keepdim else res
+            if self.dim() == 0:
+                return np.zeros(lead, np.int64)
+            d = _wrap_dim(dim, self.dim()) + nb
+            return npfn(raw, axis=d, keepdims=bool(keepdim)).astype(np.int64)
+        return self._per_sample(fn)
+
+    def argmax(self, dim=None, keepdim=False):
+        return self._arg_reduce(np.argmax, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg_reduce(np.argmin, dim, keepdim)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        from .._tensor import _wrap_dim
+        from ..ops.sorting import _argsort
+        if self.dim() == 0:
+            return self._per_sample(lambda raw, nb: np.zeros(raw.shape, np.int64))
+        d = _wrap_dim(dim, self.dim())
+        return self._per_sample(lambda raw, nb: _argsort(raw, d + nb, bool(descending)).astype(np.int64))
 
 
 
