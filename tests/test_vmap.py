@@ -447,3 +447,17 @@ def test_index_converted_by_a_wrapper_is_refused_not_ignored():
     x, i = leafgrad.tensor(rng.standard_normal((3, 4, 5))), leafgrad.tensor(rng.integers(0, 20, (3, 2)))
     with pytest.raises(RuntimeError, match="first sample"):
         leafgrad.vmap(leafgrad.take)(x, i)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a: (a > 0).all(), lambda a: (a > 0).any(-1), lambda a: (a > 0).all(0, keepdim=True),
+    lambda a: a.count_nonzero(), lambda a: (a > 0).count_nonzero(1),
+])
+def test_boolean_reductions(fn):
+    th, lg = both((3, 4, 5))
+    _same(torch.func.vmap(fn)(th[0]), leafgrad.vmap(fn)(lg[0]))
+
+
+def test_nonzero_is_refused_as_in_pytorch():
+    th, lg = both((3, 4))
+    _errors(lambda: torch.func.vmap(lambda a: a.nonzero())(th[0]), lambda: leafgrad.vmap(lambda a: a.nonzero())(lg[0]))

@@ -345,6 +345,35 @@ class BatchedTensor(Tensor):
             return npfn(raw, axis=d, keepdims=bool(keepdim)).astype(np.int64)
         return self._per_sample(fn)
 
+    def _bool_reduce(self, npfn, dim, keepdim, dtype=np.bool_):
+        from .._tensor import _wrap_dim
+
+        def fn(raw, nb):
+            r = self.dim()
+            if dim is None:
+                axes = tuple(range(nb, nb + r))
+            else:
+                dims = (dim,) if isinstance(dim, int) else tuple(dim)
+                axes = tuple(_wrap_dim(d, r) + nb for d in dims) if r else ()
+            return np.asarray(npfn(raw, axis=axes, keepdims=bool(keepdim))).astype(dtype)
+        return self._per_sample(fn)
+
+    def all(self, dim=None, keepdim=False):
+        return self._bool_reduce(np.all, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return self._bool_reduce(np.any, dim, keepdim)
+
+    def count_nonzero(self, dim=None):
+        return self._bool_reduce(np.count_nonzero, dim, False, np.int64)
+
+    def nonzero(self, *, as_tuple=False):
+        raise RuntimeError("vmap: We do not support batching operators that can output dynamic shape. Attempted to "
+                           "vmap over aten::nonzero. Please file an issue at https://github.com/pytorch/pytorch/issues "
+                           "if you need this feature.")
+
+    argwhere = nonzero
+
     def argmax(self, dim=None, keepdim=False):
         return self._arg_reduce(np.argmax, dim, keepdim)
 
