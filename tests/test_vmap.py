@@ -461,3 +461,27 @@ def test_boolean_reductions(fn):
 def test_nonzero_is_refused_as_in_pytorch():
     th, lg = both((3, 4))
     _errors(lambda: torch.func.vmap(lambda a: a.nonzero())(th[0]), lambda: leafgrad.vmap(lambda a: a.nonzero())(lg[0]))
+
+
+# ------------------------------------------------------------------ forward AD and vmap
+def _jvp(f, x, t):
+    import leafgrad.autograd.forward_ad as fwAD
+    with fwAD.dual_level():
+        return fwAD.unpack_dual(f(fwAD.make_dual(x, t))).tangent
+
+
+def test_jacfwd_is_vmap_of_jvp():
+    th, lg = both((3,))
+    want = torch.func.jacfwd(lambda v: (v.sin() * v.sum()).exp())(th[0])
+    got = leafgrad.vmap(lambda t: _jvp(lambda v: (v.sin() * v.sum()).exp(), lg[0], t), out_dims=1)(
+        leafgrad.eye(3, dtype=leafgrad.float64))
+    _same(want, got)
+
+
+def test_jvp_of_vmap():
+    th, lg = both((3,))
+    want = torch.func.jvp(lambda v: torch.vmap(lambda r: (r * v).sum())(torch.stack([v, v * 2])), (th[0],),
+                          (torch.ones(3, dtype=torch.float64),))[1]
+    got = _jvp(lambda v: leafgrad.vmap(lambda r: (r * v).sum())(leafgrad.stack([v, v * 2])), lg[0],
+               leafgrad.ones(3, dtype=leafgrad.float64))
+    _same(want, got)
