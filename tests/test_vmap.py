@@ -485,3 +485,36 @@ def test_jvp_of_vmap():
     got = _jvp(lambda v: leafgrad.vmap(lambda r: (r * v).sum())(leafgrad.stack([v, v * 2])), lg[0],
                leafgrad.ones(3, dtype=leafgrad.float64))
     _same(want, got)
+
+
+# ------------------------------------------------------------------ modules
+def _copy_module(tm, lm):
+    lm.load_state_dict({k: leafgrad.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    tm.eval()
+    lm.eval()
+
+
+def test_vmap_over_a_cnn_and_backward():
+    torch.manual_seed(0)
+
+    def build(lib):
+        nn = lib.nn
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(0),
+                             nn.Linear(64, 10), nn.LayerNorm(10), nn.Tanh())
+    tm, lm = build(torch), build(leafgrad)
+    _copy_module(tm, lm)
+    x = np.random.default_rng(0).standard_normal((5, 1, 8, 8)).astype(np.float32)
+    want, got = torch.vmap(tm)(torch.tensor(x)), leafgrad.vmap(lm)(leafgrad.tensor(x))
+    _same(want, got, rtol=1e-4, atol=1e-5)
+    want.square().sum().backward()
+    got.square().sum().backward()
+    _same(tm[0].weight.grad, lm[0].weight.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_vmap_over_a_transformer_layer():
+    torch.manual_seed(0)
+    tm = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    lm = leafgrad.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    _copy_module(tm, lm)
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 8)).astype(np.float32)
+    _same(torch.vmap(tm)(torch.tensor(x)), leafgrad.vmap(lm)(leafgrad.tensor(x)), rtol=1e-4, atol=1e-5)
