@@ -52,3 +52,4 @@ def numel(input):
 
 
 __version__ = "0.1.0"
+from .func import vmap  # noqa: E402,F401
