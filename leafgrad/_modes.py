@@ -16,6 +16,9 @@ import contextlib
 STACK = []
 #: How many of STACK the op being called may see: a mode's rule sees those below it.
 visible = [0]
+#: Modes skipped wherever they are on the stack (vmap runs the engine physically, while
+#: forward-AD levels above it still carry tangents).
+excluded = set()
 
 
 class Mode:
@@ -31,14 +34,18 @@ class Mode:
 
     def carry_inplace(self, t, result):
         """After an in-place op wrote ``result`` into ``t``: update what this level keeps
-        on ``t`` (its tangent). Nothing by default."""
+        on ``t`` (its tangent, the rest of its batch). Nothing by default."""
+
+    def random_draw(self):
+        """A random number is about to be drawn while this level is active (vmap's
+        ``randomness='error'`` refuses it). Nothing by default."""
 
 
 def dispatch(spec, inputs, params):
     """The result of the innermost visible mode that claims the call, or None."""
     for i in range(visible[0] - 1, -1, -1):
         mode = STACK[i]
-        if mode.claims(inputs):
+        if mode.claims(inputs) and mode not in excluded:
             old = visible[0]
             visible[0] = i
             try:
@@ -70,6 +77,17 @@ def hidden(mode):
         yield
     finally:
         visible[0] = old
+
+
+@contextlib.contextmanager
+def excluding(modes):
+    """Skip ``modes`` (only them) for the duration of the block."""
+    added = [m for m in modes if m not in excluded]
+    excluded.update(added)
+    try:
+        yield
+    finally:
+        excluded.difference_update(added)
 
 
 def is_active(mode):

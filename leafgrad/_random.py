@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+from . import _modes
+
 __all__ = [
     "Generator", "default_generator", "manual_seed", "seed", "initial_seed",
     "get_rng_state", "set_rng_state", "uniform", "normal", "normal_tensor",
@@ -115,6 +117,9 @@ def _fmt(v):
 
 
 def _gen(generator):
+    if _modes.STACK:
+        for mode in list(_modes.STACK):
+            mode.random_draw()
     if generator is None:
         return default_generator
     if not isinstance(generator, Generator):

@@ -202,3 +202,29 @@ def test_jacrev_matches_autograd_functional():
     c = leafgrad.func.jacfwd(f)(x).numpy()
     np.testing.assert_allclose(a, b, rtol=1e-6)
     np.testing.assert_allclose(c, b, rtol=1e-6)
+
+
+def test_with_vmap():
+    """Per-sample gradients, batched Jacobians and Hessians: vmap around the transforms,
+    and the transforms around vmap."""
+    def prog(T):
+        T.manual_seed(0)
+        w = T.tensor(W)
+        xs = T.tensor([X, [1.0, 0.0, -0.5], [0.3, 0.3, 0.3], [2.0, -1.0, 1.0]])
+        loss = lambda w, x: (w @ x).tanh().pow(2).sum()  # noqa: E731
+        per_sample = T.vmap(T.func.grad(loss), in_dims=(None, 0))(w, xs)
+        both_args = T.vmap(T.func.grad(loss, argnums=(0, 1)), in_dims=(None, 0))(w, xs)
+        jac = T.vmap(T.func.jacrev(lambda x: (w @ x).sin()))(xs)
+        jacf = T.vmap(T.func.jacfwd(lambda x: (w @ x).sin()))(xs)
+        hess = T.vmap(T.func.hessian(lambda x: loss(w, x)))(xs)
+        outer = T.func.jacrev(lambda x: T.vmap(lambda r: (r * x).sum())(xs))(T.tensor(X))
+        model = T.nn.Linear(3, 2)
+        params = {k: v.detach() for k, v in model.named_parameters()}
+        ys = T.tensor([0, 1, 1, 0])
+
+        def sample_loss(p, x, y):
+            out = T.func.functional_call(model, p, (x.unsqueeze(0),))
+            return T.nn.functional.cross_entropy(out, y.unsqueeze(0))
+        ps = T.vmap(T.func.grad(sample_loss), in_dims=(None, 0, 0))(params, xs, ys)
+        return per_sample, both_args, jac, jacf, hess, outer, ps
+    same(prog, rtol=1e-4)

@@ -67,8 +67,10 @@ class DualLevel(_modes.Mode):
                 node = o._grad_fn
                 if node is not None and o._out_nr == nr:
                     # A formula that uses this output gets it back with its tangents
-                    # (forward over reverse: jacfwd(jacrev(f))).
-                    node.__dict__.setdefault("_out_fw", {})[nr] = o._fw
+                    # (forward over reverse: jacfwd(jacrev(f))), in the node's own
+                    # layout (a batched tensor's node is the whole batch's).
+                    fw = o.physical_fw() if type(o) is not T.Tensor and hasattr(o, "physical_fw") else o._fw
+                    node.__dict__.setdefault("_out_fw", {})[nr] = fw
         return out
 
 
@@ -163,7 +165,8 @@ def _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_grap
     with grad_mode.enable_grad():
         # u's value does not matter (the formulas are linear in it); ones rather than
         # zeros, so that a formula that skips work for all-zero gradients does not.
-        us = [T.wrap(np.ones_like(o._data)) for o in outs]
+        # made by ops from the outputs, so that u is batched as they are under vmap
+        us = [o.detach().clone().fill_(1) for o in outs]
         for i in float_outs:
             us[i].requires_grad_()
         vals = plan.formula_args(inputs, outs, params)

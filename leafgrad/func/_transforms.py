@@ -58,6 +58,11 @@ def _track(x):
     while it stays connected to whatever graph or forward-AD level ``x`` belongs to."""
     if not isinstance(x, Tensor):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+    if _modes.STACK:
+        # Under vmap, an input shared by the batch is expanded to it first: each sample
+        # then gets its own gradient (the batched graph would sum them).
+        from ._vmap import lift
+        x = lift(x)
     if x._requires_grad:
         return x.view_as(x)
     t = x.detach()

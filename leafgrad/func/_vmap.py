@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import _modes
 from .._tensor import Tensor
-from ..autograd.graph import grad_accumulator
+from ..autograd.graph import SavedTensor, grad_accumulator
 
 __all__ = ["vmap"]
 
@@ -98,6 +98,12 @@ class VmapLevel(_modes.Mode):
         from ._batching import run_rule
         return run_rule(self, spec, inputs, params)
 
+    def carry_inplace(self, t, result):
+        _carry_batch(t, result)
+
+    def random_draw(self):
+        _check_randomness(self)
+
 
 def active_levels():
     """The vmap levels on the stack that ops can see now, outermost first."""
@@ -131,9 +137,12 @@ def alias(t, levels=()):
     out._out_nr = t._out_nr
     d = t.__dict__
     od = out.__dict__
-    for k in ("_untracked", "_fw", "_inference"):
+    for k in ("_untracked", "_inference", "_func_leaf"):
         if k in d:
             od[k] = d[k]
+    if d.get("_fw"):
+        # forward-AD tangents follow the tensor into its new layout
+        od["_fw"] = {lv: _tangent_like(tan, t, levels) for lv, tan in d["_fw"].items()}
     if t._requires_grad and t._grad_fn is None:
         # A leaf: share its gradient accumulator so gradients reach the original tensor.
         # A batched leaf accumulates into a plain tensor of its physical shape.
@@ -144,6 +153,8 @@ def alias(t, levels=()):
                 _PHYS.__set__(var, _raw(t))
                 var._grad_fn, var._requires_grad, var._vc, var._base, var._grad, var._out_nr = \
                     None, True, t._vc, None, None, 0
+                if "_func_leaf" in d:       # a variable of a func transform (func._transforms)
+                    var.__dict__["_func_leaf"] = True
             else:
                 var = t
             if type(t) is BatchedTensor:
@@ -158,6 +169,26 @@ def alias(t, levels=()):
         for lv in levels:
             lv.track(ref)
     return out
+
+
+def _tangent_like(tan, t, levels):
+    """A tangent of ``t`` for ``alias(t, levels)``: the same physical layout as t's data
+    (expanded over the batches the tangent does not vary along), batched at ``levels``."""
+    if not isinstance(tan, Tensor):
+        return tan
+    raw_t = _raw(t)
+    if _raw(tan).shape != raw_t.shape:
+        have, want = levels_of(tan), levels_of(t)
+        if any(lv not in want for lv in have):
+            return tan
+        from ..ops._declare import REGISTRY, call
+        p = physical(tan)
+        with _modes.excluding([m for m in _modes.STACK if isinstance(m, VmapLevel)]):
+            for i, lv in enumerate(want):
+                if lv not in have:
+                    p = call(REGISTRY["unsqueeze"], (p,), {"dim": i})
+            tan = call(REGISTRY["expand"], (p,), {"size": raw_t.shape})
+    return alias(tan, levels)
 
 
 def peel(t, level):
@@ -208,11 +239,22 @@ class BatchedTensor(Tensor):
     # plain tensors holding it.
     @property
     def _data(self):
-        return _PHYS.__get__(self)[(0,) * len(self.__dict__["_vlevels"])]
+        return _PHYS.__get__(self)[(0,) * len(self.__dict__["_vlevels"]) + (Ellipsis,)]   # 0-d stays an array
 
     @_data.setter
     def _data(self, value):
         _PHYS.__set__(self, value)
+
+    def physical_fw(self):
+        """This tensor's tangents laid out as its physical data (for its graph node)."""
+        return alias(self).__dict__.get("_fw")
+
+    def inplace_snapshot(self, plain_snapshot):
+        return _snapshot(self, plain_snapshot)
+
+    @staticmethod
+    def inplace_write(t, result):
+        return _write_into(t, result)
 
     @property
     def _nb(self):
@@ -481,7 +523,7 @@ def lift(t):
         raise RuntimeError("vmap: cannot lift a tensor batched at a level that is not active")
     from ..ops._declare import REGISTRY, call
     p = physical(t)
-    with _modes.hidden(target[0]):
+    with _modes.excluding(target):
         shape = list(_raw(t).shape)
         for i, lv in enumerate(target):
             if lv not in have:
@@ -554,7 +596,7 @@ def batched_autograd(fn, outputs, inputs, grad_outputs, kwargs):
                     for g, o in zip(gos, outs))
     p_outs = tuple(physical(o) for o in outs)
     p_ins = tuple(physical(t) for t in ins) if inputs is not None else None
-    with _modes.hidden(levels[0]):
+    with _modes.excluding(levels):       # physical engine; forward-AD levels still apply
         res = fn(p_outs, p_ins, gos, **kwargs)
     if res is None:
         return None
@@ -564,12 +606,10 @@ def batched_autograd(fn, outputs, inputs, grad_outputs, kwargs):
 # ====================================================================== in-place ops
 # make_inplace (ops/_declare.py) computes the op out of place, then writes the result
 # into the tensor. For a batched tensor the write must reach the whole physical array and
-# the graph must go through the physical result: these wrap the three helpers it calls.
-# (A core hook would be cleaner: see docs/vmap.md.)
-from ..ops import _declare as _D  # noqa: E402
-
-_orig_snapshot, _orig_write_into, _orig_carry = _D.snapshot, _D.write_into, _D._carry_modes
-
+# the graph must go through the physical result: BatchedTensor.inplace_snapshot /
+# inplace_write do that for _declare.snapshot / write_into, and the level's
+# carry_inplace completes the write of the not-recording path (which copies ``_data``,
+# the first sample).
 _INPLACE_ERROR = (
     "vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a Tensor `other` in "
     "extra_args that has more elements than `self`. This happened due to `other` being vmapped over but `self` not "
@@ -587,38 +627,30 @@ def _check_levels(t, result):
     return _raw(result)
 
 
-def _snapshot(t):
-    if type(t) is BatchedTensor:
-        return alias(_orig_snapshot(alias(t)), levels_of(t))
-    return _orig_snapshot(t)
+def _snapshot(t, plain_snapshot):
+    return alias(plain_snapshot(alias(t)), levels_of(t))
 
 
 def _write_into(t, result):
-    if type(t) is not BatchedTensor and type(result) is not BatchedTensor:
-        return _orig_write_into(t, result)
+    from ..ops._declare import OpNode
     src = _check_levels(t, result)
     np.copyto(_raw(t), src, casting="unsafe")
     t._vc[0] += 1
     node = result._grad_fn
     if node is None:
         return
-    if isinstance(node, _D.OpNode) and node._saved:
+    if isinstance(node, OpNode) and node._saved:
         for sv in node._saved:
-            if type(sv) is _D.SavedTensor and sv.is_output:
+            if type(sv) is SavedTensor and sv.is_output:
                 sv.data, sv.version, sv.saved_version = _raw(t), t._vc, t._vc[0]
     t._grad_fn = node
     t._out_nr = result._out_nr
     t._requires_grad = True
 
 
-def _carry_modes(t, result):
+def _carry_batch(t, result):
     if type(t) is BatchedTensor or type(result) is BatchedTensor:
-        # the not-recording path copied the first sample only: copy them all
         np.copyto(_raw(t), _check_levels(t, result), casting="unsafe")
-    return _orig_carry(t, result)
-
-
-_D.snapshot, _D.write_into, _D._carry_modes = _snapshot, _write_into, _carry_modes
 
 
 # ====================================================================== randomness
@@ -629,30 +661,12 @@ _RANDOM_ERROR = ("vmap: called random operation while in randomness error mode. 
                  "'different' randomness flags on vmap or perform the randomness operation out of vmap")
 
 
-def _check_randomness():
-    for lv in active_levels():
-        if lv.randomness == "error":
-            raise RuntimeError(_RANDOM_ERROR)
-        if lv.randomness == "different":
-            raise RuntimeError("vmap: randomness='different' is not supported by leafgrad yet: use "
-                               "randomness='same', or draw the random values outside vmap and pass them in")
-
-
-def _install_random_hook():
-    from .. import _random
-    orig = _random._gen
-    if getattr(orig, "_vmap_hook", False):
-        return
-
-    def _gen(generator):
-        if _modes.STACK:
-            _check_randomness()
-        return orig(generator)
-    _gen._vmap_hook = True
-    _random._gen = _gen
-
-
-_install_random_hook()
+def _check_randomness(level):
+    if level.randomness == "error":
+        raise RuntimeError(_RANDOM_ERROR)
+    if level.randomness == "different":
+        raise RuntimeError("vmap: randomness='different' is not supported by leafgrad yet: use "
+                           "randomness='same', or draw the random values outside vmap and pass them in")
 
 
 # ====================================================================== pytrees

@@ -640,6 +640,8 @@ def _carry_modes(t, result):
 
 def snapshot(t):
     """A copy of ``t``'s current value that keeps t's place in the graph."""
+    if type(t) is not Tensor and hasattr(t, "inplace_snapshot"):
+        return t.inplace_snapshot(snapshot)     # a batched tensor (vmap) copies its batch
     if t._grad_fn is not None:
         s = make(t._data.copy(), t._grad_fn, t._out_nr)
     else:
@@ -652,6 +654,10 @@ def snapshot(t):
 
 def write_into(t, result):
     """Make ``result`` (recorded) the new value and history of ``t``."""
+    if type(t) is not Tensor or type(result) is not Tensor:
+        owner = t if type(t) is not Tensor else result
+        if hasattr(owner, "inplace_write"):
+            return owner.inplace_write(t, result)   # vmap: the write reaches the whole batch
     np.copyto(t._data, result._data, casting="unsafe")
     t._vc[0] += 1
     node = result._grad_fn
