@@ -19,12 +19,11 @@ from leafgrad.func._batching import BACKWARD_ONLY, DATA_DEPENDENT, RULES
 
 from test_ops_sweep import Case, _ids, _resolve, _path  # noqa: F401
 
-_SVD_FAST = ("the wrapper's no-grad fast path runs np.linalg.svd on x._data, which for a batched tensor is its "
-             "first sample (core change: go through a declared op, see docs/vmap.md)")
 _WEIGHT = "a batched weight / bias / running-stat tensor is not supported by this rule yet"
 
-#: (op, sample[, variant]) -> known gap, run as a non-strict xfail.
-SKIP = {("linalg.svd", i): _SVD_FAST for i in (6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 26, 27)}
+#: (op, sample[, variant]) -> known gap, run as a strict xfail (a fix makes it fail, so
+#: the entry gets removed).
+SKIP = {}
 SKIP[("prod.dim_int", 4, "dim0")] = "backward of prod(dim) on a 0-d sample run as (B, 1): _restore gets a tuple dim"
 SKIP[("addmm", 3, "dim0")] = "matmul of batched (3, 0) @ (0, 2) operands: an empty inner dim"
 SKIP.update({("linalg.lstsq", i): "lstsq's residuals / rank outputs are not batched like PyTorch's yet"
@@ -194,7 +193,7 @@ def _params():
             if name in DATA_DEPENDENT or name in BACKWARD_ONLY:
                 continue
             if reason is not None:
-                marks = (pytest.mark.xfail(reason=reason, strict=False),)
+                marks = (pytest.mark.xfail(reason=reason, strict=True),)
             out.append(pytest.param(name, idx, variant, id=f"{p.id}-{variant}", marks=marks))
     return out
 

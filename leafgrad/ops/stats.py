@@ -963,7 +963,9 @@ svd_ = declare(
 
 def svdvals_(A):
     from ..autograd import grad_mode
-    if not (A._requires_grad and grad_mode.state.enabled):  # no gradient: no singular vectors
+    from .._modes import STACK
+    # no gradient and no transform (forward AD, vmap) to serve: no singular vectors
+    if not STACK and not (A._requires_grad and grad_mode.state.enabled):
         return wrap(np.linalg.svd(A._data, compute_uv=False).astype(A._data.dtype, copy=False))
     return svd_(A, full_matrices=False)[1]
 
