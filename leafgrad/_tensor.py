@@ -85,6 +85,7 @@ class Tensor:
     _inference = False
     _untracked = None        # why a tensor made from ones that require grad has no graph
     _fw = None               # forward AD: {level: tangent} (see autograd/forward_ad.py)
+    _batched = False         # vmap's BatchedTensor: its _data is one sample of a batch
 
     __hash__ = object.__hash__
     __array_priority__ = 1000

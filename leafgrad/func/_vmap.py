@@ -232,6 +232,7 @@ class BatchedTensor(Tensor):
     Python-level views of the tensor are overridden here; ops go through the levels."""
 
     __slots__ = ()
+    _batched = True
 
     # What Python code reading ``t._data`` sees (the ops' wrappers check shapes, wrap dims,
     # infer sizes with it): the first sample, an array of the logical shape. The physical

@@ -414,6 +414,13 @@ def call(spec, inputs, params=None):
     return res
 
 
+def refuse_batched(name, *tensors):
+    """A function computed from ``_data`` outside the declared ops would see one sample of
+    a batched tensor (vmap): refuse it rather than answer for the first sample only."""
+    if any(getattr(t, "_batched", False) for t in tensors):
+        raise RuntimeError(f"vmap: {name}() has no batching rule in leafgrad yet; call it outside vmap")
+
+
 def untracked(out, reason="grad mode was off"):
     """A result that would have had a graph but has none (computed with grad mode off,
     or from a detached tensor): remembered, so that a backward from it can say why."""

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from ._declare import declare, make_inplace, FUNCTIONS
+from ._declare import declare, make_inplace, FUNCTIONS, refuse_batched
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, wrap
 from ..autograd import grad_mode
@@ -801,6 +801,7 @@ def one_hot(tensor, num_classes=-1):
         raise TypeError(f"one_hot(): argument 'input' (position 1) must be Tensor, not {type(tensor).__name__}")
     if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    refuse_batched("one_hot", tensor)
     a = tensor._data
     if num_classes == -1:
         if a.size == 0:

@@ -9,7 +9,7 @@ records ``DivBackward0`` for a plain division but ``DivBackward2`` as soon as
 
 import numpy as np
 
-from ._declare import FUNCTIONS, REGISTRY, declare, make_inplace, write_into, _cast_check
+from ._declare import FUNCTIONS, REGISTRY, declare, make_inplace, write_into, _cast_check, refuse_batched
 from .._tensor import _LEGACY_NAMES as _TYPE_NAMES
 from ._samples import T, sample
 from .. import _dtype
@@ -646,6 +646,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Elementwise ``|input - other| <= atol + rtol * |other|`` (a bool tensor; equal
     values, infinities included, are close; NaNs only with ``equal_nan``)."""
     _check_tensors("isclose", input, other)
+    refuse_batched("isclose", input, other)
     a, b = input._data, other._data
     if a.dtype != b.dtype:
         raise RuntimeError(f"{_TYPE_NAMES[a.dtype.name]} did not match {_TYPE_NAMES[b.dtype.name]}")

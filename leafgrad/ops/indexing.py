@@ -12,7 +12,7 @@ import builtins
 
 import numpy as np
 
-from ._declare import declare, make_inplace, broadcast_error, FUNCTIONS, REGISTRY
+from ._declare import declare, make_inplace, broadcast_error, FUNCTIONS, REGISTRY, refuse_batched
 from ._samples import T, sample
 from .stats import _arr, _write_out
 from .._tensor import _C_TYPE_NAMES as _C_NAMES
@@ -894,6 +894,7 @@ def argwhere(input):
 
 # ---------------------------------------------------------------- searchsorted / bucketize
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
+    refuse_batched("searchsorted", sorted_sequence, input, sorter)
     seq = sorted_sequence._data
     scalar = not isinstance(input, Tensor)
     vals = np.asarray(input) if scalar else input._data

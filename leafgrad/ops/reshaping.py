@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from ._declare import declare, FUNCTIONS
+from ._declare import declare, FUNCTIONS, refuse_batched
 from ._samples import T, sample
 from .stats import _write_out
 from .._size import Size
@@ -170,7 +170,9 @@ def tile(input, *dims, **kw):
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     from .indexing import index_select
+    refuse_batched("repeat_interleave", repeats)
     if repeats is None:  # repeat_interleave(repeats): indices repeated by their count
+        refuse_batched("repeat_interleave", input)
         r = input._data
         if r.ndim > 1:
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")

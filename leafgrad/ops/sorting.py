@@ -72,6 +72,8 @@ def sort(input, dim=-1, descending=False, *, stable=_UNSET, out=None):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim``."""
+    if input._batched:
+        return input.argsort(dim, descending, stable)   # vmap's batched form
     a = input._data
     d = _wrap_dim(dim, a.ndim)
     if a.ndim == 0:

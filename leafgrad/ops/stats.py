@@ -271,12 +271,12 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         input = input.to(dtype)
     from ..autograd import grad_mode
     with grad_mode.no_grad():
-        count = _sum(wrap(~np.isnan(input._data)), dim=dim, keepdim=keepdim) if dim is not None else \
-            _sum(wrap(~np.isnan(input._data)))
-    if dim is None and keepdim:
-        count = wrap(count._data.reshape((1,) * input._data.ndim))
-    # PyTorch divides by the int64 count; in the input's float dtype the quotient is the same.
-    count = wrap(count._data.astype(input._data.dtype))
+        present = input == input      # not NaN (ops, so that vmap batches the count)
+        count = _sum(present, dim=dim, keepdim=keepdim) if dim is not None else _sum(present)
+        if dim is None and keepdim:
+            count = count.reshape((1,) * input._data.ndim)
+        # PyTorch divides by the int64 count; in the input's float dtype the quotient is the same.
+        count = count.to(input.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
         return _write_out(out, nansum(input, dim, keepdim) / count, "nanmean")
 
@@ -592,6 +592,8 @@ def amin(input, dim=(), keepdim=False, *, out=None):
 
 def _arg(name, npfn):
     def fn(input, dim=None, keepdim=False, *, out=None):
+        if input._batched and out is None:
+            return getattr(input, name)(dim, keepdim)     # vmap's batched form
         a = input._data
         if a.dtype == np.bool_:
             raise RuntimeError(f"{name}(): does not support bool input")
@@ -1130,6 +1132,8 @@ def cummin(input, dim, *, out=None):
 # ---------------------------------------------------------------- all / any / count_nonzero
 def _logical_reduce(name, npfn):
     def fn(input, dim=None, keepdim=False, *, out=None):
+        if input._batched and out is None:
+            return getattr(input, name)(dim, keepdim)     # vmap's batched form
         a = input._data
         axis = None if dim is None else _dims(dim, a.ndim)
         res = npfn(a, axis=axis, keepdims=bool(keepdim))
@@ -1147,6 +1151,8 @@ any = _logical_reduce("any", np.any)
 
 def count_nonzero(input, dim=None):
     """How many elements are not zero (over ``dim`` when given), as int64."""
+    if input._batched:
+        return input.count_nonzero(dim)                 # vmap's batched form
     a = input._data
     axis = None if dim is None else _dims(dim, a.ndim)
     return wrap(np.asarray(np.count_nonzero(a, axis=axis), dtype=np.int64))
