@@ -26,7 +26,7 @@ from .. import _dtype
 from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_view, wrap, _LEGACY_NAMES
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import forward_trace, state as anomaly
-from ..autograd.graph import Node, freed_error, SavedTensor, _next_seq, gradient_edge
+from ..autograd.graph import Node, freed_error, SavedTensor, _next_seq, gradient_edge, _saved_hooks
 from .._modes import STACK as _MODES, dispatch as _dispatch
 
 _state = grad_mode.state
@@ -74,7 +74,7 @@ class Spec:
 
 
 class _Plan:
-    __slots__ = ("saves", "calls", "names")
+    __slots__ = ("saves", "calls", "names", "one")
 
     def __init__(self, spec, key):
         n_inputs = key.bit_length() - 1
@@ -106,6 +106,13 @@ class _Plan:
                 calls.append((i, _not_differentiable(spec, inp), (), False))
         self.names = tuple(names)
         self.calls = calls
+        # The common case, run by OpNode._apply without the general loop: one formula for
+        # one input, taking one gradient: (formula, positions or None when it takes the
+        # saved values in order, input index, number of inputs).
+        self.one = None
+        if len(calls) == 1 and not calls[0][3] and type(calls[0][0]) is not tuple:
+            idx, fn, pos, _ = calls[0]
+            self.one = (fn, None if pos == tuple(range(len(names))) else pos, idx, n_inputs)
         # How to fetch each saved name at record time: (kind, key).
         saves = []
         for n in names:
@@ -135,6 +142,7 @@ class _Plan:
                 pos.append(names.index(p))
             calls.append((tuple(range(n)), fn, tuple(pos), params[0] == "grads"))
         self.names, self.calls, self.saves = tuple(names), calls, tuple(saves)
+        self.one = None
 
 
 class SavedList(tuple):
@@ -160,15 +168,33 @@ class OpNode(Node):
         saved = self._saved
         if saved is None:
             raise freed_error(self)
-        vals = [s.unpack(self, graph) if type(s) is SavedTensor else
-                [x.unpack(self, graph) if type(x) is SavedTensor else x for x in s] if type(s) is SavedList else s
-                for s in saved] if saved else ()
+        if saved:
+            vals = []
+            for s in saved:
+                ts = type(s)
+                if ts is SavedTensor:
+                    # An untouched saved array in a plain backward: the array itself.
+                    if graph or s.hooks is not None or s.version[0] != s.saved_version:
+                        vals.append(s.unpack(self, graph))
+                    else:
+                        vals.append(s.data)
+                elif ts is SavedList:
+                    vals.append([x.unpack(self, graph) if type(x) is SavedTensor else x for x in s])
+                else:
+                    vals.append(s)
+        else:
+            vals = ()
         grad = grads[0]
+        one = plan.one
+        if one is not None and grad is not None:
+            fn, pos, idx, n = one
+            res = fn(grad, *vals) if pos is None else fn(grad, *[vals[p] for p in pos])
+            if n == 1:
+                return (res,)
+            outs = [None] * n
+            outs[idx] = res
+            return outs
         calls = plan.calls
-        if len(calls) == 1 and len(self._next) == 1:
-            idx, fn, pos, wants_all = calls[0]
-            if not wants_all and grad is not None and type(idx) is not tuple:
-                return (fn(grad, *[vals[p] for p in pos]),)
         outs = [None] * len(self._next)
         for idx, fn, pos, wants_all in plan.calls:
             if wants_all:
@@ -195,10 +221,12 @@ class OpNode(Node):
     def _release(self):
         # Free saved tensors; a node that kept only numbers and shapes stays runnable, as
         # in PyTorch (a second backward through SumBackward0 works).
-        for s in self._saved or ():
-            if type(s) is SavedTensor or type(s) is SavedList:
-                self._saved = None
-                return
+        saved = self._saved
+        if saved:
+            for s in saved:
+                if type(s) is SavedTensor or type(s) is SavedList:
+                    self._saved = None
+                    return
 
     def __getattr__(self, attr):
         # grad_fn._saved_self, ._saved_other, ._saved_result, ... as PyTorch names them
@@ -260,11 +288,39 @@ def record(spec, out, inputs, params):
     if type(out) is tuple:
         node._meta = tuple((a.shape, a.dtype) for a in out)
         results = [make(a, node, nr) if a.dtype.kind == "f" else wrap(a) for nr, a in enumerate(out)]
+        node._saved = _save(plan.saves, node, inputs, results, params) if plan.saves else ()
+        return tuple(results)
+    node._meta = ((out.shape, out.dtype),)
+    # make(out, node, 0), inlined: this runs once per recorded op.
+    res = _new(Tensor)
+    res._data = out
+    res._grad_fn = node
+    res._requires_grad = True
+    res._vc = [0]
+    res._base = None
+    res._grad = None
+    res._out_nr = 0
+    saves = plan.saves
+    if not saves:
+        node._saved = ()
+    elif len(saves) == 1 and saves[0][0] == 1 and not _saved_hooks:
+        node._saved = (_saved_output(res),)   # tanh, exp, sigmoid, ...: the output alone
     else:
-        node._meta = ((out.shape, out.dtype),)
-        results = [make(out, node, 0)]
-    node._saved = _save(plan.saves, node, inputs, results, params) if plan.saves else ()
-    return tuple(results) if type(out) is tuple else results[0]
+        node._saved = _save(saves, node, inputs, (res,), params)
+    return res
+
+
+def _saved_output(r):
+    """``SavedTensor(r, True, 0)`` without a constructor call (no saved-tensor hooks)."""
+    s = _new(SavedTensor)
+    s.tensor = None
+    s.data = r._data
+    s.version = r._vc
+    s.saved_version = r._vc[0]
+    s.is_output = True
+    s.out_nr = 0
+    s.hooks = None
+    return s
 
 
 def _save(saves, node, inputs, results, params):
