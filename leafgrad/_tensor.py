@@ -13,6 +13,7 @@ from .autograd import grad_mode
 
 _new = object.__new__
 _ndarray = np.ndarray
+_grad_state = grad_mode.state
 
 # NumPy protocol dispatch tables, filled in by the op declarations.
 HANDLED_UFUNCS = {}
@@ -501,7 +502,7 @@ def wrap(data):
     t._base = None
     t._grad = None
     t._out_nr = 0
-    if grad_mode.state.inference:
+    if _grad_state.inference:
         t._inference = True
     return t
 

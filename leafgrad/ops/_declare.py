@@ -277,10 +277,22 @@ def record(spec, out, inputs, params):
         else:
             edges.append(None)
         bit <<= 1
-    mask |= bit
+    return _finish(spec, out, inputs, params, mask | bit, tuple(edges))
+
+
+def _edge(x):
+    """The edge to ``x`` (which requires grad) for a node that takes it as input."""
+    if x._base is not None and x._view_fn is not None:
+        refresh_view(x)
+    fn = x._grad_fn
+    return (fn, x._out_nr) if fn is not None else gradient_edge(x)
+
+
+def _finish(spec, out, inputs, params, mask, edges):
+    """The node of ``spec`` with ``edges``, and its outputs (``record``'s second half)."""
     plan = spec.plans.get(mask) or spec.plan(mask)
     node = _new(spec.node_cls)
-    node._next = tuple(edges)
+    node._next = edges
     node._key = -_next_seq()
     node._plan = plan
     if anomaly.enabled:
@@ -543,6 +555,30 @@ def install(spec, fn, *, method=None, inplace=None, ufunc=None, array_function=N
         HANDLED_FUNCTIONS[array_function] = fn
 
 
+# Ops whose forward is one arithmetic ufunc on (tensor, number): the number may be passed
+# as a 0-d array of the tensor's float dtype, which NumPy handles faster and rounds alike.
+_SCALAR_OK = frozenset(("add", "sub", "mul", "div", "rsub.Scalar"))
+_SCALARS = {}
+
+
+def _scalar(x, dtype):
+    key = (x, dtype)
+    z = _SCALARS.get(key)
+    if z is None:
+        # Zeros (-0.0 == 0.0), NaN and values out of the dtype's range keep NumPy's own path.
+        top = _FMAX.get(dtype.char)
+        if top is None or x != x or not x or not -top < x < top or type(x) is int and not -2 ** 24 < x < 2 ** 24:
+            return x
+        if len(_SCALARS) > 4096:
+            _SCALARS.clear()
+        z = _SCALARS[key] = np.array(x, dtype)
+        z.flags.writeable = False
+    return z
+
+
+_FMAX = {c: float(np.finfo(c).max) for c in "efdg"}
+
+
 def make_function(spec):
     """The public callable: positional tensor inputs, then keyword parameters."""
     n = len(spec.inputs)
@@ -554,6 +590,7 @@ def make_function(spec):
         op.spec = spec
         return op
     float_only = spec.promote == "float"
+    scalar_ok = spec.name in _SCALAR_OK
     if n == 1 and not spec.view and len(spec.outputs) == 1:
         def op(self, **params):
             if type(self) is _ndarray:  # inside a plain backward: NumPy in, NumPy out
@@ -565,7 +602,11 @@ def make_function(spec):
             if type(out) is not _ndarray:
                 out = _asarray(out)
             if self._requires_grad:
-                return record(spec, out, (self,), None) if _state.enabled else untracked(out)
+                if not _state.enabled:
+                    return untracked(out)
+                if out.dtype.kind != "f":
+                    return wrap(out)
+                return _finish(spec, out, (self,), None, 3, (_edge(self),))
             if self._untracked is not None:
                 return untracked(out, self._untracked)
             return wrap(out)
@@ -590,7 +631,9 @@ def make_function(spec):
                     return call(spec, (self, other), params)
                 rg = self._requires_grad or other._requires_grad
             elif (tother is float or tother is int) and kind == "f":
-                b = other
+                # A number as a 0-d array of the tensor's dtype: the same value NumPy would
+                # convert it to, without the cost of converting it on every call.
+                b = _scalar(other, a.dtype) if scalar_ok else other
                 rg = self._requires_grad
             else:
                 return call(spec, (self, other), params)
@@ -601,7 +644,15 @@ def make_function(spec):
             if type(out) is not _ndarray:
                 out = _asarray(out)
             if rg:
-                return record(spec, out, (self, other), None) if _state.enabled else untracked(out)
+                if not _state.enabled:
+                    return untracked(out)
+                if out.dtype.kind != "f":
+                    return wrap(out)
+                if self._requires_grad:
+                    if tother is Tensor and other._requires_grad:
+                        return _finish(spec, out, (self, other), None, 7, (_edge(self), _edge(other)))
+                    return _finish(spec, out, (self, other), None, 5, (_edge(self), None))
+                return _finish(spec, out, (self, other), None, 6, (None, _edge(other)))
             if self._untracked is not None or tother is Tensor and other._untracked is not None:
                 return untracked(out, self._untracked or other._untracked)
             return wrap(out)

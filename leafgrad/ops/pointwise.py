@@ -1,7 +1,7 @@
 """Elementwise ops: arithmetic and the unary math functions."""
 import numpy as np
 
-from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY
+from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY, _scalar
 from .._dtype import get_default_dtype
 from ._samples import T, sample
 from .._tensor import Tensor
@@ -199,8 +199,19 @@ sin = _unary("sin", np.sin, lambda grad, self: grad * np.cos(self), ufunc=np.sin
 cos = _unary("cos", np.cos, lambda grad, self: grad * -np.sin(self), ufunc=np.cos)
 # tanh's and sigmoid's derivatives are ops of their own, as in PyTorch (so a double
 # backward shows TanhBackwardBackward0 and the formulas run once, fused in NumPy).
+def _tanh_backward(grad, y):
+    """``grad * (1 - y * y)`` with one temporary, reused in place."""
+    t = y * y
+    if type(t) is not np.ndarray:
+        return grad * (1 - t)
+    np.subtract(_scalar(1, t.dtype), t, out=t)
+    if type(grad) is np.ndarray and grad.dtype is t.dtype and grad.shape == t.shape:
+        return np.multiply(grad, t, out=t)
+    return grad * t
+
+
 tanh_backward = declare(
-    "tanh_backward", lambda grad, y: grad * (1 - y * y), inputs=("grad_output", "output"),
+    "tanh_backward", _tanh_backward, inputs=("grad_output", "output"),
     node="TanhBackwardBackward0", public=False,
     samples=[sample(T(3, 4), T(3, 4, low=-0.9, high=0.9), call="_tanh_backward")],
     grad_output=lambda grad, output: tanh_backward(grad, output),
