@@ -18,6 +18,8 @@ from .anomaly_mode import apply_checked, state as anomaly
 from .graph import run_tensor_hooks, sum_to
 from .. import _tensor as T
 
+_ndarray = np.ndarray
+
 
 def _count_dependencies(roots):
     deps = {}
@@ -122,13 +124,18 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
     quiet = np.errstate(all="ignore")
     quiet.__enter__()
     try:
+        owned = set()   # ids of buffers the engine allocated itself (sums): added into in place
         node = heappop(heap)[1] if heap else None
+        buf = buffers.pop(node) if node is not None else None
         while node is not None:
-            buf = buffers.pop(node)
+            if owned:
+                for g in buf:
+                    owned.discard(id(g))
             if node._hooked or target_slots is not None:
                 buf = _prelude(node, buf, target_slots, capture, needed, captured, create_graph)
                 if buf is None:  # a captured target that stops here
                     node = heappop(heap)[1] if heap else None
+                    buf = buffers.pop(node) if node is not None else None
                     continue
             if buf[0] is None and (len(buf) == 1 or all(g is None for g in buf)):
                 # Nothing arrived (every producer returned None): nothing to compute, but
@@ -162,27 +169,44 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                     if g.dtype is not dtype and g.dtype != dtype:
                         g = g.to(T.from_np_dtype(dtype)) if isinstance(g, T.Tensor) else \
                             np.asarray(g).astype(dtype)
-                buf = buffers.get(nxt)
-                if buf is None:
-                    buf = buffers[nxt] = [None] * len(nxt._meta)
-                    buf[nr] = g
+                nbuf = buffers.get(nxt)
+                if nbuf is None:
+                    nbuf = [None] * len(nxt._meta)
+                    nbuf[nr] = g
                 elif g is not None:
-                    old = buf[nr]
-                    buf[nr] = g if old is None else old + g
+                    old = nbuf[nr]
+                    if old is None:
+                        nbuf[nr] = g
+                    elif id(old) in owned:
+                        np.add(old, g, out=old)
+                    else:
+                        old = nbuf[nr] = old + g
+                        if type(old) is _ndarray:   # (not a Tensor, not a NumPy scalar)
+                            owned.add(id(old))
                 left = deps[nxt] - 1
-                deps[nxt] = left
-                if left == 0:
-                    if ready is not None:
-                        heappush(heap, (ready._key, ready))
-                    ready = nxt
-            # The ready queue's order, without pushing and popping the common case: the node
-            # just made ready runs next when it comes before everything queued.
-            if ready is not None and (not heap or ready._key < heap[0][0]):
-                node = ready
-            else:
+                if left:
+                    deps[nxt] = left
+                    buffers[nxt] = nbuf
+                    continue
+                # Ready. Its count is not stored back: nothing reads it again.
                 if ready is not None:
                     heappush(heap, (ready._key, ready))
-                node = heappop(heap)[1] if heap else None
+                    buffers[ready] = rbuf
+                ready, rbuf = nxt, nbuf
+            # The ready queue's order, without pushing and popping the common case: the node
+            # just made ready runs next when it comes before everything queued.
+            if ready is not None:
+                if not heap or ready._key < heap[0][0]:
+                    buffers.pop(ready, None)
+                    node, buf = ready, rbuf
+                    continue
+                heappush(heap, (ready._key, ready))
+                buffers[ready] = rbuf
+            if heap:
+                node = heappop(heap)[1]
+                buf = buffers.pop(node)
+            else:
+                node = None
     finally:
         running.pop()
         quiet.__exit__(None, None, None)
