@@ -282,9 +282,13 @@ def record(spec, out, inputs, params):
 
 def _edge(x):
     """The edge to ``x`` (which requires grad) for a node that takes it as input."""
-    if x._base is not None and x._view_fn is not None:
-        refresh_view(x)
     fn = x._grad_fn
+    if x._base is None:
+        if fn is not None:
+            return (fn, x._out_nr)
+    elif x._view_fn is not None:
+        refresh_view(x)
+        fn = x._grad_fn
     return (fn, x._out_nr) if fn is not None else gradient_edge(x)
 
 
@@ -315,8 +319,14 @@ def _finish(spec, out, inputs, params, mask, edges):
     saves = plan.saves
     if not saves:
         node._saved = ()
-    elif len(saves) == 1 and saves[0][0] == 1 and not _saved_hooks:
-        node._saved = (_saved_output(res),)   # tanh, exp, sigmoid, ...: the output alone
+    elif len(saves) == 1 and not _saved_hooks:
+        kind, key = saves[0]
+        if kind == 1:
+            node._saved = (_saved_output(res),)   # tanh, exp, sigmoid, ...: the output alone
+        elif kind == 0 and not isinstance(inputs[key], Tensor):
+            node._saved = (inputs[key],)          # x * 2.0: the number
+        else:
+            node._saved = _save(saves, node, inputs, (res,), params)
     else:
         node._saved = _save(saves, node, inputs, (res,), params)
     return res
@@ -343,7 +353,18 @@ def _save(saves, node, inputs, results, params):
             if isinstance(x, Tensor):
                 if x._inference:
                     _check_inference(x)
-                saved.append(SavedTensor(x))
+                if _saved_hooks:
+                    saved.append(SavedTensor(x))
+                else:   # SavedTensor(x) without a constructor call
+                    st = _new(SavedTensor)
+                    st.tensor = x
+                    st.data = x._data
+                    st.version = vc = x._vc
+                    st.saved_version = vc[0]
+                    st.is_output = False
+                    st.out_nr = 0
+                    st.hooks = None
+                    saved.append(st)
             else:
                 saved.append(x)
         elif kind == 1:
@@ -633,7 +654,12 @@ def make_function(spec):
             elif (tother is float or tother is int) and kind == "f":
                 # A number as a 0-d array of the tensor's dtype: the same value NumPy would
                 # convert it to, without the cost of converting it on every call.
-                b = _scalar(other, a.dtype) if scalar_ok else other
+                if scalar_ok:
+                    b = _SCALARS.get((other, a.dtype))
+                    if b is None:
+                        b = _scalar(other, a.dtype)
+                else:
+                    b = other
                 rg = self._requires_grad
             else:
                 return call(spec, (self, other), params)
