@@ -448,7 +448,18 @@ def _promote(spec, inputs, arrays):
 def call(spec, inputs, params=None):
     """Run an op: NumPy forward, then a node if any input requires grad in grad mode.
     Given arrays only (as formulas are in a plain backward), it returns arrays."""
-    if not any(isinstance(x, Tensor) for x in inputs):
+    arrays = []
+    tracked = False     # some input requires grad
+    tensors = False
+    for x in inputs:
+        if isinstance(x, Tensor):
+            tensors = True
+            if x._requires_grad:
+                tracked = True
+            arrays.append(x._data)
+        else:
+            arrays.append(x)
+    if not tensors:
         # Arrays only (a formula in a plain backward): stay in NumPy.
         arrays = [_asarray(x) if isinstance(x, np.generic) else x for x in inputs]
         return spec.forward(*arrays, **params) if params else spec.forward(*arrays)
@@ -457,13 +468,24 @@ def call(spec, inputs, params=None):
         res = _dispatch(spec, inputs, params)
         if res is not None:
             return res
-    arrays = [None if x is None else _as_array(spec, i, x) for i, x in enumerate(inputs)]
+    i = 0
+    for x in inputs:   # numbers stay numbers; NumPy scalars become numbers; others are refused
+        if x is not None and type(x) is not _ndarray and not isinstance(x, (Tensor, int, float)):
+            arrays[i] = _as_array(spec, i, x)
+        i += 1
     if spec.check is not None:
         spec.check(*inputs, **params) if params else spec.check(*inputs)
     if spec.promote is not None:
         first = arrays[0]
-        same = all(isinstance(a, _ndarray) and a.dtype is first.dtype for a in arrays) \
-            if isinstance(first, _ndarray) else False
+        if type(first) is _ndarray:
+            dt = first.dtype
+            same = True
+            for a in arrays:
+                if type(a) is not _ndarray or a.dtype is not dt:
+                    same = False
+                    break
+        else:
+            same = False
         if not same or spec.promote == "float" and first.dtype.kind != "f":
             arrays = _promote(spec, inputs, arrays)
     try:
@@ -477,13 +499,11 @@ def call(spec, inputs, params=None):
         out = tuple(o if type(o) is _ndarray else _asarray(o) for o in out)
     elif type(out) is not _ndarray:
         out = _asarray(out)
-    if _state.enabled:
-        for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad:
-                res = record(spec, out, inputs, params)
-                if spec.view:
-                    _mark_view(res, inputs[0], spec, inputs[1:], params)
-                return res
+    if tracked and _state.enabled:
+        res = record(spec, out, inputs, params)
+        if spec.view:
+            _mark_view(res, inputs[0], spec, inputs[1:], params)
+        return res
     reason = None
     for x in inputs:
         if isinstance(x, Tensor):
@@ -627,7 +647,9 @@ def make_function(spec):
                     return untracked(out)
                 if out.dtype.kind != "f":
                     return wrap(out)
-                return _finish(spec, out, (self,), None, 3, (_edge(self),))
+                fn = self._grad_fn   # the edge, inline for a non-view (else _edge)
+                e = (fn, self._out_nr) if fn is not None and self._base is None else _edge(self)
+                return _finish(spec, out, (self,), None, 3, (e,))
             if self._untracked is not None:
                 return untracked(out, self._untracked)
             return wrap(out)
@@ -675,9 +697,11 @@ def make_function(spec):
                 if out.dtype.kind != "f":
                     return wrap(out)
                 if self._requires_grad:
+                    fn = self._grad_fn   # the edge, inline for a non-view (else _edge)
+                    e = (fn, self._out_nr) if fn is not None and self._base is None else _edge(self)
                     if tother is Tensor and other._requires_grad:
-                        return _finish(spec, out, (self, other), None, 7, (_edge(self), _edge(other)))
-                    return _finish(spec, out, (self, other), None, 5, (_edge(self), None))
+                        return _finish(spec, out, (self, other), None, 7, (e, _edge(other)))
+                    return _finish(spec, out, (self, other), None, 5, (e, None))
                 return _finish(spec, out, (self, other), None, 6, (None, _edge(other)))
             if self._untracked is not None or tother is Tensor and other._untracked is not None:
                 return untracked(out, self._untracked or other._untracked)
