@@ -350,8 +350,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph leaves."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------------ conversion
     def numpy(self, *, force=False):
@@ -468,6 +467,18 @@ class Tensor:
 
 
 _warned_scalar = False
+
+
+def _autograd():
+    """The autograd package (imported on first use: it imports this module)."""
+    global _autograd_mod
+    if _autograd_mod is None:
+        from . import autograd
+        _autograd_mod = autograd
+    return _autograd_mod
+
+
+_autograd_mod = None
 
 _C_TYPE_NAMES = {
     "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",

@@ -562,6 +562,43 @@ def _replay_one(spec, rest, params, i, src):
     return out[i] if type(out) is tuple else out
 
 
+# ---------------------------------------------------------------------- helpers for formulas
+def broadcast_to(a, shape):
+    """``np.broadcast_to(a, shape)``: a read-only view. For a C-contiguous array it is
+    built directly (about 10x cheaper than NumPy's function on small arrays); Tensors and
+    anything else go through NumPy (which dispatches Tensors to the differentiable op)."""
+    if type(a) is not _ndarray:
+        if not isinstance(a, np.generic):
+            return np.broadcast_to(a, shape)
+        a = _asarray(a)
+    shape = tuple(shape)
+    if not a.ndim:   # the gradient of a full reduction
+        out = _ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
+        out.flags.writeable = False
+        return out
+    if not a.flags.c_contiguous:
+        return np.broadcast_to(a, shape)
+    ashape = a.shape
+    if ashape == shape:
+        return a
+    lead = len(shape) - len(ashape)
+    if lead < 0:
+        return np.broadcast_to(a, shape)
+    strides = [0] * lead
+    astrides = a.strides
+    for i, n in enumerate(ashape):
+        m = shape[lead + i]
+        if n == m:
+            strides.append(astrides[i])
+        elif n == 1 and m >= 0:
+            strides.append(0)
+        else:
+            return np.broadcast_to(a, shape)   # NumPy's error
+    out = _ndarray(shape, a.dtype, a, 0, tuple(strides))
+    out.flags.writeable = False
+    return out
+
+
 # ---------------------------------------------------------------------- declaring
 def declare(name, forward, *, inputs=("self",), node=None, method=None, inplace=None,
             ufunc=None, array_function=None, promote=None, outputs=("result",), view=False,

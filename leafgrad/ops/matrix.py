@@ -60,10 +60,15 @@ def _self_mat2_dtype(self, m2):
 
 
 def _scaled_sum(self, prod, beta, alpha):
+    """``alpha * prod + beta * self``; ``prod`` is a fresh product (never aliased), so the
+    sum goes into it when the dtypes agree (``self`` expands to prod's shape, checked)."""
     out = prod if alpha == 1 else prod * alpha
     if beta == 0:
         return out
-    return out + (self if beta == 1 else self * beta)
+    add = self if beta == 1 else self * beta
+    if type(out) is np.ndarray and type(add) is np.ndarray and add.dtype is out.dtype:
+        return np.add(out, add, out=out)
+    return out + add
 
 
 # ---------------------------------------------------------------- addmm / addmv / addbmm / baddbmm
