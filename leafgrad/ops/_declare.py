@@ -191,6 +191,8 @@ class OpNode(Node):
             res = fn(grad, *vals) if pos is None else fn(grad, *[vals[p] for p in pos])
             if n == 1:
                 return (res,)
+            if n == 2:
+                return (res, None) if idx == 0 else (None, res)
             outs = [None] * n
             outs[idx] = res
             return outs

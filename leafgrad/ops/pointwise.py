@@ -200,14 +200,22 @@ cos = _unary("cos", np.cos, lambda grad, self: grad * -np.sin(self), ufunc=np.co
 # tanh's and sigmoid's derivatives are ops of their own, as in PyTorch (so a double
 # backward shows TanhBackwardBackward0 and the formulas run once, fused in NumPy).
 def _tanh_backward(grad, y):
-    """``grad * (1 - y * y)`` with one temporary, reused in place."""
+    """``grad * (1 - y * y)``; on large arrays with one temporary, reused in place."""
     t = y * y
     if type(t) is not np.ndarray:
         return grad * (1 - t)
-    np.subtract(_scalar(1, t.dtype), t, out=t)
+    one = _ONES.get(t.dtype)
+    if one is None:
+        one = _ONES[t.dtype] = _scalar(1, t.dtype)
+    if t.size < 4096:   # small: the out= keyword costs more than the allocation it saves
+        return grad * (one - t)
+    np.subtract(one, t, out=t)
     if type(grad) is np.ndarray and grad.dtype is t.dtype and grad.shape == t.shape:
         return np.multiply(grad, t, out=t)
     return grad * t
+
+
+_ONES = {}
 
 
 tanh_backward = declare(
