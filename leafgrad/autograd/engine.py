@@ -60,8 +60,13 @@ def _needed_nodes(deps, roots, targets):
                     stack.append(nxt)
     needed = set()
     for node in reversed(order):
-        if node in targets or any(e is not None and e[0] in needed for e in node._next):
+        if node in targets:
             needed.add(node)
+            continue
+        for e in node._next:
+            if e is not None and e[0] in needed:
+                needed.add(node)
+                break
     return needed
 
 
@@ -106,6 +111,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
             target_slots.setdefault(node, []).append((nr, i))
         captured = [None] * len(targets)
 
+    _Tensor = T.Tensor
     buffers = {}
     heap = []
     for (node, nr), g in zip(roots, root_grads):
@@ -131,7 +137,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
             if owned:
                 for g in buf:
                     owned.discard(id(g))
-            if node._hooked or target_slots is not None:
+            if node._hooked or target_slots is not None and node in target_slots:
                 buf = _prelude(node, buf, target_slots, capture, needed, captured, create_graph)
                 if buf is None:  # a captured target that stops here
                     node = heappop(heap)[1] if heap else None
@@ -161,12 +167,16 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 g = outs[index]
                 if g is not None:
                     shape, dtype = nxt._meta[nr]
-                    if g.shape != shape:
+                    # (a Tensor's own array answers shape and dtype without building a Size
+                    # or a leafgrad dtype)
+                    a = g._data if create_graph and isinstance(g, _Tensor) else g
+                    if a.shape != shape:
                         reduced = sum_to(g, shape)
                         if reduced is None:
                             raise _invalid_gradient(node, index, g, shape)
                         g = reduced
-                    if g.dtype is not dtype and g.dtype != dtype:
+                        a = g._data if create_graph and isinstance(g, _Tensor) else g
+                    if a.dtype is not dtype and a.dtype != dtype:
                         g = g.to(T.from_np_dtype(dtype)) if isinstance(g, T.Tensor) else \
                             np.asarray(g).astype(dtype)
                 nbuf = buffers.get(nxt)
