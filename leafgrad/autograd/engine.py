@@ -191,7 +191,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                         np.add(old, g, out=old)
                     else:
                         old = nbuf[nr] = old + g
-                        if type(old) is _ndarray:   # (not a Tensor, not a NumPy scalar)
+                        if type(old) is _ndarray and not create_graph:   # (not a NumPy scalar)
                             owned.add(id(old))
                 left = deps[nxt] - 1
                 if left:
