@@ -197,27 +197,26 @@ exp = _unary("exp", np.exp, lambda grad, result: grad * result, ufunc=np.exp)
 log = _unary("log", np.log, lambda grad, self: grad / self, low=0.2, ufunc=np.log)
 sin = _unary("sin", np.sin, lambda grad, self: grad * np.cos(self), ufunc=np.sin)
 cos = _unary("cos", np.cos, lambda grad, self: grad * -np.sin(self), ufunc=np.cos)
-# tanh's and sigmoid's derivatives are ops of their own, as in PyTorch (so a double
-# backward shows TanhBackwardBackward0 and the formulas run once, fused in NumPy).
+
+
 def _tanh_backward(grad, y):
-    """``grad * (1 - y * y)``; on large arrays with one temporary, reused in place."""
+    """``grad * (1 - y * y)``, the 1 as a cached 0-d array of y's dtype (NumPy converts
+    a Python number on every call). Nothing in place: on large arrays that changed the
+    order of allocations and frees enough to cost more page faults than it saved."""
     t = y * y
     if type(t) is not np.ndarray:
         return grad * (1 - t)
     one = _ONES.get(t.dtype)
     if one is None:
         one = _ONES[t.dtype] = _scalar(1, t.dtype)
-    if t.size < 4096:   # small: the out= keyword costs more than the allocation it saves
-        return grad * (one - t)
-    np.subtract(one, t, out=t)
-    if type(grad) is np.ndarray and grad.dtype is t.dtype and grad.shape == t.shape:
-        return np.multiply(grad, t, out=t)
-    return grad * t
+    return grad * (one - t)
 
 
 _ONES = {}
 
 
+# tanh's and sigmoid's derivatives are ops of their own, as in PyTorch (so a double
+# backward shows TanhBackwardBackward0 and the formulas run once, fused in NumPy).
 tanh_backward = declare(
     "tanh_backward", _tanh_backward, inputs=("grad_output", "output"),
     node="TanhBackwardBackward0", public=False,
