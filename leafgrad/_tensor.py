@@ -13,6 +13,7 @@ from .autograd import grad_mode
 
 _new = object.__new__
 _ndarray = np.ndarray
+_grad_state = grad_mode.state
 
 # NumPy protocol dispatch tables, filled in by the op declarations.
 HANDLED_UFUNCS = {}
@@ -350,8 +351,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph leaves."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------------ conversion
     def numpy(self, *, force=False):
@@ -469,6 +469,18 @@ class Tensor:
 
 _warned_scalar = False
 
+
+def _autograd():
+    """The autograd package (imported on first use: it imports this module)."""
+    global _autograd_mod
+    if _autograd_mod is None:
+        from . import autograd
+        _autograd_mod = autograd
+    return _autograd_mod
+
+
+_autograd_mod = None
+
 _C_TYPE_NAMES = {
     "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
     "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
@@ -502,7 +514,7 @@ def wrap(data):
     t._base = None
     t._grad = None
     t._out_nr = 0
-    if grad_mode.state.inference:
+    if _grad_state.inference:
         t._inference = True
     return t
 

@@ -18,6 +18,8 @@ from .anomaly_mode import apply_checked, state as anomaly
 from .graph import run_tensor_hooks, sum_to
 from .. import _tensor as T
 
+_ndarray = np.ndarray
+
 
 def _count_dependencies(roots):
     deps = {}
@@ -58,8 +60,13 @@ def _needed_nodes(deps, roots, targets):
                     stack.append(nxt)
     needed = set()
     for node in reversed(order):
-        if node in targets or any(e is not None and e[0] in needed for e in node._next):
+        if node in targets:
             needed.add(node)
+            continue
+        for e in node._next:
+            if e is not None and e[0] in needed:
+                needed.add(node)
+                break
     return needed
 
 
@@ -104,6 +111,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
             target_slots.setdefault(node, []).append((nr, i))
         captured = [None] * len(targets)
 
+    _Tensor = T.Tensor
     buffers = {}
     heap = []
     for (node, nr), g in zip(roots, root_grads):
@@ -122,28 +130,19 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
     quiet = np.errstate(all="ignore")
     quiet.__enter__()
     try:
-        while heap:
-            node = heappop(heap)[1]
-            buf = buffers.pop(node)
-            hooked = node._hooked
-            if target_slots is not None:
-                slots = target_slots.get(node)
-                if slots is not None:
-                    # autograd.grad() never accumulates into .grad, and a target runs only
-                    # when some other target lies beyond it. As in PyTorch, a target that
-                    # will not run gets its tensor hooks applied before the capture; one
-                    # that will run is captured before them.
-                    stops = capture and not any(e is not None and e[0] in needed for e in node._next)
-                    if stops and hooked and (node._tensor_hooks is not None or node._retain is not None):
-                        buf = _tensor_pre_hooks(node, buf, create_graph)
-                    for nr, i in slots:
-                        captured[i] = buf[nr]
-                    if stops:
-                        continue
-            if hooked and (node._tensor_hooks is not None or node._retain is not None):
-                buf = _tensor_pre_hooks(node, buf, create_graph)
-            if hooked and node._pre_hooks is not None:
-                buf = _node_pre_hooks(node, buf, create_graph)
+        owned = set()   # ids of buffers the engine allocated itself (sums): added into in place
+        node = heappop(heap)[1] if heap else None
+        buf = buffers.pop(node) if node is not None else None
+        while node is not None:
+            if owned:
+                for g in buf:
+                    owned.discard(id(g))
+            if node._hooked or target_slots is not None and node in target_slots:
+                buf = _prelude(node, buf, target_slots, capture, needed, captured, create_graph)
+                if buf is None:  # a captured target that stops here
+                    node = heappop(heap)[1] if heap else None
+                    buf = buffers.pop(node) if node is not None else None
+                    continue
             if buf[0] is None and (len(buf) == 1 or all(g is None for g in buf)):
                 # Nothing arrived (every producer returned None): nothing to compute, but
                 # the nodes beyond still wait on this one.
@@ -152,49 +151,102 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 outs = apply_checked(node, buf, create_graph)
             else:
                 outs = node._apply(buf, create_graph)
-            if hooked and node._post_hooks is not None:
+            if node._hooked and node._post_hooks is not None:
                 outs = _node_post_hooks(node, outs, buf, create_graph)
             if not keep_graph:
                 node._release()
-            for index, edge in enumerate(node._next):
+            ready = None  # the one node this one made ready, run next without the heap
+            index = -1
+            for edge in node._next:
+                index += 1
                 if edge is None:
                     continue
-                g = outs[index]
                 nxt, nr = edge
                 if needed is not None and nxt not in needed:
                     continue
-                if g is None:
-                    if nxt not in buffers:
-                        buffers[nxt] = [None] * len(nxt._meta)
-                    left = deps[nxt] - 1
-                    deps[nxt] = left
-                    if left == 0:
-                        heappush(heap, (nxt._key, nxt))
-                    continue
-                shape, dtype = nxt._meta[nr]
-                if g.shape != shape:
-                    reduced = sum_to(g, shape)
-                    if reduced is None:
-                        raise _invalid_gradient(node, index, g, shape)
-                    g = reduced
-                if g.dtype != dtype:
-                    g = g.to(T.from_np_dtype(dtype)) if isinstance(g, T.Tensor) else np.asarray(g).astype(dtype)
-                buf = buffers.get(nxt)
-                if buf is None:
-                    buf = buffers[nxt] = [None] * len(nxt._meta)
-                    buf[nr] = g
-                else:
-                    old = buf[nr]
-                    buf[nr] = g if old is None else old + g
+                g = outs[index]
+                if g is not None:
+                    shape, dtype = nxt._meta[nr]
+                    # (a Tensor's own array answers shape and dtype without building a Size
+                    # or a leafgrad dtype)
+                    a = g._data if create_graph and isinstance(g, _Tensor) else g
+                    if a.shape != shape:
+                        reduced = sum_to(g, shape)
+                        if reduced is None:
+                            raise _invalid_gradient(node, index, g, shape)
+                        g = reduced
+                        a = g._data if create_graph and isinstance(g, _Tensor) else g
+                    if a.dtype is not dtype and a.dtype != dtype:
+                        g = g.to(T.from_np_dtype(dtype)) if isinstance(g, T.Tensor) else \
+                            np.asarray(g).astype(dtype)
+                nbuf = buffers.get(nxt)
+                if nbuf is None:
+                    nbuf = [None] * len(nxt._meta)
+                    nbuf[nr] = g
+                elif g is not None:
+                    old = nbuf[nr]
+                    if old is None:
+                        nbuf[nr] = g
+                    elif id(old) in owned:
+                        np.add(old, g, out=old)
+                    else:
+                        old = nbuf[nr] = old + g
+                        if type(old) is _ndarray and not create_graph:   # (not a NumPy scalar)
+                            owned.add(id(old))
                 left = deps[nxt] - 1
-                deps[nxt] = left
-                if left == 0:
-                    heappush(heap, (nxt._key, nxt))
+                if left:
+                    deps[nxt] = left
+                    buffers[nxt] = nbuf
+                    continue
+                # Ready. Its count is not stored back: nothing reads it again.
+                if ready is not None:
+                    heappush(heap, (ready._key, ready))
+                    buffers[ready] = rbuf
+                ready, rbuf = nxt, nbuf
+            # The ready queue's order, without pushing and popping the common case: the node
+            # just made ready runs next when it comes before everything queued.
+            if ready is not None:
+                if not heap or ready._key < heap[0][0]:
+                    buffers.pop(ready, None)
+                    node, buf = ready, rbuf
+                    continue
+                heappush(heap, (ready._key, ready))
+                buffers[ready] = rbuf
+            if heap:
+                node = heappop(heap)[1]
+                buf = buffers.pop(node)
+            else:
+                node = None
     finally:
         running.pop()
         quiet.__exit__(None, None, None)
         state.enabled = prev_enabled
     return captured
+
+
+def _prelude(node, buf, target_slots, capture, needed, captured, graph):
+    """What runs before a node that is hooked or a target of autograd.grad: returns its
+    gradients after the hooks, or None when the node is a captured target that stops."""
+    hooked = node._hooked
+    if target_slots is not None:
+        slots = target_slots.get(node)
+        if slots is not None:
+            # autograd.grad() never accumulates into .grad, and a target runs only
+            # when some other target lies beyond it. As in PyTorch, a target that
+            # will not run gets its tensor hooks applied before the capture; one
+            # that will run is captured before them.
+            stops = capture and not any(e is not None and e[0] in needed for e in node._next)
+            if stops and hooked and (node._tensor_hooks is not None or node._retain is not None):
+                buf = _tensor_pre_hooks(node, buf, graph)
+            for nr, i in slots:
+                captured[i] = buf[nr]
+            if stops:
+                return None
+    if hooked and (node._tensor_hooks is not None or node._retain is not None):
+        buf = _tensor_pre_hooks(node, buf, graph)
+    if hooked and node._pre_hooks is not None:
+        buf = _node_pre_hooks(node, buf, graph)
+    return buf
 
 
 def _as_tensor(g, graph):

@@ -162,8 +162,11 @@ class AccumulateGrad(Node):
                 # As PyTorch: the new .grad is a copy that stays differentiable (CopyBackwards).
                 var._grad = T.wrap(np.zeros(var._data.shape, var._data.dtype)).copy_(g)
             else:
-                # A fresh buffer the user owns: never alias a gradient someone else holds.
-                var._grad = T.wrap(np.array(g, copy=True))
+                # A fresh buffer the user owns: never alias a gradient someone else holds. It
+                # takes the leaf's layout, as PyTorch's does (a weight reached through .t()
+                # gets a C-contiguous gradient, which the optimizer's passes then read fast).
+                data = var._data
+                var._grad = T.wrap(np.array(g, copy=True, order="C" if data.flags.c_contiguous else "K"))
         elif graph:
             var._grad = old + g
         else:

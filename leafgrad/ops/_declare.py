@@ -26,7 +26,7 @@ from .. import _dtype
 from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_view, wrap, _LEGACY_NAMES
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import forward_trace, state as anomaly
-from ..autograd.graph import Node, freed_error, SavedTensor, _next_seq, gradient_edge
+from ..autograd.graph import Node, freed_error, SavedTensor, _next_seq, gradient_edge, _saved_hooks
 from .._modes import STACK as _MODES, dispatch as _dispatch
 
 _state = grad_mode.state
@@ -78,7 +78,7 @@ class Spec:
 
 
 class _Plan:
-    __slots__ = ("saves", "calls", "names")
+    __slots__ = ("saves", "calls", "names", "one")
 
     def __init__(self, spec, key):
         n_inputs = key.bit_length() - 1
@@ -110,6 +110,13 @@ class _Plan:
                 calls.append((i, _not_differentiable(spec, inp), (), False))
         self.names = tuple(names)
         self.calls = calls
+        # The common case, run by OpNode._apply without the general loop: one formula for
+        # one input, taking one gradient: (formula, positions or None when it takes the
+        # saved values in order, input index, number of inputs).
+        self.one = None
+        if len(calls) == 1 and not calls[0][3] and type(calls[0][0]) is not tuple:
+            idx, fn, pos, _ = calls[0]
+            self.one = (fn, None if pos == tuple(range(len(names))) else pos, idx, n_inputs)
         # How to fetch each saved name at record time: (kind, key).
         saves = []
         for n in names:
@@ -163,6 +170,7 @@ class _Plan:
                 pos.append(names.index(p))
             calls.append((tuple(range(n)), fn, tuple(pos), params[0] == "grads"))
         self.names, self.calls, self.saves = tuple(names), calls, tuple(saves)
+        self.one = None
 
 
 class SavedList(tuple):
@@ -188,15 +196,35 @@ class OpNode(Node):
         saved = self._saved
         if saved is None:
             raise freed_error(self)
-        vals = [s.unpack(self, graph) if type(s) is SavedTensor else
-                [x.unpack(self, graph) if type(x) is SavedTensor else x for x in s] if type(s) is SavedList else s
-                for s in saved] if saved else ()
+        if saved:
+            vals = []
+            for s in saved:
+                ts = type(s)
+                if ts is SavedTensor:
+                    # An untouched saved array in a plain backward: the array itself.
+                    if graph or s.hooks is not None or s.version[0] != s.saved_version:
+                        vals.append(s.unpack(self, graph))
+                    else:
+                        vals.append(s.data)
+                elif ts is SavedList:
+                    vals.append([x.unpack(self, graph) if type(x) is SavedTensor else x for x in s])
+                else:
+                    vals.append(s)
+        else:
+            vals = ()
         grad = grads[0]
+        one = plan.one
+        if one is not None and grad is not None:
+            fn, pos, idx, n = one
+            res = fn(grad, *vals) if pos is None else fn(grad, *[vals[p] for p in pos])
+            if n == 1:
+                return (res,)
+            if n == 2:
+                return (res, None) if idx == 0 else (None, res)
+            outs = [None] * n
+            outs[idx] = res
+            return outs
         calls = plan.calls
-        if len(calls) == 1 and len(self._next) == 1:
-            idx, fn, pos, wants_all = calls[0]
-            if not wants_all and grad is not None and type(idx) is not tuple:
-                return (fn(grad, *[vals[p] for p in pos]),)
         outs = [None] * len(self._next)
         for idx, fn, pos, wants_all in plan.calls:
             if wants_all:
@@ -223,10 +251,12 @@ class OpNode(Node):
     def _release(self):
         # Free saved tensors; a node that kept only numbers and shapes stays runnable, as
         # in PyTorch (a second backward through SumBackward0 works).
-        for s in self._saved or ():
-            if type(s) is SavedTensor or type(s) is SavedList:
-                self._saved = None
-                return
+        saved = self._saved
+        if saved:
+            for s in saved:
+                if type(s) is SavedTensor or type(s) is SavedList:
+                    self._saved = None
+                    return
 
     def __getattr__(self, attr):
         # grad_fn._saved_self, ._saved_other, ._saved_result, ... as PyTorch names them
@@ -277,10 +307,26 @@ def record(spec, out, inputs, params):
         else:
             edges.append(None)
         bit <<= 1
-    mask |= bit
+    return _finish(spec, out, inputs, params, mask | bit, tuple(edges))
+
+
+def _edge(x):
+    """The edge to ``x`` (which requires grad) for a node that takes it as input."""
+    fn = x._grad_fn
+    if x._base is None:
+        if fn is not None:
+            return (fn, x._out_nr)
+    elif x._view_fn is not None:
+        refresh_view(x)
+        fn = x._grad_fn
+    return (fn, x._out_nr) if fn is not None else gradient_edge(x)
+
+
+def _finish(spec, out, inputs, params, mask, edges):
+    """The node of ``spec`` with ``edges``, and its outputs (``record``'s second half)."""
     plan = spec.plans.get(mask) or spec.plan(mask)
     node = _new(spec.node_cls)
-    node._next = tuple(edges)
+    node._next = edges
     node._key = -_next_seq()
     node._plan = plan
     if anomaly.enabled:
@@ -288,11 +334,45 @@ def record(spec, out, inputs, params):
     if type(out) is tuple:
         node._meta = tuple((a.shape, a.dtype) for a in out)
         results = [make(a, node, nr) if a.dtype.kind == "f" else wrap(a) for nr, a in enumerate(out)]
+        node._saved = _save(plan.saves, node, inputs, results, params) if plan.saves else ()
+        return tuple(results)
+    node._meta = ((out.shape, out.dtype),)
+    # make(out, node, 0), inlined: this runs once per recorded op.
+    res = _new(Tensor)
+    res._data = out
+    res._grad_fn = node
+    res._requires_grad = True
+    res._vc = [0]
+    res._base = None
+    res._grad = None
+    res._out_nr = 0
+    saves = plan.saves
+    if not saves:
+        node._saved = ()
+    elif len(saves) == 1 and not _saved_hooks:
+        kind, key = saves[0]
+        if kind == 1:
+            node._saved = (_saved_output(res),)   # tanh, exp, sigmoid, ...: the output alone
+        elif kind == 0 and not isinstance(inputs[key], Tensor):
+            node._saved = (inputs[key],)          # x * 2.0: the number
+        else:
+            node._saved = _save(saves, node, inputs, (res,), params)
     else:
-        node._meta = ((out.shape, out.dtype),)
-        results = [make(out, node, 0)]
-    node._saved = _save(plan.saves, node, inputs, results, params) if plan.saves else ()
-    return tuple(results) if type(out) is tuple else results[0]
+        node._saved = _save(saves, node, inputs, (res,), params)
+    return res
+
+
+def _saved_output(r):
+    """``SavedTensor(r, True, 0)`` without a constructor call (no saved-tensor hooks)."""
+    s = _new(SavedTensor)
+    s.tensor = None
+    s.data = r._data
+    s.version = r._vc
+    s.saved_version = r._vc[0]
+    s.is_output = True
+    s.out_nr = 0
+    s.hooks = None
+    return s
 
 
 def _save(saves, node, inputs, results, params):
@@ -303,7 +383,18 @@ def _save(saves, node, inputs, results, params):
             if isinstance(x, Tensor):
                 if x._inference:
                     _check_inference(x)
-                saved.append(SavedTensor(x))
+                if _saved_hooks:
+                    saved.append(SavedTensor(x))
+                else:   # SavedTensor(x) without a constructor call
+                    st = _new(SavedTensor)
+                    st.tensor = x
+                    st.data = x._data
+                    st.version = vc = x._vc
+                    st.saved_version = vc[0]
+                    st.is_output = False
+                    st.out_nr = 0
+                    st.hooks = None
+                    saved.append(st)
             else:
                 saved.append(x)
         elif kind == 1:
@@ -362,7 +453,18 @@ def _promote(spec, inputs, arrays):
 def call(spec, inputs, params=None):
     """Run an op: NumPy forward, then a node if any input requires grad in grad mode.
     Given arrays only (as formulas are in a plain backward), it returns arrays."""
-    if not any(isinstance(x, Tensor) for x in inputs):
+    arrays = []
+    tracked = False     # some input requires grad
+    tensors = False
+    for x in inputs:
+        if isinstance(x, Tensor):
+            tensors = True
+            if x._requires_grad:
+                tracked = True
+            arrays.append(x._data)
+        else:
+            arrays.append(x)
+    if not tensors:
         # Arrays only (a formula in a plain backward): stay in NumPy.
         arrays = [_asarray(x) if isinstance(x, np.generic) else x for x in inputs]
         return spec.forward(*arrays, **params) if params else spec.forward(*arrays)
@@ -371,13 +473,24 @@ def call(spec, inputs, params=None):
         res = _dispatch(spec, inputs, params)
         if res is not None:
             return res
-    arrays = [None if x is None else _as_array(spec, i, x) for i, x in enumerate(inputs)]
+    i = 0
+    for x in inputs:   # numbers stay numbers; NumPy scalars become numbers; others are refused
+        if x is not None and type(x) is not _ndarray and not isinstance(x, (Tensor, int, float)):
+            arrays[i] = _as_array(spec, i, x)
+        i += 1
     if spec.check is not None:
         spec.check(*inputs, **params) if params else spec.check(*inputs)
     if spec.promote is not None:
         first = arrays[0]
-        same = all(isinstance(a, _ndarray) and a.dtype is first.dtype for a in arrays) \
-            if isinstance(first, _ndarray) else False
+        if type(first) is _ndarray:
+            dt = first.dtype
+            same = True
+            for a in arrays:
+                if type(a) is not _ndarray or a.dtype is not dt:
+                    same = False
+                    break
+        else:
+            same = False
         if not same or spec.promote == "float" and first.dtype.kind != "f":
             arrays = _promote(spec, inputs, arrays)
     try:
@@ -391,13 +504,11 @@ def call(spec, inputs, params=None):
         out = tuple(o if type(o) is _ndarray else _asarray(o) for o in out)
     elif type(out) is not _ndarray:
         out = _asarray(out)
-    if _state.enabled:
-        for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad:
-                res = record(spec, out, inputs, params)
-                if spec.view:
-                    _mark_view(res, inputs[0], spec, inputs[1:], params)
-                return res
+    if tracked and _state.enabled:
+        res = record(spec, out, inputs, params)
+        if spec.view:
+            _mark_view(res, inputs[0], spec, inputs[1:], params)
+        return res
     reason = None
     for x in inputs:
         if isinstance(x, Tensor):
@@ -463,6 +574,43 @@ def _replay_one(spec, rest, params, i, src):
     return out[i] if type(out) is tuple else out
 
 
+# ---------------------------------------------------------------------- helpers for formulas
+def broadcast_to(a, shape):
+    """``np.broadcast_to(a, shape)``: a read-only view. For a C-contiguous array it is
+    built directly (about 10x cheaper than NumPy's function on small arrays); Tensors and
+    anything else go through NumPy (which dispatches Tensors to the differentiable op)."""
+    if type(a) is not _ndarray:
+        if not isinstance(a, np.generic):
+            return np.broadcast_to(a, shape)
+        a = _asarray(a)
+    shape = tuple(shape)
+    if not a.ndim:   # the gradient of a full reduction
+        out = _ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
+        out.flags.writeable = False
+        return out
+    if not a.flags.c_contiguous:
+        return np.broadcast_to(a, shape)
+    ashape = a.shape
+    if ashape == shape:
+        return a
+    lead = len(shape) - len(ashape)
+    if lead < 0:
+        return np.broadcast_to(a, shape)
+    strides = [0] * lead
+    astrides = a.strides
+    for i, n in enumerate(ashape):
+        m = shape[lead + i]
+        if n == m:
+            strides.append(astrides[i])
+        elif n == 1 and m >= 0:
+            strides.append(0)
+        else:
+            return np.broadcast_to(a, shape)   # NumPy's error
+    out = _ndarray(shape, a.dtype, a, 0, tuple(strides))
+    out.flags.writeable = False
+    return out
+
+
 # ---------------------------------------------------------------------- declaring
 def declare(name, forward, *, inputs=("self",), node=None, method=None, inplace=None,
             ufunc=None, array_function=None, promote=None, outputs=("result",), view=False,
@@ -497,6 +645,30 @@ def install(spec, fn, *, method=None, inplace=None, ufunc=None, array_function=N
         HANDLED_FUNCTIONS[array_function] = fn
 
 
+# Ops whose forward is one arithmetic ufunc on (tensor, number): the number may be passed
+# as a 0-d array of the tensor's float dtype, which NumPy handles faster and rounds alike.
+_SCALAR_OK = frozenset(("add", "sub", "mul", "div", "rsub.Scalar"))
+_SCALARS = {}
+
+
+def _scalar(x, dtype):
+    key = (x, dtype)
+    z = _SCALARS.get(key)
+    if z is None:
+        # Zeros (-0.0 == 0.0), NaN and values out of the dtype's range keep NumPy's own path.
+        top = _FMAX.get(dtype.char)
+        if top is None or x != x or not x or not -top < x < top or type(x) is int and not -2 ** 24 < x < 2 ** 24:
+            return x
+        if len(_SCALARS) > 4096:
+            _SCALARS.clear()
+        z = _SCALARS[key] = np.array(x, dtype)
+        z.flags.writeable = False
+    return z
+
+
+_FMAX = {c: float(np.finfo(c).max) for c in "efdg"}
+
+
 def make_function(spec):
     """The public callable: positional tensor inputs, then keyword parameters."""
     n = len(spec.inputs)
@@ -508,6 +680,7 @@ def make_function(spec):
         op.spec = spec
         return op
     float_only = spec.promote == "float"
+    scalar_ok = spec.name in _SCALAR_OK
     if n == 1 and not spec.view and len(spec.outputs) == 1:
         def op(self, **params):
             if type(self) is _ndarray:  # inside a plain backward: NumPy in, NumPy out
@@ -519,7 +692,13 @@ def make_function(spec):
             if type(out) is not _ndarray:
                 out = _asarray(out)
             if self._requires_grad:
-                return record(spec, out, (self,), None) if _state.enabled else untracked(out)
+                if not _state.enabled:
+                    return untracked(out)
+                if out.dtype.kind != "f":
+                    return wrap(out)
+                fn = self._grad_fn   # the edge, inline for a non-view (else _edge)
+                e = (fn, self._out_nr) if fn is not None and self._base is None else _edge(self)
+                return _finish(spec, out, (self,), None, 3, (e,))
             if self._untracked is not None:
                 return untracked(out, self._untracked)
             return wrap(out)
@@ -544,7 +723,14 @@ def make_function(spec):
                     return call(spec, (self, other), params)
                 rg = self._requires_grad or other._requires_grad
             elif (tother is float or tother is int) and kind == "f":
-                b = other
+                # A number as a 0-d array of the tensor's dtype: the same value NumPy would
+                # convert it to, without the cost of converting it on every call.
+                if scalar_ok:
+                    b = _SCALARS.get((other, a.dtype))
+                    if b is None:
+                        b = _scalar(other, a.dtype)
+                else:
+                    b = other
                 rg = self._requires_grad
             else:
                 return call(spec, (self, other), params)
@@ -555,7 +741,17 @@ def make_function(spec):
             if type(out) is not _ndarray:
                 out = _asarray(out)
             if rg:
-                return record(spec, out, (self, other), None) if _state.enabled else untracked(out)
+                if not _state.enabled:
+                    return untracked(out)
+                if out.dtype.kind != "f":
+                    return wrap(out)
+                if self._requires_grad:
+                    fn = self._grad_fn   # the edge, inline for a non-view (else _edge)
+                    e = (fn, self._out_nr) if fn is not None and self._base is None else _edge(self)
+                    if tother is Tensor and other._requires_grad:
+                        return _finish(spec, out, (self, other), None, 7, (e, _edge(other)))
+                    return _finish(spec, out, (self, other), None, 5, (e, None))
+                return _finish(spec, out, (self, other), None, 6, (None, _edge(other)))
             if self._untracked is not None or tother is Tensor and other._untracked is not None:
                 return untracked(out, self._untracked or other._untracked)
             return wrap(out)

@@ -60,10 +60,15 @@ def _self_mat2_dtype(self, m2):
 
 
 def _scaled_sum(self, prod, beta, alpha):
+    """``alpha * prod + beta * self``; ``prod`` is a fresh product (never aliased), so the
+    sum goes into it when the dtypes agree (``self`` expands to prod's shape, checked)."""
     out = prod if alpha == 1 else prod * alpha
     if beta == 0:
         return out
-    return out + (self if beta == 1 else self * beta)
+    add = self if beta == 1 else self * beta
+    if type(out) is np.ndarray and type(add) is np.ndarray and add.dtype is out.dtype:
+        return np.add(out, add, out=out)
+    return out + add
 
 
 # ---------------------------------------------------------------- addmm / addmv / addbmm / baddbmm
@@ -91,7 +96,17 @@ addmm = declare(
              sample(T(1, 1), T(3, 4), T(4, 2), beta=0.0), sample(T(3, 2), T(3, 0), T(0, 2))],
     self=lambda grad, beta=1: _times(grad, beta),
     mat1=lambda grad, mat2, alpha=1: _times(grad @ mT(mat2), alpha),
-    mat2=lambda grad, mat1, alpha=1: _times(mT(mat1) @ grad, alpha))
+    mat2=lambda grad, mat1, alpha=1: _times(mat1_t_grad(mat1, grad), alpha))
+
+
+def mat1_t_grad(mat1, grad):
+    """``mT(mat1) @ grad``, the gradient of a right-hand matrix. On arrays it is computed
+    as ``(grad.T @ mat1).T``: the same products, laid out so that after the transpose of a
+    weight used as ``w.t()`` (nn.Linear) the gradient is C-contiguous, as PyTorch lays it
+    out, and reaches ``.grad`` and the optimizer without a transposing copy."""
+    if type(grad) is np.ndarray and type(mat1) is np.ndarray and grad.ndim == 2 and mat1.ndim == 2:
+        return (grad.T @ mat1).T
+    return mT(mat1) @ grad
 
 
 def _addmv_forward(self, mat, vec, beta=1, alpha=1):

@@ -1,7 +1,7 @@
 """Elementwise ops: arithmetic and the unary math functions."""
 import numpy as np
 
-from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY
+from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY, _scalar
 from .._dtype import get_default_dtype
 from ._samples import T, sample
 from .._tensor import Tensor
@@ -197,10 +197,28 @@ exp = _unary("exp", np.exp, lambda grad, result: grad * result, ufunc=np.exp)
 log = _unary("log", np.log, lambda grad, self: grad / self, low=0.2, ufunc=np.log)
 sin = _unary("sin", np.sin, lambda grad, self: grad * np.cos(self), ufunc=np.sin)
 cos = _unary("cos", np.cos, lambda grad, self: grad * -np.sin(self), ufunc=np.cos)
+
+
+def _tanh_backward(grad, y):
+    """``grad * (1 - y * y)``, the 1 as a cached 0-d array of y's dtype (NumPy converts
+    a Python number on every call). Nothing in place: on large arrays that changed the
+    order of allocations and frees enough to cost more page faults than it saved."""
+    t = y * y
+    if type(t) is not np.ndarray:
+        return grad * (1 - t)
+    one = _ONES.get(t.dtype)
+    if one is None:
+        one = _ONES[t.dtype] = _scalar(1, t.dtype)
+    return grad * (one - t)
+
+
+_ONES = {}
+
+
 # tanh's and sigmoid's derivatives are ops of their own, as in PyTorch (so a double
 # backward shows TanhBackwardBackward0 and the formulas run once, fused in NumPy).
 tanh_backward = declare(
-    "tanh_backward", lambda grad, y: grad * (1 - y * y), inputs=("grad_output", "output"),
+    "tanh_backward", _tanh_backward, inputs=("grad_output", "output"),
     node="TanhBackwardBackward0", public=False,
     samples=[sample(T(3, 4), T(3, 4, low=-0.9, high=0.9), call="_tanh_backward")],
     grad_output=lambda grad, output: tanh_backward(grad, output),

@@ -1,7 +1,7 @@
 """Reductions: sum and mean over everything or over dims."""
 import numpy as np
 
-from ._declare import declare, FUNCTIONS
+from ._declare import declare, FUNCTIONS, broadcast_to
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim
 
@@ -23,8 +23,14 @@ def normalize_dims(dim, ndim):
 
 def _expand_back(grad, self_shape, dim, keepdim):
     if not keepdim and dim:
-        grad = np.expand_dims(grad, dim)
-    return np.broadcast_to(grad, self_shape)
+        if type(grad) is np.ndarray and min(dim) >= 0:   # np.expand_dims, as a reshape
+            shape = list(grad.shape)
+            for d in sorted(dim):
+                shape.insert(d, 1)
+            grad = grad.reshape(shape)
+        else:
+            grad = np.expand_dims(grad, dim)
+    return broadcast_to(grad, self_shape)
 
 
 def _count(shape, dim):
@@ -42,7 +48,7 @@ def _sum_dtype(a, dtype):
 
 sum_all = declare(
     "sum", lambda a, dtype=None: np.sum(a, dtype=_sum_dtype(a, dtype)), node="SumBackward0", public=False,
-    samples=REDUCE, self=lambda grad, self_shape: np.broadcast_to(grad, self_shape))
+    samples=REDUCE, self=lambda grad, self_shape: broadcast_to(grad, self_shape))
 
 sum_dim = declare(
     "sum.dim_IntList", lambda a, dim, keepdim, dtype=None: np.sum(a, axis=dim, keepdims=keepdim,
@@ -71,8 +77,8 @@ def _mean_check(input, dtype):
 mean_all = declare(
     "mean", lambda a: np.mean(a, dtype=a.dtype).astype(a.dtype, copy=False), node="MeanBackward0",
     public=False, samples=REDUCE,
-    self=lambda grad, self_shape: np.broadcast_to(grad / max(_count(self_shape, range(len(self_shape))), 1),
-                                                  self_shape))
+    self=lambda grad, self_shape: broadcast_to(grad / max(_count(self_shape, range(len(self_shape))), 1),
+                                               self_shape))
 
 mean_dim = declare(
     "mean.dim", lambda a, dim, keepdim: np.mean(a, axis=dim, keepdims=keepdim, dtype=a.dtype),

@@ -1,0 +1,129 @@
+"""The shortcuts taken for speed give exactly what the general paths give.
+
+Each shortcut is compared with the slow path it replaces (bit for bit) or with PyTorch:
+numbers passed to NumPy as cached 0-d arrays, the direct broadcast view, the engine's
+in-place sums and hand-over of a just-ready node, and the layout of accumulated gradients.
+No timings here: the benchmarks in bench/ measure speed.
+"""
+import numpy as np
+import pytest
+
+from conftest import assert_same, both, leafgrad, to_numpy
+from leafgrad.ops._declare import _scalar, broadcast_to
+
+VALUES = [1.0001, 0.001, -0.0001, 0.1, 1 / 3, 2.5, -7.0, 1e-8, 1e-30, 1e-45, 3e38, -3.4e38, 65504.0,
+          65519.0, 1e300, float("inf"), float("nan"), 0.0, -0.0, 1, 3, -2, 2 ** 23 + 1, 2 ** 24 + 1, 2 ** 60]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_cached_number_rounds_as_numpy(dtype):
+    a = (np.random.default_rng(0).standard_normal(64) * 100).astype(dtype)
+    with np.errstate(all="ignore"):
+        for v in VALUES:
+            z = _scalar(v, a.dtype)
+            for f in (np.add, np.subtract, np.multiply, np.true_divide):
+                for r1, r2 in ((f(a, v), f(a, z)), (f(v, a), f(z, a))):
+                    assert r1.dtype == r2.dtype, (v, f)
+                    assert np.array_equal(r1, r2, equal_nan=True), (v, f)
+                    assert np.array_equal(np.signbit(r1), np.signbit(r2)), (v, f)
+
+
+def test_cached_numbers_are_read_only():
+    z = _scalar(1.0001, np.dtype(np.float32))
+    assert isinstance(z, np.ndarray) and not z.flags.writeable
+    t = leafgrad.ones(3) * 1.0001
+    t.add_(1.0)   # the result owns its memory; the cached number is untouched
+    assert float(_scalar(1.0001, np.dtype(np.float32))) == float(np.float32(1.0001))
+
+
+@pytest.mark.parametrize("src,shape", [((), (8,)), ((), ()), ((), (2, 0, 3)), ((1,), (3, 4)), ((4, 1), (4, 8)),
+                                       ((1, 5), (3, 1, 5)), ((2, 3), (2, 3)), ((0,), (3, 0)), ((3, 1), (3, 0)),
+                                       ((2,), (3, 2))])
+def test_broadcast_view_is_numpys(src, shape):
+    a = np.arange(int(np.prod(src)), dtype=np.float32).reshape(src) + 1
+    got, want = broadcast_to(a, shape), np.broadcast_to(a, shape)
+    assert got.shape == want.shape and got.dtype == want.dtype and np.array_equal(got, want)
+    assert got is a or not got.flags.writeable
+    assert np.array_equal(broadcast_to(np.float32(2.0), shape), np.broadcast_to(np.float32(2.0), shape))
+
+
+@pytest.mark.parametrize("src,shape", [((3,), (4,)), ((2, 3), (3,)), ((2, 1), (3, 4))])
+def test_broadcast_view_errors_as_numpy(src, shape):
+    a = np.ones(src, np.float32)
+    with pytest.raises(ValueError) as want:
+        np.broadcast_to(a, shape)
+    with pytest.raises(ValueError) as got:
+        broadcast_to(a, shape)
+    assert str(got.value) == str(want.value)
+
+
+def test_fan_in_sums_do_not_touch_shared_gradients():
+    # x feeds five consumers whose formulas pass one gradient object along (add, identity
+    # views): the engine sums them in place only into arrays it allocated itself.
+    def run(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        seen = []
+        y = x + 0.0
+        y.register_hook(lambda g: seen.append(g.clone()))
+        z = y + y + y * 2.0 + y.view(3) + y.reshape(3)
+        z.sum().backward()
+        w = x * 1.0
+        (w + w + w).sum().backward()
+        return x.grad, seen
+    assert_same(*both(run))
+
+
+def test_many_paths_and_retained_grads():
+    def run(m):
+        x = m.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+        a = x.tanh()
+        a.retain_grad()
+        b = a * a + a.exp() + a.sum(0, keepdim=True) + a.mean(1, keepdim=True)
+        c = (b * x + b).sum()
+        g, = m.autograd.grad(c, x, create_graph=True)
+        (g.sum() + c).backward()
+        return x.grad, a.grad
+    assert_same(*both(run))
+
+
+def test_linear_weight_gradient_is_c_contiguous_as_in_torch():
+    def run(m):
+        m.manual_seed(0)
+        lin = m.nn.Linear(5, 3)
+        x = m.ones(4, 5)
+        lin(x).pow(2).sum().backward()
+        return lin.weight.grad.is_contiguous(), lin.weight.grad.stride()
+    a, b = both(run)
+    assert a == b
+
+
+def test_addmm_weight_gradient_values():
+    rng = np.random.default_rng(1)
+    x0, w0, b0 = (rng.standard_normal(s).astype(np.float32) for s in ((6, 5), (4, 5), (4,)))
+
+    def run(m):
+        x = m.tensor(x0, requires_grad=True)
+        w = m.tensor(w0, requires_grad=True)
+        b = m.tensor(b0, requires_grad=True)
+        y = m.addmm(b, x, w.t()) + m.nn.functional.linear(x, w, b)
+        (y * y).sum().backward()
+        return x.grad, w.grad, b.grad
+    a, b = both(run)
+    for ga, gb in zip(a, b):
+        np.testing.assert_allclose(to_numpy(ga), to_numpy(gb), rtol=1e-5, atol=1e-5)
+
+
+def test_long_chain_order_and_values():
+    # A chain handed from node to node without the ready queue, with side branches that
+    # must wait for it: gradients are summed in PyTorch's order.
+    def run(m):
+        x = m.tensor([0.3, -0.2], requires_grad=True)
+        y = x
+        branches = []
+        for i in range(200):
+            y = (y * 1.0001 + 0.001).tanh() - 0.0001
+            if i % 37 == 0:
+                branches.append(y * 0.5)
+        (y.sum() + sum(b.sum() for b in branches)).backward()
+        return x.grad
+    assert_same(*both(run))
