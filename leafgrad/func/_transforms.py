@@ -9,6 +9,7 @@ mixes its variable up with an outer one's. Forward-mode transforms run ``f`` ins
 forward-AD level of their own (``autograd.forward_ad``); levels nest, so
 ``jacfwd(jacrev(f))`` (the Hessian) and ``jacfwd(jacfwd(f))`` work too.
 """
+import contextlib
 import functools
 
 import numpy as np
@@ -90,6 +91,18 @@ def _keep_graph(args, own=1):
     return _depth[0] > own or any(isinstance(x, Tensor) and x._requires_grad for x in leaves)
 
 
+@contextlib.contextmanager
+def _reverse_level(args):
+    """A reverse-mode transform running (with grad mode on); yields whether its results
+    must keep their graph because of the caller's inputs or an outer transform."""
+    _depth[0] += 1
+    try:
+        with grad_mode.enable_grad():
+            yield _keep_graph(args)
+    finally:
+        _depth[0] -= 1
+
+
 def _reaches_outside(tensors):
     """Whether the graph of ``tensors`` reaches a leaf other than the variables the
     transforms made (a tensor ``f`` closed over that requires grad): then the results
@@ -151,28 +164,23 @@ def grad_and_value(func, argnums=0, has_aux=False):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         nums = _check_argnums(argnums, len(args))
-        _depth[0] += 1
-        try:
-            keep = _keep_graph(args)
-            with grad_mode.enable_grad():
-                output, aux, diff = _call_tracked(func, args, kwargs, nums, has_aux, "grad_and_value(f)(*args)")
-                if not isinstance(output, Tensor):
-                    raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, "
-                                       f"got {type(output)}")
-                if output.dim() != 0:
-                    raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
-                                       f"got tensor with {output.dim()} dims. Maybe you wanted to use the vjp or "
-                                       "jacrev APIs instead?")
-                flat, spec = _pytree.flatten(diff)
-                gs = _grads([output], flat, [wrap(np.ones_like(output._data))])
+        with _reverse_level(args) as keep:
+            output, aux, diff = _call_tracked(func, args, kwargs, nums, has_aux, "grad_and_value(f)(*args)")
+            if not isinstance(output, Tensor):
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, "
+                                   f"got {type(output)}")
+            if output.dim() != 0:
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
+                                   f"got tensor with {output.dim()} dims. Maybe you wanted to use the vjp or "
+                                   "jacrev APIs instead?")
+            flat, spec = _pytree.flatten(diff)
+            gs = _grads([output], flat, [wrap(np.ones_like(output._data))])
             keep = keep or _reaches_outside(gs + [output])
             gs = _pytree.unflatten([_untrack(g, keep) for g in gs], spec)
             value = _untrack(output, keep)
             if has_aux:
                 return gs, (value, _pytree.tree_map(lambda a: _untrack(a, keep), aux))
             return gs, value
-        finally:
-            _depth[0] -= 1
     return wrapper
 
 
@@ -190,21 +198,16 @@ def grad(func, argnums=0, has_aux=False):
 # ------------------------------------------------------------------ vjp
 def vjp(func, *primals, has_aux=False):
     """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangents)`` gives one gradient per primal."""
-    _depth[0] += 1
-    try:
-        keep = _keep_graph(primals)
-        with grad_mode.enable_grad():
-            output, aux, tracked = _call_tracked(func, primals, {}, tuple(range(len(primals))), has_aux,
-                                                 "vjp(f, *primals)")
-            flat_out, out_spec = _only_tensors(output, "vjp(f, *primals)")
-            for o in flat_out:
-                if not o.is_floating_point():
-                    raise RuntimeError("vjp(f, ...): All outputs of f must be floating-point or complex Tensors, "
-                                       f"got Tensor with dtype {o.dtype}")
+    with _reverse_level(primals) as keep:
+        output, aux, tracked = _call_tracked(func, primals, {}, tuple(range(len(primals))), has_aux,
+                                             "vjp(f, *primals)")
+        flat_out, out_spec = _only_tensors(output, "vjp(f, *primals)")
+        for o in flat_out:
+            if not o.is_floating_point():
+                raise RuntimeError("vjp(f, ...): All outputs of f must be floating-point or complex Tensors, "
+                                   f"got Tensor with dtype {o.dtype}")
         flat_in, in_spec = _pytree.flatten(tracked)
         keep = keep or _reaches_outside(flat_out)
-    finally:
-        _depth[0] -= 1
 
     def vjp_fn(cotangents):
         flat_c, c_spec = _pytree.flatten(cotangents)
@@ -215,14 +218,9 @@ def vjp(func, *primals, has_aux=False):
             if tuple(o.shape) != tuple(c.shape):
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {c.shape} and "
                                    f"output[{i}] has a shape of {o.shape}.")
-        _depth[0] += 1
-        try:
-            keep_c = keep or _keep_graph(cotangents)
-            with grad_mode.enable_grad():
-                gs = _grads(flat_out, flat_in, flat_c)
-            return _pytree.unflatten([_untrack(g, keep_c) for g in gs], in_spec)
-        finally:
-            _depth[0] -= 1
+        with _reverse_level(cotangents) as keep_c:
+            gs = _grads(flat_out, flat_in, flat_c)
+            return _pytree.unflatten([_untrack(g, keep or keep_c) for g in gs], in_spec)
 
     result = _pytree.tree_map(lambda o: _untrack(o, keep), output)
     if has_aux:
@@ -287,29 +285,24 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         nums = _check_argnums(argnums, len(args))
-        _depth[0] += 1
-        try:
-            keep = _keep_graph(args)
-            with grad_mode.enable_grad():
-                output, aux, diff = _call_tracked(func, args, kwargs, nums, has_aux, "vjp(f, *primals)")
-                flat_out, out_spec = _only_tensors(output, "vjp(f, *primals)")
-                flat_in, in_spec = _pytree.flatten(diff)
-                keep = keep or _reaches_outside(flat_out)
-                per_output = []
-                for o in flat_out:
-                    rows = [[] for _ in flat_in]
-                    flat_o = o.reshape(-1)
-                    for k in range(flat_o.shape[0]):
-                        for r, g in zip(rows, _grads([flat_o[k]], flat_in, [wrap(np.ones((), o._data.dtype))])):
-                            r.append(g)
-                    jac = [_untrack(_jac_layout(r, o, x), keep) for r, x in zip(rows, flat_in)]
-                    per_output.append(_pytree.unflatten(jac, in_spec))
+        with _reverse_level(args) as keep:
+            output, aux, diff = _call_tracked(func, args, kwargs, nums, has_aux, "vjp(f, *primals)")
+            flat_out, out_spec = _only_tensors(output, "vjp(f, *primals)")
+            flat_in, in_spec = _pytree.flatten(diff)
+            keep = keep or _reaches_outside(flat_out)
+            per_output = []
+            for o in flat_out:
+                rows = [[] for _ in flat_in]
+                flat_o = o.reshape(-1)
+                for k in range(flat_o.shape[0]):
+                    for r, g in zip(rows, _grads([flat_o[k]], flat_in, [wrap(np.ones((), o._data.dtype))])):
+                        r.append(g)
+                jac = [_untrack(_jac_layout(r, o, x), keep) for r, x in zip(rows, flat_in)]
+                per_output.append(_pytree.unflatten(jac, in_spec))
             result = _pytree.unflatten(per_output, out_spec)
             if has_aux:
                 return result, _pytree.tree_map(lambda a: _untrack(a, keep), aux)
             return result
-        finally:
-            _depth[0] -= 1
     return wrapper
 
 

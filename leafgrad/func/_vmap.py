@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import _modes
 from .._tensor import Tensor
-from ..autograd.graph import SavedTensor, grad_accumulator
+from ..autograd.graph import grad_accumulator
 
 __all__ = ["vmap"]
 
@@ -633,17 +633,14 @@ def _snapshot(t, plain_snapshot):
 
 
 def _write_into(t, result):
-    from ..ops._declare import OpNode
+    from ..ops._declare import saved_output_is
     src = _check_levels(t, result)
     np.copyto(_raw(t), src, casting="unsafe")
     t._vc[0] += 1
     node = result._grad_fn
     if node is None:
         return
-    if isinstance(node, OpNode) and node._saved:
-        for sv in node._saved:
-            if type(sv) is SavedTensor and sv.is_output:
-                sv.data, sv.version, sv.saved_version = _raw(t), t._vc, t._vc[0]
+    saved_output_is(node, _raw(t), t._vc)
     t._grad_fn = node
     t._out_nr = result._out_nr
     t._requires_grad = True

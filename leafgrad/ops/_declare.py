@@ -855,6 +855,15 @@ def snapshot(t):
     return s
 
 
+def saved_output_is(node, data, version):
+    """The node may have saved its output: after an in-place write that output is the
+    written tensor's data, at its new version."""
+    if isinstance(node, OpNode) and node._saved:
+        for s in node._saved:
+            if type(s) is SavedTensor and s.is_output:
+                s.data, s.version, s.saved_version = data, version, version[0]
+
+
 def write_into(t, result):
     """Make ``result`` (recorded) the new value and history of ``t``."""
     if type(t) is not Tensor or type(result) is not Tensor:
@@ -866,11 +875,7 @@ def write_into(t, result):
     node = result._grad_fn
     if node is None:
         return
-    # The node may have saved its output: that output is now t's data and version.
-    if isinstance(node, OpNode) and node._saved:
-        for s in node._saved:
-            if type(s) is SavedTensor and s.is_output:
-                s.data, s.version, s.saved_version = t._data, t._vc, t._vc[0]
+    saved_output_is(node, t._data, t._vc)
     if t._base is not None:
         from .views import rebase_view
         rebase_view(t, result)
