@@ -228,3 +228,12 @@ def test_with_vmap():
         ps = T.vmap(T.func.grad(sample_loss), in_dims=(None, 0, 0))(params, xs, ys)
         return per_sample, both_args, jac, jacf, hess, outer, ps
     same(prog, rtol=1e-4)
+
+
+def test_jacrev_rows_at_once_and_in_chunks():
+    def prog(T):
+        x = T.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]])
+        f = lambda a: (a @ a.T).exp().tanh()  # noqa: E731
+        return (T.func.jacrev(f)(x), T.func.jacrev(f, chunk_size=1)(x), T.func.jacrev(f, chunk_size=3)(x),
+                T.func.jacrev(lambda a: a[:0].sum(0))(x))
+    same(prog, rtol=1e-4)

@@ -269,16 +269,30 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
 
 
 # ------------------------------------------------------------------ Jacobians
-def _jac_layout(rows, out, inp):
-    """Stack per-element derivatives into the ``out.shape + inp.shape`` Jacobian."""
-    from .. import stack
-    if not rows:
-        return wrap(np.zeros(tuple(out.shape) + tuple(inp.shape), dtype=out._data.dtype))
-    return stack(rows).reshape(tuple(out.shape) + tuple(inp.shape))
+def _vjp_rows(out, inputs, chunk_size):
+    """The Jacobian of ``out`` with respect to each input (``out.shape + input.shape``):
+    every row at once, as one backward pass vmapped over the rows of the identity."""
+    from ._vmap import vmap
+    n = out.numel()
+    shapes = [tuple(out.shape) + tuple(x.shape) for x in inputs]
+    if n == 0:
+        return [wrap(np.zeros(s, dtype=out._data.dtype)) for s in shapes]
+    if _modes.STACK:
+        # Inside another transform (vmap(jacrev(f)), hessian = jacfwd(jacrev(f))) the rows
+        # go one by one: vmap over a backward nested in other levels is not reliable yet.
+        from .. import stack
+        flat = out.reshape(-1)
+        one = wrap(np.ones((), out._data.dtype))
+        rows = [_grads([flat[k]], inputs, [one]) for k in range(n)]
+        return [stack([r[i] for r in rows]).reshape(s) for i, s in enumerate(shapes)]
+    basis = wrap(np.eye(n, dtype=out._data.dtype).reshape((n,) + tuple(out.shape)))
+    rows = vmap(lambda c: tuple(_grads([out], inputs, [c])), chunk_size=chunk_size)(basis)
+    return [r.reshape(s) for r, s in zip(rows, shapes)]
 
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
-    """The Jacobian of ``f`` by reverse mode: one vector-Jacobian product per output element."""
+    """The Jacobian of ``f`` by reverse mode: vector-Jacobian products with the rows of the
+    identity, vmapped (one backward pass; ``chunk_size`` rows at a time when given)."""
     if chunk_size is not None and chunk_size <= 0:
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
 
@@ -292,12 +306,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
             keep = keep or _reaches_outside(flat_out)
             per_output = []
             for o in flat_out:
-                rows = [[] for _ in flat_in]
-                flat_o = o.reshape(-1)
-                for k in range(flat_o.shape[0]):
-                    for r, g in zip(rows, _grads([flat_o[k]], flat_in, [wrap(np.ones((), o._data.dtype))])):
-                        r.append(g)
-                jac = [_untrack(_jac_layout(r, o, x), keep) for r, x in zip(rows, flat_in)]
+                jac = [_untrack(j, keep) for j in _vjp_rows(o, flat_in, chunk_size)]
                 per_output.append(_pytree.unflatten(jac, in_spec))
             result = _pytree.unflatten(per_output, out_spec)
             if has_aux:
