@@ -86,10 +86,11 @@ def test_many_paths_and_retained_grads():
     assert_same(*both(run))
 
 
-def test_linear_weight_gradient_is_c_contiguous_as_in_torch():
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_weight_gradient_is_c_contiguous_as_in_torch(bias):
     def run(m):
         m.manual_seed(0)
-        lin = m.nn.Linear(5, 3)
+        lin = m.nn.Linear(5, 3, bias=bias)
         x = m.ones(4, 5)
         lin(x).pow(2).sum().backward()
         return lin.weight.grad.is_contiguous(), lin.weight.grad.stride()

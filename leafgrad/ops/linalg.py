@@ -26,10 +26,21 @@ def _mm_forward(a, b):
     return np.matmul(a, b)
 
 
+def mat1_t_grad(mat1, grad, transpose):
+    """``transpose(mat1) @ grad``, the gradient of a right-hand matrix. On arrays it is
+    computed as ``(grad.T @ mat1).T``: the same products, laid out so that after the
+    transpose of a weight used as ``w.t()`` (nn.Linear) the gradient is C-contiguous, as
+    PyTorch lays it out, and reaches ``.grad`` and the optimizer without a transposing copy.
+    On Tensors (a graph of the derivative) ``transpose`` keeps the op's own nodes."""
+    if type(grad) is np.ndarray and type(mat1) is np.ndarray and grad.ndim == 2 and mat1.ndim == 2:
+        return (grad.T @ mat1).T
+    return transpose(mat1) @ grad
+
+
 mm = declare("mm", _mm_forward, inputs=("self", "mat2"), method=True,
              samples=[sample(T(3, 4), T(4, 2)), sample(T(1, 3), T(3, 1))],
              self=lambda grad, mat2: grad @ np.transpose(mat2),
-             mat2=lambda grad, self: np.transpose(self) @ grad)
+             mat2=lambda grad, self: mat1_t_grad(self, grad, np.transpose))
 
 
 def _mv_forward(a, v):

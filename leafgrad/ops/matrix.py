@@ -10,7 +10,7 @@ import numpy as np
 from ._declare import declare, make_inplace, FUNCTIONS
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, _LEGACY_NAMES
-from .linalg import mm, matmul
+from .linalg import mm, matmul, mat1_t_grad
 from .._tensor import _C_TYPE_NAMES as _C
 
 
@@ -96,17 +96,7 @@ addmm = declare(
              sample(T(1, 1), T(3, 4), T(4, 2), beta=0.0), sample(T(3, 2), T(3, 0), T(0, 2))],
     self=lambda grad, beta=1: _times(grad, beta),
     mat1=lambda grad, mat2, alpha=1: _times(grad @ mT(mat2), alpha),
-    mat2=lambda grad, mat1, alpha=1: _times(mat1_t_grad(mat1, grad), alpha))
-
-
-def mat1_t_grad(mat1, grad):
-    """``mT(mat1) @ grad``, the gradient of a right-hand matrix. On arrays it is computed
-    as ``(grad.T @ mat1).T``: the same products, laid out so that after the transpose of a
-    weight used as ``w.t()`` (nn.Linear) the gradient is C-contiguous, as PyTorch lays it
-    out, and reaches ``.grad`` and the optimizer without a transposing copy."""
-    if type(grad) is np.ndarray and type(mat1) is np.ndarray and grad.ndim == 2 and mat1.ndim == 2:
-        return (grad.T @ mat1).T
-    return mT(mat1) @ grad
+    mat2=lambda grad, mat1, alpha=1: _times(mat1_t_grad(mat1, grad, mT), alpha))
 
 
 def _addmv_forward(self, mat, vec, beta=1, alpha=1):
