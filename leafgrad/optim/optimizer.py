@@ -40,7 +40,7 @@ def _f32(x):
     return float(np.float32(x))
 
 
-_scratch = {}   # work arrays by (shape, dtype), reused every step (no fresh pages per step)
+_scratch = {}   # float64 work arrays by shape, reused every step (no fresh pages per step)
 
 
 def _work(shape, dtype):
@@ -50,20 +50,24 @@ def _work(shape, dtype):
     return buf
 
 
-def _fma32(a, b, c):
-    """float32 ``a * b + c`` with one rounding (exact float64 product and sum), in reused
-    work arrays; None when autograd must record the computation (a differentiable step)
-    or the shapes broadcast."""
+def _fma64(a, b, c):
+    """``a * b + c`` in float64 (the product of float32 values is exact there), in a work
+    array reused every step; None when autograd must record the computation (a
+    differentiable step) or the shapes broadcast."""
     shape = tuple(c.shape)
     if any(isinstance(x, Tensor) and tuple(x.shape) != shape for x in (a, b)) or \
             _autograd.is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in (a, b, c)):
         return None
     buf = _work(shape, np.float64)
-    np.multiply(_operand(a), _operand(b), out=buf, dtype=np.float64)
-    np.add(buf, _operand(c), out=buf, dtype=np.float64)
-    out = _work(shape, np.float32)
-    out[...] = buf
-    return out
+    a, b = _operand(a), _operand(b)
+    if isinstance(a, np.ndarray):
+        np.copyto(buf, a)
+        np.multiply(buf, b, out=buf)
+    else:
+        np.copyto(buf, b)
+        np.multiply(buf, a, out=buf)
+    np.add(buf, _operand(c), out=buf)
+    return buf
 
 
 def _operand(x):
@@ -74,12 +78,12 @@ def _fma(a, b, c):
     """a * b + c rounded once, for float32 tensor c (a, b tensors or Python scalars)."""
     if c.dtype != _dtype.float32:
         return c + a * b
-    out = _fma32(a, b, c)
-    if out is None:
+    buf = _fma64(a, b, c)
+    if buf is None:
         a64 = a.double() if isinstance(a, Tensor) else _f32(a)
         b64 = b.double() if isinstance(b, Tensor) else _f32(b)
         return (a64 * b64 + c.double()).float()
-    return _creation.from_numpy(out.copy())
+    return _creation.from_numpy(buf.astype(np.float32))
 
 
 def add(self, other, alpha=1.0):
@@ -95,9 +99,9 @@ def add_(self, other, alpha=1.0):
         return self.add_(other)
     if self.dtype != _dtype.float32:
         return self.add_(other, alpha=alpha)
-    out = _fma32(other, alpha, self)
-    if out is not None:
-        return self.copy_(_creation.from_numpy(out))   # copy_ bumps the version, as add_ does
+    buf = _fma64(other, alpha, self)
+    if buf is not None:
+        return self.copy_(_creation.from_numpy(buf))   # rounds once to float32; bumps the version
     return self.copy_(_fma(other, alpha, self))
 
 
