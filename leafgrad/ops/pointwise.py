@@ -2,6 +2,8 @@
 import numpy as np
 
 from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY, _scalar
+from .._modes import STACK as _MODES
+from ..autograd.grad_mode import state as _grad_state
 from .._dtype import get_default_dtype
 from ._samples import T, sample
 from .._tensor import Tensor
@@ -370,6 +372,11 @@ def _copy_(self, src, non_blocking=False):
         raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
                            f"the size of tensor b ({src._data.shape[-1]}) at non-singleton dimension "
                            f"{self._data.ndim - 1}") from None
+    if not _grad_state.enabled and not _MODES and not self._inference:
+        # Nothing to record (an optimizer step under no_grad): write, bump the version.
+        np.copyto(self._data, src._data, casting="unsafe")
+        self._vc[0] += 1
+        return self
     return make_inplace(copy)(self, src)
 
 

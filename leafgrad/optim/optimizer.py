@@ -43,30 +43,24 @@ def _f32(x):
 _scratch = {}   # float64 work arrays by shape, reused every step (no fresh pages per step)
 
 
-def _work(shape, dtype):
-    buf = _scratch.get((shape, dtype))
-    if buf is None:
-        buf = _scratch[(shape, dtype)] = np.empty(shape, dtype)
-    return buf
-
-
 def _fma64(a, b, c):
     """``a * b + c`` in float64 (the product of float32 values is exact there), in a work
     array reused every step; None when autograd must record the computation (a
     differentiable step) or the shapes broadcast."""
-    shape = tuple(c.shape)
-    if any(isinstance(x, Tensor) and tuple(x.shape) != shape for x in (a, b)) or \
-            _autograd.is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in (a, b, c)):
+    if _autograd.is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in (a, b, c)):
         return None
-    buf = _work(shape, np.float64)
+    c = c.detach().numpy()
     a, b = _operand(a), _operand(b)
-    if isinstance(a, np.ndarray):
-        np.copyto(buf, a)
-        np.multiply(buf, b, out=buf)
-    else:
-        np.copyto(buf, b)
-        np.multiply(buf, a, out=buf)
-    np.add(buf, _operand(c), out=buf)
+    if isinstance(b, np.ndarray):
+        a, b = b, a             # the tensor operand first
+    if not isinstance(a, np.ndarray) or a.shape != c.shape or isinstance(b, np.ndarray) and b.shape != c.shape:
+        return None
+    buf = _scratch.get(c.shape)
+    if buf is None:
+        buf = _scratch[c.shape] = np.empty(c.shape, np.float64)
+    np.copyto(buf, a)
+    np.multiply(buf, b, out=buf)
+    np.add(buf, c, out=buf)
     return buf
 
 
