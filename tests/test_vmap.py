@@ -518,3 +518,12 @@ def test_vmap_over_a_transformer_layer():
     _copy_module(tm, lm)
     x = np.random.default_rng(0).standard_normal((2, 3, 5, 8)).astype(np.float32)
     _same(torch.vmap(tm)(torch.tensor(x)), leafgrad.vmap(lm)(leafgrad.tensor(x)), rtol=1e-4, atol=1e-5)
+
+
+def test_batch_norm_running_stats_refused_as_torch():
+    from sidebyside import raises_same
+
+    def prog(T):
+        bn = T.nn.BatchNorm1d(3)
+        return T.vmap(bn)(T.ones(4, 2, 3))
+    raises_same(prog)

@@ -300,6 +300,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training:
         xhat, mu, var, rstd = _fast_stats(x3, (0, 2), eps_)
         if running_mean is not None or running_var is not None:
+            if input._batched and not (getattr(running_mean, "_batched", False) or
+                                       getattr(running_var, "_batched", False)):
+                raise RuntimeError(
+                    "Batch norm got a batched tensor as input while the running_mean or running_var, which will be "
+                    "updated in place, were not batched.\nIf you are using a module and do not need eval mode, "
+                    "please set `track_running_stats` to be False.If you are using a prebuilt module and do not "
+                    "need eval mode, please see the functorch website for resources on how to patch your module "
+                    "to work with vmap")
             n = x.size // C
             m = momentum
             if running_mean is not None:
