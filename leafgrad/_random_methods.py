@@ -4,7 +4,7 @@ import numpy as np
 
 from . import _random
 from ._tensor import Tensor
-from .ops._declare import check_inplace
+from .ops._declare import check_inplace, refuse_batched
 
 
 def _perm(a):
@@ -24,6 +24,8 @@ def _fill(t, make):
     check_inplace(t)
     view = _memory_order(t._data)
     view[...] = make(view.shape, t._data.flags.c_contiguous)
+    if t._batched:
+        t.share_first_sample()   # vmap, randomness='same': every sample gets the same draw
     t._vc[0] += 1
     return t
 
@@ -51,6 +53,7 @@ def normal_(self, mean=0, std=1, *, generator=None):
 def bernoulli_(self, p=0.5, *, generator=None):
     dt = self._data.dtype
     if isinstance(p, Tensor):
+        refuse_batched("bernoulli_", p)
         p = p._data
         shape = self._data.shape
         if p.ndim > len(shape):

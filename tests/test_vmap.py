@@ -527,3 +527,19 @@ def test_batch_norm_running_stats_refused_as_torch():
         bn = T.nn.BatchNorm1d(3)
         return T.vmap(bn)(T.ones(4, 2, 3))
     raises_same(prog)
+
+
+def test_randomness_same_inplace_fills_every_sample():
+    from sidebyside import same
+
+    def prog(T):
+        T.manual_seed(0)
+
+        def f(r):
+            r = r.clone()
+            r.uniform_()
+            return r + T.rand(4)
+        a = T.vmap(f, randomness="same")(T.zeros(3, 4))
+        b = T.vmap(lambda r: T.nn.functional.dropout(r + 1, 0.5), randomness="same")(T.zeros(3, 4))
+        return a, b
+    same(prog)

@@ -246,6 +246,11 @@ class BatchedTensor(Tensor):
     def _data(self, value):
         _PHYS.__set__(self, value)
 
+    def share_first_sample(self):
+        """Copy the first sample (what ``_data`` shows) to every sample of the batch."""
+        raw = _raw(self)
+        raw[...] = raw[(0,) * self._nb + (Ellipsis,)]
+
     def physical_fw(self):
         """This tensor's tangents laid out as its physical data (for its graph node)."""
         return alias(self).__dict__.get("_fw")
