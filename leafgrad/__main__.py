@@ -201,6 +201,26 @@ def walkthrough(torch=None):
     _show("w.grad (= x)", w.grad)
     _show("x.grad (= w)", x.grad)
     _show("b.grad (= 1)", b.grad)
+
+    # ------------------------------------------------------------------ transforms
+    _section("10. Forward mode and torch.func")
+    _say("""Forward mode pushes a tangent t through the ops: one pass gives J t. torch.func's
+         transforms compose: hessian is jacfwd(jacrev(f)), and vmap runs a function on a
+         whole batch at once (here: one gradient per sample).""")
+    fw = torch.autograd.forward_ad
+    x = torch.tensor([0.5, 1.0, 2.0])
+    with fw.dual_level():
+        y = fw.make_dual(x, torch.ones(3)).sin()
+        print("tangent of sin(x) along t = 1:", fw.unpack_dual(y).tangent, "  (cos x)")
+    f = lambda v: (v ** 3).sum()  # noqa: E731
+    print("torch.func.grad(f)(x)    =", torch.func.grad(f)(x), "  (f = sum(x^3): 3x^2)")
+    print("torch.func.hessian(f)(x) =")
+    print("   ", str(torch.func.hessian(f)(x)).replace("\n", "\n    "), "  (diag 6x)")
+    w = torch.tensor([1.0, -2.0, 0.5])
+    batch = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    per_sample = torch.vmap(torch.func.grad(lambda w, xi: (w * xi).sum() ** 2), in_dims=(None, 0))(w, batch)
+    print("vmap(grad(loss), in_dims=(None, 0))(w, batch) =")
+    print("   ", str(per_sample).replace("\n", "\n    "), "  (2 (w.x) x per row)")
     print()
     print("Done. See README.md and docs/autograd.md for how it works.")
 
