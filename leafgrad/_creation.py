@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _modes
 from ._tensor import Tensor, wrap
 
 
@@ -96,9 +96,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 
 def _leaf(arr, requires_grad):
-    t = wrap(arr)
+    t = arr if isinstance(arr, Tensor) else wrap(arr)
     if requires_grad:
-        if arr.dtype.kind != "f":
+        if t._data.dtype.kind != "f":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
@@ -202,21 +202,27 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 # ---------------------------------------------------------------------- random
+def _random(draw, shape, requires_grad):
+    """A random leaf of ``shape`` (batched under vmap with randomness='different')."""
+    return _leaf(_modes.random_tensor(draw, shape), requires_grad)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     dtype = _float_dtype(dtype)
-    return _leaf(_rng().uniform(_size(size), dtype.np, generator=generator), requires_grad)
+    return _random(lambda shape: _rng().uniform(shape, dtype.np, generator=generator), _size(size), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
     dtype = _float_dtype(dtype)
-    return _leaf(_rng().normal(_size(size), dtype.np, generator=generator), requires_grad)
+    return _random(lambda shape: _rng().normal(shape, dtype.np, generator=generator), _size(size), requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     dtype = _dtype.int64 if dtype is None else dtype
-    return _leaf(_rng().randint(low, high, _size((size,)), dtype.np, generator=generator), requires_grad)
+    return _random(lambda shape: _rng().randint(low, high, shape, dtype.np, generator=generator), _size((size,)),
+                   requires_grad)
 
 
 def rand_like(input, *, dtype=None, generator=None, requires_grad=False, **kwargs):
@@ -264,6 +270,7 @@ def _rng():
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, requires_grad=False):
     """Samples from N(mean, std): tensor mean and/or std (broadcast), or numbers with ``size``."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        _modes.refuse_batched("normal", mean, std)
         m = mean._data if isinstance(mean, Tensor) else mean
         s = std._data if isinstance(std, Tensor) else std
         return wrap(_rng().normal_tensor(m, s, generator=generator))
@@ -272,11 +279,13 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, re
                         "one of (Tensor mean, Tensor std), (Tensor mean, float std), (float mean, Tensor std) or "
                         "(float mean, float std, tuple of ints size)")
     dtype = _float_dtype(dtype)
-    return _leaf(_rng().normal(_size((size,)), dtype.np, mean, std, generator=generator), requires_grad)
+    return _random(lambda shape: _rng().normal(shape, dtype.np, mean, std, generator=generator), _size((size,)),
+                   requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """Draws 0/1 with probabilities ``input`` (or the number ``p``), in ``input``'s dtype."""
+    _modes.refuse_batched("bernoulli", input)
     if p is not None:
         return wrap(_rng().bernoulli(float(p), input._data.shape, input._data.dtype, generator=generator))
     return wrap(_rng().bernoulli(input._data, generator=generator))
@@ -284,6 +293,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     """Indices drawn from the rows of ``input`` (non-negative weights)."""
+    _modes.refuse_batched("multinomial", input)
     return wrap(_rng().multinomial(input._data, num_samples, replacement, generator=generator))
 
 

@@ -40,6 +40,46 @@ class Mode:
         """A random number is about to be drawn while this level is active (vmap's
         ``randomness='error'`` refuses it). Nothing by default."""
 
+    def random_batch(self):
+        """The batch size a fresh random tensor must have at this level (vmap's
+        ``randomness='different'``: one draw per sample), or None."""
+        return None
+
+    def batch_random(self, t, levels):
+        """``t``, drawn with the batch sizes of ``levels`` in front, as a tensor batched
+        at those levels."""
+        raise NotImplementedError
+
+
+def random_tensor(draw, shape):
+    """A fresh random tensor of ``shape`` from ``draw(shape) -> array``. Under vmap with
+    ``randomness='different'`` the draw covers every sample (the batch sizes in front, in
+    one draw, as PyTorch does) and the result is batched."""
+    from ._tensor import wrap
+    levels = [m for m in STACK[:visible[0]] if m.random_batch() is not None]
+    if not levels:
+        return wrap(draw(tuple(shape)))
+    with drawing_batched():
+        arr = draw(tuple(m.random_batch() for m in levels) + tuple(shape))
+    return levels[-1].batch_random(wrap(arr), levels)
+
+
+_drawing = [0]
+
+
+@contextlib.contextmanager
+def drawing_batched():
+    """A draw that already covers every sample (``random_draw`` lets it through)."""
+    _drawing[0] += 1
+    try:
+        yield
+    finally:
+        _drawing[0] -= 1
+
+
+def is_drawing_batched():
+    return _drawing[0] > 0
+
 
 def dispatch(spec, inputs, params):
     """The result of the innermost visible mode that claims the call, or None."""
@@ -88,6 +128,13 @@ def excluding(modes):
         yield
     finally:
         excluded.difference_update(added)
+
+
+def refuse_batched(name, *tensors):
+    """A function computed from ``_data`` outside the declared ops would see one sample of
+    a batched tensor (vmap): refuse it rather than answer for the first sample only."""
+    if any(getattr(t, "_batched", False) for t in tensors):
+        raise RuntimeError(f"vmap: {name}() has no batching rule in leafgrad yet; call it outside vmap")
 
 
 def is_active(mode):

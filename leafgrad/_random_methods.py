@@ -2,7 +2,7 @@
 random_), drawing from leafgrad._random exactly as torch's CPU generator does."""
 import numpy as np
 
-from . import _random
+from . import _modes, _random
 from ._tensor import Tensor
 from .ops._declare import check_inplace, refuse_batched
 
@@ -22,10 +22,16 @@ def _memory_order(a):
 def _fill(t, make):
     """Write ``make(shape, contiguous)`` into ``t`` in memory order."""
     check_inplace(t)
-    view = _memory_order(t._data)
-    view[...] = make(view.shape, t._data.flags.c_contiguous)
-    if t._batched:
-        t.share_first_sample()   # vmap, randomness='same': every sample gets the same draw
+    target = t.random_fill_target() if t._batched else None
+    if target is not None:      # vmap, randomness='different': one draw for the whole batch
+        view = _memory_order(target)
+        with _modes.drawing_batched():
+            view[...] = make(view.shape, target.flags.c_contiguous)
+    else:
+        view = _memory_order(t._data)
+        view[...] = make(view.shape, t._data.flags.c_contiguous)
+        if t._batched:
+            t.share_first_sample()   # vmap, randomness='same': every sample gets the same draw
     t._vc[0] += 1
     return t
 

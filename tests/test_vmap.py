@@ -380,9 +380,9 @@ def test_randomness_same():
     _same(want, same)
 
 
-def test_randomness_different_is_refused_for_now():
-    with pytest.raises(RuntimeError, match="randomness='different' is not supported"):
-        leafgrad.vmap(lambda a: a * leafgrad.rand(4), randomness="different")(leafgrad.ones(3, 4))
+def test_randomness_different_refuses_draws_it_does_not_batch():
+    with pytest.raises(RuntimeError, match="randomness='different' covers"):
+        leafgrad.vmap(lambda a: a * leafgrad.randperm(4), randomness="different")(leafgrad.ones(3, 4))
     out = leafgrad.vmap(lambda a: a * 2, randomness="different")(leafgrad.ones(3, 4))   # no draw: fine
     assert out.shape == (3, 4)
 
@@ -542,4 +542,25 @@ def test_randomness_same_inplace_fills_every_sample():
         a = T.vmap(f, randomness="same")(T.zeros(3, 4))
         b = T.vmap(lambda r: T.nn.functional.dropout(r + 1, 0.5), randomness="same")(T.zeros(3, 4))
         return a, b
+    same(prog)
+
+
+def test_randomness_different_matches_torch():
+    """One draw covers the batch (the batch sizes in front), as PyTorch draws it."""
+    from sidebyside import same
+
+    def prog(T):
+        out = []
+        for fn in (lambda r: r.clone().uniform_(),
+                   lambda r: T.nn.functional.dropout(r + 1, 0.5),
+                   lambda r: r + T.rand(4),
+                   lambda r: r + T.randn_like(r),
+                   lambda r: r + T.randint(0, 5, (4,)),
+                   lambda r: r + T.normal(0.0, 2.0, (4,))):
+            T.manual_seed(0)
+            out.append(T.vmap(fn, randomness="different")(T.zeros(3, 4)))
+        T.manual_seed(0)
+        out.append(T.vmap(T.vmap(lambda r: r + T.rand(()), randomness="different"), randomness="different")(
+            T.zeros(2, 3)))
+        return out
     same(prog)

@@ -104,6 +104,12 @@ class VmapLevel(_modes.Mode):
     def random_draw(self):
         _check_randomness(self)
 
+    def random_batch(self):
+        return self.size if self.randomness == "different" else None
+
+    def batch_random(self, t, levels):
+        return alias(t, tuple(levels))
+
 
 def active_levels():
     """The vmap levels on the stack that ops can see now, outermost first."""
@@ -250,6 +256,19 @@ class BatchedTensor(Tensor):
         """Copy the first sample (what ``_data`` shows) to every sample of the batch."""
         raw = _raw(self)
         raw[...] = raw[(0,) * self._nb + (Ellipsis,)]
+
+    def random_fill_target(self):
+        """The array an in-place random fill writes: the whole batch when every level this
+        tensor is batched at draws differently per sample, else None (one sample's draw,
+        shared: randomness='same')."""
+        levels = self.__dict__["_vlevels"]
+        kinds = {lv.randomness for lv in levels}
+        if kinds == {"different"}:
+            return _raw(self)
+        if "different" in kinds:
+            raise RuntimeError("vmap: an in-place random fill of a tensor batched at levels with different "
+                               "randomness modes is not supported")
+        return None
 
     def physical_fw(self):
         """This tensor's tangents laid out as its physical data (for its graph node)."""
@@ -667,9 +686,10 @@ _RANDOM_ERROR = ("vmap: called random operation while in randomness error mode. 
 def _check_randomness(level):
     if level.randomness == "error":
         raise RuntimeError(_RANDOM_ERROR)
-    if level.randomness == "different":
-        raise RuntimeError("vmap: randomness='different' is not supported by leafgrad yet: use "
-                           "randomness='same', or draw the random values outside vmap and pass them in")
+    if level.randomness == "different" and not _modes.is_drawing_batched():
+        raise RuntimeError("vmap: randomness='different' covers the random factories (rand, randn, randint, "
+                           "normal with a size, *_like), dropout and in-place fills (uniform_, normal_, ...); this "
+                           "draw is not one of them: use randomness='same', or draw outside vmap")
 
 
 # ====================================================================== pytrees

@@ -27,7 +27,7 @@ from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_v
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import forward_trace, state as anomaly
 from ..autograd.graph import Node, freed_error, SavedTensor, _next_seq, gradient_edge, _saved_hooks
-from .._modes import STACK as _MODES, dispatch as _dispatch
+from .._modes import STACK as _MODES, dispatch as _dispatch, refuse_batched  # noqa: F401
 
 _state = grad_mode.state
 _ndarray = np.ndarray
@@ -523,13 +523,6 @@ def call(spec, inputs, params=None):
     if spec.view:
         _mark_view(res, inputs[0], spec, inputs[1:], params)
     return res
-
-
-def refuse_batched(name, *tensors):
-    """A function computed from ``_data`` outside the declared ops would see one sample of
-    a batched tensor (vmap): refuse it rather than answer for the first sample only."""
-    if any(getattr(t, "_batched", False) for t in tensors):
-        raise RuntimeError(f"vmap: {name}() has no batching rule in leafgrad yet; call it outside vmap")
 
 
 def untracked(out, reason="grad mode was off"):

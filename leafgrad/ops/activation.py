@@ -714,8 +714,10 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p == 1:
         noise = wrap(np.zeros((), input._data.dtype))
     else:
-        mask = _random.bernoulli(1 - p, input._data.shape, dtype=input._data.dtype)
-        noise = wrap(mask / input._data.dtype.type(1 - p))
+        from .._modes import random_tensor
+        dt = input._data.dtype
+        mask = random_tensor(lambda shape: _random.bernoulli(1 - p, shape, dtype=dt), input._data.shape)
+        noise = mask / dt.type(1 - p)
     return input.mul_(noise) if inplace else input * noise
 
 
