@@ -44,15 +44,6 @@ def _check_argnum(argnum, n_args):
     raise RuntimeError(f"Got argnum={argnum}, but only {n_args} positional inputs")
 
 
-def _tree_repr(spec):
-    """A pytree's structure as PyTorch's TreeSpec repr prints it."""
-    if spec.kind == "leaf":
-        return "*"
-    kind = spec.kind if spec.kind != "namedtuple" else spec.meta.__name__
-    ctx = list(spec.meta) if spec.kind == "dict" else None
-    return f"TreeSpec({kind}, {ctx}, [{', '.join(_tree_repr(c) for c in spec.children)}])"
-
-
 # ------------------------------------------------------------------ tracking inputs
 def _track(x):
     """A fresh variable standing for ``x``: gradients are taken with respect to it alone,
@@ -213,7 +204,8 @@ def vjp(func, *primals, has_aux=False):
         flat_c, c_spec = _pytree.flatten(cotangents)
         if c_spec != out_spec:
             raise RuntimeError("Expected pytree structure of cotangents to be the same as pytree structure of "
-                               f"outputs to the function. cotangents: {c_spec!r}, primal output: {out_spec!r}")
+                               f"outputs to the function. cotangents: {c_spec.pprint()}, "
+                               f"primal output: {out_spec.pprint()}")
         for i, (o, c) in enumerate(zip(flat_out, flat_c)):
             if tuple(o.shape) != tuple(c.shape):
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {c.shape} and "
@@ -239,7 +231,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     if p_spec != t_spec:
         raise RuntimeError(f"{name}: Expected primals and tangents to have the same python structure. For example, "
                            f"if primals is a tuple of 3 tensors, tangents also must be. Got primals with structure "
-                           f"{_tree_repr(p_spec)} and tangents with structure {_tree_repr(t_spec)}")
+                           f"{p_spec!r} and tangents with structure {t_spec!r}")
     for kind, items in (("primals", flat_p), ("tangents", flat_t)):
         for x in items:
             if not isinstance(x, Tensor):

@@ -27,6 +27,7 @@ import numpy as np
 
 from .. import _modes
 from .._tensor import Tensor
+from ._pytree import flatten, is_node, unflatten
 from ..autograd.graph import grad_accumulator
 
 __all__ = ["vmap"]
@@ -693,82 +694,13 @@ def _check_randomness(level):
 
 
 # ====================================================================== pytrees
-class _Spec:
-    """The structure of a nested tuple / list / dict (leaves are anything else),
-    printed as PyTorch prints a TreeSpec."""
-
-    __slots__ = ("type", "context", "children")
-
-    def __init__(self, type_, context, children):
-        self.type, self.context, self.children = type_, context, children
-
-    @property
-    def is_leaf(self):
-        return self.type is None
-
-    def __repr__(self, indent=0):
-        if self.is_leaf:
-            return "*"
-        s = f"TreeSpec({self.type.__name__}, {self.context}, ["
-        if self.children:
-            indent += 2
-            s += self.children[0].__repr__(indent)
-            s += "," if len(self.children) > 1 else ""
-            s += ",".join("\n" + " " * indent + c.__repr__(indent) for c in self.children[1:])
-        return s + "])"
-
-    def __eq__(self, other):
-        return isinstance(other, _Spec) and self.type is other.type and self.context == other.context and \
-            self.children == other.children
-
-    def num_leaves(self):
-        return 1 if self.is_leaf else sum(c.num_leaves() for c in self.children)
-
-
-_LEAF = _Spec(None, None, [])
-
-
-def _is_node(x):
-    return isinstance(x, (tuple, list, dict))
-
-
-def tree_flatten(tree):
-    leaves = []
-
-    def go(x):
-        if isinstance(x, dict):
-            keys = list(x)
-            return _Spec(type(x), keys, [go(x[k]) for k in keys])
-        if isinstance(x, (tuple, list)):
-            return _Spec(type(x), None, [go(v) for v in x])
-        leaves.append(x)
-        return _LEAF
-    spec = go(tree)
-    return leaves, spec
-
-
-def tree_unflatten(leaves, spec):
-    it = iter(leaves)
-
-    def go(s):
-        if s.is_leaf:
-            return next(it)
-        vals = [go(c) for c in s.children]
-        if issubclass(s.type, dict):
-            return s.type(zip(s.context, vals))
-        if hasattr(s.type, "_make"):         # a namedtuple
-            return s.type._make(vals)
-        return s.type(vals)                  # tuple, list, return_types
-    return go(spec)
-
-
 def _broadcast_flatten(tree, spec):
     """``tree`` (in_dims / out_dims) broadcast to the leaves of ``spec``, or None when
     the structures do not match."""
     out = []
 
     def go(t, s):
-        if not _is_node(t):
+        if not is_node(t):
             out.extend([t] * s.num_leaves())
             return True
         if s.is_leaf or type(t) is not s.type and not (isinstance(t, dict) and issubclass(s.type, dict)):
@@ -795,7 +727,7 @@ def _name(func):
 def _check_out_dims(out_dims, func):
     if isinstance(out_dims, int):
         return
-    for leaf in tree_flatten(out_dims)[0]:
+    for leaf in flatten(out_dims)[0]:
         if leaf is not None and not isinstance(leaf, int):
             raise ValueError(f"vmap({_name(func)}, ..., out_dims={out_dims}): `out_dims` must be an int, None or a "
                              "python collection of ints representing where in the outputs the vmapped dimension "
@@ -810,11 +742,11 @@ def _process_inputs(in_dims, args, func):
     if len(args) == 0:
         raise ValueError(f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add inputs, or you are "
                          "trying to vmap over a function with no inputs. The latter is unsupported.")
-    flat_args, args_spec = tree_flatten(args)
+    flat_args, args_spec = flatten(args)
     flat_in_dims = _broadcast_flatten(in_dims, args_spec)
     if flat_in_dims is None:
         raise ValueError(f"vmap({name}, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible with the "
-                         f"structure of `inputs`. in_dims has structure {tree_flatten(in_dims)[1]} but inputs has "
+                         f"structure of `inputs`. in_dims has structure {flatten(in_dims)[1]} but inputs has "
                          f"structure {args_spec}.")
     for i, (arg, d) in enumerate(zip(flat_args, flat_in_dims)):
         if d is not None and not isinstance(d, int):
@@ -882,11 +814,11 @@ def _remove_batch_dim(name, out, level, size, out_dim):
 
 def _unwrap(outputs, out_dims, level, size, func):
     name = _name(func)
-    flat_out, out_spec = tree_flatten(outputs)
+    flat_out, out_spec = flatten(outputs)
 
     def incompatible():
         return ValueError(f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the "
-                          f"structure of `outputs`. out_dims has structure {tree_flatten(out_dims)[1]} but outputs "
+                          f"structure of `outputs`. out_dims has structure {flatten(out_dims)[1]} but outputs "
                           f"has structure {out_spec}.")
     if isinstance(outputs, Tensor):
         if isinstance(out_dims, int) or out_dims is None:
@@ -899,7 +831,7 @@ def _unwrap(outputs, out_dims, level, size, func):
         flat_dims = _broadcast_flatten(out_dims, out_spec)
         if flat_dims is None:
             raise incompatible()
-    return tree_unflatten([_remove_batch_dim(name, o, level, size, d) for o, d in zip(flat_out, flat_dims)],
+    return unflatten([_remove_batch_dim(name, o, level, size, d) for o, d in zip(flat_out, flat_dims)],
                           out_spec)
 
 
@@ -907,7 +839,7 @@ def _flat_vmap(func, size, flat_in_dims, flat_args, args_spec, out_dims, randomn
     level = VmapLevel(size, randomness)
     with _modes.active(level):
         batched = [a if d is None else _add_batch_dim(a, d, level) for a, d in zip(flat_args, flat_in_dims)]
-        outputs = func(*tree_unflatten(batched, args_spec), **kwargs)
+        outputs = func(*unflatten(batched, args_spec), **kwargs)
         return _unwrap(outputs, out_dims, level, size, func)
 
 
@@ -951,14 +883,14 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 def _concat_chunks(results, out_dims):
     from .._tensor import Tensor as _T
     from ..ops._declare import FUNCTIONS
-    flat0, spec = tree_flatten(results[0])
-    flat_dims = [out_dims] * len(flat0) if not _is_node(out_dims) else (
+    flat0, spec = flatten(results[0])
+    flat_dims = [out_dims] * len(flat0) if not is_node(out_dims) else (
         list(out_dims) if isinstance(results[0], _T) else _broadcast_flatten(out_dims, spec))
-    flats = [tree_flatten(r)[0] for r in results]
+    flats = [flatten(r)[0] for r in results]
     out = []
     for i, d in enumerate(flat_dims):
         if d is None:
             out.append(flats[0][i])
         else:
             out.append(FUNCTIONS["cat"]([f[i] for f in flats], dim=d))
-    return tree_unflatten(out, spec)
+    return unflatten(out, spec)
