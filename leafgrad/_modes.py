@@ -98,14 +98,22 @@ def dispatch(spec, inputs, params):
 @contextlib.contextmanager
 def active(mode):
     """Push ``mode`` for the duration of the block; it becomes the innermost level."""
-    old = visible[0]
-    STACK.append(mode)
-    visible[0] = len(STACK)
+    push(mode)
     try:
         yield mode
     finally:
-        STACK.remove(mode)
-        visible[0] = old
+        pop(mode)
+
+
+def push(mode):
+    """``mode`` becomes the innermost level (forward_ad.enter_dual_level, vmap)."""
+    STACK.append(mode)
+    visible[0] = len(STACK)
+
+
+def pop(mode):
+    STACK.remove(mode)
+    visible[0] = len(STACK)
 
 
 @contextlib.contextmanager

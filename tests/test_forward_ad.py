@@ -206,3 +206,13 @@ def test_views_share_tangents():
             d.mul_(4)
             return [fw.unpack_dual(x).tangent for x in (e, v, z, w, row, col, d)] + [t]
     same(prog)
+
+
+def test_float64_tangent_of_float32_tensor():
+    """PyTorch keeps the tangent's dtype: float64 tangents flow through float32 ops."""
+    def prog(T):
+        fw = _fw(T)
+        with fw.dual_level():
+            d = fw.make_dual(T.tensor([1.0, 2.0]), T.tensor([0.5, -1.0], dtype=T.float64))
+            return [fw.unpack_dual(x).tangent for x in (d, d.sin(), d * 2, d.exp().sum())]
+    same(prog)

@@ -20,7 +20,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import _modes
+from .. import _dtype, _modes
 from .. import _tensor as T
 from . import grad_mode
 
@@ -53,7 +53,7 @@ class DualLevel(_modes.Mode):
     def run(self, spec, inputs, params):
         out = spec.apply(inputs, params)          # the primal (outer levels still apply)
         outs = out if type(out) is tuple else (out,)
-        tangents = [x._fw.get(self) if isinstance(x, T.Tensor) and x._fw is not None else None for x in inputs]
+        tangents = [tangent_of(x, self) if isinstance(x, T.Tensor) else None for x in inputs]
         if spec.view and tangents[0] is not None and all(t is None for t in tangents[1:]):
             # The tangent of a view is the same view of the tangent: it shares memory,
             # so in-place changes of the base's tangent show in the view's, as in PyTorch.
@@ -69,10 +69,9 @@ class DualLevel(_modes.Mode):
                     # A formula that uses this output gets it back with its tangents
                     # (forward over reverse: jacfwd(jacrev(f))), in the node's own
                     # layout (a batched tensor's node is the whole batch's).
-                    fw = o.physical_fw() if type(o) is not T.Tensor and hasattr(o, "physical_fw") else o._fw
+                    fw = o.physical_fw() if o._batched else o._fw
                     node.__dict__.setdefault("_out_fw", {})[nr] = fw
         return out
-
 
     def carry_inplace(self, t, result):
         """``t`` was changed in place to ``result``: write result's tangent into t's
@@ -140,19 +139,9 @@ def tangent_of_op(spec, inputs, params, outs, tangents):
             raise
         # A formula's derivative in the primal is missing (as in PyTorch, e.g.
         # hardsigmoid_backward): the tangent is still defined, only not differentiable.
-        inputs = [x.detach() if isinstance(x, T.Tensor) else x for x in inputs]
-        outs = [o.detach() for o in outs]
-        need_graph = False
-        jvps = _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_graph)
-    result = []
-    for i, o in enumerate(outs):
-        if i not in float_outs:
-            result.append(None)
-        elif jvps[i] is None:
-            result.append(T.wrap(np.zeros_like(o._data)))
-        else:
-            result.append(jvps[i] if need_graph else jvps[i].detach())
-    return result
+        jvps = _transpose(spec, plan, inputs, params, outs, tangents, float_outs, False)
+    return [None if i not in float_outs else T.wrap(np.zeros_like(o._data)) if j is None else j
+            for i, (o, j) in enumerate(zip(outs, jvps))]
 
 
 def _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_graph):
@@ -164,9 +153,18 @@ def _transpose(spec, plan, inputs, params, outs, tangents, float_outs, need_grap
         outs = [o.detach() if o._requires_grad else o for o in outs]
     with grad_mode.enable_grad():
         # u's value does not matter (the formulas are linear in it); ones rather than
-        # zeros, so that a formula that skips work for all-zero gradients does not.
-        # made by ops from the outputs, so that u is batched as they are under vmap
-        us = [o.detach().clone().fill_(1) for o in outs]
+        # zeros, so that a formula that skips work for all-zero gradients does not. It is
+        # made by ops from the outputs, so that it is batched as they are under vmap. A
+        # tangent wider than its tensor (float64 for float32) widens the output tangents,
+        # as in PyTorch.
+        wider = [t._data.dtype for x, t in zip(inputs, tangents) if t is not None and t._data.dtype != x._data.dtype]
+        us = []
+        for i, o in enumerate(outs):
+            u = o.detach().clone()
+            dt = np.result_type(o._data.dtype, *wider) if wider and i in float_outs else o._data.dtype
+            if dt != o._data.dtype:
+                u = u.to(_dtype.from_numpy_dtype(dt))
+            us.append(u.fill_(1))
         for i in float_outs:
             us[i].requires_grad_()
         vals = plan.formula_args(inputs, outs, params)
@@ -213,8 +211,7 @@ def enter_dual_level():
 def _enter():
     level = DualLevel(len(_levels))
     _levels.append(level)
-    _modes.STACK.append(level)
-    _modes.visible[0] = len(_modes.STACK)
+    _modes.push(level)
     return level.number
 
 
@@ -225,9 +222,7 @@ def exit_dual_level(*, level=None):
     if not _levels or (level is not None and level != _levels[-1].number):
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. "
                            "This is not supported.")
-    mode = _levels.pop()
-    _modes.STACK.remove(mode)
-    _modes.visible[0] = len(_modes.STACK)
+    _modes.pop(_levels.pop())
 
 
 def _level(level):
@@ -260,9 +255,7 @@ def make_dual(tensor, tangent, *, level=None):
             f"is of size {list(tangent.shape)}.")
     with _modes.hidden(mode):
         dual = tensor.view_as(tensor)
-    if tangent.dtype != tensor.dtype:
-        tangent = tangent.to(tensor.dtype)
-    attach(dual, mode, tangent)
+    attach(dual, mode, tangent)     # as given, dtype included (PyTorch keeps a float64 tangent)
     return dual
 
 
