@@ -40,6 +40,11 @@ class Mode:
         """A random number is about to be drawn while this level is active (vmap's
         ``randomness='error'`` refuses it). Nothing by default."""
 
+    def differentiate(self, fn, outputs, inputs, grad_outputs, kwargs):
+        """Take over ``autograd.grad`` / ``backward`` (``fn``) for tensors of this level,
+        or return NotImplemented (the default)."""
+        return NotImplemented
+
     def random_batch(self):
         """The batch size a fresh random tensor must have at this level (vmap's
         ``randomness='different'``: one draw per sample), or None."""
@@ -49,6 +54,15 @@ class Mode:
         """``t``, drawn with the batch sizes of ``levels`` in front, as a tensor batched
         at those levels."""
         raise NotImplementedError
+
+
+def differentiate(fn, outputs, inputs, grad_outputs, kwargs):
+    """Offer a backward / autograd.grad call to the active transforms."""
+    for mode in list(STACK):
+        res = mode.differentiate(fn, outputs, inputs, grad_outputs, kwargs)
+        if res is not NotImplemented:
+            return res
+    return NotImplemented
 
 
 def random_tensor(draw, shape):

@@ -11,7 +11,7 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
 from .graph import gradient_edge
 from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401,E501
 from .. import _tensor as T
-from .. import _modes  # vmap (issue 4)
+from .. import _modes
 
 
 def _tuple(x):
@@ -67,11 +67,10 @@ _warned_create_graph = False
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
              inputs=None):
     """Accumulate into ``.grad`` of the leaves the gradient of ``tensors``."""
-    if _modes.STACK:  # vmap (issue 4): batched tensors are differentiated physically
-        from ..func._vmap import batched_autograd
-        res = batched_autograd(lambda o, i, g, **kw: backward(o, g, inputs=i, **kw), tensors, inputs,
-                               grad_tensors if grad_tensors is not None else grad_variables,
-                               dict(retain_graph=retain_graph, create_graph=create_graph))
+    if _modes.STACK:  # a transform may take the call over (vmap differentiates batched tensors)
+        res = _modes.differentiate(lambda o, i, g, **kw: backward(o, g, inputs=i, **kw), tensors, inputs,
+                                   grad_tensors if grad_tensors is not None else grad_variables,
+                                   dict(retain_graph=retain_graph, create_graph=create_graph))
         if res is not NotImplemented:
             return None
     tensors = _tuple(tensors)
@@ -110,9 +109,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
-    if _modes.STACK:  # vmap (issue 4): batched tensors are differentiated physically
-        from ..func._vmap import batched_autograd
-        res = batched_autograd(grad, outputs, inputs, grad_outputs, dict(
+    if _modes.STACK:  # a transform may take the call over (vmap differentiates batched tensors)
+        res = _modes.differentiate(grad, outputs, inputs, grad_outputs, dict(
             retain_graph=retain_graph, create_graph=create_graph, only_inputs=only_inputs,
             allow_unused=allow_unused, is_grads_batched=is_grads_batched, materialize_grads=materialize_grads))
         if res is not NotImplemented:

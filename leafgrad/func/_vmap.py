@@ -55,16 +55,18 @@ class VmapLevel(_modes.Mode):
         if len(ts) > 4096 and len(ts) & 1023 == 0:
             ts[:] = [r for r in ts if r() is not None]
 
+    def _live(self):
+        """(tensor, its physical array, its number of batch dims), newest first."""
+        for ref in reversed(self.tensors):
+            t = ref()
+            if t is not None:
+                yield t, _raw(t), len(t.__dict__["_vlevels"])
+
     def owner_of(self, arr):
         """The tensor batched at this level whose ``_data`` (first sample) is ``arr``: the
         ops' wrappers pass index / mask / target tensors on as arrays."""
         ptr = arr.__array_interface__["data"][0]
-        for ref in reversed(self.tensors):
-            t = ref()
-            if t is None:
-                continue
-            raw = _raw(t)
-            nb = len(t.__dict__["_vlevels"])
+        for t, raw, nb in self._live():
             if raw.__array_interface__["data"][0] == ptr and raw.shape[nb:] == arr.shape and \
                     raw.strides[nb:] == arr.strides and raw.dtype == arr.dtype:
                 return t
@@ -76,12 +78,7 @@ class VmapLevel(_modes.Mode):
         ``_data`` before passing it on): the other samples would be silently ignored."""
         if arr.dtype.kind not in "biu":
             return None
-        for ref in reversed(self.tensors):
-            t = ref()
-            if t is None:
-                continue
-            raw = _raw(t)
-            nb = len(t.__dict__["_vlevels"])
+        for t, raw, nb in self._live():
             if raw.dtype.kind in "biu" and raw.shape[nb:] == arr.shape and arr.size and \
                     np.array_equal(raw[(0,) * nb], arr):
                 flat = raw.reshape((-1,) + arr.shape)
@@ -107,6 +104,9 @@ class VmapLevel(_modes.Mode):
 
     def random_batch(self):
         return self.size if self.randomness == "different" else None
+
+    def differentiate(self, fn, outputs, inputs, grad_outputs, kwargs):
+        return batched_autograd(fn, outputs, inputs, grad_outputs, kwargs)
 
     def batch_random(self, t, levels):
         return alias(t, tuple(levels))

@@ -352,7 +352,7 @@ def _finish(spec, out, inputs, params, mask, edges):
     elif len(saves) == 1 and not _saved_hooks:
         kind, key = saves[0]
         if kind == 1:
-            node._saved = (_saved_output(res),)   # tanh, exp, sigmoid, ...: the output alone
+            node._saved = (_saved_tensor(res, True),)   # tanh, exp, sigmoid, ...: the output alone
         elif kind == 0 and not isinstance(inputs[key], Tensor):
             node._saved = (inputs[key],)          # x * 2.0: the number
         else:
@@ -362,14 +362,15 @@ def _finish(spec, out, inputs, params, mask, edges):
     return res
 
 
-def _saved_output(r):
-    """``SavedTensor(r, True, 0)`` without a constructor call (no saved-tensor hooks)."""
+def _saved_tensor(t, is_output):
+    """``SavedTensor(t, is_output)`` without a constructor call, when no saved-tensor
+    hooks are active (the common case, once per recorded op)."""
     s = _new(SavedTensor)
-    s.tensor = None
-    s.data = r._data
-    s.version = r._vc
-    s.saved_version = r._vc[0]
-    s.is_output = True
+    s.tensor = None if is_output else t
+    s.data = t._data
+    s.version = vc = t._vc
+    s.saved_version = vc[0]
+    s.is_output = is_output
     s.out_nr = 0
     s.hooks = None
     return s
@@ -383,18 +384,7 @@ def _save(saves, node, inputs, results, params):
             if isinstance(x, Tensor):
                 if x._inference:
                     _check_inference(x)
-                if _saved_hooks:
-                    saved.append(SavedTensor(x))
-                else:   # SavedTensor(x) without a constructor call
-                    st = _new(SavedTensor)
-                    st.tensor = x
-                    st.data = x._data
-                    st.version = vc = x._vc
-                    st.saved_version = vc[0]
-                    st.is_output = False
-                    st.out_nr = 0
-                    st.hooks = None
-                    saved.append(st)
+                saved.append(SavedTensor(x) if _saved_hooks else _saved_tensor(x, False))
             else:
                 saved.append(x)
         elif kind == 1:
@@ -836,7 +826,7 @@ def _carry_modes(t, result):
 
 def snapshot(t):
     """A copy of ``t``'s current value that keeps t's place in the graph."""
-    if type(t) is not Tensor and hasattr(t, "inplace_snapshot"):
+    if t._batched:
         return t.inplace_snapshot(snapshot)     # a batched tensor (vmap) copies its batch
     if t._grad_fn is not None:
         s = make(t._data.copy(), t._grad_fn, t._out_nr)
@@ -859,10 +849,9 @@ def saved_output_is(node, data, version):
 
 def write_into(t, result):
     """Make ``result`` (recorded) the new value and history of ``t``."""
-    if type(t) is not Tensor or type(result) is not Tensor:
-        owner = t if type(t) is not Tensor else result
-        if hasattr(owner, "inplace_write"):
-            return owner.inplace_write(t, result)   # vmap: the write reaches the whole batch
+    if t._batched or result._batched:
+        owner = t if t._batched else result
+        return owner.inplace_write(t, result)   # vmap: the write reaches the whole batch
     np.copyto(t._data, result._data, casting="unsafe")
     t._vc[0] += 1
     node = result._grad_fn

@@ -29,11 +29,12 @@ def _typename(obj):
         else type(obj).__qualname__
 
 
-# -- torch's fused pointwise CPU kernels, composed from Tensor ops ------------------------------------------------
+# -- torch's fused pointwise CPU kernels ---------------------------------------------------------------------------
 # ATen evaluates ``add(x, alpha=a)``, ``addcmul`` and ``lerp`` with a fused multiply-add (one rounding). For float32
 # the product of two float32 values is exact in float64, so ``fma(a, b, c)`` is computed as float64 ``a * b + c``
 # rounded to float32 (this double rounding differs from a true fma only when the float64 sum lands exactly on a
-# float32 midpoint, about once in 2**29 operations). Other dtypes use an unfused multiply-add.
+# float32 midpoint, about once in 2**29 operations). Other dtypes use an unfused multiply-add. Outside a
+# differentiable step the float64 work is done on the tensors' arrays (``.numpy()``) in reused work arrays.
 
 def _f32(x):
     """A Python scalar as the float32 value ATen's float kernels use."""
@@ -68,16 +69,22 @@ def _operand(x):
     return x.detach().numpy() if isinstance(x, Tensor) else _f32(x)
 
 
-def _fma(a, b, c):
-    """a * b + c rounded once, for float32 tensor c (a, b tensors or Python scalars)."""
+def _fma(a, b, c, into=None):
+    """a * b + c rounded once, for float32 tensor c (a, b tensors or Python scalars);
+    written into the tensor ``into`` when given (``copy_`` bumps its version)."""
     if c.dtype != _dtype.float32:
-        return c + a * b
-    buf = _fma64(a, b, c)
-    if buf is None:
-        a64 = a.double() if isinstance(a, Tensor) else _f32(a)
-        b64 = b.double() if isinstance(b, Tensor) else _f32(b)
-        return (a64 * b64 + c.double()).float()
-    return _creation.from_numpy(buf.astype(np.float32))
+        res = c + a * b
+    else:
+        buf = _fma64(a, b, c)
+        if buf is not None and into is not None:
+            return into.copy_(_creation.from_numpy(buf))   # rounds once to float32
+        if buf is not None:
+            res = _creation.from_numpy(buf.astype(np.float32))
+        else:
+            a64 = a.double() if isinstance(a, Tensor) else _f32(a)
+            b64 = b.double() if isinstance(b, Tensor) else _f32(b)
+            res = (a64 * b64 + c.double()).float()
+    return res if into is None else into.copy_(res)
 
 
 def add(self, other, alpha=1.0):
@@ -93,10 +100,7 @@ def add_(self, other, alpha=1.0):
         return self.add_(other)
     if self.dtype != _dtype.float32:
         return self.add_(other, alpha=alpha)
-    buf = _fma64(other, alpha, self)
-    if buf is not None:
-        return self.copy_(_creation.from_numpy(buf))   # rounds once to float32; bumps the version
-    return self.copy_(_fma(other, alpha, self))
+    return _fma(other, alpha, self, into=self)
 
 
 def addcmul(self, t1, t2, value=1.0):
@@ -107,7 +111,7 @@ def addcmul(self, t1, t2, value=1.0):
 def addcmul_(self, t1, t2, value=1.0):
     if self.dtype != _dtype.float32:
         return self.add_((t1 * value).mul_(t2))
-    return self.copy_(addcmul(self, t1, t2, value))
+    return _fma(t1 * value, t2, self, into=self)
 
 
 def addcdiv_(self, t1, t2, value=1.0):
@@ -123,8 +127,8 @@ def lerp_(self, end, weight):
     w = _f32(weight)
     diff = end - self
     if abs(w) < 0.5:
-        return self.copy_(_fma(diff, w, self))
-    return self.copy_(_fma(diff, _f32(w - 1), end))
+        return _fma(diff, w, self, into=self)
+    return _fma(diff, _f32(w - 1), end, into=self)
 
 
 def scalar_state(value=0.0):
