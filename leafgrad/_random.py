@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from . import _modes
+from ._tensor import _C_TYPE_NAMES, _LEGACY_NAMES
 
 __all__ = [
     "Generator", "default_generator", "manual_seed", "seed", "initial_seed",
@@ -47,27 +48,6 @@ _f64 = np.float64
 
 _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
-# torch ScalarType names (used in "not implemented for 'X'" messages)
-_TORCH_NAME = {
-    np.dtype(np.float16): "Half", np.dtype(np.float32): "Float",
-    np.dtype(np.float64): "Double", np.dtype(np.int8): "Char",
-    np.dtype(np.uint8): "Byte", np.dtype(np.int16): "Short",
-    np.dtype(np.int32): "Int", np.dtype(np.int64): "Long",
-    np.dtype(np.bool_): "Bool", np.dtype(np.uint16): "UInt16",
-    np.dtype(np.uint32): "UInt32", np.dtype(np.uint64): "UInt64",
-    np.dtype(np.complex64): "ComplexFloat", np.dtype(np.complex128): "ComplexDouble",
-}
-
-# C++ type names as printed by caffe2::TypeMeta (used in bound-check messages)
-_CPP_NAME = {
-    np.dtype(np.float16): "c10::Half", np.dtype(np.float32): "float",
-    np.dtype(np.float64): "double", np.dtype(np.int8): "signed char",
-    np.dtype(np.uint8): "unsigned char", np.dtype(np.int16): "short int",
-    np.dtype(np.int32): "int", np.dtype(np.int64): "long int",
-    np.dtype(np.bool_): "bool", np.dtype(np.uint16): "short unsigned int",
-    np.dtype(np.uint32): "unsigned int", np.dtype(np.uint64): "long unsigned int",
-}
-
 _INT_T_NAME = {
     np.dtype(np.int8): "int8_t", np.dtype(np.uint8): "uint8_t",
     np.dtype(np.int16): "int16_t", np.dtype(np.int32): "int32_t",
@@ -84,7 +64,8 @@ def _dt(dtype):
 
 
 def _tname(dt):
-    return _TORCH_NAME.get(dt, str(dt))
+    """torch's ScalarType name (in "not implemented for 'X'" messages)."""
+    return _LEGACY_NAMES.get(np.dtype(dt).name, str(dt))
 
 
 def _not_impl(kernel, dt):
@@ -599,7 +580,7 @@ def uniform(shape, dtype=np.float32, low=0.0, high=1.0, generator=None):
         raise _not_impl("check_uniform_bounds", dt)
     frm, to = float(low), float(high)
     lo, hi = _finfo_bounds(dt)
-    name = _CPP_NAME[dt]
+    name = _C_TYPE_NAMES[np.dtype(dt).name]   # as caffe2::TypeMeta prints it
     if not (lo <= frm <= hi):
         raise RuntimeError("from is out of bounds for %s" % name)
     if not (lo <= to <= hi):
@@ -815,7 +796,7 @@ def _update_to(to, dt):
 
 
 def _check_from_to_in_range(frm, to_inc, dt):
-    name = _CPP_NAME.get(dt, str(dt))
+    name = _C_TYPE_NAMES.get(np.dtype(dt).name, str(dt))
     if dt in _FLOATS:
         lo, hi = _finfo_bounds(dt)
         if not (lo <= frm <= hi):

@@ -21,7 +21,8 @@ HANDLED_FUNCTIONS = {}
 
 _LEGACY_NAMES = {
     "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "uint16": "UInt16", "uint32": "UInt32",
+    "uint64": "UInt64", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
 }
 
 
@@ -484,6 +485,7 @@ _autograd_mod = None
 _C_TYPE_NAMES = {
     "float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
     "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+    "uint16": "short unsigned int", "uint32": "unsigned int", "uint64": "long unsigned int",
 }
 
 

@@ -131,8 +131,10 @@ class Hardswish(_InplaceActivation):
     _shows_inplace = False
 
 
-class ELU(Module):
+class _AlphaActivation(Module):
+    """An activation with an ``alpha`` and an ``inplace`` option (ELU, CELU): ``F.<_fn>``."""
     __constants__ = ["alpha", "inplace"]
+    _fn = None
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -140,27 +142,19 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha, self.inplace)
+        return getattr(F, self._fn)(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         inplace_str = ", inplace=True" if self.inplace else ""
         return f"alpha={self.alpha}{inplace_str}"
 
 
-class CELU(Module):
-    __constants__ = ["alpha", "inplace"]
+class ELU(_AlphaActivation):
+    _fn = "elu"
 
-    def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
 
-    def forward(self, input):
-        return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        inplace_str = ", inplace=True" if self.inplace else ""
-        return f"alpha={self.alpha}{inplace_str}"
+class CELU(_AlphaActivation):
+    _fn = "celu"
 
 
 class SELU(_InplaceActivation):
