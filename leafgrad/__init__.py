@@ -17,6 +17,7 @@ globals().update(_ops.namespace(""))
 from . import linalg, nn, return_types  # noqa: E402,F401
 from . import optim, utils, _random_methods  # noqa: E402,F401
 from . import func  # noqa: E402,F401
+from . import replay  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 
 _RANDOM_NAMES = {"manual_seed", "seed", "initial_seed", "Generator", "default_generator", "get_rng_state",

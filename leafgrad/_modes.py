@@ -12,6 +12,8 @@ When the stack is empty (the common case) the ops pay one list test and nothing 
 """
 import contextlib
 
+from . import _tape
+
 #: The active modes, outermost first.
 STACK = []
 #: How many of STACK the op being called may see: a mode's rule sees those below it.
@@ -23,6 +25,10 @@ excluded = set()
 
 class Mode:
     """One level of a transform. Subclasses answer two questions about an op call."""
+
+    #: True for a mode that only watches (a step being captured): the ops' own fast
+    #: paths may run under it, as long as they report their writes (``carry_inplace``).
+    observes_only = False
 
     def claims(self, inputs):
         """Does one of the op's inputs belong to this level?"""
@@ -72,6 +78,8 @@ def random_tensor(draw, shape):
     from ._tensor import wrap
     levels = [m for m in STACK[:visible[0]] if m.random_batch() is not None]
     if not levels:
+        if _tape.recording is not None:   # a step being captured draws again on replay
+            return wrap(_tape.run_noted(draw, tuple(shape)))
         return wrap(draw(tuple(shape)))
     with drawing_batched():
         arr = draw(tuple(m.random_batch() for m in levels) + tuple(shape))
@@ -157,6 +165,14 @@ def refuse_batched(name, *tensors):
     a batched tensor (vmap): refuse it rather than answer for the first sample only."""
     if any(getattr(t, "_batched", False) for t in tensors):
         raise RuntimeError(f"vmap: {name}() has no batching rule in leafgrad yet; call it outside vmap")
+
+
+def only_observers():
+    """Is every active mode one that only watches?"""
+    for mode in STACK:
+        if not mode.observes_only:
+            return False
+    return True
 
 
 def is_active(mode):

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _tape
 from ._size import Size
 from .autograd import grad_mode
 
@@ -271,10 +271,14 @@ class Tensor:
                     f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of "
                     f"size '{list(self._data.shape)}'. Please ensure that the gradient and the tensor are "
                     "the same size")
+        if _tape.recording is not None:
+            _tape.recording.set_grad(self, value)
         self._grad = value
 
     @grad.deleter
     def grad(self):
+        if _tape.recording is not None:
+            _tape.recording.set_grad(self, None)
         self._grad = None
 
     @property
@@ -368,11 +372,13 @@ class Tensor:
         return arr.copy() if copy else arr
 
     def item(self):
+        _tape.read("item()")
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.reshape(()).item()
 
     def tolist(self):
+        _tape.read("tolist()")
         return self._data.tolist()
 
     def __len__(self):
@@ -386,6 +392,7 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __bool__(self):
+        _tape.read("bool()")
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
@@ -405,6 +412,7 @@ class Tensor:
                           "behavior.\nConsider using tensor.detach() first.", UserWarning, stacklevel=3)
 
     def __index__(self):
+        _tape.read("an index")
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.reshape(()))

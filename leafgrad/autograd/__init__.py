@@ -11,7 +11,7 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
 from .graph import gradient_edge
 from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401,E501
 from .. import _tensor as T
-from .. import _modes
+from .. import _modes, _tape
 
 
 def _tuple(x):
@@ -47,7 +47,8 @@ def _root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False):
             if out._data.dtype.kind != "f":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            value = np.ones(out._data.shape, out._data.dtype)
+            value = np.ones(out._data.shape, out._data.dtype) if _tape.recording is None else \
+                _tape.run_noted(np.ones, out._data.shape, out._data.dtype)
             g = T.wrap(value)
         elif not isinstance(g, T.Tensor):
             g = T.wrap(np.asarray(g, dtype=out._data.dtype))

@@ -15,7 +15,8 @@ import numpy as np
 
 from . import grad_mode
 from .anomaly_mode import apply_checked, state as anomaly
-from .graph import run_tensor_hooks, sum_to
+from .graph import add_into, run_tensor_hooks, sum_to
+from .. import _tape
 from .. import _tensor as T
 
 _ndarray = np.ndarray
@@ -120,7 +121,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
             buf = buffers[node] = [None] * len(node._meta)
             if deps[node] == 0:
                 heappush(heap, (node._key, node))
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
+        buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
 
     running.append(GraphTask(deps, needed))
     state = grad_mode.state
@@ -129,6 +130,9 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
     # Derivative formulas meet 0/0 and inf as PyTorch's do, silently (one context per backward).
     quiet = np.errstate(all="ignore")
     quiet.__enter__()
+    # A step being captured notes the array work done here (with create_graph that work
+    # is Tensor ops, which note themselves).
+    taping = _tape.recording is not None and not create_graph
     try:
         owned = set()   # ids of buffers the engine allocated itself (sums): added into in place
         node = heappop(heap)[1] if heap else None
@@ -148,6 +152,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                 # the nodes beyond still wait on this one.
                 outs = (None,) * len(node._next)
             elif anomaly.enabled:
+                _tape.refuse("anomaly detection is on")
                 outs = apply_checked(node, buf, create_graph)
             else:
                 outs = node._apply(buf, create_graph)
@@ -171,14 +176,14 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                     # or a leafgrad dtype)
                     a = g._data if create_graph and isinstance(g, _Tensor) else g
                     if a.shape != shape:
-                        reduced = sum_to(g, shape)
+                        reduced = sum_to(g, shape) if not taping else _tape.run_noted(sum_to, g, shape)
                         if reduced is None:
                             raise _invalid_gradient(node, index, g, shape)
                         g = reduced
                         a = g._data if create_graph and isinstance(g, _Tensor) else g
                     if a.dtype is not dtype and a.dtype != dtype:
                         g = g.to(T.from_np_dtype(dtype)) if isinstance(g, T.Tensor) else \
-                            np.asarray(g).astype(dtype)
+                            _astype(g, dtype) if not taping else _tape.run_noted(_astype, g, dtype)
                 nbuf = buffers.get(nxt)
                 if nbuf is None:
                     nbuf = [None] * len(nxt._meta)
@@ -188,9 +193,12 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                     if old is None:
                         nbuf[nr] = g
                     elif id(old) in owned:
-                        np.add(old, g, out=old)
+                        if taping:
+                            _tape.run_noted(add_into, old, g)
+                        else:
+                            np.add(old, g, out=old)
                     else:
-                        old = nbuf[nr] = old + g
+                        old = nbuf[nr] = _sum(old, g, create_graph)
                         if type(old) is _ndarray and not create_graph:   # (not a NumPy scalar)
                             owned.add(id(old))
                 left = deps[nxt] - 1
@@ -222,6 +230,17 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
         quiet.__exit__(None, None, None)
         state.enabled = prev_enabled
     return captured
+
+
+def _astype(g, dtype):
+    return np.asarray(g).astype(dtype)
+
+
+def _sum(a, b, graph):
+    """``a + b``, two gradients for the same place (noted in a captured plain backward)."""
+    if graph or _tape.recording is None:
+        return a + b
+    return _tape.run_noted(np.add, a, b)
 
 
 def _prelude(node, buf, target_slots, capture, needed, captured, graph):
@@ -260,6 +279,7 @@ def _as_value(t, graph):
 
 
 def _tensor_pre_hooks(node, buf, graph):
+    _tape.refuse("a tensor hook or retain_grad() runs in backward")
     buf = list(buf)
     if node._tensor_hooks is not None:
         for nr, hooks in node._tensor_hooks.items():
@@ -285,6 +305,7 @@ def _check_count(hook, got, expected):
 
 
 def _node_pre_hooks(node, buf, graph):
+    _tape.refuse("a grad_fn pre-hook runs in backward")
     for hook in tuple(node._pre_hooks.values()):
         out = hook(tuple(_as_tensor(g, graph) for g in buf))
         if out is not None:
@@ -294,6 +315,7 @@ def _node_pre_hooks(node, buf, graph):
 
 
 def _node_post_hooks(node, outs, buf, graph):
+    _tape.refuse("a grad_fn hook runs in backward")
     grad_outputs = tuple(_as_tensor(g, graph) for g in buf)
     for hook in tuple(node._post_hooks.values()):
         res = hook(tuple(_as_tensor(g, graph) for g in outs), grad_outputs)

@@ -12,6 +12,7 @@ import weakref
 import numpy as np
 
 from .anomaly_mode import state as anomaly
+from .. import _tape
 from .. import _tensor as T  # Tensor is defined above autograd; used only at call time
 
 _next_seq = itertools.count().__next__
@@ -157,6 +158,9 @@ class AccumulateGrad(Node):
         if g is None:
             return ()
         old = var._grad
+        rec = _tape.recording
+        if rec is not None:
+            return self._apply_captured(rec, g, graph)
         if old is None:
             if graph:
                 # As PyTorch: the new .grad is a copy that stays differentiable (CopyBackwards).
@@ -165,8 +169,7 @@ class AccumulateGrad(Node):
                 # A fresh buffer the user owns: never alias a gradient someone else holds. It
                 # takes the leaf's layout, as PyTorch's does (a weight reached through .t()
                 # gets a C-contiguous gradient, which the optimizer's passes then read fast).
-                data = var._data
-                var._grad = T.wrap(np.array(g, copy=True, order="C" if data.flags.c_contiguous else "K"))
+                var._grad = T.wrap(fresh_grad(g, var._data.flags.c_contiguous))
         elif graph:
             var._grad = old + g
         else:
@@ -181,8 +184,46 @@ class AccumulateGrad(Node):
                 hook(var)
         return ()
 
+    def _apply_captured(self, rec, g, graph):
+        """The same accumulation in a step being captured (``leafgrad.replay``): the array
+        work is noted, and so is the new ``.grad``."""
+        var = self.variable
+        old = var._grad
+        if var._post_acc_hooks:
+            rec.refuse("a post-accumulate-grad hook runs in backward")
+        if old is None:
+            if graph:
+                zeros = _tape.run_noted(np.zeros, var._data.shape, var._data.dtype)
+                new = T.wrap(zeros).copy_(g)
+            else:
+                new = T.wrap(_tape.run_noted(fresh_grad, g, var._data.flags.c_contiguous))
+        elif graph:
+            new = old + g
+        else:
+            rec.accumulate_into(var, old)
+            _tape.run_noted(add_into, old._data, g)
+            old._vc[0] += 1
+            new = old
+        if new is not old:
+            rec.set_grad(var, new)
+            var._grad = new
+        if var._post_acc_hooks:
+            for hook in tuple(var._post_acc_hooks.values()):
+                hook(var)
+        return ()
+
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def fresh_grad(g, c_contiguous):
+    """A new ``.grad`` array holding ``g``, laid out as its leaf is."""
+    return np.array(g, copy=True, order="C" if c_contiguous else "K")
+
+
+def add_into(a, b):
+    """``a += b`` (a gradient buffer that is the engine's or the leaf's own)."""
+    np.add(a, b, out=a, casting="unsafe")
 
 
 def grad_accumulator(tensor):

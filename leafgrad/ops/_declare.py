@@ -22,7 +22,7 @@ import inspect
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _tape
 from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_view, wrap, _LEGACY_NAMES
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import forward_trace, state as anomaly
@@ -78,9 +78,10 @@ class Spec:
 
 
 class _Plan:
-    __slots__ = ("saves", "calls", "names", "one")
+    __slots__ = ("saves", "calls", "names", "one", "label")
 
     def __init__(self, spec, key):
+        self.label = spec.name   # (how a captured tape names the formulas)
         n_inputs = key.bit_length() - 1
         mask = key & ~(1 << n_inputs)
         if spec.variadic:
@@ -212,41 +213,10 @@ class OpNode(Node):
                     vals.append(s)
         else:
             vals = ()
-        grad = grads[0]
-        one = plan.one
-        if one is not None and grad is not None:
-            fn, pos, idx, n = one
-            res = fn(grad, *vals) if pos is None else fn(grad, *[vals[p] for p in pos])
-            if n == 1:
-                return (res,)
-            if n == 2:
-                return (res, None) if idx == 0 else (None, res)
-            outs = [None] * n
-            outs[idx] = res
-            return outs
-        calls = plan.calls
-        outs = [None] * len(self._next)
-        for idx, fn, pos, wants_all in plan.calls:
-            if wants_all:
-                res = fn(self._materialize(grads, graph), *[vals[p] for p in pos])
-            else:
-                if grad is None:
-                    grad = self._zeros(0, graph)
-                res = fn(grad, *[vals[p] for p in pos])
-            if type(idx) is tuple:
-                for i, r in zip(idx, res):
-                    outs[i] = r
-            else:
-                outs[idx] = res
-        return outs
-
-    def _zeros(self, i, graph):
-        shape, dtype = self._meta[i]
-        z = np.zeros(shape, dtype)
-        return wrap(z) if graph else z
-
-    def _materialize(self, grads, graph):
-        return tuple(self._zeros(i, graph) if g is None else g for i, g in enumerate(grads))
+        if _tape.recording is not None and not graph:
+            # A step being captured: the formulas are one noted call on the arrays.
+            return _tape.run_noted(_formulas, plan, self._meta, len(self._next), vals, tuple(grads), False)
+        return _formulas(plan, self._meta, len(self._next), vals, grads, graph)
 
     def _release(self):
         # Free saved tensors; a node that kept only numbers and shapes stays runnable, as
@@ -277,6 +247,48 @@ class OpNode(Node):
             if name in self._spec.inputs or name == "result":
                 return None
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+
+def _formulas(plan, meta, n_inputs, vals, grads, graph):
+    """The gradients for a node's inputs: its formulas run on the incoming ``grads`` and
+    the saved values ``vals`` (``meta``: the shapes and dtypes of the node's outputs, for
+    gradients that never arrived; ``n_inputs``: how many inputs)."""
+    grad = grads[0]
+    one = plan.one
+    if one is not None and grad is not None:
+        fn, pos, idx, n = one
+        res = fn(grad, *vals) if pos is None else fn(grad, *[vals[p] for p in pos])
+        if n == 1:
+            return (res,)
+        if n == 2:
+            return (res, None) if idx == 0 else (None, res)
+        outs = [None] * n
+        outs[idx] = res
+        return outs
+    outs = [None] * n_inputs
+    for idx, fn, pos, wants_all in plan.calls:
+        if wants_all:
+            res = fn(_materialize(meta, grads, graph), *[vals[p] for p in pos])
+        else:
+            if grad is None:
+                grad = _zeros(meta, 0, graph)
+            res = fn(grad, *[vals[p] for p in pos])
+        if type(idx) is tuple:
+            for i, r in zip(idx, res):
+                outs[i] = r
+        else:
+            outs[idx] = res
+    return outs
+
+
+def _zeros(meta, i, graph):
+    shape, dtype = meta[i]
+    z = np.zeros(shape, dtype)
+    return wrap(z) if graph else z
+
+
+def _materialize(meta, grads, graph):
+    return tuple(_zeros(meta, i, graph) if g is None else g for i, g in enumerate(grads))
 
 
 # ---------------------------------------------------------------------- recording
@@ -440,6 +452,65 @@ def _promote(spec, inputs, arrays):
     return out
 
 
+def _promoted(spec, inputs, arrays):
+    """The operands as the forward gets them: cast to the result type where they differ."""
+    first = arrays[0]
+    if type(first) is _ndarray:
+        dt = first.dtype
+        for a in arrays:
+            if type(a) is not _ndarray or a.dtype is not dt:
+                return _promote(spec, inputs, arrays)
+        if spec.promote == "float" and dt.kind != "f":
+            return _promote(spec, inputs, arrays)
+        return arrays
+    return _promote(spec, inputs, arrays)
+
+
+class ArrayForward:
+    """An op call as a function of its input arrays, checks and graph left out, the
+    casts of its type promotion kept: what a captured step (``leafgrad.replay``) runs
+    again for the op."""
+
+    __slots__ = ("spec", "params", "casts")
+
+    def __init__(self, spec, params, casts):
+        self.spec, self.params, self.casts = spec, params or {}, casts
+
+    def __call__(self, *arrays):
+        if self.casts is not None:
+            arrays = [a if dt is None else a.astype(dt) for a, dt in zip(arrays, self.casts)]
+        out = self.spec.forward(*arrays, **self.params)
+        if type(out) is tuple:
+            return tuple(o if type(o) is _ndarray else _asarray(o) for o in out)
+        return out if type(out) is _ndarray else _asarray(out)
+
+    def __repr__(self):
+        return f"<forward of {self.spec.name}>"
+
+
+def array_forward(spec, inputs, params):
+    """``(fn, args)``: ``fn(*args)`` computes the arrays that ``call(spec, inputs, params)``
+    computes, from the input tensors' arrays (numbers and other operands as constants)."""
+    arrays = [x._data if isinstance(x, Tensor) else x if x is None or type(x) is _ndarray or isinstance(
+        x, (int, float)) else _as_array(spec, i, x) for i, x in enumerate(inputs)]
+    ready = _promoted(spec, inputs, arrays) if spec.promote is not None else arrays
+    casts = None
+    args = []
+    for i, (x, a) in enumerate(zip(inputs, ready)):
+        if isinstance(x, Tensor):
+            args.append(x._data)
+            if a is not x._data:
+                casts = casts or [None] * len(inputs)
+                casts[i] = a.dtype
+        elif type(a) is _ndarray and a is not x:
+            a = a.copy()   # a number made an array: a constant of the tape
+            a.flags.writeable = False
+            args.append(a)
+        else:
+            args.append(a)
+    return ArrayForward(spec, params, casts), args
+
+
 def call(spec, inputs, params=None):
     """Run an op: NumPy forward, then a node if any input requires grad in grad mode.
     Given arrays only (as formulas are in a plain backward), it returns arrays."""
@@ -471,18 +542,7 @@ def call(spec, inputs, params=None):
     if spec.check is not None:
         spec.check(*inputs, **params) if params else spec.check(*inputs)
     if spec.promote is not None:
-        first = arrays[0]
-        if type(first) is _ndarray:
-            dt = first.dtype
-            same = True
-            for a in arrays:
-                if type(a) is not _ndarray or a.dtype is not dt:
-                    same = False
-                    break
-        else:
-            same = False
-        if not same or spec.promote == "float" and first.dtype.kind != "f":
-            arrays = _promote(spec, inputs, arrays)
+        arrays = _promoted(spec, inputs, arrays)
     try:
         out = spec.forward(*arrays, **params) if params else spec.forward(*arrays)
     except ValueError:
@@ -828,10 +888,11 @@ def snapshot(t):
     """A copy of ``t``'s current value that keeps t's place in the graph."""
     if t._batched:
         return t.inplace_snapshot(snapshot)     # a batched tensor (vmap) copies its batch
+    data = t._data.copy() if _tape.recording is None else _tape.run_noted(np.copy, t._data)
     if t._grad_fn is not None:
-        s = make(t._data.copy(), t._grad_fn, t._out_nr)
+        s = make(data, t._grad_fn, t._out_nr)
     else:
-        s = wrap(t._data.copy())
+        s = wrap(data)
         s._requires_grad = t._requires_grad
     if t._fw is not None:
         s.__dict__["_fw"] = t._fw

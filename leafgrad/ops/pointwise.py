@@ -1,8 +1,8 @@
 """Elementwise ops: arithmetic and the unary math functions."""
 import numpy as np
 
-from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY, _scalar
-from .._modes import STACK as _MODES
+from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY, _scalar, _carry_modes
+from .._modes import STACK as _MODES, only_observers as _only_observers
 from ..autograd.grad_mode import state as _grad_state
 from .._dtype import get_default_dtype
 from ._samples import T, sample
@@ -372,10 +372,12 @@ def _copy_(self, src, non_blocking=False):
         raise RuntimeError(f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match "
                            f"the size of tensor b ({src._data.shape[-1]}) at non-singleton dimension "
                            f"{self._data.ndim - 1}") from None
-    if not _grad_state.enabled and not _MODES and not self._inference:
+    if not _grad_state.enabled and not self._inference and (not _MODES or _only_observers()):
         # Nothing to record (an optimizer step under no_grad): write, bump the version.
         np.copyto(self._data, src._data, casting="unsafe")
         self._vc[0] += 1
+        if _MODES:
+            _carry_modes(self, src)
         return self
     return make_inplace(copy)(self, src)
 

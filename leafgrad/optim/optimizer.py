@@ -9,6 +9,7 @@ from .._tensor import Tensor
 from .. import autograd as _autograd
 from .. import _creation
 from .. import _dtype
+from .. import replay
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
@@ -56,6 +57,11 @@ def _fma64(a, b, c):
         a, b = b, a             # the tensor operand first
     if not isinstance(a, np.ndarray) or a.shape != c.shape or isinstance(b, np.ndarray) and b.shape != c.shape:
         return None
+    return _fma_arrays(a, b, c)
+
+
+@replay.kernel
+def _fma_arrays(a, b, c):
     buf = _scratch.get(c.shape)
     if buf is None:
         buf = _scratch[c.shape] = np.empty(c.shape, np.float64)

@@ -1,0 +1,554 @@
+"""Capture a step once, then replay its array work without the Python around it.
+
+``step = leafgrad.replay.capture(train_step)`` wraps a function of tensors (a training
+step: forward, ``backward()``, ``optimizer.step()``). Its first calls run eagerly. Then
+one call runs eagerly while a *tape* records every piece of array work it does, as
+``out = fn(*args)`` with slots for the arrays: each op's forward, each derivative
+formula, each gradient sum and ``.grad`` update, each optimizer update. Later calls
+run the tape on the new arguments' arrays: no Tensor wrappers, no graph, no engine,
+no dispatch, the same NumPy calls in the same order, so the same numbers, bit for bit.
+
+Replaying is only right while the step would do the same work again. So:
+
+* the first replay is checked: it runs on a copy of the state, the step then runs
+  eagerly, and the tape is kept only if both left identical parameters, gradients,
+  optimizer state and results (otherwise the step stays eager, with a warning);
+* every call checks guards first, and runs eagerly and records again when one fails:
+  the arguments' shapes, dtypes and ``requires_grad`` (each combination gets its own
+  tape), grad mode, the arrays of the tensors the tape reads (``p.data = ...`` swaps
+  one), which ``.grad`` are None, the optimizers' hyperparameters and state (a
+  learning-rate scheduler changes them) and the modules' ``training`` flags;
+* a step that cannot be replayed runs eagerly, with a warning that says why: one
+  that reads a tensor into Python (``item()``, ``bool()``) before its last op (its
+  control flow may depend on data), runs hooks or anomaly mode, returns something
+  other than tensors, or computes on ``.numpy()`` arrays outside the ops.
+
+What a replay does not redo: Python side effects of the step (prints, counters),
+version counters, and the graph: the tensors it returns are plain (detached).
+"""
+import gc
+import re
+import warnings
+
+import numpy as np
+
+from . import _modes, _random, _tape
+from ._tensor import Tensor, wrap
+from .autograd import grad_mode
+from .ops import _declare
+
+__all__ = ["capture", "kernel", "Captured"]
+
+kernel = _tape.kernel
+
+
+class _Slot:
+    """An argument that is the value of an earlier step of the tape."""
+    __slots__ = ("i",)
+
+    def __init__(self, i):
+        self.i = i
+
+
+class _Seq:
+    """A list or tuple argument holding some slots (``cat``'s inputs, a node's gradients)."""
+    __slots__ = ("kind", "items")
+
+    def __init__(self, kind, items):
+        self.kind, self.items = kind, items
+
+    def value(self, vals):
+        return self.kind(vals[x.i] if type(x) is _Slot else x.value(vals) if type(x) is _Seq else x
+                         for x in self.items)
+
+
+class Refused(Exception):
+    """The step cannot be replayed (the message says why)."""
+
+
+def _write(dst, src):
+    np.copyto(dst, src, casting="unsafe")
+
+
+def _set_grad(t, data):
+    t._grad = None if data is None else wrap(data)
+
+
+def _is_value(x):
+    return type(x) is np.ndarray or isinstance(x, np.generic)
+
+
+class _Recorder:
+    """What ``_tape.note`` writes to while a step is being captured."""
+
+    def __init__(self, inputs, live):
+        self.slot_of = {}     # id(array) -> its slot
+        self.alive = []       # every value noted, kept alive so that ids stay unique
+        self.steps = []       # (fn, encoded args, output slot(s))
+        self.outside = {}     # id(array) -> (array, the call that first read it)
+        self.owners = {}      # id(tensor) -> (tensor, its array), for tensors the tape uses
+        self.grads = {}       # id(leaf) -> (leaf, its .grad when the tape first touched it)
+        self.grad_reads = []  # (leaf, .grad tensor) whose array the tape adds into
+        self.optimizers = {}
+        self.problem = None
+        self.read_what = None
+        self.live = live      # id(array) -> array of the tensors that existed before the step
+        self.inputs = [self._new(a) for a in inputs]
+
+    def _new(self, value):
+        self.slot_of[id(value)] = len(self.alive)
+        self.alive.append(value)
+        return len(self.alive) - 1
+
+    def _encode(self, x, name):
+        if type(x) is np.ndarray or isinstance(x, np.generic):
+            i = self.slot_of.get(id(x))
+            if i is not None:
+                return _Slot(i)
+            if type(x) is np.ndarray:
+                self.outside.setdefault(id(x), (x, name))
+            return x
+        if (type(x) is list or type(x) is tuple) and x:
+            items = [self._encode(y, name) for y in x]
+            if any(type(y) is _Slot or type(y) is _Seq for y in items):
+                return _Seq(type(x), items)
+        return x
+
+    # -- what the step's code reports (through _tape) --
+    def note(self, fn, args, out):
+        if self.problem is not None:
+            return
+        if self.read_what is not None:
+            self.problem = (f"it reads a tensor's value into Python ({self.read_what}) and computes more "
+                            "afterwards: what it computes may depend on that value")
+            return
+        name = getattr(fn, "__name__", None) or repr(fn)
+        args = [self._encode(a, name) for a in args]
+        if type(out) is tuple or type(out) is list:
+            out = tuple(self._new(v) if _is_value(v) else None for v in out)
+        else:
+            out = self._new(out) if _is_value(out) else None
+        self.steps.append((fn, args, out))
+
+    def read(self, what):
+        if self.read_what is None:
+            self.read_what = what
+
+    def refuse(self, reason):
+        if self.problem is None:
+            self.problem = reason
+
+    def owner(self, t):
+        self.owners.setdefault(id(t), (t, t._data))
+
+    def set_grad(self, t, value):
+        self.grads.setdefault(id(t), (t, t._grad))
+        self.note(_set_grad, (t, None if value is None else value._data), None)
+
+    def accumulate_into(self, leaf, grad):
+        self.grads.setdefault(id(leaf), (leaf, leaf._grad))
+        self.grad_reads.append((leaf, grad))
+
+    # -- the end of the step --
+    def finish(self, result):
+        """The tape, or ``Refused`` with the reason."""
+        from .func._pytree import flatten
+        if self.problem is not None:
+            raise Refused(self.problem)
+        leaves, spec = flatten(result)
+        outs = []
+        for leaf in leaves:
+            if leaf is None:
+                outs.append(None)
+            elif isinstance(leaf, Tensor):
+                outs.append(self._encode(leaf._data, "the step's result"))
+            else:
+                raise Refused(f"it returns a {type(leaf).__name__}, not tensors (return the tensor, call .item() "
+                              "on it outside the step)")
+        inputs = {id(self.alive[i]) for i in self.inputs}
+        for a, name in self.outside.values():
+            root = a
+            while isinstance(root.base, np.ndarray):
+                root = root.base
+            if id(root) in inputs or id(root) not in self.live and root.flags.writeable:
+                raise Refused(f"{name}() reads an array computed outside the recorded ops (e.g. from .numpy() "
+                              "or a tensor created inside the step); a replay would reuse its old value")
+        owners = [(t, a) for t, a in self.owners.values() if id(a) not in self.slot_of]
+        return _Tape(len(self.alive), self.inputs, self.steps, outs, spec, owners, list(self.grads.values()),
+                     self.grad_reads, [_OptimizerGuard(o) for o in self.optimizers.values()],
+                     [a for a, _ in self.outside.values() if a.flags.writeable])
+
+
+class _Recording(_modes.Mode):
+    """The outermost transform while a step is captured: it sees every op call."""
+
+    observes_only = True
+
+    def __init__(self, recorder):
+        self.recorder = recorder
+
+    def claims(self, inputs):
+        return True
+
+    def run(self, spec, inputs, params):
+        res = _declare.call(spec, inputs, params)
+        rec = self.recorder
+        fn, args = _declare.array_forward(spec, inputs, params)
+        for x in inputs:
+            if isinstance(x, Tensor):
+                rec.owner(x)
+        rec.note(fn, args, tuple(r._data for r in res) if type(res) is tuple else res._data)
+        return res
+
+    def carry_inplace(self, t, result):
+        self.recorder.owner(t)
+        self.recorder.note(_write, (t._data, result._data), None)
+
+    def random_draw(self):
+        if _tape.recording is not None:   # (a draw inside a noted call is replayed with it)
+            self.recorder.refuse("it draws random numbers outside the recorded ops")
+
+
+class _OptimizerGuard:
+    """An optimizer that stepped in the captured step: its hyperparameters and the
+    identity of its state must be as they were for the tape to hold."""
+
+    def __init__(self, opt):
+        self.opt = opt
+        self.seen = self.state()
+
+    def state(self):
+        opt = self.opt
+        groups = []
+        for g in opt.param_groups:
+            params = g["params"]
+            groups.append((tuple(map(id, params)), tuple((k, v) for k, v in g.items() if k != "params")))
+            for p in params:
+                st = opt.state.get(p)
+                if st:
+                    groups.append(tuple((k, id(v) if isinstance(v, Tensor) else v) for k, v in st.items()))
+        return groups
+
+    def holds(self):
+        return self.state() == self.seen
+
+
+class _Tape:
+    """The recorded steps of one call, as a Python function of the input arrays: one
+    line per step, each array a local variable deleted after its last use (``code``
+    shows it)."""
+
+    def __init__(self, n, inputs, steps, outs, spec, owners, grads, grad_reads, optimizers, outside):
+        self.spec = spec
+        self.code, self._fn = _Program(n, inputs, steps, outs).build()
+        self.owners, self.grads, self.grad_reads = owners, grads, grad_reads
+        self.optimizers, self.outside = optimizers, outside
+        from .nn import Module
+        self.modules = [(m, m.training) for m in gc.get_objects() if isinstance(m, Module)]
+
+    def holds(self):
+        """Would the step, run eagerly now, do the work on the tape?"""
+        for t, a in self.owners:
+            if t._data is not a:
+                return False
+        for t, g in self.grads:
+            if (t._grad is None) != (g is None):
+                return False
+        for t, g in self.grad_reads:
+            if t._grad is not g:
+                return False
+        for m, training in self.modules:
+            if m.training != training:
+                return False
+        for o in self.optimizers:
+            if not o.holds():
+                return False
+        return True
+
+    def run(self, arrays):
+        from .func._pytree import unflatten
+        return unflatten([None if x is None else wrap(x) for x in self._fn(arrays)], self.spec)
+
+
+class _Program:
+    """Writes the tape as Python source: ``v3 = k1(v0, v2)`` per step."""
+
+    def __init__(self, n, inputs, steps, outs):
+        self.inputs, self.steps, self.outs = inputs, steps, outs
+        self.consts = {"ndarray": np.ndarray, "asarray": np.asarray}
+        self.names = {}
+
+    def const(self, x, hint=None):
+        """A constant in the source: a literal, or a name bound to the object."""
+        if x is None or type(x) is bool or type(x) is str or type(x) is int and abs(x) < 1 << 53:
+            return repr(x)
+        if type(x) is float and x == x and x not in (float("inf"), float("-inf")):
+            return repr(x)   # (repr gives the same float back)
+        if type(x) is tuple and all(type(i) is int for i in x):
+            return repr(x)   # a shape
+        if isinstance(x, np.dtype):
+            hint = str(x)
+        key = id(x)
+        name = self.names.get(key)
+        if name is None:
+            base = re.sub(r"\W+", "_", hint or getattr(x, "__name__", "") or "").strip("_")
+            base = base if base and base != "lambda" else "array" if isinstance(x, np.ndarray) else "const"
+            name = base if base not in self.consts and not base[0].isdigit() else f"{base}_{len(self.names)}"
+            self.names[key] = name
+            self.consts[name] = x
+        return name
+
+    def arg(self, a):
+        if type(a) is _Slot:
+            return f"v{a.i}"
+        if type(a) is _Seq:
+            items = ", ".join(self.arg(x) for x in a.items)
+            return f"[{items}]" if a.kind is list else f"({items}{',' if len(a.items) == 1 else ''})"
+        return self.const(a)
+
+    def line(self, fn, args, out):
+        """One step as (source, slots it reads, slots it writes)."""
+        reads = [a.i for a in args if type(a) is _Slot] + [i for a in args if type(a) is _Seq for i in _slots(a)]
+        if fn is _declare._formulas:
+            lowered = self.formula(args, out)
+            if lowered is not None:
+                return lowered, reads
+        if type(fn) is _declare.ArrayForward:
+            call = self.forward(fn, args)
+        else:
+            call = f"{self.const(fn)}({', '.join(self.arg(a) for a in args)})"
+        if out is None:
+            return call, reads
+        if type(out) is int:
+            text = f"v{out} = {call}"
+            if type(fn) is _declare.ArrayForward:   # a NumPy scalar result becomes a 0-d array
+                text += f"\n    if type(v{out}) is not ndarray: v{out} = asarray(v{out})"
+            return text, reads
+        targets = ", ".join("_" if i is None else f"v{i}" for i in out)
+        return f"{targets}{',' if len(out) == 1 else ''} = {call}", reads
+
+    def forward(self, fn, args):
+        """An op's forward, called directly (with its casts and parameters)."""
+        casts = fn.casts or [None] * len(args)
+        parts = [self.arg(a) + ("" if dt is None else f".astype({self.const(dt)})") for a, dt in zip(args, casts)]
+        parts += [f"{k}={self.const(v)}" for k, v in fn.params.items()]
+        return f"{self.const(fn.spec.forward, fn.spec.name)}({', '.join(parts)})"
+
+    def formula(self, args, out):
+        """A node whose one formula gets the one incoming gradient: that formula alone."""
+        plan, _meta, _n, vals, grads, _graph = args
+        if plan.one is None or out is None:
+            return None
+        grads = grads.items if type(grads) is _Seq else grads
+        if grads[0] is None:
+            return None
+        vals = vals.items if type(vals) is _Seq else vals
+        fn, pos, idx, _ = plan.one
+        picked = [vals[p] for p in pos] if pos is not None else list(vals)
+        name = self.const(fn, plan.label + "_backward")
+        call = f"{name}({', '.join(self.arg(a) for a in [grads[0]] + picked)})"
+        return call if out[idx] is None else f"v{out[idx]} = {call}"
+
+    def build(self):
+        lines, uses = [], []
+        for fn, args, out in self.steps:
+            text, reads = self.line(fn, args, out)
+            lines.append(text)
+            uses.append(reads)
+        kept = {x.i for x in self.outs if type(x) is _Slot}
+        last = {}
+        for k, reads in enumerate(uses):
+            for i in reads:
+                last[i] = k
+        body = []
+        ins = ", ".join(f"v{i}" for i in self.inputs)
+        body.append(f"    {ins}{',' if len(self.inputs) == 1 else ''} = arrays" if self.inputs else "    pass")
+        for k, text in enumerate(lines):
+            body.append("    " + text)
+            dead = sorted(i for i in uses[k] if last[i] == k and i not in kept)
+            if dead:
+                body.append("    del " + ", ".join(f"v{i}" for i in dict.fromkeys(dead)))
+        results = ", ".join("None" if x is None else self.arg(x) for x in self.outs)
+        body.append(f"    return ({results}{',' if len(self.outs) == 1 else ''})")
+        code = "def replay(arrays):\n" + "\n".join(body) + "\n"
+        namespace = dict(self.consts)
+        exec(compile(code, "<leafgrad.replay tape>", "exec"), namespace)
+        return code, namespace["replay"]
+
+
+def _slots(seq):
+    for x in seq.items:
+        if type(x) is _Slot:
+            yield x.i
+        elif type(x) is _Seq:
+            yield from _slots(x)
+
+
+def _live_arrays():
+    """The arrays of every tensor alive now (and, where they are views, their bases)."""
+    live = {}
+    for o in gc.get_objects():
+        if isinstance(o, Tensor):
+            a = getattr(o, "_data", None)
+            while isinstance(a, np.ndarray):
+                live[id(a)] = a
+                a = a.base
+    return live
+
+
+def _same(a, b):
+    """Bit-identical tensors or arrays (NaNs and signed zeros included)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        a, b = a._data, b._data
+    if a is None or b is None:
+        return a is b
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    return np.ascontiguousarray(a).view(np.uint8).tobytes() == np.ascontiguousarray(b).view(np.uint8).tobytes()
+
+
+class _Entry:
+    """What is known about one signature of the arguments."""
+    __slots__ = ("calls", "tape", "verified", "reason", "recaptures")
+
+    def __init__(self):
+        self.calls, self.tape, self.verified, self.reason, self.recaptures = 0, None, False, None, 0
+
+
+class Captured:
+    """A function whose calls replay a tape recorded from one of its calls (see the
+    module's documentation). ``replays`` counts the calls that replayed, ``reason``
+    says why the last signature runs eagerly (None while it replays or will)."""
+
+    MAX_RECAPTURES = 8
+
+    def __init__(self, fn, warmup=1):
+        if not callable(fn):
+            raise TypeError(f"capture() expects a function, got {type(fn).__name__}")
+        if not isinstance(warmup, int) or warmup < 0:
+            raise ValueError(f"capture(): warmup must be a non-negative int, got {warmup!r}")
+        self.fn, self.warmup = fn, warmup
+        self.replays = 0
+        self.reason = None
+        self._entries = {}
+        self.__wrapped__ = fn
+
+    def __repr__(self):
+        return f"<leafgrad.replay.Captured {getattr(self.fn, '__qualname__', self.fn)!r}>"
+
+    def _signature(self, args, kwargs):
+        parts = [grad_mode.state.enabled, grad_mode.state.inference]
+        for a in list(args) + [v for _, v in sorted(kwargs.items())]:
+            if isinstance(a, Tensor):
+                d = a._data
+                parts.append((type(a), d.shape, d.dtype.str, d.strides, a._requires_grad))
+            else:
+                parts.append((type(a), a))
+        parts.append(tuple(sorted(kwargs)))
+        return tuple(parts)
+
+    def __call__(self, *args, **kwargs):
+        if _modes.STACK or _tape.recording is not None:
+            return self.fn(*args, **kwargs)   # inside a transform or another capture
+        try:
+            key = self._signature(args, kwargs)
+            entry = self._entries.get(key)
+        except TypeError:   # an argument that cannot be compared from call to call
+            self.reason = "an argument is neither a tensor nor a hashable constant"
+            return self.fn(*args, **kwargs)
+        if entry is None:
+            entry = self._entries[key] = _Entry()
+        self.reason = entry.reason
+        if entry.reason is not None:
+            return self.fn(*args, **kwargs)
+        tensors = [a._data for a in list(args) + [v for _, v in sorted(kwargs.items())] if isinstance(a, Tensor)]
+        if entry.tape is None:
+            entry.calls += 1
+            if entry.calls <= self.warmup:
+                return self.fn(*args, **kwargs)
+            return self._record(entry, args, kwargs, tensors)
+        if not entry.tape.holds():
+            entry.recaptures += 1
+            if entry.recaptures > self.MAX_RECAPTURES:
+                self._give_up(entry, "its guards keep failing (the work it does changes from call to call)")
+                return self.fn(*args, **kwargs)
+            entry.tape, entry.verified = None, False
+            return self._record(entry, args, kwargs, tensors)
+        if not entry.verified:
+            return self._verify(entry, args, kwargs, tensors)
+        self.replays += 1
+        return entry.tape.run(tensors)
+
+    def _give_up(self, entry, reason):
+        entry.reason = self.reason = reason
+        entry.tape = None
+        warnings.warn(f"leafgrad.replay: {getattr(self.fn, '__qualname__', self.fn)} runs eagerly: {reason}",
+                      stacklevel=3)
+
+    def _record(self, entry, args, kwargs, tensors):
+        """Run the step eagerly while recording its tape."""
+        from .optim.optimizer import register_optimizer_step_pre_hook
+        live = _live_arrays()
+        rec = _Recorder(tensors, live)
+        mode = _Recording(rec)
+        def stepped(opt, args, kwargs):
+            rec.optimizers.setdefault(id(opt), opt)
+        handle = register_optimizer_step_pre_hook(stepped)
+        _modes.push(mode)
+        _tape.recording = rec
+        try:
+            result = self.fn(*args, **kwargs)
+        finally:
+            _tape.recording = None
+            _modes.pop(mode)
+            handle.remove()
+        try:
+            entry.tape = rec.finish(result)
+        except Refused as e:
+            self._give_up(entry, str(e))
+        return result
+
+    def _verify(self, entry, args, kwargs, tensors):
+        """Run the tape on a copy of the state, then the step eagerly; keep the tape only
+        if both end in the same state with the same results."""
+        tape = entry.tape
+        outside = tape.outside
+        before = [a.copy() for a in outside]
+        grads = [(t, t._grad) for t, _ in tape.grads]
+        rng = _random.get_rng_state()
+        try:
+            replayed = tape.run(tensors)
+            got = [a.copy() for a in outside] + [t._grad for t, _ in tape.grads]
+            failed = None
+        except Exception as e:   # noqa: BLE001 - any failure means: do not replay
+            failed = f"replaying it raised {type(e).__name__}: {e}"
+        for a, b in zip(outside, before):
+            np.copyto(a, b)
+        for t, g in grads:
+            t._grad = g
+        _random.set_rng_state(rng)
+        result = self.fn(*args, **kwargs)
+        if failed is None:
+            from .func._pytree import flatten
+            want = [a for a in outside] + [t._grad for t, _ in tape.grads]
+            r_leaves, e_leaves = flatten(replayed)[0], flatten(result)[0]
+            same = len(r_leaves) == len(e_leaves) and all(
+                _same(x, y) for x, y in zip(r_leaves + got, e_leaves + want))
+            if not same:
+                failed = ("a replay did not reproduce the eager step (it depends on something the tape cannot "
+                          "see, e.g. a Python number that changes between calls)")
+        if failed is not None:
+            self._give_up(entry, failed)
+        else:
+            entry.verified = True
+        return result
+
+
+def capture(fn=None, *, warmup=1):
+    """Wrap ``fn`` (a function of tensors returning tensors) so that its calls replay a
+    recorded tape of its array work; see the module's documentation. ``warmup``: how
+    many calls run eagerly before the one that records (an optimizer creates its state
+    in its first step). Usable as a decorator, with or without arguments."""
+    if fn is None:
+        return lambda f: Captured(f, warmup)
+    return Captured(fn, warmup)
