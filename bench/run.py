@@ -10,7 +10,9 @@ training_loop; see bench/README.md and bench/workloads.py.
 
 Implementations (columns):
 
-* ``leafgrad``  -- ``import leafgrad as torch``, from this repository;
+* ``leafgrad``  -- ``import leafgrad as torch``, from this repository (eager);
+* ``replay``    -- the same leafgrad step wrapped in ``leafgrad.replay.capture`` (for the
+  workloads that time a repeated step; see README);
 * ``torch@1t``  -- PyTorch with ``torch.set_num_threads(1)``;
 * ``torch``     -- PyTorch with its default number of threads;
 * ``numpy``     -- the floor: hand-written forward and backward on NumPy arrays;
@@ -45,7 +47,8 @@ WORKLOADS = ("overhead", "mlp", "mlp_small", "elementwise", "hvp", "conv", "memo
              "deep_chain", "training_loop")
 ALIASES = {"deep": "deep_chain", "chain": "deep_chain", "training": "training_loop",
            "train": "training_loop", "loop": "training_loop"}
-CORE = ("leafgrad", "torch@1t", "torch", "numpy")
+CORE = ("leafgrad", "replay", "torch@1t", "torch", "numpy")
+OURS = ("leafgrad", "replay")                # columns with ratios and goals
 OPTIONAL = ("autograd", "mygrad")
 REFS = ("torch@1t", "torch", "numpy")     # ratio denominators
 
@@ -101,11 +104,13 @@ def _importable(name):
 
 
 def _has_impl(impl, workload):
-    if impl in CORE:
-        return True
     if HERE not in sys.path:
         sys.path.insert(0, HERE)
     import workloads
+    if impl == "replay":
+        return workload in workloads.REPLAYED
+    if impl in CORE:
+        return True
     return hasattr(workloads, f"{workload}_{workloads.OPTIONAL[impl]}")
 
 
@@ -164,18 +169,24 @@ def summarize(runs, impls):
 
 def ratios_of(summary):
     out = {}
-    if "leafgrad" not in summary:
-        return out
-    for ref in REFS:
-        if ref in summary:
-            out[f"leafgrad/{ref}"] = {
-                k: (v / summary[ref][k] if summary[ref].get(k) else None)
-                for k, v in summary["leafgrad"].items() if k in summary[ref]}
+    for ours in OURS:
+        if ours not in summary:
+            continue
+        for ref in REFS:
+            if ref in summary:
+                out[f"{ours}/{ref}"] = {
+                    k: (v / summary[ref][k] if summary[ref].get(k) else None)
+                    for k, v in summary[ours].items() if k in summary[ref]}
     return out
 
 
-def goal_of(workload, summary):
-    lg = summary.get("leafgrad")
+def goals_of(workload, summary):
+    """The goal, judged for the eager column and for the replay column."""
+    return {ours: g for ours in OURS if (g := goal_of(workload, summary, ours)) is not None}
+
+
+def goal_of(workload, summary, ours="leafgrad"):
+    lg = summary.get(ours)
     if lg is None:
         return None
     if workload in GOALS:
@@ -184,10 +195,10 @@ def goal_of(workload, summary):
             return None
         value = lg[metric] / summary[ref][metric]
         return {"value": value, "limit": limit, "met": value <= limit, "text": GOAL_TEXT[workload]}
-    if workload == "deep_chain":
+    if workload == "deep_chain" and "backward_max_over_min" in lg:
         value = lg["backward_max_over_min"]
         return {"value": value, "limit": 1.3, "met": value <= 1.3, "text": GOAL_TEXT[workload]}
-    if workload == "training_loop":
+    if workload == "training_loop" and "rss_growth_MiB" in lg:
         value = lg["rss_growth_MiB"]
         return {"value": value, "limit": 5.0, "met": value < 5.0, "text": GOAL_TEXT[workload]}
     return None
@@ -222,24 +233,29 @@ def shown_metrics(workload, summary):
 
 def print_table(results, impls_all):
     cols = [n for n in impls_all if any(n in r["summary"] for r in results.values())]
+    pairs = [(o, r) for o in OURS for r in REFS if o in cols and (o == "leafgrad" or r != "torch")]
+    short = {"leafgrad": "lg/", "replay": "rp/"}
     head = (f"{'workload':14} {'metric':27}" + "".join(f"{n:>10}" for n in cols)
-            + "".join(f"{'lg/' + r.replace('torch@1t', 't@1t'):>11}" for r in REFS) + f"   {'goal':24} met")
+            + "".join(f"{short[o] + r.replace('torch@1t', 't@1t'):>11}" for o, r in pairs)
+            + f"   {'goal':24} met (eager, replay)")
     print(head)
     print("-" * len(head))
     for workload, res in results.items():
-        summary, ratios, goal = res["summary"], res["ratios"], res["goal"]
+        summary, ratios, goals = res["summary"], res["ratios"], res.get("goals") or {"leafgrad": res.get("goal")}
         if not summary:
             print(f"{workload:14} (no results: {res.get('errors')})")
             continue
         for i, metric in enumerate(shown_metrics(workload, summary)):
             line = f"{workload if i == 0 else '':14} {metric:27}"
             line += "".join(f"{_fmt(summary[n].get(metric)) if n in summary else '-':>10}" for n in cols)
-            for ref in REFS:
-                r = ratios.get(f"leafgrad/{ref}", {}).get(metric)
+            for o, ref in pairs:
+                r = ratios.get(f"{o}/{ref}", {}).get(metric)
                 line += f"{'-' if r is None or metric in NO_RATIO else f'{r:.2f}x':>11}"
+            goal = goals.get("leafgrad") or goals.get("replay")
             if i == 0 and goal:
-                mark = "yes" if goal["met"] else "NO"
-                line += f"   {goal['text'] + ' (' + _fmt(goal['value']) + ')':24} {mark}"
+                marks = ", ".join(f"{'yes' if g['met'] else 'NO'} ({_fmt(g['value'])})" if g else "-"
+                                  for g in (goals.get(o) for o in OURS if o in cols))
+                line += f"   {goal['text']:24} {marks}"
             print(line)
     print()
 
@@ -304,6 +320,7 @@ def main(argv=None):
         summary = summarize(runs, impls)
         ratios = ratios_of(summary)
         results[workload] = {"summary": summary, "ratios": ratios, "goal": goal_of(workload, summary),
+                             "goals": goals_of(workload, summary),
                              "runs": runs,
                              "errors": {n: [r["error"] for r in runs[n] if "error" in r]
                                         for n in impls if any("error" in r for r in runs[n])}}

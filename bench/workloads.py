@@ -53,6 +53,11 @@ def time_step(step, cfg):
     return {"median_s": statistics.median(samples), "samples": len(samples), "calls_per_sample": n}
 
 
+def replayed(T, step, cfg):
+    """The ``replay`` column: the same step through ``leafgrad.replay.capture``."""
+    return T.replay.capture(step) if cfg.get("replay") else step
+
+
 def _status_kib(field):
     """A field of /proc/self/status in KiB (Linux), or None."""
     try:
@@ -110,8 +115,34 @@ def _load(T, module, weight, bias):
 def overhead_autograd(T, cfg):
     import overhead
     iters, warmup = (20, 3) if cfg["quick"] else (200, 20)
+    if cfg.get("replay"):
+        return _overhead_replay(T, iters, warmup)
     fwd, bwd, grad = overhead._autograd_worker(T, iters, warmup)
     return _overhead_metrics(fwd, bwd), [_abs_sum(grad)]
+
+
+def _overhead_replay(T, iters, warmup):
+    """overhead.py's chain as one captured call (forward and backward are not apart)."""
+    import overhead
+
+    def forward_backward(x):
+        y = x
+        for _ in range(overhead.STEPS):
+            y = (y * 1.0001 + 0.001).tanh() - 0.0001
+        y.sum().backward()
+        return x.grad
+
+    step = T.replay.capture(forward_backward)
+    T.manual_seed(0)
+    times = []
+    for i in range(warmup + iters):
+        x = T.rand(overhead.SHAPE, requires_grad=True)
+        t0 = perf()
+        step(x)
+        if i >= warmup:
+            times.append(perf() - t0)
+    grad = step(T.tensor(overhead.CHECK_X, requires_grad=True))
+    return {"total_us_per_op": statistics.median(times) / overhead.N_OPS * 1e6}, [_abs_sum(grad.tolist())]
 
 
 def overhead_numpy(cfg):
@@ -222,6 +253,7 @@ def _mlp_workload_autograd(T, cfg, name):
     sizes, batch = MLP_SIZES[name]
     (x,), (y,), params = mlp_data(sizes, batch)
     model, step = _mlp_step_autograd(T, params)
+    step = replayed(T, step, cfg)
     xt, yt = T.from_numpy(x), T.from_numpy(y)
     check = _mlp_check_autograd(model, step(xt, yt))
     t = time_step(lambda: step(xt, yt), cfg)
@@ -290,6 +322,8 @@ def elementwise_autograd(T, cfg):
         loss.backward()
         return loss
 
+    step = replayed(T, step, cfg)
+
     loss = step()
     check = [loss.item(), _abs_sum(_t2np(x.grad)), _abs_sum(_t2np(g.grad)), _abs_sum(_t2np(b.grad))]
     t = time_step(step, cfg)
@@ -355,6 +389,8 @@ def hvp_autograd(T, cfg):
         g, = T.autograd.grad(f, x, create_graph=True)
         hv, = T.autograd.grad(g @ v, x)
         return g, hv
+
+    step = replayed(T, step, cfg)
 
     g, hv = step()
     check = [_abs_sum(_t2np(g)), _abs_sum(_t2np(hv))]
@@ -423,6 +459,8 @@ def conv_autograd(T, cfg):
         loss.backward()
         opt.step()
         return loss
+
+    step = replayed(T, step, cfg)
 
     loss = step()
     check = [loss.item(), _abs_sum(_t2np(c1.weight.grad)), _abs_sum(_t2np(c2.weight.grad)),
@@ -693,6 +731,7 @@ def training_loop_autograd(T, cfg):
     xs = [T.from_numpy(x) for x in xs]
     ys = [T.from_numpy(y) for y in ys]
     model, step = _mlp_step_autograd(T, params)
+    step = replayed(T, step, cfg)
     total = 0.0
 
     def loop(a, b):
@@ -1010,14 +1049,23 @@ WORKLOADS = ("overhead", "mlp", "mlp_small", "elementwise", "hvp", "conv", "memo
              "deep_chain", "training_loop")
 
 
+# workloads with a ``replay`` column (a captured step); memory and deep_chain time single
+# calls, which a capture would only run eagerly
+REPLAYED = ("overhead", "mlp", "mlp_small", "elementwise", "hvp", "conv", "training_loop")
+
+
 def run(workload, impl, cfg):
     """Run one workload in this process for one implementation; return (metrics, check)."""
     if impl == "numpy":
         return globals()[workload + "_numpy"](cfg)
     if impl in OPTIONAL:
         return globals()[f"{workload}_{OPTIONAL[impl]}"](cfg)
-    if impl == "leafgrad":
+    if impl in ("leafgrad", "replay"):
         import leafgrad as T
+        if impl == "replay":
+            if workload not in REPLAYED:
+                raise ValueError(f"no replay column for {workload}")
+            cfg = dict(cfg, replay=True)
     elif impl in ("torch", "torch@1t"):
         import torch as T
         if impl == "torch@1t":

@@ -352,6 +352,7 @@ class Tensor:
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        _tape.refuse("it assigns a tensor's .data")
         self._data = value._data
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

@@ -23,8 +23,11 @@ Replaying is only right while the step would do the same work again. So:
   control flow may depend on data), runs hooks or anomaly mode, returns something
   other than tensors, or computes on ``.numpy()`` arrays outside the ops.
 
-What a replay does not redo: Python side effects of the step (prints, counters),
-version counters, and the graph: the tensors it returns are plain (detached).
+What a replay does not redo: Python side effects of the step (prints, counters), the
+checks of the arguments' *values* that an eager call makes (a class index out of range
+raises eagerly; run new kinds of data through the eager step first), version counters,
+and the graph: results that require grad (a training step's loss, after its
+``backward()``) come back detached. ``Captured.code`` shows the tape as Python.
 """
 import gc
 import re
@@ -62,6 +65,18 @@ class _Seq:
                          for x in self.items)
 
 
+class _Arg:
+    """An argument tensor of the step (``x.grad = ...`` on it must reach the next call's ``x``)."""
+    __slots__ = ("k",)
+
+    def __init__(self, k):
+        self.k = k
+
+
+def _resolve(ref, tensors):
+    return tensors[ref.k] if type(ref) is _Arg else ref
+
+
 class Refused(Exception):
     """The step cannot be replayed (the message says why)."""
 
@@ -81,7 +96,7 @@ def _is_value(x):
 class _Recorder:
     """What ``_tape.note`` writes to while a step is being captured."""
 
-    def __init__(self, inputs, live):
+    def __init__(self, args, live):
         self.slot_of = {}     # id(array) -> its slot
         self.alive = []       # every value noted, kept alive so that ids stay unique
         self.steps = []       # (fn, encoded args, output slot(s))
@@ -92,8 +107,10 @@ class _Recorder:
         self.optimizers = {}
         self.problem = None
         self.read_what = None
+        self.ran_backward = False   # (then results that require grad come back detached)
         self.live = live      # id(array) -> array of the tensors that existed before the step
-        self.inputs = [self._new(a) for a in inputs]
+        self.args = {id(t): k for k, t in enumerate(args)}
+        self.inputs = [self._new(t._data) for t in args]
 
     def _new(self, value):
         self.slot_of[id(value)] = len(self.alive)
@@ -101,6 +118,8 @@ class _Recorder:
         return len(self.alive) - 1
 
     def _encode(self, x, name):
+        if isinstance(x, Tensor) and id(x) in self.args:
+            return _Arg(self.args[id(x)])
         if type(x) is np.ndarray or isinstance(x, np.generic):
             i = self.slot_of.get(id(x))
             if i is not None:
@@ -120,7 +139,8 @@ class _Recorder:
             return
         if self.read_what is not None:
             self.problem = (f"it reads a tensor's value into Python ({self.read_what}) and computes more "
-                            "afterwards: what it computes may depend on that value")
+                            "afterwards, which may depend on that value (an optimizer like Adam reads its step "
+                            "count so: capture the forward and backward, and call step() outside)")
             return
         name = getattr(fn, "__name__", None) or repr(fn)
         args = [self._encode(a, name) for a in args]
@@ -161,6 +181,9 @@ class _Recorder:
             if leaf is None:
                 outs.append(None)
             elif isinstance(leaf, Tensor):
+                if leaf._requires_grad and not self.ran_backward:
+                    raise Refused("it returns a tensor that requires grad without running backward, and a replay "
+                                  "builds no graph (call backward() inside the step, or return .detach())")
                 outs.append(self._encode(leaf._data, "the step's result"))
             else:
                 raise Refused(f"it returns a {type(leaf).__name__}, not tensors (return the tensor, call .item() "
@@ -173,9 +196,23 @@ class _Recorder:
             if id(root) in inputs or id(root) not in self.live and root.flags.writeable:
                 raise Refused(f"{name}() reads an array computed outside the recorded ops (e.g. from .numpy() "
                               "or a tensor created inside the step); a replay would reuse its old value")
+        # Only the last .grad assignment of each tensor shows after the step (no step reads
+        # a .grad attribute: accumulation reads the array, which the tape holds itself).
+        kept, seen = [], set()
+        for step in reversed(self.steps):
+            if step[0] is _set_grad:
+                who = step[1][0]
+                key = ("arg", who.k) if type(who) is _Arg else id(who)
+                if key in seen:
+                    continue
+                seen.add(key)
+            kept.append(step)
+        self.steps = kept[::-1]
         owners = [(t, a) for t, a in self.owners.values() if id(a) not in self.slot_of]
-        return _Tape(len(self.alive), self.inputs, self.steps, outs, spec, owners, list(self.grads.values()),
-                     self.grad_reads, [_OptimizerGuard(o) for o in self.optimizers.values()],
+        grads = [(self._encode(t, ""), g) for t, g in self.grads.values()]
+        grad_reads = [(self._encode(t, ""), g) for t, g in self.grad_reads]
+        return _Tape(len(self.alive), self.inputs, self.steps, outs, spec, owners, grads,
+                     grad_reads, [_OptimizerGuard(o) for o in self.optimizers.values()],
                      [a for a, _ in self.outside.values() if a.flags.writeable])
 
 
@@ -244,18 +281,18 @@ class _Tape:
         self.owners, self.grads, self.grad_reads = owners, grads, grad_reads
         self.optimizers, self.outside = optimizers, outside
         from .nn import Module
-        self.modules = [(m, m.training) for m in gc.get_objects() if isinstance(m, Module)]
+        self.modules = [(m, m.training) for m in gc.get_objects() if issubclass(type(m), Module)]
 
-    def holds(self):
-        """Would the step, run eagerly now, do the work on the tape?"""
+    def holds(self, tensors):
+        """Would the step, run eagerly now on the argument ``tensors``, do the work on the tape?"""
         for t, a in self.owners:
             if t._data is not a:
                 return False
         for t, g in self.grads:
-            if (t._grad is None) != (g is None):
+            if (_resolve(t, tensors)._grad is None) != (g is None):
                 return False
         for t, g in self.grad_reads:
-            if t._grad is not g:
+            if _resolve(t, tensors)._grad is not g:
                 return False
         for m, training in self.modules:
             if m.training != training:
@@ -265,9 +302,10 @@ class _Tape:
                 return False
         return True
 
-    def run(self, arrays):
+    def run(self, tensors):
         from .func._pytree import unflatten
-        return unflatten([None if x is None else wrap(x) for x in self._fn(arrays)], self.spec)
+        results = self._fn([t._data for t in tensors], tensors)
+        return unflatten([None if x is None else wrap(x) for x in results], self.spec)
 
 
 class _Program:
@@ -301,6 +339,8 @@ class _Program:
     def arg(self, a):
         if type(a) is _Slot:
             return f"v{a.i}"
+        if type(a) is _Arg:
+            return f"tensors[{a.k}]"
         if type(a) is _Seq:
             items = ", ".join(self.arg(x) for x in a.items)
             return f"[{items}]" if a.kind is list else f"({items}{',' if len(a.items) == 1 else ''})"
@@ -335,19 +375,32 @@ class _Program:
         return f"{self.const(fn.spec.forward, fn.spec.name)}({', '.join(parts)})"
 
     def formula(self, args, out):
-        """A node whose one formula gets the one incoming gradient: that formula alone."""
+        """A node's formulas called one by one on its one incoming gradient (what
+        ``_declare._formulas`` does), or None where that takes the general call."""
         plan, _meta, _n, vals, grads, _graph = args
-        if plan.one is None or out is None:
-            return None
         grads = grads.items if type(grads) is _Seq else grads
-        if grads[0] is None:
+        if out is None or len(grads) != 1 or grads[0] is None:
             return None
         vals = vals.items if type(vals) is _Seq else vals
-        fn, pos, idx, _ = plan.one
-        picked = [vals[p] for p in pos] if pos is not None else list(vals)
-        name = self.const(fn, plan.label + "_backward")
-        call = f"{name}({', '.join(self.arg(a) for a in [grads[0]] + picked)})"
-        return call if out[idx] is None else f"v{out[idx]} = {call}"
+        if plan.one is not None:
+            fn, pos, idx, _ = plan.one
+            calls = [(idx, fn, pos if pos is not None else range(len(vals)))]
+        elif all(not wants_all for _, _, _, wants_all in plan.calls):
+            calls = [(idx, fn, pos) for idx, fn, pos, _ in plan.calls]
+        else:
+            return None
+        lines = []
+        for idx, fn, pos in calls:
+            name = self.const(fn, plan.label + "_backward")
+            call = f"{name}({', '.join(self.arg(a) for a in [grads[0]] + [vals[p] for p in pos])})"
+            targets = [out[i] for i in idx] if type(idx) is tuple else [out[idx]]
+            if all(t is None for t in targets):
+                lines.append(call)
+            elif type(idx) is tuple:
+                lines.append(", ".join("_" if t is None else f"v{t}" for t in targets) + f" = {call}")
+            else:
+                lines.append(f"v{targets[0]} = {call}")
+        return "\n    ".join(lines)
 
     def build(self):
         lines, uses = [], []
@@ -370,7 +423,7 @@ class _Program:
                 body.append("    del " + ", ".join(f"v{i}" for i in dict.fromkeys(dead)))
         results = ", ".join("None" if x is None else self.arg(x) for x in self.outs)
         body.append(f"    return ({results}{',' if len(self.outs) == 1 else ''})")
-        code = "def replay(arrays):\n" + "\n".join(body) + "\n"
+        code = "def replay(arrays, tensors):\n" + "\n".join(body) + "\n"
         namespace = dict(self.consts)
         exec(compile(code, "<leafgrad.replay tape>", "exec"), namespace)
         return code, namespace["replay"]
@@ -388,7 +441,7 @@ def _live_arrays():
     """The arrays of every tensor alive now (and, where they are views, their bases)."""
     live = {}
     for o in gc.get_objects():
-        if isinstance(o, Tensor):
+        if issubclass(type(o), Tensor):   # (type(): a proxy object's __class__ may do anything)
             a = getattr(o, "_data", None)
             while isinstance(a, np.ndarray):
                 live[id(a)] = a
@@ -433,6 +486,12 @@ class Captured:
         self._entries = {}
         self.__wrapped__ = fn
 
+    @property
+    def code(self):
+        """The Python source of the most recently recorded tape (None before one exists)."""
+        tapes = [e.tape for e in self._entries.values() if e.tape is not None]
+        return tapes[-1].code if tapes else None
+
     def __repr__(self):
         return f"<leafgrad.replay.Captured {getattr(self.fn, '__qualname__', self.fn)!r}>"
 
@@ -461,13 +520,13 @@ class Captured:
         self.reason = entry.reason
         if entry.reason is not None:
             return self.fn(*args, **kwargs)
-        tensors = [a._data for a in list(args) + [v for _, v in sorted(kwargs.items())] if isinstance(a, Tensor)]
+        tensors = [a for a in list(args) + [v for _, v in sorted(kwargs.items())] if isinstance(a, Tensor)]
         if entry.tape is None:
             entry.calls += 1
             if entry.calls <= self.warmup:
                 return self.fn(*args, **kwargs)
             return self._record(entry, args, kwargs, tensors)
-        if not entry.tape.holds():
+        if not entry.tape.holds(tensors):
             entry.recaptures += 1
             if entry.recaptures > self.MAX_RECAPTURES:
                 self._give_up(entry, "its guards keep failing (the work it does changes from call to call)")
@@ -514,11 +573,11 @@ class Captured:
         tape = entry.tape
         outside = tape.outside
         before = [a.copy() for a in outside]
-        grads = [(t, t._grad) for t, _ in tape.grads]
+        grads = [(_resolve(t, tensors), _resolve(t, tensors)._grad) for t, _ in tape.grads]
         rng = _random.get_rng_state()
         try:
             replayed = tape.run(tensors)
-            got = [a.copy() for a in outside] + [t._grad for t, _ in tape.grads]
+            got = [a.copy() for a in outside] + [t._grad for t, _ in grads]
             failed = None
         except Exception as e:   # noqa: BLE001 - any failure means: do not replay
             failed = f"replaying it raised {type(e).__name__}: {e}"
@@ -530,7 +589,7 @@ class Captured:
         result = self.fn(*args, **kwargs)
         if failed is None:
             from .func._pytree import flatten
-            want = [a for a in outside] + [t._grad for t, _ in tape.grads]
+            want = [a for a in outside] + [t._grad for t, _ in grads]
             r_leaves, e_leaves = flatten(replayed)[0], flatten(result)[0]
             same = len(r_leaves) == len(e_leaves) and all(
                 _same(x, y) for x, y in zip(r_leaves + got, e_leaves + want))

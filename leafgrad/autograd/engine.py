@@ -133,6 +133,8 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
     # A step being captured notes the array work done here (with create_graph that work
     # is Tensor ops, which note themselves).
     taping = _tape.recording is not None and not create_graph
+    if _tape.recording is not None:
+        _tape.recording.ran_backward = True
     try:
         owned = set()   # ids of buffers the engine allocated itself (sums): added into in place
         node = heappop(heap)[1] if heap else None

@@ -484,6 +484,10 @@ class ArrayForward:
             return tuple(o if type(o) is _ndarray else _asarray(o) for o in out)
         return out if type(out) is _ndarray else _asarray(out)
 
+    @property
+    def __name__(self):
+        return self.spec.name
+
     def __repr__(self):
         return f"<forward of {self.spec.name}>"
 

@@ -71,6 +71,12 @@ def _fma_arrays(a, b, c):
     return buf
 
 
+@replay.kernel
+def _rounded(buf):
+    """A float64 work array rounded to a new float32 array."""
+    return buf.astype(np.float32)
+
+
 def _operand(x):
     return x.detach().numpy() if isinstance(x, Tensor) else _f32(x)
 
@@ -85,7 +91,7 @@ def _fma(a, b, c, into=None):
         if buf is not None and into is not None:
             return into.copy_(_creation.from_numpy(buf))   # rounds once to float32
         if buf is not None:
-            res = _creation.from_numpy(buf.astype(np.float32))
+            res = _creation.from_numpy(_rounded(buf))
         else:
             a64 = a.double() if isinstance(a, Tensor) else _f32(a)
             b64 = b.double() if isinstance(b, Tensor) else _f32(b)
