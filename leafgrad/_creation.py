@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtype, _modes
+from . import _dtype, _modes, _tape
 from ._tensor import Tensor, wrap
 
 
@@ -92,10 +92,23 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
                       "or sourceTensor.detach().clone().requires_grad_(True), rather than "
                       "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
     arr = np.array(_to_array(data, dtype), copy=True)
-    return _leaf(arr, requires_grad)
+    return _leaf(arr, requires_grad, constant=_python_values(data))
 
 
-def _leaf(arr, requires_grad):
+def _python_values(data):
+    """Is ``data`` made of Python numbers only (no array or tensor whose values may change)?"""
+    if isinstance(data, (list, tuple)):
+        return all(_python_values(x) for x in data)
+    return isinstance(data, (bool, int, float, complex))
+
+
+def _leaf(arr, requires_grad, constant=False):
+    if constant and _tape.recording is not None:
+        # Built from Python values only: a step being captured makes it again from a
+        # pristine copy on every replay (the step may change it in place).
+        pristine = arr.copy()
+        pristine.flags.writeable = False
+        arr = _tape.run_noted(np.copy, pristine)
     t = arr if isinstance(arr, Tensor) else wrap(arr)
     if requires_grad:
         if t._data.dtype.kind != "f":
@@ -133,26 +146,26 @@ def _float_dtype(dtype):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _leaf(np.zeros(_size(size), _float_dtype(dtype).np), requires_grad)
+    return _leaf(np.zeros(_size(size), _float_dtype(dtype).np), requires_grad, constant=True)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _leaf(np.ones(_size(size), _float_dtype(dtype).np), requires_grad)
+    return _leaf(np.ones(_size(size), _float_dtype(dtype).np), requires_grad, constant=True)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None, out=None):
     # Zero-filled rather than uninitialised: the same cost here, and deterministic.
-    return _leaf(np.zeros(_size(size), _float_dtype(dtype).np), requires_grad)
+    return _leaf(np.zeros(_size(size), _float_dtype(dtype).np), requires_grad, constant=True)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=None):
     if dtype is None:
         dtype = _dtype.result_type_of([fill_value])
-    return _leaf(np.full(_size((size,)), fill_value, dtype.np), requires_grad)
+    return _leaf(np.full(_size((size,)), fill_value, dtype.np), requires_grad, constant=True)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
-    return _leaf(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np), requires_grad)
+    return _leaf(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np), requires_grad, constant=True)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
@@ -169,7 +182,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     # Computed in float64 then cast, as PyTorch computes start + i * step.
     return _leaf((start + np.arange(n, dtype=np.float64) * step).astype(dtype.np) if dtype.is_floating_point
-                 else np.arange(start, start + n * step, step, dtype=dtype.np)[:n], requires_grad)
+                 else np.arange(start, start + n * step, step, dtype=dtype.np)[:n], requires_grad, constant=True)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
@@ -181,7 +194,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     half = steps // 2
     vals = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
-    return _leaf(vals.astype(dtype.np), requires_grad)
+    return _leaf(vals.astype(dtype.np), requires_grad, constant=True)
 
 
 def _like(fn):

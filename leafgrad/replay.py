@@ -216,6 +216,13 @@ class _Recorder:
                      [a for a, _ in self.outside.values() if a.flags.writeable])
 
 
+#: Declared ops whose result's shape depends on the values of their inputs: the steps
+#: after them were recorded for one shape. (Functions that compute such shapes outside
+#: the declared ops, like nonzero() or x[mask], are refused by the check on arrays made
+#: outside the recorded ops.)
+DYNAMIC_SHAPES = frozenset(("masked_select", "_unique2", "unique_dim"))
+
+
 class _Recording(_modes.Mode):
     """The outermost transform while a step is captured: it sees every op call."""
 
@@ -230,6 +237,8 @@ class _Recording(_modes.Mode):
     def run(self, spec, inputs, params):
         res = _declare.call(spec, inputs, params)
         rec = self.recorder
+        if spec.name in DYNAMIC_SHAPES:
+            rec.refuse(f"{spec.name}() gives a result whose shape depends on the data")
         fn, args = _declare.array_forward(spec, inputs, params)
         for x in inputs:
             if isinstance(x, Tensor):
@@ -369,9 +378,11 @@ class _Program:
 
     def forward(self, fn, args):
         """An op's forward, called directly (with its casts and parameters)."""
-        casts = fn.casts or [None] * len(args)
-        parts = [self.arg(a) + ("" if dt is None else f".astype({self.const(dt)})") for a, dt in zip(args, casts)]
-        parts += [f"{k}={self.const(v)}" for k, v in fn.params.items()]
+        n = len(args) - len(fn.keys)
+        casts = fn.casts or [None] * n
+        parts = [self.arg(a) + ("" if dt is None else f".astype({self.const(dt)})")
+                 for a, dt in zip(args[:n], casts)]
+        parts += [f"{k}={self.arg(v)}" for k, v in zip(fn.keys, args[n:])]
         return f"{self.const(fn.spec.forward, fn.spec.name)}({', '.join(parts)})"
 
     def formula(self, args, out):

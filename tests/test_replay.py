@@ -470,3 +470,39 @@ def test_assigning_data_makes_it_eager():
         (w * x).sum().backward()
         return w.grad
     _falls_back(step, (leafgrad.ones(3),), reason=".data")
+
+
+@pytest.mark.parametrize("select", [lambda x, m: x.masked_select(m), lambda x, m: x[m],
+                                    lambda x, m: x[m.nonzero(as_tuple=True)],
+                                    lambda x, m: x * (x.detach() > 0).unique().sum()])
+def test_results_whose_shape_depends_on_data_make_it_eager(select):
+    w = leafgrad.ones(6, requires_grad=True)
+
+    def step(x, m):
+        w.grad = None
+        select(w * x, m).sum().backward()
+        return w.grad
+    step_c = capture(step)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        for _ in range(6):
+            x = leafgrad.from_numpy(rng.standard_normal(6).astype(np.float32))
+            m = leafgrad.from_numpy(rng.random(6) > 0.5)
+            assert _bits(_arrays(step_c(x, m)), _arrays(step(x, m)))
+    assert step_c.replays == 0 and step_c.reason
+
+
+def test_index_tensors_are_inputs_of_the_tape():
+    w = leafgrad.ones(5, requires_grad=True)
+
+    def step(x, idx):
+        w.grad = None
+        (w * x)[idx].sum().backward()
+        return w.grad
+    step_c = capture(step)
+    x = leafgrad.arange(5.0)
+    for k in range(6):
+        idx = leafgrad.tensor([k % 5, (k + 2) % 5])
+        assert _bits(_arrays(step_c(x, idx)), _arrays(step(x, idx)))
+    assert step_c.replays == 3

@@ -467,26 +467,28 @@ def _promoted(spec, inputs, arrays):
 
 
 class ArrayForward:
-    """An op call as a function of its input arrays, checks and graph left out, the
-    casts of its type promotion kept: what a captured step (``leafgrad.replay``) runs
-    again for the op."""
+    """An op call as a function of its input arrays (then its parameters, named by
+    ``keys``), checks and graph left out, the casts of its type promotion kept: what a
+    captured step (``leafgrad.replay``) runs again for the op."""
 
-    __slots__ = ("spec", "params", "casts")
+    __slots__ = ("spec", "keys", "casts")
 
-    def __init__(self, spec, params, casts):
-        self.spec, self.params, self.casts = spec, params or {}, casts
-
-    def __call__(self, *arrays):
-        if self.casts is not None:
-            arrays = [a if dt is None else a.astype(dt) for a, dt in zip(arrays, self.casts)]
-        out = self.spec.forward(*arrays, **self.params)
-        if type(out) is tuple:
-            return tuple(o if type(o) is _ndarray else _asarray(o) for o in out)
-        return out if type(out) is _ndarray else _asarray(out)
+    def __init__(self, spec, keys, casts):
+        self.spec, self.keys, self.casts = spec, keys, casts
 
     @property
     def __name__(self):
         return self.spec.name
+
+    def __call__(self, *args):
+        n = len(args) - len(self.keys)
+        arrays = args[:n]
+        if self.casts is not None:
+            arrays = [a if dt is None else a.astype(dt) for a, dt in zip(arrays, self.casts)]
+        out = self.spec.forward(*arrays, **dict(zip(self.keys, args[n:])))
+        if type(out) is tuple:
+            return tuple(o if type(o) is _ndarray else _asarray(o) for o in out)
+        return out if type(out) is _ndarray else _asarray(out)
 
     def __repr__(self):
         return f"<forward of {self.spec.name}>"
@@ -494,7 +496,8 @@ class ArrayForward:
 
 def array_forward(spec, inputs, params):
     """``(fn, args)``: ``fn(*args)`` computes the arrays that ``call(spec, inputs, params)``
-    computes, from the input tensors' arrays (numbers and other operands as constants)."""
+    computes, from the input tensors' arrays, other operands and the parameters (arrays
+    among them are arguments too, so that a tape sees where they come from)."""
     arrays = [x._data if isinstance(x, Tensor) else x if x is None or type(x) is _ndarray or isinstance(
         x, (int, float)) else _as_array(spec, i, x) for i, x in enumerate(inputs)]
     ready = _promoted(spec, inputs, arrays) if spec.promote is not None else arrays
@@ -512,7 +515,8 @@ def array_forward(spec, inputs, params):
             args.append(a)
         else:
             args.append(a)
-    return ArrayForward(spec, params, casts), args
+    params = params or {}
+    return ArrayForward(spec, tuple(params), casts), args + list(params.values())
 
 
 def call(spec, inputs, params=None):
