@@ -128,3 +128,134 @@ def test_long_chain_order_and_values():
         (y.sum() + sum(b.sum() for b in branches)).backward()
         return x.grad
     assert_same(*both(run))
+
+
+# ---------------------------------------------------------------- relu / threshold backward
+_SPECIAL = [1.0, -1.0, 2.5, -3.0, 0.0, -0.0, float("inf"), float("-inf"), float("nan"), 1e-45, -1e-45]
+_INT_OF = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _bits(a):
+    a = np.ascontiguousarray(a)
+    return a.view(_INT_OF[a.itemsize])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("threshold", [0, 0.0, 0.5, -1.0])
+def test_threshold_backward_bit_identical_to_torch(dtype, threshold):
+    """``self <= threshold ? 0 : grad``: +0.0 where cut (even for inf / nan grads), grad's own
+    bits elsewhere (-0.0, inf, nan kept), nan in self lets grad through."""
+    from leafgrad.ops.pointwise import threshold_backward
+    import torch
+    g = np.array([[a for a in _SPECIAL] for _ in _SPECIAL], dtype)
+    s = np.array([[b for _ in _SPECIAL] for b in _SPECIAL], dtype)
+    want = torch.ops.aten.threshold_backward(torch.from_numpy(g), torch.from_numpy(s), threshold).numpy()
+    for got in (threshold_backward(g, s, threshold=threshold),                       # a plain backward
+                threshold_backward(leafgrad.from_numpy(g), leafgrad.from_numpy(s), threshold=threshold)._data,
+                threshold_backward(g.T, s.T, threshold=threshold).T,                 # strided operands
+                threshold_backward(g[::2], s[::2], threshold=threshold)):
+        assert got.dtype == want[:got.shape[0]].dtype
+        assert np.array_equal(_bits(got), _bits(want if got.shape == want.shape else want[::2]))
+
+
+def test_relu_backward_special_values_match_torch():
+    def program(T):
+        x = T.tensor([float("nan"), -1.0, 0.0, -0.0, 2.0, float("inf"), float("-inf"), 3.0], requires_grad=True)
+        y = T.relu(x)
+        y.backward(T.tensor([5.0, float("inf"), float("nan"), -1.0, -0.0, float("nan"), float("-inf"), -2.0]))
+        return y, x.grad
+
+    (ty, tg), (ly, lg) = program(__import__("torch")), program(leafgrad)
+    assert np.array_equal(ty.detach().numpy(), ly.detach().numpy(), equal_nan=True)
+    assert np.array_equal(_bits(tg.numpy()), _bits(lg.numpy()))
+
+
+def test_threshold_keeps_nan_as_torch():
+    import torch
+    x = [float("nan"), 0.1, 0.2, -1.0, float("inf"), float("-inf")]
+    want = torch.nn.functional.threshold(torch.tensor(x), 0.1, 2.0).numpy()
+    got = leafgrad.nn.functional.threshold(leafgrad.tensor(x), 0.1, 2.0).numpy()
+    assert np.array_equal(_bits(want), _bits(got))
+
+
+# ---------------------------------------------------------------- nll_loss / cross_entropy
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_nll_common_case_is_the_general_path(dtype, reduction):
+    """Without weight and ignored targets, nll_loss takes one value per row; with a weight of
+    ones it runs the general formulas: the same bits, forward and backward, special values
+    and special incoming gradients included."""
+    from leafgrad.ops.loss import _nll_fwd, _nll_grad_of
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((33, 7)).astype(dtype)
+    a[0, :] = np.inf
+    a[1, :] = np.nan
+    a[2, :] = -0.0
+    t = rng.integers(0, 7, 33)
+    ones = np.ones(7, dtype)
+    fast = _nll_fwd(a, t, None, reduction)
+    general = _nll_fwd(a, t, ones, reduction)
+    assert fast.dtype == general.dtype and np.array_equal(_bits(fast), _bits(general))
+    b = a[3:]   # finite
+    assert np.array_equal(_bits(_nll_fwd(b, t[3:], None, reduction)), _bits(_nll_fwd(b, t[3:], ones, reduction)))
+    for g in (1.0, -2.5, 0.0, -0.0, np.inf, -np.inf, np.nan):
+        g = np.asarray(g, dtype)
+        with np.errstate(invalid="ignore"):
+            fast = _nll_grad_of(g, a.shape, t, None, reduction, -100)
+            general = _nll_grad_of(g, a.shape, t, ones, reduction, -100)
+        assert fast.dtype == general.dtype and np.array_equal(_bits(fast), _bits(general))
+
+
+@pytest.mark.parametrize("target", [[0, 3, 9], [0, -1, 2], [-100, 3, 2], [2, -5, 2]])
+def test_nll_target_bounds_errors_match_torch(target):
+    import torch
+    from conftest import same_message
+
+    def run(T):
+        x = T.tensor(np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+        try:
+            return T.nn.functional.cross_entropy(x, T.tensor(target)).item()
+        except Exception as e:   # noqa: BLE001
+            return type(e).__name__, str(e)
+
+    want, got = run(torch), run(leafgrad)
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and want[0] == got[0] and same_message(want[1], got[1]), (want, got)
+    else:
+        assert abs(want - got) < 1e-6
+
+
+def test_log_softmax_plain_forms_are_the_expression():
+    """The forward and backward of log_softmax computed in their temporaries' memory give
+    the bits of the plain expressions."""
+    from leafgrad.ops.activation import _log_softmax_fwd, _log_softmax_grad
+    rng = np.random.default_rng(2)
+    for dtype in (np.float16, np.float32, np.float64):
+        a = (rng.standard_normal((5, 6)) * 4).astype(dtype)
+        a[0, 0] = np.inf
+        a[1, :] = -np.inf
+        a[2, 3] = np.nan
+        for dim in (0, 1):
+            with np.errstate(all="ignore"):
+                m = np.max(a, axis=dim, keepdims=True, initial=-np.inf)
+                m = np.where(np.isfinite(m), m, 0)
+                want = (a - m) - np.log(np.sum(np.exp(a - m), axis=dim, keepdims=True))
+                got = _log_softmax_fwd(a, dim)
+                assert got.dtype == want.dtype and np.array_equal(_bits(got), _bits(want))
+                g = rng.standard_normal((5, 6)).astype(dtype)
+                r = _log_softmax_fwd(a[3:], dim)
+                want = g[3:] - np.exp(r) * np.sum(g[3:], axis=dim, keepdims=True)
+                got = _log_softmax_grad(g[3:], r, dim)
+                assert got.dtype == want.dtype and np.array_equal(_bits(got), _bits(want))
+
+
+def test_copy_shape_errors_unchanged():
+    import torch
+    from conftest import same_message
+    for dst, src in (((3,), (4,)), ((2, 3), (3, 2)), ((2, 3), (2, 2))):
+        msgs = []
+        for T in (torch, leafgrad):
+            with pytest.raises(RuntimeError) as e:
+                T.zeros(dst).copy_(T.ones(src))
+            msgs.append(str(e.value))
+        assert same_message(*msgs), msgs

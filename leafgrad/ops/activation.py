@@ -413,7 +413,7 @@ def tanhshrink(input):
 
 # threshold
 def _threshold_fwd(a, threshold, value):
-    return np.where(a > threshold, a, np.asarray(value, a.dtype))
+    return np.where(a <= threshold, np.asarray(value, a.dtype), a)   # a nan stays nan, as in PyTorch
 
 
 threshold_ = _prim("threshold", _threshold_fwd, node="ThresholdBackward0",
@@ -478,10 +478,33 @@ def _softmax_fwd(a, dim):
 def _log_softmax_fwd(a, dim):
     if a.ndim == 0:
         return a - a
-    m = np.max(a, axis=dim, keepdims=True, initial=-np.inf)
-    m = np.where(np.isfinite(m), m, 0)
+    m = _max_reduce(a, axis=dim, keepdims=True, initial=-np.inf)
+    finite = np.isfinite(m)
+    if not finite.all():
+        m = np.where(finite, m, 0)
     s = a - m
-    return s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
+    if s.dtype.kind != "f":
+        return s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))
+    # The same operations as ``s - log(sum(exp(s)))``, in the temporaries' own memory.
+    e = np.exp(s)
+    lse = _add_reduce(e, axis=dim, keepdims=True)
+    np.log(lse, out=lse)
+    return np.subtract(s, lse, out=s)
+
+
+_max_reduce = np.maximum.reduce
+_add_reduce = np.add.reduce
+
+
+def _log_softmax_grad(grad, result, dim):
+    """``grad - exp(result) * sum(grad, dim)``; on arrays (a plain backward) computed in
+    the memory of exp(result)."""
+    if type(grad) is np.ndarray and type(result) is np.ndarray and result.ndim and grad.shape == result.shape:
+        e = np.exp(result)
+        if e.dtype == grad.dtype:
+            np.multiply(e, _add_reduce(grad, axis=dim, keepdims=True), out=e)
+            return np.subtract(grad, e, out=e)
+    return grad - np.exp(result) * np.sum(grad, axis=_axis(result, dim), keepdims=True)
 
 
 def _axis(x, dim):
@@ -501,8 +524,7 @@ softmax_ = _prim("_softmax", _softmax_fwd, node="SoftmaxBackward0",
 log_softmax_ = _prim("_log_softmax", _log_softmax_fwd, node="LogSoftmaxBackward0",
                      samples=[sample(*s.args, call=F + "log_softmax") for s in _SM_SAMPLES] + [
                          sample(T(3, 4), 1, call="log_softmax"), sample(T(3, 4), 0, call="Tensor.log_softmax")],
-                     self=lambda grad, result, dim: grad - np.exp(result) * np.sum(grad, axis=_axis(result, dim),
-                                                                                   keepdims=True))
+                     self=_log_softmax_grad)
 
 
 def _get_softmax_dim(name, ndim, stacklevel):
@@ -622,15 +644,17 @@ from .matrix import addmm as _addmm  # noqa: E402
 
 
 def linear(input, weight, bias=None):
-    _tensor_args("linear", ("input", input), ("weight", weight), ("bias", bias))
-    if input.dim() == 0 or weight.dim() == 0:
-        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))):
+        _tensor_args("linear", ("input", input), ("weight", weight), ("bias", bias))
+    ndim = input.dim()
+    if ndim == 0 or weight.dim() == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {ndim}D and "
                            f"{weight.dim()}D")
     wt = weight.t()
     if bias is not None:
-        if input.dim() == 2:
+        if ndim == 2:
             return _addmm(bias, input, wt)
-        if input.dim() >= 1 and input.is_contiguous() and bias.dim() == 1:
+        if input.is_contiguous() and bias.dim() == 1:
             lead = tuple(input.shape[:-1])
             flat = input.reshape(-1, input.shape[-1])
             out = _addmm(bias, flat, wt)

@@ -353,7 +353,37 @@ def _nll_parts(shape, target, weight, ignore_index, dtype):
     return cdim, safe, wt
 
 
+def _nll_plain(shape, target, weight, reduction, ignore_index, dtype):
+    """The common case: (N, C) input, N class indices, no weight, no ignored target, a
+    reduction, float32 / float64. Every weight is then 1 and the total weight is N (exact
+    in these dtypes), so the general formulas come down to one value per row. Returns the
+    row indices, or None when the general path must run."""
+    if weight is None and reduction != "none" and len(shape) == 2 and type(target) is np.ndarray and \
+            target.ndim == 1 and dtype in _PLAIN_DTYPES:
+        n = target.shape[0]
+        if 0 < n < 1 << 24 and not _any(target == ignore_index):
+            rows = _ROWS.get(n)
+            if rows is None:
+                if len(_ROWS) > 64:
+                    _ROWS.clear()
+                rows = _ROWS[n] = np.arange(n)
+                rows.flags.writeable = False
+            return rows
+    return None
+
+
+_ROWS = {}      # np.arange(N) by N, read-only
+_PLAIN_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _nll_fwd(a, target, weight=None, reduction="mean", ignore_index=-100):
+    rows = _nll_plain(a.shape, target, weight, reduction, ignore_index, a.dtype)
+    if rows is not None:
+        # -(picked * 1) summed, divided by the summed weights (N): the general path's values.
+        total = np.add.reduce(np.negative(a[rows, target]), dtype=a.dtype)
+        if reduction == "sum":
+            return np.asarray(total, a.dtype)
+        return np.asarray(total / a.dtype.type(rows.shape[0]), a.dtype)
     cdim, safe, wt = _nll_parts(a.shape, target, weight, ignore_index, a.dtype)
     picked = np.take_along_axis(a, np.expand_dims(safe, cdim), cdim).squeeze(cdim) if a.ndim > 1 else a[safe]
     loss = -(picked * wt)
@@ -366,11 +396,19 @@ def _nll_fwd(a, target, weight=None, reduction="mean", ignore_index=-100):
 
 
 def _nll_grad(grad, self, target, weight=None, reduction="mean", ignore_index=-100):
+    if type(self) is np.ndarray:    # a plain backward
+        return _nll_grad_of(grad, self.shape, target, weight, reduction, ignore_index)
     return _dep(_nll_grad_of(grad, tuple(self.shape), target, weight, reduction, ignore_index), self)
 
 
 def _nll_grad_of(grad, self_shape, target, weight, reduction, ignore_index):
     dtype = grad._data.dtype if isinstance(grad, Tensor) else np.asarray(grad).dtype
+    rows = _nll_plain(self_shape, target, weight, reduction, ignore_index, dtype)
+    if rows is not None:
+        # The general path's -weight (-1), divided by the total weight (N) for "mean".
+        m = np.zeros(self_shape, dtype)
+        m[rows, target] = dtype.type(-1) / dtype.type(rows.shape[0]) if reduction == "mean" else -1
+        return grad * m
     cdim, safe, wt = _nll_parts(self_shape, target, weight, ignore_index, dtype)
     m = np.zeros(self_shape, dtype)
     if len(self_shape) == 1:
@@ -420,10 +458,12 @@ def _check_target_int(target):
 
 
 def _nll_checks(input, target, weight, ignore_index, kernel="nll_loss_out_frame"):
-    n_classes = input.shape[0 if input.dim() == 1 else 1]
-    if target.dim() > 1 and input.dim() <= 2:
+    ndim = input.dim()
+    tdim = target.dim()
+    n_classes = input.shape[0 if ndim == 1 else 1]
+    if tdim > 1 and ndim <= 2:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.dim() == 2 and target.dim() == 0:
+    if ndim == 2 and tdim == 0:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     _check_target_int(target)
     w = None
@@ -433,17 +473,24 @@ def _nll_checks(input, target, weight, ignore_index, kernel="nll_loss_out_frame"
             raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes "
                                f"but got weight tensor of shape: {list(weight.shape)}")
     # ATen checks shapes and the target's dtype, then dispatches on the input's dtype.
-    _need_float(input, kernel)
+    if input._data.dtype.kind != "f":
+        _need_float(input, kernel)
     if weight is not None:
         if weight._data.dtype != input._data.dtype:
             raise RuntimeError(f"expected scalar type {_LEGACY_NAMES[input._data.dtype.name]} but found "
                                f"{_LEGACY_NAMES[weight._data.dtype.name]}")
         w = weight._data.reshape(-1)
     t = target._data.astype(np.int64, copy=False)
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    # Every class index in [0, n_classes) (one comparison: as unsigned, negatives are huge);
+    # only then are ignored targets told apart from bad ones.
+    if _any(t.view(np.uint64) >= n_classes, axis=None):
+        bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+        if bad.any():
+            raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
     return t, w
+
+
+_any = np.logical_or.reduce
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -453,22 +500,24 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 
 def _nll_nd(input, target, weight, reduction, ignore_index):
-    if input.dim() < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    if input.dim() != 1 and target.dim() and input.shape[0] != target.shape[0]:
+    ndim = input.dim()
+    tdim = target.dim()
+    if ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {ndim})")
+    if ndim != 1 and tdim and input.shape[0] != target.shape[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
                          f"({target.shape[0]}).")
-    if input.dim() == 1 and target.dim() == 1:
+    if ndim == 1 and tdim == 1:
         if target.shape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
         target = target.reshape(())
-    if input.dim() in (1, 2):
+    if ndim == 2 or ndim == 1:
         t, w = _nll_checks(input, target, weight, ignore_index)
         return nll_(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
-    if input.dim() == 4:
-        if tuple(target.shape[1:]) != tuple(input.shape[2:]) or target.dim() != 3:
+    if ndim == 4:
+        if tuple(target.shape[1:]) != tuple(input.shape[2:]) or tdim != 3:
             raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of "
-                               f"dimension: {target.dim()}")
+                               f"dimension: {tdim}")
         t, w = _nll_checks(input, target, weight, ignore_index, "nll_loss2d_forward_out_frame")
         return nll2d_(input, target=t, weight=w, reduction=reduction, ignore_index=ignore_index)
     n, c = input.shape[0], input.shape[1]

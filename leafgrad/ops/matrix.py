@@ -80,10 +80,22 @@ def _addmm_forward(self, m1, m2, beta=1, alpha=1):
     if m1.shape[1] != m2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({m1.shape[0]}x{m1.shape[1]} and "
                            f"{m2.shape[0]}x{m2.shape[1]})")
-    _self_mat2_dtype(self, m2)
-    _same_dtype(m1, m2)
-    _expand_check(np.shape(self), (m1.shape[0], m2.shape[1]))
-    return _scaled_sum(self, np.matmul(m1, m2), beta, alpha)
+    dt = m2.dtype
+    if type(self) is not _ndarray or self.dtype != dt:
+        _self_mat2_dtype(self, m2)
+    if m1.dtype != dt:
+        _same_dtype(m1, m2)
+    shape = (m1.shape[0], m2.shape[1])
+    self_shape = np.shape(self)
+    if self_shape != shape and self_shape != shape[1:]:    # nn.Linear's bias: (out,)
+        _expand_check(self_shape, shape)
+    prod = np.matmul(m1, m2)
+    if beta == 1 and alpha == 1 and type(self) is _ndarray and type(prod) is _ndarray:
+        return np.add(prod, self, out=prod)    # _scaled_sum's common case (self's dtype checked above)
+    return _scaled_sum(self, prod, beta, alpha)
+
+
+_ndarray = np.ndarray
 
 
 def _times(x, s):
