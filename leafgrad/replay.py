@@ -96,7 +96,8 @@ def _is_value(x):
 class _Recorder:
     """What ``_tape.note`` writes to while a step is being captured."""
 
-    def __init__(self, args, live):
+    def __init__(self, args, live, modules):
+        self.modules = modules    # (module, training) of the modules alive before the step
         self.slot_of = {}     # id(array) -> its slot
         self.alive = []       # every value noted, kept alive so that ids stay unique
         self.steps = []       # (fn, encoded args, output slot(s))
@@ -213,7 +214,8 @@ class _Recorder:
         grad_reads = [(self._encode(t, ""), g) for t, g in self.grad_reads]
         return _Tape(len(self.alive), self.inputs, self.steps, outs, spec, owners, grads,
                      grad_reads, [_OptimizerGuard(o) for o in self.optimizers.values()],
-                     [a for a, _ in self.outside.values() if a.flags.writeable])
+                     [a for a, _ in self.outside.values() if a.flags.writeable],
+                     [(m, m.training) for m, _ in self.modules])   # (as the step leaves them)
 
 
 #: Declared ops whose result's shape depends on the values of their inputs: the steps
@@ -284,13 +286,12 @@ class _Tape:
     line per step, each array a local variable deleted after its last use (``code``
     shows it)."""
 
-    def __init__(self, n, inputs, steps, outs, spec, owners, grads, grad_reads, optimizers, outside):
+    def __init__(self, n, inputs, steps, outs, spec, owners, grads, grad_reads, optimizers, outside, modules):
         self.spec = spec
         self.code, self._fn = _Program(n, inputs, steps, outs).build()
         self.owners, self.grads, self.grad_reads = owners, grads, grad_reads
         self.optimizers, self.outside = optimizers, outside
-        from .nn import Module
-        self.modules = [(m, m.training) for m in gc.get_objects() if issubclass(type(m), Module)]
+        self.modules = modules
 
     def holds(self, tensors):
         """Would the step, run eagerly now on the argument ``tensors``, do the work on the tape?"""
@@ -407,8 +408,8 @@ class _Program:
             targets = [out[i] for i in idx] if type(idx) is tuple else [out[idx]]
             if all(t is None for t in targets):
                 lines.append(call)
-            elif type(idx) is tuple:
-                lines.append(", ".join("_" if t is None else f"v{t}" for t in targets) + f" = {call}")
+            elif type(idx) is tuple:   # (one formula for several inputs: unpack its results)
+                lines.append(", ".join("_" if t is None else f"v{t}" for t in targets) + f", = {call}")
             else:
                 lines.append(f"v{targets[0]} = {call}")
         return "\n    ".join(lines)
@@ -448,16 +449,29 @@ def _slots(seq):
             yield from _slots(x)
 
 
-def _live_arrays():
-    """The arrays of every tensor alive now (and, where they are views, their bases)."""
-    live = {}
+def _subclasses(cls):
+    out = {cls}
+    for sub in cls.__subclasses__():
+        out |= _subclasses(sub)
+    return out
+
+
+def _scan():
+    """The arrays of every tensor alive now (with the bases of views), and every module
+    with its ``training`` flag: one pass over the objects the garbage collector tracks."""
+    from .nn import Module
+    tensor_types, module_types = _subclasses(Tensor), _subclasses(Module)
+    live, modules = {}, []
     for o in gc.get_objects():
-        if issubclass(type(o), Tensor):   # (type(): a proxy object's __class__ may do anything)
+        t = type(o)
+        if t in tensor_types:
             a = getattr(o, "_data", None)
             while isinstance(a, np.ndarray):
                 live[id(a)] = a
                 a = a.base
-    return live
+        elif t in module_types:
+            modules.append((o, o.training))
+    return live, modules
 
 
 def _same(a, b):
@@ -558,8 +572,7 @@ class Captured:
     def _record(self, entry, args, kwargs, tensors):
         """Run the step eagerly while recording its tape."""
         from .optim.optimizer import register_optimizer_step_pre_hook
-        live = _live_arrays()
-        rec = _Recorder(tensors, live)
+        rec = _Recorder(tensors, *_scan())
         mode = _Recording(rec)
         def stepped(opt, args, kwargs):
             rec.optimizers.setdefault(id(opt), opt)

@@ -22,7 +22,7 @@ from leafgrad.ops import REGISTRY
 from leafgrad.replay import capture
 from test_ops_sweep import Case, _materialise, _outs, _path, _resolve
 
-CALLS = 5
+CALLS = 3
 replayed, eager = set(), {}
 
 
@@ -109,10 +109,3 @@ def test_most_ops_replay():
         pytest.skip("run with the whole sweep")
     assert len(replayed) >= 0.85 * len(REGISTRY), sorted(eager.items())
 
-
-def test_zz_print_reasons():
-    import collections
-    c = collections.Counter(r[:90] for r in eager.values())
-    for r, n in c.most_common():
-        print(n, r, [k for k, v in eager.items() if v[:90] == r][:8])
-    assert False

@@ -50,7 +50,9 @@ def where(condition, input=None, other=None, *, out=None):
         if isinstance(x, Tensor):
             args.append(x if x._data.dtype == target.np else x.to(target))
         else:
-            args.append(np.asarray(x, dtype=target.np))
+            c = np.array(x, dtype=target.np)
+            c.flags.writeable = False   # a constant (of a captured tape too)
+            args.append(c)
     return where_(cond if not isinstance(condition, Tensor) else condition, *args)
 
 

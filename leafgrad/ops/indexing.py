@@ -17,6 +17,7 @@ from ._samples import T, sample
 from .stats import _arr, _write_out
 from .._tensor import _C_TYPE_NAMES as _C_NAMES
 from .._tensor import Tensor, _wrap_dim, wrap, make, _LEGACY_NAMES
+from .._tape import kernel
 from ..autograd.graph import Node, _next_seq, gradient_edge
 from .shape import embed, expand, view
 
@@ -31,7 +32,11 @@ def _idx(index):
     """An index argument as a NumPy array (Tensors, lists, ints)."""
     if isinstance(index, Tensor):
         return index._data
-    return np.asarray(index)
+    if isinstance(index, np.ndarray):
+        return index
+    arr = np.asarray(index)
+    arr.flags.writeable = False     # made from Python values: a constant (of a captured tape too)
+    return arr
 
 
 def _np_dtype(x):
@@ -531,8 +536,13 @@ def index_select(input, dim, index, *, out=None):
     n = _as1d(a).shape[d]
     if idx.size and ((idx < 0) | (idx >= n)).any():
         raise IndexError("index out of range in self")
-    idx = idx.reshape(-1).astype(np.int64, copy=False)
-    return _write_out(out, index_select_p(input, dim=d, index=idx), "index_select")
+    return _write_out(out, index_select_p(input, dim=d, index=_long_vector(idx)), "index_select")
+
+
+@kernel
+def _long_vector(idx):
+    """An index as the flat int64 array the op takes (a captured step replays this)."""
+    return idx.reshape(-1).astype(np.int64, copy=False)
 
 
 def index_add(input, dim, index, source, *, alpha=1, out=None):

@@ -12,6 +12,7 @@ import numpy as np
 from ._declare import declare, FUNCTIONS
 from ._samples import T, sample
 from .._tensor import Tensor
+from .._tape import kernel
 from . import shape as _shape
 from .conv import dep_sum
 
@@ -64,6 +65,13 @@ def _count(x3, axes):
     for a in axes:
         n *= x3.shape[a]
     return builtins.max(n, 1)
+
+
+@kernel
+def _stats_as(x, shape3, axes, eps):
+    """``_fast_stats`` of ``x`` seen as ``shape3``, computed before the op that uses them
+    (a step being captured replays this call too)."""
+    return _fast_stats(x.reshape(shape3), axes, eps)
 
 
 def _fast_stats(x3, axes, eps):
@@ -155,7 +163,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_
                            + "".join(f", {s}" for s in ns) + f"], but got input of size{list(shape)}")
     _check_same_dtype(input, weight, bias)
     x = input._data
-    xhat, _, _, rstd = _fast_stats(x.reshape(-1, 1, _ln_n(ns)), (2,), x.dtype.type(eps))
+    xhat, _, _, rstd = _stats_as(x, (-1, 1, _ln_n(ns)), (2,), x.dtype.type(eps))
     return native_layer_norm(input, weight, bias, normalized_shape=ns, eps=eps, xhat=xhat, rstd=rstd)
 
 
@@ -226,9 +234,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enable
     _check_same_dtype(input, weight, bias)
     x = input._data
     N = x.shape[0]
-    xhat, _, _, rstd = _fast_stats(x.reshape(N * num_groups, 1, -1) if x.size else
-                                   x.reshape(N * num_groups, 1, x.size // builtins.max(N * num_groups, 1)),
-                                   (2,), x.dtype.type(eps))
+    xhat, _, _, rstd = _stats_as(x, (N * num_groups, 1, -1) if x.size else
+                                 (N * num_groups, 1, x.size // builtins.max(N * num_groups, 1)), (2,),
+                                 x.dtype.type(eps))
     return native_group_norm(input, weight, bias, group=int(num_groups), eps=eps, xhat=xhat, rstd=rstd)
 
 
