@@ -506,3 +506,46 @@ def test_index_tensors_are_inputs_of_the_tape():
         idx = leafgrad.tensor([k % 5, (k + 2) % 5])
         assert _bits(_arrays(step_c(x, idx)), _arrays(step(x, idx)))
     assert step_c.replays == 3
+
+
+def test_a_kernel_of_ones_own_is_replayed():
+    from leafgrad.replay import kernel
+
+    @kernel
+    def clip_inplace(a, lo, hi):
+        np.clip(a, lo, hi, out=a)
+
+    def make():
+        model, opt, _ = _mlp(lr=0.5)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            for p in model.parameters():
+                clip_inplace(p.detach().numpy(), -0.2, 0.2)
+            return loss
+        return model, opt, step
+    x, y = _data()
+    assert _run_side_by_side(make, [(x, y)] * 6).replays == 3
+
+
+def test_without_the_kernel_the_check_refuses_it():
+    def make():
+        model, opt, _ = _mlp(lr=0.5)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            for p in model.parameters():
+                np.clip(p.detach().numpy(), -0.2, 0.2, out=p.detach().numpy())
+            return loss
+        return model, opt, step
+    x, y = _data()
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        step = _run_side_by_side(make, [(x, y)] * 6)
+    assert step.replays == 0 and "did not reproduce" in step.reason
