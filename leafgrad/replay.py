@@ -219,9 +219,9 @@ class _Recorder:
 
 
 #: Declared ops whose result's shape depends on the values of their inputs: the steps
-#: after them were recorded for one shape. (Functions that compute such shapes outside
-#: the declared ops, like nonzero() or x[mask], are refused by the check on arrays made
-#: outside the recorded ops.)
+#: after them were recorded for one shape. So does ``index`` with a boolean mask
+#: (``x[mask]``). (Functions that compute such shapes outside the declared ops, like
+#: nonzero(), are refused by the check on arrays made outside the recorded ops.)
 DYNAMIC_SHAPES = frozenset(("masked_select", "_unique2", "unique_dim"))
 
 
@@ -239,7 +239,8 @@ class _Recording(_modes.Mode):
     def run(self, spec, inputs, params):
         res = _declare.call(spec, inputs, params)
         rec = self.recorder
-        if spec.name in DYNAMIC_SHAPES:
+        if spec.name in DYNAMIC_SHAPES or spec.name == "index" and any(
+                type(k) is np.ndarray and k.dtype == bool for k in (params or {}).get("indices", ())):
             rec.refuse(f"{spec.name}() gives a result whose shape depends on the data")
         fn, args = _declare.array_forward(spec, inputs, params)
         for x in inputs:

@@ -549,3 +549,31 @@ def test_without_the_kernel_the_check_refuses_it():
         warnings.simplefilter("always")
         step = _run_side_by_side(make, [(x, y)] * 6)
     assert step.replays == 0 and "did not reproduce" in step.reason
+
+
+def test_embedding_and_batch_norm_with_running_statistics_replay():
+    def make():
+        leafgrad.manual_seed(0)
+        emb, bn, lin = nn.Embedding(10, 4), nn.BatchNorm1d(4), nn.Linear(4, 3)
+        model = nn.ModuleList([emb, bn, lin])
+        opt = leafgrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(idx, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(lin(bn(emb(idx).mean(1))), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return model, opt, step
+    m1, _, s1 = make()
+    m2, _, s2 = make()
+    step = capture(s2)
+    rng = np.random.default_rng(0)
+    for i in range(7):
+        idx, y = leafgrad.from_numpy(rng.integers(0, 10, (5, 3))), leafgrad.from_numpy(rng.integers(0, 3, 5))
+        if i == 5:
+            m1.eval()
+            m2.eval()
+        assert _bits(_arrays(s1(idx, y)), _arrays(step(idx, y)))
+        assert all(_bits(_arrays(a), _arrays(b)) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
+    assert step.replays == 2   # calls 3 and 4; eval() at call 5 makes it record again, checked at 6

@@ -291,6 +291,26 @@ native_batch_norm = declare(
     bias=lambda grad, input, weight: dep_sum(grad, input, weight, axes=_bn_axes(grad.ndim)))
 
 
+@kernel
+def _bn_statistics(x, rm, rv, training, momentum, eps):
+    """What batch norm normalizes ``x`` with: (mean, 1/std, normalized x), from the batch
+    in training (then the running statistics ``rm``, ``rv`` are updated in place) or
+    from the running statistics in evaluation."""
+    x3 = _bn3(x)
+    if not training:
+        mu = rm.astype(x.dtype, copy=False).reshape(1, -1, 1)
+        rstd = 1 / np.sqrt(rv.astype(x.dtype, copy=False).reshape(1, -1, 1) + eps)
+        return mu, rstd, (x3 - mu) * rstd
+    xhat, mu, var, rstd = _fast_stats(x3, (0, 2), eps)
+    n = x.size // x.shape[1]
+    m = momentum
+    if rm is not None:
+        rm[...] = (1 - m) * rm + m * mu.reshape(-1).astype(rm.dtype)
+    if rv is not None:
+        rv[...] = (1 - m) * rv + m * (var.reshape(-1) * (n / (n - 1))).astype(rv.dtype)
+    return mu, rstd, xhat
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     x = input._data
     C = x.shape[1] if x.ndim > 1 else None
@@ -304,34 +324,23 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f"{name} should contain {C} elements not {t.numel()}")
     _check_same_dtype(input, weight, bias, running_mean, running_var)
     eps_ = x.dtype.type(eps)
-    x3 = _bn3(x)
     if training:
-        xhat, mu, var, rstd = _fast_stats(x3, (0, 2), eps_)
-        if running_mean is not None or running_var is not None:
-            if input._batched and not (getattr(running_mean, "_batched", False) or
-                                       getattr(running_var, "_batched", False)):
-                raise RuntimeError(
-                    "Batch norm got a batched tensor as input while the running_mean or running_var, which will be "
-                    "updated in place, were not batched.\nIf you are using a module and do not need eval mode, "
-                    "please set `track_running_stats` to be False.If you are using a prebuilt module and do not "
-                    "need eval mode, please see the functorch website for resources on how to patch your module "
-                    "to work with vmap")
-            n = x.size // C
-            m = momentum
-            if running_mean is not None:
-                rm = running_mean._data
-                rm[...] = (1 - m) * rm + m * mu.reshape(-1).astype(rm.dtype)
-            if running_var is not None:
-                rv = running_var._data
-                rv[...] = (1 - m) * rv + m * (var.reshape(-1) * (n / (n - 1))).astype(rv.dtype)
+        if (running_mean is not None or running_var is not None) and input._batched and not (
+                getattr(running_mean, "_batched", False) or getattr(running_var, "_batched", False)):
+            raise RuntimeError(
+                "Batch norm got a batched tensor as input while the running_mean or running_var, which will be "
+                "updated in place, were not batched.\nIf you are using a module and do not need eval mode, "
+                "please set `track_running_stats` to be False.If you are using a prebuilt module and do not "
+                "need eval mode, please see the functorch website for resources on how to patch your module "
+                "to work with vmap")
     else:
         if running_mean is None:
             raise RuntimeError("running_mean must be defined in evaluation mode")
         if running_var is None:
             raise RuntimeError("running_var must be defined in evaluation mode")
-        mu = running_mean._data.astype(x.dtype, copy=False).reshape(1, -1, 1)
-        rstd = 1 / np.sqrt(running_var._data.astype(x.dtype, copy=False).reshape(1, -1, 1) + eps_)
-        xhat = (x3 - mu) * rstd
+    mu, rstd, xhat = _bn_statistics(x, None if running_mean is None else running_mean._data,
+                                    None if running_var is None else running_var._data, bool(training), momentum,
+                                    eps_)
     return native_batch_norm(input, weight, bias, training=bool(training), eps=eps, mu=mu, rstd=rstd, xhat=xhat)
 
 

@@ -348,13 +348,21 @@ def _is_advanced(k):
                                                               and k._data.dtype.kind in "iu")
 
 
+def _index_array(k):
+    if isinstance(k, Tensor):
+        return np.asarray(k._data)
+    a = np.asarray(k)
+    if a is not k:
+        a.flags.writeable = False   # made from Python values: a constant (of a captured tape too)
+    return a
+
+
 def getitem(self, key):
     """Basic indexing (ints, slices, None, ...) is a chain of views as in PyTorch:
     select, slice and unsqueeze nodes; integer-array and boolean indexing copies."""
     key = _normalize_key(key)
     if builtins.any(_is_advanced(k) for k in key):
-        idx = tuple(np.asarray(k._data if isinstance(k, Tensor) else k) if _is_advanced(k) else
-                    (int(k) if isinstance(k, Tensor) else k) for k in key)
+        idx = tuple(_index_array(k) if _is_advanced(k) else (int(k) if isinstance(k, Tensor) else k) for k in key)
         for k in idx:
             if isinstance(k, np.ndarray) and k.dtype.kind not in "biu":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
