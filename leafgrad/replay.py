@@ -60,10 +60,6 @@ class _Seq:
     def __init__(self, kind, items):
         self.kind, self.items = kind, items
 
-    def value(self, vals):
-        return self.kind(vals[x.i] if type(x) is _Slot else x.value(vals) if type(x) is _Seq else x
-                         for x in self.items)
-
 
 class _Arg:
     """An argument tensor of the step (``x.grad = ...`` on it must reach the next call's ``x``)."""
@@ -130,7 +126,7 @@ class _Recorder:
             return x
         if (type(x) is list or type(x) is tuple) and x:
             items = [self._encode(y, name) for y in x]
-            if any(type(y) is _Slot or type(y) is _Seq for y in items):
+            if any(type(y) is _Slot or type(y) is _Seq or type(y) is _Arg for y in items):
                 return _Seq(type(x), items)
         return x
 
@@ -259,27 +255,32 @@ class _Recording(_modes.Mode):
 
 
 class _OptimizerGuard:
-    """An optimizer that stepped in the captured step: its hyperparameters and the
-    identity of its state must be as they were for the tape to hold."""
+    """An optimizer that stepped in the captured step: its hyperparameters, and which
+    tensors hold its parameters and state, must be as they were for the tape to hold."""
 
     def __init__(self, opt):
         self.opt = opt
-        self.seen = self.state()
+        self.numbers, self.tensors = self.state()
 
     def state(self):
-        opt = self.opt
-        groups = []
-        for g in opt.param_groups:
-            params = g["params"]
-            groups.append((tuple(map(id, params)), tuple((k, v) for k, v in g.items() if k != "params")))
-            for p in params:
-                st = opt.state.get(p)
-                if st:
-                    groups.append(tuple((k, id(v) if isinstance(v, Tensor) else v) for k, v in st.items()))
-        return groups
+        numbers, tensors = [], []
+        for g in self.opt.param_groups:
+            tensors += g["params"]
+            entries = [(k, v) for k, v in g.items() if k != "params"]
+            for p in g["params"]:
+                entries += (self.opt.state.get(p) or {}).items()
+            for k, v in entries:   # tensors by identity (a tensor lr changes in place, which the tape sees)
+                if isinstance(v, Tensor):
+                    tensors.append(v)
+                    numbers.append(k)
+                else:
+                    numbers.append((k, v))
+        return numbers, tensors
 
     def holds(self):
-        return self.state() == self.seen
+        numbers, tensors = self.state()
+        return numbers == self.numbers and len(tensors) == len(self.tensors) and all(
+            a is b for a, b in zip(tensors, self.tensors))
 
 
 class _Tape:
