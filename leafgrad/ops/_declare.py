@@ -466,6 +466,14 @@ def _promoted(spec, inputs, arrays):
     return _promote(spec, inputs, arrays)
 
 
+def constant(a):
+    """``a`` made read-only: an array built from shapes or Python values, never from
+    tensor data, which a captured step (``leafgrad.replay``) may keep as it is."""
+    if a is not None:
+        a.flags.writeable = False
+    return a
+
+
 class ArrayForward:
     """An op call as a function of its input arrays (then its parameters, named by
     ``keys``), checks and graph left out, the casts of its type promotion kept: what a
@@ -510,9 +518,7 @@ def array_forward(spec, inputs, params):
                 casts = casts or [None] * len(inputs)
                 casts[i] = a.dtype
         elif type(a) is _ndarray and a is not x:
-            a = a.copy()   # a number made an array: a constant of the tape
-            a.flags.writeable = False
-            args.append(a)
+            args.append(constant(a.copy()))   # a number made an array
         else:
             args.append(a)
     params = params or {}

@@ -1,7 +1,7 @@
 """Comparisons and ``where``: no gradient flows through a comparison."""
 import numpy as np
 
-from ._declare import declare, FUNCTIONS
+from ._declare import constant, declare, FUNCTIONS
 from ._samples import T, sample
 from .._tensor import Tensor, wrap
 
@@ -50,9 +50,7 @@ def where(condition, input=None, other=None, *, out=None):
         if isinstance(x, Tensor):
             args.append(x if x._data.dtype == target.np else x.to(target))
         else:
-            c = np.array(x, dtype=target.np)
-            c.flags.writeable = False   # a constant (of a captured tape too)
-            args.append(c)
+            args.append(constant(np.array(x, dtype=target.np)))
     return where_(cond if not isinstance(condition, Tensor) else condition, *args)
 
 

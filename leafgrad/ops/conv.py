@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._declare import declare, FUNCTIONS, REGISTRY
+from ._declare import constant, declare, FUNCTIONS, REGISTRY
 from ._samples import T, sample
 from .._tensor import _C_TYPE_NAMES as _C_NAMES
 from .._tensor import Tensor, _LEGACY_NAMES, wrap
@@ -918,7 +918,7 @@ def adaptive_avg_pool2d(input, output_size):
     if oh == ow == 1:
         from .reduction import mean
         return mean(input, (-1, -2), True)  # as PyTorch: a global average is a mean
-    return adaptive_avg_pool2d_(input, mats=(_adaptive_matrix(H, oh), _adaptive_matrix(W, ow)))
+    return adaptive_avg_pool2d_(input, mats=(constant(_adaptive_matrix(H, oh)), constant(_adaptive_matrix(W, ow))))
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -926,7 +926,7 @@ def adaptive_avg_pool1d(input, output_size):
         raise RuntimeError(f"adaptive_avg_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
     (o,) = _tuple(output_size, 1)
     x = _shape.unsqueeze(input, -2)
-    out = adaptive_avg_pool2d_(x, mats=(None, _adaptive_matrix(input.shape[-1], o)))
+    out = adaptive_avg_pool2d_(x, mats=(None, constant(_adaptive_matrix(input.shape[-1], o))))
     return _shape.squeeze(out, -2)
 
 
@@ -1081,7 +1081,7 @@ def pad(input, pad, mode="constant", value=None):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         mats.append(_PAD_INDEX[mode](size, lo, hi))
     op = _PAD_OPS["circular"] if mode == "circular" else _PAD_OPS[mode, n]
-    return op(input, mats=tuple(mats))
+    return op(input, mats=tuple(constant(m) for m in mats))
 
 
 # ====================================================================== interpolation
@@ -1183,7 +1183,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     else:
         ac = bool(align_corners)
         mats = tuple(_linear_matrix(input.shape[2 + i], out[i], ac, None if ac else scales[i]) for i in range(nd))
-    return _INTERP_OPS[key](input, mats=mats)
+    return _INTERP_OPS[key](input, mats=tuple(constant(m) for m in mats))
 
 
 # ====================================================================== install

@@ -12,7 +12,7 @@ import builtins
 
 import numpy as np
 
-from ._declare import declare, make_inplace, broadcast_error, FUNCTIONS, REGISTRY, refuse_batched
+from ._declare import constant, declare, make_inplace, broadcast_error, FUNCTIONS, REGISTRY, refuse_batched
 from ._samples import T, sample
 from .stats import _arr, _write_out
 from .._tensor import _C_TYPE_NAMES as _C_NAMES
@@ -34,9 +34,7 @@ def _idx(index):
         return index._data
     if isinstance(index, np.ndarray):
         return index
-    arr = np.asarray(index)
-    arr.flags.writeable = False     # made from Python values: a constant (of a captured tape too)
-    return arr
+    return constant(np.asarray(index))
 
 
 def _np_dtype(x):
@@ -571,8 +569,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     msg = _check_bounds(idx, _as1d(a).shape[d], d)
     if msg:
         raise RuntimeError(msg)
-    return _write_out(out, index_add_p(input, source, dim=d, index=idx.reshape(-1).astype(np.int64, copy=False),
-                                       alpha=alpha), "index_add")
+    return _write_out(out, index_add_p(input, source, dim=d, index=_long_vector(idx), alpha=alpha), "index_add")
 
 
 def index_copy(input, dim, index, source, *, out=None):
@@ -607,7 +604,7 @@ def index_copy(input, dim, index, source, *, out=None):
         bad = (idx.reshape(-1) < 0) | (idx.reshape(-1) >= n)
         v = int(idx.reshape(-1)[np.argmax(bad)])
         raise IndexError(f"index_copy_(): index {v} is out of bounds for dimension {d} with size {n}")
-    return _write_out(out, index_copy_p(input, source, dim=d, index=idx.reshape(-1)), "index_copy")
+    return _write_out(out, index_copy_p(input, source, dim=d, index=_long_vector(idx)), "index_copy")
 
 
 def index_fill(input, dim, index, value):
@@ -625,7 +622,7 @@ def index_fill(input, dim, index, value):
     msg = _check_bounds(idx, n, d, "allow_neg")
     if msg:
         raise IndexError(msg)
-    idx = np.where(idx < 0, idx + n, idx).reshape(-1)
+    idx = _long_vector(_wrapped_index(idx, n))
     if isinstance(value, Tensor):
         if value._data.dtype != a.dtype:
             value = value.to(input.dtype)
@@ -859,7 +856,13 @@ def take(input, index):
         if bad.any():
             v = int(idx.reshape(-1)[np.argmax(bad)])
             raise IndexError(f"out of range: tried to access index {v} on a tensor of {n} elements.")
-    return take_p(input, index=np.where(idx < 0, idx + n, idx))
+    return take_p(input, index=_wrapped_index(idx, n))
+
+
+@kernel
+def _wrapped_index(idx, n):
+    """Negative indices counted from the end, as take() reads them."""
+    return np.where(idx < 0, idx + n, idx)
 
 
 def take_along_dim(input, indices, dim=None, *, out=None):

@@ -3,7 +3,7 @@ import builtins
 
 import numpy as np
 
-from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY
+from ._declare import constant, declare, install, make_inplace, FUNCTIONS, REGISTRY
 from ._samples import T, sample
 from .._size import Size
 from .._dtype import dtype as _dtype_cls, from_numpy_dtype
@@ -352,9 +352,7 @@ def _index_array(k):
     if isinstance(k, Tensor):
         return np.asarray(k._data)
     a = np.asarray(k)
-    if a is not k:
-        a.flags.writeable = False   # made from Python values: a constant (of a captured tape too)
-    return a
+    return a if a is k else constant(a)
 
 
 def getitem(self, key):
