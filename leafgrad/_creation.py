@@ -108,7 +108,7 @@ def _leaf(arr, requires_grad, constant=False):
         # pristine copy on every replay (the step may change it in place).
         pristine = arr.copy()
         pristine.flags.writeable = False
-        arr = _tape.run_noted(np.copy, pristine)
+        arr = _tape.run_noted(np.ndarray.copy, pristine)
     t = arr if isinstance(arr, Tensor) else wrap(arr)
     if requires_grad:
         if t._data.dtype.kind != "f":

@@ -34,6 +34,11 @@ def refuse(reason):
         recording.refuse(reason)
 
 
+def call(fn, *args):
+    """``fn(*args)``, noted as one call when a step is being captured."""
+    return fn(*args) if recording is None else run_noted(fn, *args)
+
+
 def run_noted(fn, *args):
     """``fn(*args)``, noted as one call (the work inside it is not noted again)."""
     with paused():
@@ -60,7 +65,5 @@ def kernel(fn):
     written this way so that a captured step sees them."""
     @functools.wraps(fn)
     def run(*args):
-        if recording is None:
-            return fn(*args)
-        return run_noted(fn, *args)
+        return call(fn, *args)
     return run

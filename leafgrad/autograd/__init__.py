@@ -47,7 +47,7 @@ def _root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False):
             if out._data.dtype.kind != "f":
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            value = _noted(np.ones, out._data.shape, out._data.dtype)
+            value = _tape.call(np.ones, out._data.shape, out._data.dtype)
             g = T.wrap(value)
         elif not isinstance(g, T.Tensor):
             g = T.wrap(np.asarray(g, dtype=out._data.dtype))
@@ -147,7 +147,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if materialize_grads:
-                result.append(T.wrap(_noted(np.zeros, t._data.shape, t._data.dtype)))
+                result.append(T.wrap(_tape.call(np.zeros, t._data.shape, t._data.dtype)))
                 continue
             if not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
@@ -156,13 +156,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         elif create_graph:
             result.append(g)
         else:
-            result.append(T.wrap(g if g.flags.owndata or g.base is None else _noted(np.array, g)))
+            result.append(T.wrap(g if g.flags.owndata or g.base is None else _tape.call(np.array, g)))
     return tuple(result)
-
-
-def _noted(fn, *args):
-    """``fn(*args)``, noted when a step is being captured (leafgrad.replay)."""
-    return fn(*args) if _tape.recording is None else _tape.run_noted(fn, *args)
 
 from . import functional, graphviz  # noqa: E402,F401
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401

@@ -902,7 +902,7 @@ def snapshot(t):
     """A copy of ``t``'s current value that keeps t's place in the graph."""
     if t._batched:
         return t.inplace_snapshot(snapshot)     # a batched tensor (vmap) copies its batch
-    data = t._data.copy() if _tape.recording is None else _tape.run_noted(np.copy, t._data)
+    data = _tape.call(np.ndarray.copy, t._data)
     if t._grad_fn is not None:
         s = make(data, t._grad_fn, t._out_nr)
     else:
