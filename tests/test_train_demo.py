@@ -35,3 +35,14 @@ def test_cli_dispatches_train(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "test accuracy:" in text
     assert os.path.exists(tmp_path / "model_graph.dot")
+
+
+def test_replay_trains_to_the_same_numbers(tmp_path):
+    quiet = lambda *a, **k: None  # noqa: E731
+    eager = train_demo.train(2, str(tmp_path / "a"), "cnn", log=quiet)
+    lines = []
+    replayed = train_demo.train(2, str(tmp_path / "b"), "cnn", log=lines.append, replay=True)
+    assert replayed["history"] == eager["history"]
+    assert replayed["test_acc"] == eager["test_acc"] and replayed["train_acc"] == eager["train_acc"]
+    done = [l for l in lines if l.startswith("replayed ")]
+    assert len(done) == 1 and int(done[0].split()[1]) > 60   # 2 x 45 batches, minus warm-up and checks
