@@ -31,6 +31,7 @@ and the graph: results that require grad (a training step's loss, after its
 """
 import gc
 import re
+import threading
 import warnings
 
 import numpy as np
@@ -108,6 +109,7 @@ class _Recorder:
         self.live = live      # id(array) -> array of the tensors that existed before the step
         self.args = {id(t): k for k, t in enumerate(args)}
         self.inputs = [self._new(t._data) for t in args]
+        self.thread = threading.get_ident()
 
     def _new(self, value):
         self.slot_of[id(value)] = len(self.alive)
@@ -133,6 +135,9 @@ class _Recorder:
     # -- what the step's code reports (through _tape) --
     def note(self, fn, args, out):
         if self.problem is not None:
+            return
+        if threading.get_ident() != self.thread:
+            self.problem = "another thread ran leafgrad ops while the step was being recorded"
             return
         if self.read_what is not None:
             self.problem = (f"it reads a tensor's value into Python ({self.read_what}) and computes more "
@@ -501,6 +506,7 @@ class Captured:
     says why the last signature runs eagerly (None while it replays or will)."""
 
     MAX_RECAPTURES = 8
+    MAX_SIGNATURES = 16
 
     def __init__(self, fn, warmup=1):
         if not callable(fn):
@@ -543,6 +549,10 @@ class Captured:
             self.reason = "an argument is neither a tensor nor a hashable constant"
             return self.fn(*args, **kwargs)
         if entry is None:
+            if len(self._entries) >= self.MAX_SIGNATURES:
+                self.reason = (f"its arguments came in more than {self.MAX_SIGNATURES} kinds (shapes, dtypes or "
+                               "values of non-tensor arguments); new kinds run eagerly")
+                return self.fn(*args, **kwargs)
             entry = self._entries[key] = _Entry()
         self.reason = entry.reason
         if entry.reason is not None:

@@ -564,3 +564,16 @@ def test_embedding_and_batch_norm_with_running_statistics_replay():
         assert _bits(_arrays(s1(idx, y)), _arrays(step(idx, y)))
         assert all(_bits(_arrays(a), _arrays(b)) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
     assert step.replays == 2   # calls 3 and 4; eval() at call 5 makes it record again, checked at 6
+
+
+def test_many_kinds_of_arguments_stop_new_recordings():
+    w = leafgrad.ones(3, requires_grad=True)
+
+    def step(x, scale):
+        w.grad = None
+        (w * x * scale).sum().backward()
+        return w.grad
+    c = capture(step)
+    for i in range(40):   # a new Python number each call: a new signature each call
+        assert _bits(_arrays(c(leafgrad.ones(3), float(i))), _arrays(step(leafgrad.ones(3), float(i))))
+    assert len(c._entries) == c.MAX_SIGNATURES and "kinds" in c.reason
