@@ -141,7 +141,7 @@ class _Recorder:
             return
         if self.read_what is not None:
             self.problem = (f"it reads a tensor's value into Python ({self.read_what}) and computes more "
-                            "afterwards, which may depend on that value (an optimizer like Adam reads its step "
+                            "afterwards, which may depend on that value (an optimizer like Adagrad reads its step "
                             "count so: capture the forward and backward, and call step() outside)")
             return
         name = getattr(fn, "__name__", None) or repr(fn)
@@ -573,6 +573,7 @@ class Captured:
         if not entry.verified:
             return self._verify(entry, args, kwargs, tensors)
         self.replays += 1
+        entry.recaptures = 0    # (only guards failing call after call give up)
         return entry.tape.run(tensors)
 
     def _give_up(self, entry, reason):

@@ -8,8 +8,10 @@ set shipped in ``leafgrad/data/digits.npz`` (UCI optdigits, CC BY 4.0; see
     python -m leafgrad train [--epochs N] [--out DIR] [--model cnn|mlp] [--replay]
 
 With ``--replay`` the forward and backward of each batch go through
-``leafgrad.replay.capture`` (the optimizer steps eagerly, as Adam must): the same
-numbers, faster.
+``leafgrad.replay.capture``: the same numbers. (Adam steps eagerly: the learning-rate
+schedule changes its learning rate every epoch, and a captured optimizer step would be
+recorded again after each change. On this small network, data loading, Adam and the
+evaluation take most of the time, so the run is only a little faster.)
 
 Prints a progress bar (tqdm when installed, else one line per epoch), the held-out
 test accuracy and the wall time, and writes into DIR (default ``out``):
