@@ -141,7 +141,7 @@ class _Recorder:
             return
         if self.read_what is not None:
             self.problem = (f"it reads a tensor's value into Python ({self.read_what}) and computes more "
-                            "afterwards, which may depend on that value (an optimizer like Adagrad reads its step "
+                            "afterwards, which may depend on that value (NAdam and RAdam read their step "
                             "count so: capture the forward and backward, and call step() outside)")
             return
         name = getattr(fn, "__name__", None) or repr(fn)

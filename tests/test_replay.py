@@ -102,24 +102,25 @@ def test_dropout_draws_the_same_numbers_on_replay():
 
 @pytest.mark.parametrize("opt, kw", [(leafgrad.optim.RMSprop, {}), (leafgrad.optim.Adam, {}),
                                      (leafgrad.optim.Adam, dict(amsgrad=True, weight_decay=0.1)),
-                                     (leafgrad.optim.AdamW, {}), (leafgrad.optim.Adagrad, {})])
+                                     (leafgrad.optim.AdamW, {}), (leafgrad.optim.Adagrad, dict(lr_decay=0.01)),
+                                     (leafgrad.optim.Adamax, {}), (leafgrad.optim.NAdam, {})])
 def test_other_optimizers_replay_or_fall_back_with_the_same_numbers(opt, kw):
     x, y = _data()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         step = _run_side_by_side(lambda: _mlp(dropout=0.2, opt=opt, lr=1e-2, **kw), [(x, y)] * 8)
-    if opt is not leafgrad.optim.Adagrad:
+    if opt is not leafgrad.optim.NAdam:
         assert step.replays == 5 and not caught
-    else:   # Adagrad reads its step count into Python (.item()), as PyTorch's default path does
+    else:   # NAdam reads its step count into Python (.item()), as PyTorch's default path does
         assert step.replays == 0 and "item()" in step.reason
         assert any("runs eagerly" in str(w.message) for w in caught)
 
 
-def test_forward_backward_captured_and_adagrad_step_eager():
+def test_forward_backward_captured_and_nadam_step_eager():
     x, y = _data()
 
     def make():
-        model, opt, _ = _mlp(opt=leafgrad.optim.Adagrad, lr=1e-2)
+        model, opt, _ = _mlp(opt=leafgrad.optim.NAdam, lr=1e-2)
 
         def fb(x, y):
             loss = F.cross_entropy(model(x), y)

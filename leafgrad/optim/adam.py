@@ -1,10 +1,7 @@
 """Adam and AdamW with torch's single-tensor (foreach=False) update order."""
-import numpy as np
-
 from .. import autograd as _autograd
 from .. import _creation
-from .. import replay
-from .optimizer import Optimizer, add, addcdiv_, addcmul_, lerp_, scalar_state
+from .optimizer import Optimizer, add, addcdiv_, addcmul_, lerp_, scalar_state, step_value
 
 __all__ = ["Adam", "AdamW"]
 
@@ -69,8 +66,8 @@ class Adam(Optimizer):
                             grad = add(grad, p, wd)
                     lerp_(exp_avg, grad, 1 - beta1)
                     addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
-                    neg_step_size, bias_correction2_sqrt = (_creation.from_numpy(a) for a in _bias_corrections(
-                        step_t.numpy(), beta1, beta2, lr, p.detach().numpy().dtype))
+                    neg_step_size = step_value(step_t, lambda s: -(lr / (1 - beta1 ** s)), p)
+                    bias_correction2_sqrt = step_value(step_t, lambda s: (1 - beta2 ** s) ** 0.5, p)
                     if amsgrad:
                         mx = state["max_exp_avg_sq"]
                         mx.copy_(_maximum(mx, exp_avg_sq))
@@ -79,16 +76,6 @@ class Adam(Optimizer):
                         denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
                     addcdiv_(p, exp_avg, denom, value=neg_step_size)
         return loss
-
-
-@replay.kernel
-def _bias_corrections(step, beta1, beta2, lr, dtype):
-    """-lr / (1 - beta1^step) and sqrt(1 - beta2^step), in Python floats from the step
-    count as PyTorch's single-tensor Adam computes them, as 0-d arrays of the parameter's
-    dtype (the value a Python number takes in an op on that parameter). A kernel, so
-    that a captured step computes them again from the new count."""
-    s = step.item()
-    return np.array(-(lr / (1 - beta1 ** s)), dtype), np.array((1 - beta2 ** s) ** 0.5, dtype)
 
 
 def _maximum(a, b):

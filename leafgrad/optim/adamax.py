@@ -1,7 +1,7 @@
 """Adamax with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, addcdiv_, lerp_, scalar_state
+from .optimizer import Optimizer, add, addcdiv_, lerp_, scalar_state, step_value
 from .adam import _check_adam_args, _maximum
 
 __all__ = ["Adamax"]
@@ -36,7 +36,5 @@ class Adamax(Optimizer):
                         grad = add(grad, p, wd)
                     lerp_(exp_avg, grad, 1 - beta1)
                     exp_inf.copy_(_maximum(exp_inf.mul_(beta2), grad.abs().add_(eps)))
-                    bias_correction = 1 - beta1 ** step_t.item()
-                    clr = lr / bias_correction
-                    addcdiv_(p, exp_avg, exp_inf, value=-clr)
+                    addcdiv_(p, exp_avg, exp_inf, value=step_value(step_t, lambda s: -(lr / (1 - beta1 ** s)), p))
         return loss

@@ -143,6 +143,19 @@ def lerp_(self, end, weight):
     return _fma(diff, _f32(w - 1), end, into=self)
 
 
+@replay.kernel
+def _from_step(step, fn, dtype):
+    return np.array(fn(step.item()), dtype)
+
+
+def step_value(step_t, fn, like):
+    """``fn(step count)``, a Python float computed as PyTorch's single-tensor optimizers
+    compute it (``step_t.item()`` first), as a 0-d tensor of ``like``'s dtype: the value a
+    Python number takes in an op on ``like``. Computed in a kernel, so that a captured
+    step (leafgrad.replay) computes it again from the new count."""
+    return _creation.from_numpy(_from_step(step_t.numpy(), fn, like.detach().numpy().dtype))
+
+
 def scalar_state(value=0.0):
     """A 0-d step counter / running product, float64 only when that is the default dtype (as torch)."""
     dt = _dtype.float64 if _dtype.get_default_dtype() == _dtype.float64 else _dtype.float32
