@@ -676,26 +676,33 @@ def _chain_metrics(results, lengths):
     return m
 
 
-def deep_chain_autograd(T, cfg):
+def _time_chains(cfg, leaf, c, grad_of):
+    """deep_chain for an autograd library: ``leaf()`` a fresh scalar that requires grad,
+    ``c`` the constant to multiply by, ``grad_of(x)`` its gradient as a float."""
     lengths = chain_lengths(cfg)
     results, check = {}, []
     for L in lengths:
         results[L] = []
         for _ in range(_chain_reps(L)):
-            x = T.from_numpy(np.array(1.0, dtype=F32)).requires_grad_()
+            x = leaf()
             t0 = perf()
             y = x
             for _ in range(L):
-                y = y * CHAIN_C
+                y = y * c
             t1 = perf()
             y.backward()
             t2 = perf()
             results[L].append((t1 - t0, t2 - t1))
-            g = float(x.grad.item())
+            g = grad_of(x)
             del x, y
             gc.collect()
         check.append(g)
     return _chain_metrics(results, lengths), check
+
+
+def deep_chain_autograd(T, cfg):
+    return _time_chains(cfg, lambda: T.from_numpy(np.array(1.0, dtype=F32)).requires_grad_(), CHAIN_C,
+                        lambda x: float(x.grad.item()))
 
 
 def deep_chain_numpy(cfg):
@@ -1022,26 +1029,7 @@ def deep_chain_hips(cfg):
 
 def deep_chain_mygrad(cfg):
     import mygrad as mg
-    lengths = chain_lengths(cfg)
-    results, check = {}, []
-    c = F32(CHAIN_C)
-    for L in lengths:
-        results[L] = []
-        for _ in range(_chain_reps(L)):
-            x = mg.tensor(np.array(1.0, dtype=F32))
-            t0 = perf()
-            y = x
-            for _ in range(L):
-                y = y * c
-            t1 = perf()
-            y.backward()
-            t2 = perf()
-            results[L].append((t1 - t0, t2 - t1))
-            g = float(x.grad)
-            del x, y
-            gc.collect()
-        check.append(g)
-    return _chain_metrics(results, lengths), check
+    return _time_chains(cfg, lambda: mg.tensor(np.array(1.0, dtype=F32)), F32(CHAIN_C), lambda x: float(x.grad))
 
 
 OPTIONAL = {"autograd": "hips", "mygrad": "mygrad"}    # column -> function suffix

@@ -78,9 +78,7 @@ def random_tensor(draw, shape):
     from ._tensor import wrap
     levels = [m for m in STACK[:visible[0]] if m.random_batch() is not None]
     if not levels:
-        if _tape.recording is not None:   # a step being captured draws again on replay
-            return wrap(_tape.run_noted(draw, tuple(shape)))
-        return wrap(draw(tuple(shape)))
+        return wrap(_tape.call(draw, tuple(shape)))   # (a captured step draws again on replay)
     with drawing_batched():
         arr = draw(tuple(m.random_batch() for m in levels) + tuple(shape))
     return levels[-1].batch_random(wrap(arr), levels)

@@ -219,13 +219,6 @@ class _Recorder:
                      [(m, m.training) for m, _ in self.modules])   # (as the step leaves them)
 
 
-#: Declared ops whose result's shape depends on the values of their inputs: the steps
-#: after them were recorded for one shape. So does ``index`` with a boolean mask
-#: (``x[mask]``). (Functions that compute such shapes outside the declared ops, like
-#: nonzero(), are refused by the check on arrays made outside the recorded ops.)
-DYNAMIC_SHAPES = frozenset(("masked_select", "_unique2", "unique_dim"))
-
-
 class _Recording(_modes.Mode):
     """The outermost transform while a step is captured: it sees every op call."""
 
@@ -240,8 +233,11 @@ class _Recording(_modes.Mode):
     def run(self, spec, inputs, params):
         res = _declare.call(spec, inputs, params)
         rec = self.recorder
-        if spec.name in DYNAMIC_SHAPES or spec.name == "index" and any(
-                type(k) is np.ndarray and k.dtype == bool for k in (params or {}).get("indices", ())):
+        # An op whose result's shape depends on the data (declared so): the steps after it
+        # were recorded for one shape. (Functions that compute such shapes outside the
+        # declared ops, like nonzero(), are refused by the check on outside arrays.)
+        dynamic = spec.dynamic_shape
+        if dynamic is True or dynamic and dynamic(**params):
             rec.refuse(f"{spec.name}() gives a result whose shape depends on the data")
         fn, args = _declare.array_forward(spec, inputs, params)
         for x in inputs:

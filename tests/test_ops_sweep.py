@@ -110,43 +110,58 @@ class Case:
         self.torch_fn = _torch_fn(self.spec, self.sample)
         self.torch_ok = self.torch_fn is not None
 
-    def build(self, lib, arrays=None, float64=False):
-        """(args, kwargs, grad inputs) for ``lib``; ``float64`` casts float inputs up."""
-        arrays = self.arrays if arrays is None else arrays
-        it = iter(range(len(arrays)))
-        grads = []
+    def fill(self, make):
+        """The sample's (args, kwargs) with placeholder i replaced by ``make(i, placeholder)``."""
+        it = iter(range(len(self.phs)))
 
         def conv(obj):
             if isinstance(obj, T):
                 i = next(it)
-                arr = arrays[i]
-                if float64 and arr.dtype.kind == "f":
-                    arr = arr.astype(np.float64)
-                t = lib.tensor(np.array(arr, copy=True), requires_grad=obj.grad)
-                if obj.grad:
-                    grads.append(t)
-                return t
+                return make(i, obj)
             if isinstance(obj, tuple):
                 return tuple(conv(o) for o in obj)
             if isinstance(obj, list):
                 return [conv(o) for o in obj]
             return obj
 
-        args = conv(self.sample.args)
-        kwargs = {k: conv(v) for k, v in self.sample.kwargs.items()}
+        return conv(self.sample.args), {k: conv(v) for k, v in self.sample.kwargs.items()}
+
+    def build(self, lib, arrays=None, float64=False):
+        """(args, kwargs, grad inputs) for ``lib``; ``float64`` casts float inputs up."""
+        arrays = self.arrays if arrays is None else arrays
+        grads = []
+
+        def make(i, ph):
+            arr = arrays[i]
+            if float64 and arr.dtype.kind == "f":
+                arr = arr.astype(np.float64)
+            t = lib.tensor(np.array(arr, copy=True), requires_grad=ph.grad)
+            if ph.grad:
+                grads.append(t)
+            return t
+
+        args, kwargs = self.fill(make)
         return args, kwargs, grads
+
+    def prepared(self, args):
+        """``args`` with the sample's ``prep`` applied to the first one."""
+        prep = self.sample.prep
+        if prep is None:
+            return args
+        first = getattr(args[0], prep)
+        return (first() if callable(first) else first,) + tuple(args[1:])
+
+    def call(self, fn, args, kwargs):
+        """``fn`` on the prepared arguments; a call that returns None (``__setitem__`` and
+        friends) gives its changed first argument."""
+        args = self.prepared(args)
+        out = fn(*args, **kwargs)
+        return args[0] if out is None and self.sample.prep is not None else out
 
     def run(self, lib, arrays=None, float64=False):
         args, kwargs, grads = self.build(lib, arrays, float64)
         fn = self.torch_fn if lib is torch else _resolve(lib, _path(self.spec, self.sample))
-        prep = self.sample.prep
-        if prep is not None:
-            first = getattr(args[0], prep)
-            args = (first() if callable(first) else first,) + tuple(args[1:])
-        out = fn(*args, **kwargs)
-        if out is None and prep is not None:
-            out = args[0]  # __setitem__ and friends change their first argument
-        return out, grads
+        return self.call(fn, args, kwargs), grads
 
 
 def _outs(out):

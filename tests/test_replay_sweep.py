@@ -33,32 +33,17 @@ def _ids():
 
 def _step_for(case):
     fn = _resolve(leafgrad, _path(case.spec, case.sample))
-    prep = case.sample.prep
 
     def step(*inputs):
-        it = iter(inputs)
         grads = []
 
-        def conv(obj):
-            if type(obj).__name__ == "T":
-                t = next(it)
-                if obj.grad:
-                    t = t.detach().requires_grad_()   # a fresh leaf per call, as the eager step
-                    grads.append(t)
-                return t
-            if isinstance(obj, tuple):
-                return tuple(conv(o) for o in obj)
-            if isinstance(obj, list):
-                return [conv(o) for o in obj]
-            return obj
-        args = conv(case.sample.args)
-        kwargs = {k: conv(v) for k, v in case.sample.kwargs.items()}
-        if prep is not None:
-            first = getattr(args[0], prep)
-            args = (first() if callable(first) else first,) + tuple(args[1:])
-        out = fn(*args, **kwargs)
-        if out is None and prep is not None:
-            out = args[0]
+        def make(i, ph):
+            t = inputs[i]
+            if ph.grad:
+                t = t.detach().requires_grad_()   # a fresh leaf per call, as the eager step
+                grads.append(t)
+            return t
+        out = case.call(fn, *case.fill(make))
         outs = [o for o in _outs(out) if isinstance(o, leafgrad.Tensor)]
         diff = [o for o in outs if o.dtype.is_floating_point and o.requires_grad]
         result = [o.detach() for o in outs]

@@ -14,7 +14,6 @@ import pytest
 
 import leafgrad
 from leafgrad.ops import REGISTRY
-from leafgrad.ops._samples import T
 from leafgrad.func._batching import BACKWARD_ONLY, DATA_DEPENDENT, RULES
 
 from test_ops_sweep import Case, _ids, _resolve, _path  # noqa: F401
@@ -55,31 +54,13 @@ def _restore(saved):
         REGISTRY[name].forward = fwd
 
 
-def _build(case, values):
-    """args, kwargs with placeholder i replaced by values[i] (a Tensor or array)."""
-    it = iter(range(len(case.phs)))
-
-    def conv(obj):
-        if isinstance(obj, T):
-            v = values[next(it)]
-            return v if isinstance(v, leafgrad.Tensor) else leafgrad.tensor(np.array(v, copy=True))
-        if isinstance(obj, tuple):
-            return tuple(conv(o) for o in obj)
-        if isinstance(obj, list):
-            return [conv(o) for o in obj]
-        return obj
-    args = conv(case.sample.args)
-    kwargs = {k: conv(v) for k, v in case.sample.kwargs.items()}
-    return args, kwargs
-
-
 def _call(case, values):
-    args, kwargs = _build(case, values)
+    """The sample called with placeholder i replaced by values[i] (a Tensor or array)."""
+    args, kwargs = case.fill(lambda i, ph: values[i] if isinstance(values[i], leafgrad.Tensor) else
+                             leafgrad.tensor(np.array(values[i], copy=True)))
     path = _path(case.spec, case.sample)
     prep = case.sample.prep
-    if prep is not None:
-        first = getattr(args[0], prep)
-        args = (first() if callable(first) else first,) + tuple(args[1:])
+    args = case.prepared(args)
     if path.startswith("Tensor.") and path.count(".") == 1:
         # a method, called on the instance as user code does (a batched tensor overrides some)
         out = getattr(args[0], path[7:])(*args[1:], **kwargs)

@@ -99,6 +99,11 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
     ``roots`` edges. ``targets`` is a list of edges: with ``capture`` their gradients are
     returned (autograd.grad) instead of accumulated; without, only they accumulate
     (``backward(inputs=...)``). Returns the captured gradients, None where none arrived."""
+    # A step being captured notes the array work done here (with create_graph that work
+    # is Tensor ops, which note themselves).
+    taping = _tape.recording is not None and not create_graph
+    if _tape.recording is not None:
+        _tape.recording.ran_backward = True
     root_nodes = [edge[0] for edge in roots]
     deps = _count_dependencies(root_nodes)
     needed = None
@@ -121,7 +126,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
             buf = buffers[node] = [None] * len(node._meta)
             if deps[node] == 0:
                 heappush(heap, (node._key, node))
-        buf[nr] = g if buf[nr] is None else _sum(buf[nr], g, create_graph)
+        buf[nr] = g if buf[nr] is None else _tape.run_noted(np.add, buf[nr], g) if taping else buf[nr] + g
 
     running.append(GraphTask(deps, needed))
     state = grad_mode.state
@@ -130,11 +135,6 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
     # Derivative formulas meet 0/0 and inf as PyTorch's do, silently (one context per backward).
     quiet = np.errstate(all="ignore")
     quiet.__enter__()
-    # A step being captured notes the array work done here (with create_graph that work
-    # is Tensor ops, which note themselves).
-    taping = _tape.recording is not None and not create_graph
-    if _tape.recording is not None:
-        _tape.recording.ran_backward = True
     try:
         owned = set()   # ids of buffers the engine allocated itself (sums): added into in place
         node = heappop(heap)[1] if heap else None
@@ -200,7 +200,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                         else:
                             np.add(old, g, out=old)
                     else:
-                        old = nbuf[nr] = _sum(old, g, create_graph)
+                        old = nbuf[nr] = _tape.run_noted(np.add, old, g) if taping else old + g
                         if type(old) is _ndarray and not create_graph:   # (not a NumPy scalar)
                             owned.add(id(old))
                 left = deps[nxt] - 1
@@ -236,13 +236,6 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
 
 def _astype(g, dtype):
     return np.asarray(g).astype(dtype)
-
-
-def _sum(a, b, graph):
-    """``a + b``, two gradients for the same place (noted in a captured plain backward)."""
-    if graph or _tape.recording is None:
-        return a + b
-    return _tape.run_noted(np.add, a, b)
 
 
 def _prelude(node, buf, target_slots, capture, needed, captured, graph):

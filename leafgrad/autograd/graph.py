@@ -158,56 +158,35 @@ class AccumulateGrad(Node):
         if g is None:
             return ()
         old = var._grad
-        rec = _tape.recording
-        if rec is not None:
-            return self._apply_captured(rec, g, graph)
+        rec = _tape.recording   # a step being captured (leafgrad.replay) notes the array work
         if old is None:
             if graph:
                 # As PyTorch: the new .grad is a copy that stays differentiable (CopyBackwards).
-                var._grad = T.wrap(np.zeros(var._data.shape, var._data.dtype)).copy_(g)
+                new = T.wrap(_tape.call(np.zeros, var._data.shape, var._data.dtype)).copy_(g)
             else:
                 # A fresh buffer the user owns: never alias a gradient someone else holds. It
                 # takes the leaf's layout, as PyTorch's does (a weight reached through .t()
                 # gets a C-contiguous gradient, which the optimizer's passes then read fast).
-                var._grad = T.wrap(fresh_grad(g, var._data.flags.c_contiguous))
-        elif graph:
-            var._grad = old + g
-        else:
-            data = old._data
-            if data.shape == g.shape:
-                np.add(data, g, out=data, casting="unsafe")
-            else:  # a .grad set by hand with another shape cannot happen; .grad is checked
-                old._data = data + g
-            old._vc[0] += 1
-        if var._post_acc_hooks:
-            for hook in tuple(var._post_acc_hooks.values()):
-                hook(var)
-        return ()
-
-    def _apply_captured(self, rec, g, graph):
-        """The same accumulation in a step being captured (``leafgrad.replay``): the array
-        work is noted, and so is the new ``.grad``."""
-        var = self.variable
-        old = var._grad
-        if var._post_acc_hooks:
-            rec.refuse("a post-accumulate-grad hook runs in backward")
-        if old is None:
-            if graph:
-                zeros = _tape.run_noted(np.zeros, var._data.shape, var._data.dtype)
-                new = T.wrap(zeros).copy_(g)
-            else:
-                new = T.wrap(_tape.run_noted(fresh_grad, g, var._data.flags.c_contiguous))
+                new = T.wrap(_tape.call(fresh_grad, g, var._data.flags.c_contiguous))
         elif graph:
             new = old + g
         else:
-            rec.accumulate_into(var, old)
-            _tape.run_noted(add_into, old._data, g)
-            old._vc[0] += 1
             new = old
+            data = old._data
+            if data.shape == g.shape:
+                if rec is not None:
+                    rec.accumulate_into(var, old)
+                _tape.call(add_into, data, g)
+            else:  # a .grad set by hand with another shape cannot happen; .grad is checked
+                _tape.refuse("a .grad of another shape")
+                old._data = data + g
+            old._vc[0] += 1
         if new is not old:
-            rec.set_grad(var, new)
+            if rec is not None:
+                rec.set_grad(var, new)
             var._grad = new
         if var._post_acc_hooks:
+            _tape.refuse("a post-accumulate-grad hook runs in backward")
             for hook in tuple(var._post_acc_hooks.values()):
                 hook(var)
         return ()

@@ -63,6 +63,9 @@ class Spec:
         self.node_cls = type(node_name, (OpNode,), {"__slots__": (), "_spec": self})
         self.samples = []                 # inputs the test sweep runs (see _samples.py)
         self.check = None
+        # Whether the result's shape depends on the inputs' values (True, or a test of the
+        # call's parameters): a captured step (leafgrad.replay) cannot hold such an op.
+        self.dynamic_shape = False
 
     def apply(self, inputs, params=None):
         """Run the op (what its public function does): how transforms re-run it."""
@@ -477,7 +480,8 @@ def constant(a):
 class ArrayForward:
     """An op call as a function of its input arrays (then its parameters, named by
     ``keys``), checks and graph left out, the casts of its type promotion kept: what a
-    captured step (``leafgrad.replay``) runs again for the op."""
+    captured step (``leafgrad.replay``) runs again for the op. The tape writes it out as
+    a direct call of the forward (``replay._Program.forward``), so this only describes it."""
 
     __slots__ = ("spec", "keys", "casts")
 
@@ -488,23 +492,13 @@ class ArrayForward:
     def __name__(self):
         return self.spec.name
 
-    def __call__(self, *args):
-        n = len(args) - len(self.keys)
-        arrays = args[:n]
-        if self.casts is not None:
-            arrays = [a if dt is None else a.astype(dt) for a, dt in zip(arrays, self.casts)]
-        out = self.spec.forward(*arrays, **dict(zip(self.keys, args[n:])))
-        if type(out) is tuple:
-            return tuple(o if type(o) is _ndarray else _asarray(o) for o in out)
-        return out if type(out) is _ndarray else _asarray(out)
-
     def __repr__(self):
         return f"<forward of {self.spec.name}>"
 
 
 def array_forward(spec, inputs, params):
-    """``(fn, args)``: ``fn(*args)`` computes the arrays that ``call(spec, inputs, params)``
-    computes, from the input tensors' arrays, other operands and the parameters (arrays
+    """``(fn, args)``: the ``ArrayForward`` that computes, from ``args``, the arrays that
+    ``call(spec, inputs, params)`` computes, from the input tensors' arrays, other operands and the parameters (arrays
     among them are arguments too, so that a tape sees where they come from)."""
     arrays = [x._data if isinstance(x, Tensor) else x if x is None or type(x) is _ndarray or isinstance(
         x, (int, float)) else _as_array(spec, i, x) for i, x in enumerate(inputs)]
@@ -671,17 +665,20 @@ def broadcast_to(a, shape):
 # ---------------------------------------------------------------------- declaring
 def declare(name, forward, *, inputs=("self",), node=None, method=None, inplace=None,
             ufunc=None, array_function=None, promote=None, outputs=("result",), view=False,
-            public=True, samples=(), check=None, **formulas):
+            public=True, samples=(), check=None, dynamic_shape=False, **formulas):
     """Declare an op and install its public function and Tensor methods.
 
     ``method``: Tensor method name(s) (True: the op's name). ``inplace``: in-place method
     name. ``ufunc`` / ``array_function``: NumPy callables that dispatch to this op when
     given Tensors. ``check(*inputs, **params)``: validation that must see the operands
-    before type promotion (e.g. refusing bool operands). Returns the public function."""
+    before type promotion (e.g. refusing bool operands). ``dynamic_shape``: True, or a
+    function of the call's parameters, when the result's shape depends on the values of
+    the inputs (``masked_select``, ``x[mask]``). Returns the public function."""
     node_name = node or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
     spec = Spec(name, forward, tuple(inputs), formulas, tuple(outputs), node_name, promote, view)
     spec.samples = list(samples)
     spec.check = check
+    spec.dynamic_shape = dynamic_shape
     REGISTRY[name] = spec
     fn = make_function(spec)
     if public:

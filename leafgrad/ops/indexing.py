@@ -773,7 +773,7 @@ def _masked_select_forward(a, mask):
 
 
 masked_select_p = declare(
-    "masked_select", _masked_select_forward, node="MaskedSelectBackward0", public=False,
+    "masked_select", _masked_select_forward, node="MaskedSelectBackward0", public=False, dynamic_shape=True,
     samples=[sample(T(3, 4), _M, call="masked_select"), sample(T(4), _M, call="Tensor.masked_select"),
              sample(T(3, 4), T(4, dtype="bool"), call="masked_select")],
     self=lambda grad, self_shape, mask: embed(grad, shape=np.broadcast_shapes(self_shape, mask.shape), key=(

@@ -326,6 +326,7 @@ def _index_backward_forward(grad, shape, indices):
 
 
 index_ = declare("index", _index_forward, node="IndexBackward0", public=False,
+                 dynamic_shape=lambda indices: any(getattr(k, "dtype", None) == bool for k in indices),
                  samples=[sample(T(5, 3), ([0, 2, 2],), call="Tensor.__getitem__"),
                           sample(T(4, 3), (T(4, dtype="bool", grad=False),), call="Tensor.__getitem__")],
                  self=lambda grad, self_shape, indices: index_backward(grad, shape=self_shape, indices=indices))

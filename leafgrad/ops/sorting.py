@@ -330,12 +330,14 @@ def _not_implemented(op):
 # prep="requires_grad_" check it is recorded; the sweep does not differentiate them).
 unique_ = declare(
     "_unique2", _unique_forward, node="Unique2Backward0", public=False, outputs=("output", "inverse", "counts"),
+    dynamic_shape=True,
     samples=[sample(T(2, 3, grad=False), call="unique"), sample(T(values=[[2.0, 1.0, 2.0]], grad=False), call="unique",
                                                                 return_inverse=True, return_counts=True),
              sample(T(2, 3, grad=False), call="unique", prep="requires_grad_")],
     self=_not_implemented("_unique2"))
 unique_dim = declare(
     "unique_dim", _unique_forward, node="UniqueDimBackward0", public=False, outputs=("output", "inverse", "counts"),
+    dynamic_shape=True,
     samples=[sample(T(values=[[2.0, 1.0, 2.0], [0.0, 1.0, 0.0]], grad=False), dim=1, call="unique",
                     return_inverse=True),
              sample(T(2, 3, grad=False), dim=0, call="unique", prep="requires_grad_")],
