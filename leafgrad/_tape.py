@@ -15,6 +15,10 @@ import functools
 #: The recorder of the step being captured, or None.
 recording = None
 
+#: The functions marked ``kernel``: a replay treats their arrays as the caller's (a kernel
+#: may keep or return memory it owns, such as an optimizer's work array).
+kernels = set()
+
 
 def note(fn, args, out):
     """Record that ``out = fn(*args)`` (``out``: an array, a tuple of them, or None for
@@ -63,6 +67,8 @@ def kernel(fn):
     a captured tape: a replay calls it again on that step's arrays. Functions that
     change tensor data outside the declared ops (an optimizer's fused update) are
     written this way so that a captured step sees them."""
+    kernels.add(fn)
+
     @functools.wraps(fn)
     def run(*args):
         return call(fn, *args)

@@ -141,8 +141,8 @@ class _Recorder:
             return
         if self.read_what is not None:
             self.problem = (f"it reads a tensor's value into Python ({self.read_what}) and computes more "
-                            "afterwards, which may depend on that value (NAdam and RAdam read their step "
-                            "count so: capture the forward and backward, and call step() outside)")
+                            "afterwards, which may depend on that value (RAdam reads its step count so, and "
+                            "branches on it: capture the forward and backward, and call step() outside)")
             return
         name = getattr(fn, "__name__", None) or repr(fn)
         args = [self._encode(a, name) for a in args]
@@ -213,7 +213,7 @@ class _Recorder:
         owners = [(t, a) for t, a in self.owners.values() if id(a) not in self.slot_of]
         grads = [(self._encode(t, ""), g) for t, g in self.grads.values()]
         grad_reads = [(self._encode(t, ""), g) for t, g in self.grad_reads]
-        return _Tape(len(self.alive), self.inputs, self.steps, outs, spec, owners, grads,
+        return _Tape(self.alive, self.inputs, self.steps, outs, spec, owners, grads,
                      grad_reads, [_OptimizerGuard(o) for o in self.optimizers.values()],
                      [a for a, _ in self.outside.values() if a.flags.writeable],
                      [(m, m.training) for m, _ in self.modules])   # (as the step leaves them)
@@ -289,9 +289,9 @@ class _Tape:
     line per step, each array a local variable deleted after its last use (``code``
     shows it)."""
 
-    def __init__(self, n, inputs, steps, outs, spec, owners, grads, grad_reads, optimizers, outside, modules):
+    def __init__(self, values, inputs, steps, outs, spec, owners, grads, grad_reads, optimizers, outside, modules):
         self.spec = spec
-        self.code, self._fn = _Program(n, inputs, steps, outs).build()
+        self.code, self._fn = _Program(values, inputs, steps, outs).build()
         self.owners, self.grads, self.grad_reads = owners, grads, grad_reads
         self.optimizers, self.outside = optimizers, outside
         self.modules = modules
@@ -322,12 +322,23 @@ class _Tape:
 
 
 class _Program:
-    """Writes the tape as Python source: ``v3 = k1(v0, v2)`` per step."""
+    """Writes the tape as Python source: ``v3 = k1(v0, v2)`` per step.
 
-    def __init__(self, n, inputs, steps, outs):
+    Large results of ufuncs are written into buffers that the program owns and reuses
+    from call to call (``v7 = multiply(v5, v6, out=buffer_2)``): fresh memory of a few
+    MiB costs a page fault per 4 KiB on every call, often more than the arithmetic. A
+    buffer serves one array at a time; it is free again once no later step reads that
+    array or a view of it. Arrays that outlive the call (results, ``.grad``, what a
+    kernel sees) never live in buffers."""
+
+    BUFFER_BYTES = 1 << 16   # (smaller arrays come from malloc's free lists without page faults)
+
+    def __init__(self, values, inputs, steps, outs):
         self.inputs, self.steps, self.outs = inputs, steps, outs
         self.consts = {"ndarray": np.ndarray, "asarray": np.asarray}
         self.names = {}
+        self.values = values     # every array the recording made, by slot (only while building)
+        self.buffer_of = {}      # slot -> name of the buffer its ufunc writes into
 
     def const(self, x, hint=None):
         """A constant in the source: a literal, or a name bound to the object."""
@@ -359,39 +370,58 @@ class _Program:
             return f"[{items}]" if a.kind is list else f"({items}{',' if len(a.items) == 1 else ''})"
         return self.const(a)
 
+    def calls(self, fn, args, out):
+        """The single-result calls one step makes, as (function, its arguments, result slot)."""
+        if fn is _declare._formulas:
+            lowered = self.lowered(args, out)
+            if lowered is not None:
+                return [(f, f_args, out[idx]) for idx, f, f_args in lowered if type(idx) is int and out[idx] is not None]
+        if type(out) is not int:
+            return []
+        if type(fn) is _declare.ArrayForward:
+            return [] if fn.keys else [(fn.spec.forward, args, out)]
+        return [(fn, args, out)]
+
+    def call(self, fn, args, out, name=None):
+        """``fn(*args)`` in the source, as the ufunc writing into its buffer where ``out`` has one."""
+        buffer = self.buffer_of.get(out)
+        if buffer is not None:
+            return f"{self.const(_ufunc(fn, len(args)))}({', '.join(args)}, out={buffer})"
+        return f"{name or self.const(fn)}({', '.join(args)})"
+
     def line(self, fn, args, out):
-        """One step as (source, slots it reads, slots it writes)."""
-        reads = [a.i for a in args if type(a) is _Slot] + [i for a in args if type(a) is _Seq for i in _slots(a)]
+        """One step as source."""
         if fn is _declare._formulas:
             lowered = self.formula(args, out)
             if lowered is not None:
-                return lowered, reads
+                return lowered
         if type(fn) is _declare.ArrayForward:
-            call = self.forward(fn, args)
+            call = self.forward(fn, args, out)
         else:
-            call = f"{self.const(fn)}({', '.join(self.arg(a) for a in args)})"
+            call = self.call(fn, [self.arg(a) for a in args], out)
         if out is None:
-            return call, reads
+            return call
         if type(out) is int:
             text = f"v{out} = {call}"
-            if type(fn) is _declare.ArrayForward:   # a NumPy scalar result becomes a 0-d array
-                text += f"\n    if type(v{out}) is not ndarray: v{out} = asarray(v{out})"
-            return text, reads
+            if type(fn) is _declare.ArrayForward and out not in self.buffer_of:
+                text += f"\n    if type(v{out}) is not ndarray: v{out} = asarray(v{out})"  # (a NumPy scalar)
+            return text
         targets = ", ".join("_" if i is None else f"v{i}" for i in out)
-        return f"{targets}{',' if len(out) == 1 else ''} = {call}", reads
+        return f"{targets}{',' if len(out) == 1 else ''} = {call}"
 
-    def forward(self, fn, args):
+    def forward(self, fn, args, out):
         """An op's forward, called directly (with its casts and parameters)."""
         n = len(args) - len(fn.keys)
         casts = fn.casts or [None] * n
         parts = [self.arg(a) + ("" if dt is None else f".astype({self.const(dt)})")
                  for a, dt in zip(args[:n], casts)]
         parts += [f"{k}={self.arg(v)}" for k, v in zip(fn.keys, args[n:])]
-        return f"{self.const(fn.spec.forward, fn.spec.name)}({', '.join(parts)})"
+        return self.call(fn.spec.forward, parts, out, self.const(fn.spec.forward, fn.spec.name))
 
-    def formula(self, args, out):
-        """A node's formulas called one by one on its one incoming gradient (what
-        ``_declare._formulas`` does), or None where that takes the general call."""
+    def lowered(self, args, out):
+        """A node's formulas as calls on its one incoming gradient, (input index or
+        indices, formula, its arguments) each (what ``_declare._formulas`` does), or None
+        where that takes the general call."""
         plan, _meta, _n, vals, grads, _graph = args
         grads = grads.items if type(grads) is _Seq else grads
         if out is None or len(grads) != 1 or grads[0] is None:
@@ -404,11 +434,19 @@ class _Program:
             calls = [(idx, fn, pos) for idx, fn, pos, _ in plan.calls]
         else:
             return None
+        return [(idx, fn, [grads[0]] + [vals[p] for p in pos]) for idx, fn, pos in calls]
+
+    def formula(self, args, out):
+        """The lowered formulas of a node as source, or None."""
+        lowered = self.lowered(args, out)
+        if lowered is None:
+            return None
+        plan = args[0]
         lines = []
-        for idx, fn, pos in calls:
-            name = self.const(fn, plan.label + "_backward")
-            call = f"{name}({', '.join(self.arg(a) for a in [grads[0]] + [vals[p] for p in pos])})"
+        for idx, fn, f_args in lowered:
             targets = [out[i] for i in idx] if type(idx) is tuple else [out[idx]]
+            call = self.call(fn, [self.arg(a) for a in f_args], targets[0] if type(idx) is int else None,
+                             self.const(fn, plan.label + "_backward"))
             if all(t is None for t in targets):
                 lines.append(call)
             elif type(idx) is tuple:   # (one formula for several inputs: unpack its results)
@@ -417,12 +455,45 @@ class _Program:
                 lines.append(f"v{targets[0]} = {call}")
         return "\n    ".join(lines)
 
+    def plan_buffers(self, reads):
+        """Choose the results that ufuncs write into reused buffers (``buffer_of``)."""
+        values = self.values
+        root = {i: id(_root(v)) for i, v in enumerate(values) if type(v) is np.ndarray}
+        held = {root.get(x.i) for x in self.outs if type(x) is _Slot}   # (results outlive the call)
+        end = {}   # root -> the last step that makes or reads an array with that memory
+        for k, (fn, args, out) in enumerate(self.steps):
+            touched = reads[k] + ([out] if type(out) is int else [i for i in out or () if i is not None])
+            if fn is _set_grad or fn in _tape.kernels:
+                held.update(root.get(i) for i in touched)
+            for i in touched:
+                if i in root:
+                    end[root[i]] = k
+        ending = {}
+        for r, k in end.items():
+            ending.setdefault(k, []).append(r)
+        pool, owned = {}, {}
+        for k, (fn, args, out) in enumerate(self.steps):
+            for f, f_args, i in self.calls(fn, args, out):
+                v = values[i]
+                if (type(v) is not np.ndarray or v.base is not None or v.nbytes < self.BUFFER_BYTES
+                        or root[i] in held or _ufunc(f, len(f_args)) is None):
+                    continue
+                key = (v.shape, v.dtype, v.strides)
+                free = pool.get(key)
+                name = free.pop() if free else self.const(np.empty_like(v), "buffer")
+                self.buffer_of[i] = name
+                owned[root[i]] = key, name
+            for r in ending.get(k, ()):   # (after the step's own results got theirs: no result aliases an argument)
+                if r in owned:
+                    key, name = owned.pop(r)
+                    pool.setdefault(key, []).append(name)
+
     def build(self):
-        lines, uses = [], []
-        for fn, args, out in self.steps:
-            text, reads = self.line(fn, args, out)
-            lines.append(text)
-            uses.append(reads)
+        uses = [[a.i for a in args if type(a) is _Slot] + [i for a in args if type(a) is _Seq for i in _slots(a)]
+                for _, args, _ in self.steps]
+        self.plan_buffers(uses)
+        self.values = None
+        lines = [self.line(fn, args, out) for fn, args, out in self.steps]
         kept = {x.i for x in self.outs if type(x) is _Slot}
         last = {}
         for k, reads in enumerate(uses):
@@ -442,6 +513,20 @@ class _Program:
         namespace = dict(self.consts)
         exec(compile(code, "<leafgrad.replay tape>", "exec"), namespace)
         return code, namespace["replay"]
+
+
+def _root(a):
+    """The array that owns the memory ``a`` views."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def _ufunc(fn, n_args):
+    """The ufunc that ``fn(*args)`` is (a ufunc, or a function marked ``same_as`` one), for
+    ``n_args`` arguments and one result; else None."""
+    u = fn if isinstance(fn, np.ufunc) else getattr(fn, "ufunc", None)
+    return u if isinstance(u, np.ufunc) and u.nin == n_args and u.nout == 1 else None
 
 
 def _slots(seq):

@@ -7,6 +7,7 @@ used (``replays``) or, where it must not be, that the step fell back to eager mo
 the reason. PyTorch is the oracle of the eager step elsewhere; one test here compares
 a replayed training run with torch's numbers directly.
 """
+import re
 import warnings
 
 import numpy as np
@@ -103,24 +104,26 @@ def test_dropout_draws_the_same_numbers_on_replay():
 @pytest.mark.parametrize("opt, kw", [(leafgrad.optim.RMSprop, {}), (leafgrad.optim.Adam, {}),
                                      (leafgrad.optim.Adam, dict(amsgrad=True, weight_decay=0.1)),
                                      (leafgrad.optim.AdamW, {}), (leafgrad.optim.Adagrad, dict(lr_decay=0.01)),
-                                     (leafgrad.optim.Adamax, {}), (leafgrad.optim.NAdam, {})])
+                                     (leafgrad.optim.Adamax, {}), (leafgrad.optim.NAdam, {}),
+                                     (leafgrad.optim.NAdam, dict(weight_decay=0.1, decoupled_weight_decay=True)),
+                                     (leafgrad.optim.RAdam, {})])
 def test_other_optimizers_replay_or_fall_back_with_the_same_numbers(opt, kw):
     x, y = _data()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         step = _run_side_by_side(lambda: _mlp(dropout=0.2, opt=opt, lr=1e-2, **kw), [(x, y)] * 8)
-    if opt is not leafgrad.optim.NAdam:
+    if opt is not leafgrad.optim.RAdam:
         assert step.replays == 5 and not caught
-    else:   # NAdam reads its step count into Python (.item()), as PyTorch's default path does
+    else:   # RAdam reads its step count into Python (.item()) and branches on it, as PyTorch's default path does
         assert step.replays == 0 and "item()" in step.reason
         assert any("runs eagerly" in str(w.message) for w in caught)
 
 
-def test_forward_backward_captured_and_nadam_step_eager():
+def test_forward_backward_captured_and_radam_step_eager():
     x, y = _data()
 
     def make():
-        model, opt, _ = _mlp(opt=leafgrad.optim.NAdam, lr=1e-2)
+        model, opt, _ = _mlp(opt=leafgrad.optim.RAdam, lr=1e-2)
 
         def fb(x, y):
             loss = F.cross_entropy(model(x), y)
@@ -231,6 +234,55 @@ def test_layer_norm_gelu_from_primitives_replays():
         assert _bits(_arrays(s1()), _arrays(step()))
         assert _same_state(_state(m1), _state(m2))
     assert step.replays == 2
+
+
+# ---------------------------------------------------------------- reused buffers for large temporaries
+def _big(seed, shape=(64, 512)):
+    return leafgrad.from_numpy(np.random.default_rng(seed).standard_normal(shape).astype(np.float32))
+
+
+def _step_with_large_temporaries(w):
+    def step(x):
+        w.grad = None
+        a = x * w                       # large temporaries: they live in reused buffers
+        b = (a * a + 1.0).tanh()
+        out = (b * 3.0 - a).t().mean() + (b * 2.0).sum() * 1e-3
+        out.backward()
+        return out, b.detach(), (b + 1.0).t()   # results and views of them: never in a buffer
+    return step
+
+
+def test_large_temporaries_live_in_reused_buffers_and_results_do_not():
+    w1, w2 = nn.Parameter(_big(1)), nn.Parameter(_big(1))
+    eager, captured = _step_with_large_temporaries(w1), capture(_step_with_large_temporaries(w2))
+    kept = []
+    for k in range(6):
+        x = _big(10 + k)
+        want, got = eager(x), captured(x)
+        assert all(_bits(_arrays(a), _arrays(b)) for a, b in zip(want, got)), f"call {k}"
+        assert _bits(_arrays(w1.grad), _arrays(w2.grad)), f"call {k}"
+        kept.append((got, [_arrays(t) for t in got], w2.grad, _arrays(w2.grad)))
+    assert captured.replays == 3
+    code = captured.code
+    assert "out=buffer" in code
+    # fewer buffers than large results: they are shared by arrays whose lives do not overlap
+    assert len(set(re.findall(r"out=(buffer\w*)", code))) < code.count("out=buffer")
+    for got, values, grad, grad_value in kept:   # later replays wrote nothing into earlier results
+        assert all(_bits(_arrays(t), v) for t, v in zip(got, values)) and _bits(_arrays(grad), grad_value)
+
+
+def test_a_view_keeps_the_buffer_it_shows_taken():
+    def step(x):
+        a = x * 2.0
+        v = a.t()                       # a view of a buffer: it stays taken while v is read
+        c = (a * a + 1.0).tanh() - a    # the last direct use of a: the new temporaries ...
+        d = (c * c) * 0.5 + c           # ... here must not take a's buffer, which v still shows
+        return (d * v.t()).sum(), (v * 3.0).sum()
+    captured = capture(step)
+    for k in range(5):
+        x = _big(20 + k)
+        assert all(_bits(_arrays(a), _arrays(b)) for a, b in zip(step(x), captured(x))), f"call {k}"
+    assert captured.replays == 2 and "out=buffer" in captured.code
 
 
 # ---------------------------------------------------------------- guards: the step runs eagerly again

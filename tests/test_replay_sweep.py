@@ -6,6 +6,10 @@ backward), and returns the outputs and gradients. The step runs through
 ``leafgrad.replay.capture`` (no warm-up: record, checked replay, replays) and eagerly,
 each call on *new values* of the same shapes, and both must give the same bits.
 
+The replays write every ufunc result that does not outlive the step into the tape's
+reused buffers (the size threshold is set to 0 here), so that path is checked on every
+op too.
+
 Most ops replay; those the tape cannot replay (a result whose shape depends on the data,
 an array made outside the recorded ops) must run eagerly instead, with the reason. The
 replayed fraction is checked too, so that a change that quietly stops the replay of
@@ -19,7 +23,7 @@ import pytest
 
 import leafgrad
 from leafgrad.ops import REGISTRY
-from leafgrad.replay import capture
+from leafgrad.replay import capture, _Program
 from test_ops_sweep import Case, _materialise, _outs, _path, _resolve
 
 CALLS = 3
@@ -60,6 +64,11 @@ def _same(a, b):
     a, b = a.detach().numpy(), b.detach().numpy()
     return a.dtype == b.dtype and a.shape == b.shape and np.ascontiguousarray(a).tobytes() == \
         np.ascontiguousarray(b).tobytes()
+
+
+@pytest.fixture(autouse=True)
+def _buffers_for_every_size(monkeypatch):
+    monkeypatch.setattr(_Program, "BUFFER_BYTES", 0)
 
 
 @pytest.mark.parametrize("name, idx", _ids())

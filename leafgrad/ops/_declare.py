@@ -477,6 +477,15 @@ def constant(a):
     return a
 
 
+def same_as(ufunc, fn):
+    """``fn`` (an op's forward or a derivative formula), marked as computing exactly
+    ``ufunc(*args)`` when it is called with arrays and no keyword arguments. A captured
+    step's replay (``leafgrad.replay``) then has ``ufunc`` write large results into
+    buffers it reuses from call to call, instead of fresh memory."""
+    fn.ufunc = ufunc
+    return fn
+
+
 class ArrayForward:
     """An op call as a function of its input arrays (then its parameters, named by
     ``keys``), checks and graph left out, the casts of its type promotion kept: what a

@@ -1,7 +1,7 @@
 """Elementwise ops: arithmetic and the unary math functions."""
 import numpy as np
 
-from ._declare import declare, install, make_inplace, FUNCTIONS, REGISTRY, _scalar, _carry_modes
+from ._declare import declare, install, make_inplace, same_as, FUNCTIONS, REGISTRY, _scalar, _carry_modes
 from .._modes import STACK as _MODES, only_observers as _only_observers
 from ..autograd.grad_mode import state as _grad_state
 from .._dtype import get_default_dtype
@@ -25,6 +25,9 @@ def _add(a, b, alpha=1):
     return np.add(a, np.multiply(b, alpha))
 
 
+same_as(np.add, _add)
+
+
 def _no_bool(a, b, alpha=1):
     if _is_bool(a) and _is_bool(b):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
@@ -46,6 +49,9 @@ def _sub(a, b, alpha=1):
         return np.subtract(a, b)
     _check_alpha(a, b, alpha)
     return np.subtract(a, np.multiply(b, alpha))
+
+
+same_as(np.subtract, _sub)   # (bool operands raise above, and a replay never sees them)
 
 
 add = declare(
@@ -93,14 +99,14 @@ mul = declare(
     "mul", np.multiply, inputs=("self", "other"), promote="common",
     method=("mul", "multiply", "__mul__", "__rmul__"), inplace="mul_", ufunc=np.multiply,
     samples=BINARY,
-    self=lambda grad, other: grad * other,
-    other=lambda grad, self: grad * self)
+    self=same_as(np.multiply, lambda grad, other: grad * other),
+    other=same_as(np.multiply, lambda grad, self: grad * self))
 
 div = declare(
     "div", np.true_divide, inputs=("self", "other"), promote="float",
     method=("div", "divide", "true_divide", "__truediv__"), inplace="div_", ufunc=np.true_divide,
     samples=[sample(T(3, 4), T(3, 4, low=0.5)), sample(T(3, 1), T(4, low=0.5)), sample(T(2, 3), 1.5)],
-    self=lambda grad, other: grad / other,
+    self=same_as(np.true_divide, lambda grad, other: grad / other),
     other=lambda grad, self, other: -grad * ((self / other) / other))
 
 

@@ -1,7 +1,7 @@
 """NAdam with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, addcdiv_, addcmul_, lerp_, scalar_state
+from .optimizer import Optimizer, add, addcdiv_, addcmul_, lerp_, scalar_state, step_value
 from .adam import _check_adam_args
 
 __all__ = ["NAdam"]
@@ -40,22 +40,28 @@ class NAdam(Optimizer):
                     mu_product, step_t = state["mu_product"], state["step"]
                     grad = p.grad if not maximize else -p.grad
                     step_t.add_(1)
-                    step = step_t.item()
-                    bias_correction2 = 1 - beta2 ** step
                     if wd != 0:
                         if decoupled:
                             p.mul_(1 - lr * wd)
                         else:
                             grad = add(grad, p, wd)
-                    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-                    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-                    mu_product.mul_(mu)
+
+                    # The Python numbers of PyTorch's update, from the step count and the
+                    # running product of the momentum factors (see step_value).
+                    def mu(step):
+                        return beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+
+                    def grad_factor(step, mp):
+                        return -lr * (1.0 - mu(step)) / (1.0 - mp)
+
+                    def avg_factor(step, mp):
+                        return (-lr * mu(step + 1)) / (1.0 - mp * mu(step + 1))
+
+                    mu_product.mul_(step_value(step_t, mu, mu_product))
                     lerp_(exp_avg, grad, 1 - beta1)
                     addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
-                    denom = exp_avg_sq.div(bias_correction2).sqrt()
-                    mp = mu_product.item()
-                    mu_product_next = mp * mu_next
+                    denom = exp_avg_sq.div(step_value(step_t, lambda s: 1 - beta2 ** s, p)).sqrt()
                     denom.add_(eps)
-                    addcdiv_(p, grad, denom, value=(-lr * (1.0 - mu) / (1.0 - mp)))
-                    addcdiv_(p, exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+                    addcdiv_(p, grad, denom, value=step_value(step_t, grad_factor, p, mu_product))
+                    addcdiv_(p, exp_avg, denom, value=step_value(step_t, avg_factor, p, mu_product))
         return loss

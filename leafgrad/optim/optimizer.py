@@ -144,16 +144,18 @@ def lerp_(self, end, weight):
 
 
 @replay.kernel
-def _from_step(step, fn, dtype):
-    return np.array(fn(step.item()), dtype)
+def _from_step(fn, dtype, *state):
+    return np.array(fn(*[a.item() for a in state]), dtype)
 
 
-def step_value(step_t, fn, like):
-    """``fn(step count)``, a Python float computed as PyTorch's single-tensor optimizers
-    compute it (``step_t.item()`` first), as a 0-d tensor of ``like``'s dtype: the value a
-    Python number takes in an op on ``like``. Computed in a kernel, so that a captured
-    step (leafgrad.replay) computes it again from the new count."""
-    return _creation.from_numpy(_from_step(step_t.numpy(), fn, like.detach().numpy().dtype))
+def step_value(step_t, fn, like, *more):
+    """``fn(step count, *values of more)``, a Python float computed as PyTorch's
+    single-tensor optimizers compute it (``.item()`` of the 0-d state tensors ``step_t``
+    and ``more`` first), as a 0-d tensor of ``like``'s dtype: the value a Python number
+    takes in an op on ``like``. Computed in a kernel, so that a captured step
+    (leafgrad.replay) computes it again from the new state."""
+    return _creation.from_numpy(_from_step(fn, like.detach().numpy().dtype, step_t.numpy(),
+                                           *[t.numpy() for t in more]))
 
 
 def scalar_state(value=0.0):
