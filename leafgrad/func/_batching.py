@@ -198,7 +198,8 @@ exp2 expm1 log2 log10 log1p rsqrt tan asin acos atan sinh cosh asinh acosh atanh
 logit floor ceil trunc round round.decimals frac sgn nan_to_num isnan isinf isfinite isposinf isneginf signbit
 lerp.Scalar lerp.Tensor xlogy xlogy.Scalar_Other xlogy.Scalar_Self logaddexp logaddexp2 div.Tensor_mode floor_divide
 remainder.Tensor remainder.Scalar remainder.Scalar_Tensor fmod.Tensor fmod.Scalar atan2 maximum minimum fmax fmin
-hypot copysign.Tensor copysign.Scalar nnf.add_scalar nnf.sub_scalar nnf.mul_scalar nnf.div_scalar nnf.clamp_min
+hypot copysign.Tensor copysign.Scalar nnf.add_scalar nnf.sub_scalar nnf.mul_scalar nnf.div_scalar clamp_min
+clamp_max clamp_min.Tensor clamp_max.Tensor
 nnf.hardtanh nnf.leaky_relu nnf.leaky_relu_ nnf.elu nnf.elu_ nnf.celu nnf.celu_ nnf.gelu nnf.silu nnf.softplus
 nnf.mish nnf.hardsigmoid_backward nnf.hardsigmoid nnf.hardswish nnf.log_sigmoid nnf.threshold nnf.threshold_
 clone _to_copy alias zero fill""".split()

@@ -95,15 +95,10 @@ div_scalar = _prim("div_scalar", _div_scalar_fwd, node="DivBackward1",
                    self=lambda grad, other: grad / other)
 
 
-def _clamp_min_fwd(a, min):
-    return np.maximum(a, np.asarray(min, a.dtype))
-
-
-clamp_min = _prim("clamp_min", _clamp_min_fwd, node="ClampMinBackward0",
-                  samples=[sample(T(3, 4), call=F + "normalize"),
+clamp_min = _pw.clamp_min_scalar   # (its composites' samples are added below)
+clamp_min.spec.samples += [sample(T(3, 4), call=F + "normalize"),
                            sample(T(4), T(4), T(4, grad=False, values=[1., -1, 1, -1]), margin=0.1,
-                                  call=F + "margin_ranking_loss", smooth=False)],
-                  self=lambda grad, self, min: _where0(self >= min, grad))
+                                  call=F + "margin_ranking_loss", smooth=False)]
 
 
 # ---------------------------------------------------------------- norms
@@ -152,7 +147,8 @@ def _relu_fn(input, inplace=False):
 
 # hardtanh
 def _hardtanh_fwd(a, min_val=-1.0, max_val=1.0):
-    return np.minimum(np.maximum(a, np.asarray(min_val, a.dtype)), np.asarray(max_val, a.dtype))
+    # (the input second: kept where it ties with a bound, as -0.0 against 0.0 in PyTorch)
+    return np.minimum(np.asarray(max_val, a.dtype), np.maximum(np.asarray(min_val, a.dtype), a))
 
 
 def _hardtanh_grad(grad, self, min_val=-1.0, max_val=1.0):

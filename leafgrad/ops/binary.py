@@ -547,13 +547,24 @@ _TIES = [sample(T(values=[1.0, 2.0, 3.0, -1.0]), T(values=[1.0, 0.0, 3.0, 4.0]),
 _NANS = [sample(T(values=[1.0, float("nan"), 2.0, float("nan"), 3.0]),
                 T(values=[float("nan"), 1.0, 2.0, float("nan"), 0.0]), smooth=False)]
 
+def _maximum(a, b):
+    """PyTorch's maximum: where the operands tie (-0.0 and 0.0) the first is kept. NumPy's
+    ufunc keeps the second, so the operands go in swapped (NaNs propagate either way)."""
+    return np.maximum(b, a)
+
+
+def _minimum(a, b):
+    """PyTorch's minimum: the first operand kept where they tie (see ``_maximum``)."""
+    return np.minimum(b, a)
+
+
 maximum_op = declare(
-    "maximum", np.maximum, inputs=("self", "other"), promote="common", public=False, ufunc=np.maximum,
+    "maximum", _maximum, inputs=("self", "other"), promote="common", public=False, ufunc=np.maximum,
     samples=_PAIR + _TIES + _NANS + [sample(T(3), T(3), call="Tensor.maximum")],
     self=lambda grad, self, other: _tie_split(grad, self, other, self < other),
     other=lambda grad, self, other: _tie_split(grad, self, other, self > other))
 minimum_op = declare(
-    "minimum", np.minimum, inputs=("self", "other"), promote="common", public=False, ufunc=np.minimum,
+    "minimum", _minimum, inputs=("self", "other"), promote="common", public=False, ufunc=np.minimum,
     samples=_PAIR + _TIES + _NANS + [sample(T(3), T(3), call="Tensor.minimum")],
     self=lambda grad, self, other: _tie_split(grad, self, other, self > other),
     other=lambda grad, self, other: _tie_split(grad, self, other, self < other))

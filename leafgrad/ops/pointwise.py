@@ -258,7 +258,9 @@ FUNCTIONS["absolute"] = abs
 
 
 def _relu(x):
-    return np.maximum(x, 0, dtype=x.dtype)
+    # x < 0 ? 0 : x, as PyTorch: -0.0 stays -0.0. (NumPy's maximum and minimum give their
+    # second operand where the two tie, so the input goes second; see binary._maximum.)
+    return np.maximum(0, x, dtype=x.dtype)
 
 
 _INT_OF = {2: np.int16, 4: np.int32, 8: np.int64}
@@ -307,8 +309,9 @@ sign = declare("sign", np.sign, method=True, inplace="sign_", ufunc=np.sign,
 
 # ---------------------------------------------------------------- clamp
 def _clamp_forward(a, min=None, max=None):
-    out = a if min is None else np.maximum(a, min, dtype=a.dtype)
-    return out if max is None else np.minimum(out, max, dtype=a.dtype)
+    # The input second: where it ties with a bound it is kept (-0.0 against 0.0), as in PyTorch.
+    out = a if min is None else np.maximum(min, a, dtype=a.dtype)
+    return out if max is None else np.minimum(max, out, dtype=a.dtype)
 
 
 def _clamp_grad(grad, self, min=None, max=None):
@@ -327,26 +330,130 @@ clamp_scalar = declare(
 
 
 def _clamp_tensor_forward(a, lo, hi):
-    return np.minimum(np.maximum(a, lo), hi)
+    return np.minimum(hi, np.maximum(lo, a))   # (the input second: kept where it ties)
 
 
 clamp_tensor = declare(
-    "clamp.Tensor", _clamp_tensor_forward, inputs=("self", "min", "max"), node="ClampBackward0", public=False,
+    "clamp.Tensor", _clamp_tensor_forward, inputs=("self", "min", "max"), node="ClampBackward0", promote="common",
+    public=False,
     samples=[sample(T(3, 4), T(3, 4, low=-1, high=0), T(4, low=0, high=1), call="clamp")],
     self=lambda grad, self, min, max: np.where((self >= min) & (self <= max), grad, 0),
     min=lambda grad, self, min, max: np.where(self < min, grad, 0) * np.where(min <= max, 1, 0),
     max=lambda grad, self, max: np.where(self > max, grad, 0))
 
 
+# clamp_min / clamp_max: one bound, with nodes of their own (ClampMinBackward0 for a
+# number, ClampMinBackward1 for a tensor; the same for max), as in PyTorch.
+def _clamp_min_forward(a, min):
+    return _clamp_forward(a, min=min)
+
+
+def _clamp_max_forward(a, max):
+    return _clamp_forward(a, max=max)
+
+
+clamp_min_scalar = declare(
+    "clamp_min", _clamp_min_forward, node="ClampMinBackward0", public=False,
+    samples=[sample(T(3, 4, away=(0.0,)), 0.0, call="clamp_min"),
+             sample(T(3, away=(0.2,)), min=0.2, call="Tensor.clamp_min"),
+             sample(T(values=[-1.0, -0.0, 0.0, 2.0]), 0.0, call="clamp_min", smooth=False)],
+    self=lambda grad, self, min: np.where(self >= min, grad, 0))
+clamp_max_scalar = declare(
+    "clamp_max", _clamp_max_forward, node="ClampMaxBackward0", public=False,
+    samples=[sample(T(3, 4, away=(0.0,)), 0.0, call="clamp_max"),
+             sample(T(3, away=(0.2,)), max=0.2, call="Tensor.clamp_max"),
+             sample(T(values=[-1.0, -0.0, 0.0, 2.0]), -0.0, call="clamp_max", smooth=False)],
+    self=lambda grad, self, max: np.where(self <= max, grad, 0))
+clamp_min_tensor = declare(
+    "clamp_min.Tensor", lambda a, lo: np.maximum(lo, a), inputs=("self", "min"), node="ClampMinBackward1",
+    promote="common", public=False, samples=[sample(T(3, 4), T(4), call="clamp_min"), sample(T(3), T(3), call="Tensor.clamp_min")],
+    self=lambda grad, self, min: np.where(self >= min, grad, 0),
+    min=lambda grad, self, min: np.where(self < min, grad, 0))
+clamp_max_tensor = declare(
+    "clamp_max.Tensor", lambda a, hi: np.minimum(hi, a), inputs=("self", "max"), node="ClampMaxBackward1",
+    promote="common", public=False, samples=[sample(T(3, 4), T(4), call="clamp_max"), sample(T(3), T(3), call="Tensor.clamp_max")],
+    self=lambda grad, self, max: np.where(self <= max, grad, 0),
+    max=lambda grad, self, max: np.where(self > max, grad, 0))
+
+
+_BOUND_TYPES = (Tensor, bool, int, float, np.number, np.bool_)
+_MISSING = object()   # (clamp_min and clamp_max take their bound positionally, and must have it)
+
+
+def _clamp_input(name, input, bounds, names):
+    """``input`` cast to the type PyTorch promotes it and the bounds to (an int tensor
+    clamped to 0.5 becomes float), after its check of the arguments' types: bounds are
+    numbers or tensors, and clamp's two are both tensors or both numbers."""
+    given = [b for b in bounds if b is not None and b is not _MISSING]
+    if not isinstance(input, Tensor) or len(given) < len(bounds) and name != "clamp" or not all(
+            isinstance(b, _BOUND_TYPES) for b in given) or len({isinstance(b, Tensor) for b in given}) > 1:
+        from .binary import _overload_error
+        opt = " = None" if name == "clamp" else ""
+        raise _overload_error(name, [", ".join(["Tensor input"] + [f"{kind} {n}{opt}" for n in names]
+                                                + ["*", "Tensor out = None"]) for kind in ("Tensor", "Number")],
+                              [input] + given)
+    from .._dtype import result_type_of
+    dtype = result_type_of([input] + given)
+    return input if dtype == input.dtype else input.to(dtype)
+
+
+def _no_bool_kernel(input, kernel):
+    """PyTorch's clamp kernels with number bounds (and its two-tensor one) take no bool."""
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+
+
+def _bound_tensor(input, value, low):
+    """A bound as a tensor of ``input``'s dtype: the extreme value of the dtype where
+    there is none."""
+    if value is not None:
+        return value
+    from .._creation import full_like
+    dt = input._data.dtype
+    value = (dt.type(0) if low else dt.type(1)) if dt.kind == "b" else \
+        (-np.inf if low else np.inf) if dt.kind in "fc" else (np.iinfo(dt).min if low else np.iinfo(dt).max)
+    return full_like(input, value)
+
+
+def clamp_min(input, min=_MISSING):
+    """``input`` with values below ``min`` (a number or a tensor) raised to it."""
+    input = _clamp_input("clamp_min", input, (min,), ("min",))
+    if isinstance(min, Tensor):
+        return clamp_min_tensor(input, min)
+    _no_bool_kernel(input, "clamp_min_scalar")
+    return clamp_min_scalar(input, min=min)
+
+
+def clamp_max(input, max=_MISSING):
+    """``input`` with values above ``max`` (a number or a tensor) lowered to it."""
+    input = _clamp_input("clamp_max", input, (max,), ("max",))
+    if isinstance(max, Tensor):
+        return clamp_max_tensor(input, max)
+    _no_bool_kernel(input, "clamp_max_scalar")
+    return clamp_max_scalar(input, max=max)
+
+
+def _as_number(bound, other):
+    """A 0-d tensor that requires no grad beside a number bound: PyTorch's argument parser
+    takes it as a number (clamp's number overload)."""
+    if isinstance(bound, Tensor) and other is not None and not isinstance(other, Tensor) and \
+            bound.dim() == 0 and not bound.requires_grad:
+        return bound.item()
+    return bound
+
+
 def clamp(input, min=None, max=None, *, out=None):
     """Limit values to [min, max]; either bound may be omitted, numbers or tensors."""
+    min, max = _as_number(min, max), _as_number(max, min)
+    input = _clamp_input("clamp", input, (min, max), ("min", "max"))
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        from .._creation import full_like
-        lo = min if isinstance(min, Tensor) else full_like(input, -np.inf if min is None else min)
-        hi = max if isinstance(max, Tensor) else full_like(input, np.inf if max is None else max)
-        return clamp_tensor(input, lo, hi)
+        if min is not None and max is not None:
+            _no_bool_kernel(input, "clamp")
+        return clamp_tensor(input, _bound_tensor(input, min, True), _bound_tensor(input, max, False))
+    _no_bool_kernel(input, "clamp_scalar" if min is not None and max is not None else
+                    "clamp_min_scalar" if min is not None else "clamp_max_scalar")
     kw = {}
     if min is not None:
         kw["min"] = min
@@ -420,9 +527,34 @@ def _check_copy_shapes(data, src):
                            f"{data.ndim - 1}") from None
 
 
-FUNCTIONS.update(clamp=clamp, clip=clamp)
+_CPP_TYPE_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+                   "uint8": "unsigned char", "bool": "bool"}
+
+
+def _clamp_inplace(fn):
+    """``x.clamp_(...)``, ``clamp_min_``, ``clamp_max_``. When number bounds promote an
+    integer ``x`` to float, PyTorch's kernel names x's type as C++ does in its error."""
+    inplace = make_inplace(fn)
+
+    def method(self, *args, **kwargs):
+        bounds = args + tuple(kwargs.values())
+        if isinstance(self, Tensor) and self._data.dtype.kind in "biu" and not any(
+                isinstance(b, Tensor) for b in bounds) and any(isinstance(b, (float, np.floating)) for b in bounds):
+            from .._dtype import result_type_of
+            from .._tensor import _LEGACY_NAMES
+            res = result_type_of([self] + [b for b in bounds if b is not None])
+            raise RuntimeError(f"result type {_LEGACY_NAMES[res.np.name]} can't be cast to the desired output "
+                               f"type {_CPP_TYPE_NAMES[self._data.dtype.name]}")
+        return inplace(self, *args, **kwargs)
+    method.__name__ = inplace.__name__
+    return method
+
+
+FUNCTIONS.update(clamp=clamp, clip=clamp, clamp_min=clamp_min, clamp_max=clamp_max)
 Tensor.clamp = Tensor.clip = clamp
-Tensor.clamp_ = Tensor.clip_ = make_inplace(clamp)
+Tensor.clamp_ = Tensor.clip_ = _clamp_inplace(clamp)
+Tensor.clamp_min, Tensor.clamp_max = clamp_min, clamp_max
+Tensor.clamp_min_, Tensor.clamp_max_ = _clamp_inplace(clamp_min), _clamp_inplace(clamp_max)
 Tensor.fill_ = _fill_
 Tensor.zero_ = make_inplace(zero)
 Tensor.copy_ = _copy_

@@ -1,0 +1,127 @@
+"""relu, clamp, clamp_min/clamp_max, hardtanh and maximum/minimum against torch: signed
+zeros bit for bit (-0.0 is kept where PyTorch keeps it), type promotion of integer
+inputs and bounds, tensor bounds, grad_fn names, in-place forms and their errors."""
+import itertools
+
+import numpy as np
+import pytest
+
+from conftest import assert_same, both
+
+VALUES = [-0.0, 0.0, -1.0, 1.0, float("nan"), float("inf"), float("-inf")]
+BOUNDS = [None, 0.0, -0.0, 1.0]
+
+
+def _bits(pair):
+    a, b = (t.detach().numpy() for t in pair)
+    assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f"torch {a}, leafgrad {b}"
+
+
+SIGNED = {
+    "relu": lambda T, x: T.relu(x),
+    "F.relu": lambda T, x: T.nn.functional.relu(x),
+    "relu_": lambda T, x: x.clone().relu_(),
+    "relu6": lambda T, x: T.nn.functional.relu6(x),
+    "hardtanh(-0.0, 0.0)": lambda T, x: T.nn.functional.hardtanh(x, -0.0, 0.0),
+    "threshold": lambda T, x: T.nn.functional.threshold(x, 0.0, 0.0),
+    "clamp_min": lambda T, x: T.clamp_min(x, 0.0),
+    "clamp_max(-0.0)": lambda T, x: x.clamp_max(-0.0),
+    "clamp_min_": lambda T, x: x.clone().clamp_min_(0.0),
+    "maximum": lambda T, x: T.maximum(x, T.zeros(7)),
+    "maximum, zeros first": lambda T, x: T.maximum(T.zeros(7), x),
+    "minimum": lambda T, x: T.minimum(x, T.zeros(7)),
+    "minimum, zeros first": lambda T, x: T.minimum(T.zeros(7), x),
+    "fmax": lambda T, x: T.fmax(x, T.zeros(7)),
+}
+
+
+@pytest.mark.parametrize("name", SIGNED)
+def test_signed_zeros_nan_and_inf_as_torch(name):
+    _bits(both(lambda T: SIGNED[name](T, T.tensor(VALUES))))
+
+
+@pytest.mark.parametrize("lo, hi", [(lo, hi) for lo, hi in itertools.product(BOUNDS, BOUNDS)
+                                    if lo is not None or hi is not None])
+@pytest.mark.parametrize("tensor_bounds", [False, True])
+def test_clamp_bounds_as_torch(lo, hi, tensor_bounds):
+    def run(T):
+        wrap = (lambda v: None if v is None else T.tensor(v)) if tensor_bounds else (lambda v: v)
+        return T.clamp(T.tensor(VALUES), wrap(lo), wrap(hi))
+    _bits(both(run))
+
+
+CASES = {
+    "int input, float bound": lambda T: T.clamp_min(T.tensor([1, -2, 3]), 0.5),
+    "int input, int bound": lambda T: T.clamp_max(T.tensor([1, -2, 3]), 2),
+    "int input, float tensor bound": lambda T: T.tensor([1, -2, 3]).clamp_min(T.tensor(0.5)),
+    "clamp: tensor and number bounds": lambda T: T.clamp(T.tensor([1.0, -2.0, 3.0]), T.tensor(0.0), 1.0),
+    "clamp: int input, tensor min": lambda T: T.clamp(T.tensor([1, -2, 3]), T.tensor(0.5)),
+    "clamp: int input, tensor max only": lambda T: T.clamp(T.tensor([1, -2, 3]), max=T.tensor(0.5)),
+    "clamp: int input, int tensor and number": lambda T: T.clamp(T.tensor([1, -2, 3]), T.tensor(0), 1),
+    "clamp: int input, int and float": lambda T: T.clamp(T.tensor([1, -2, 3]), 0, 2.5),
+    "clamp: double input, float bound tensor": lambda T: T.clamp(T.tensor([1.0, -2.0]).double(), T.tensor(0.5)),
+    "clamp: float input, 0-d double bound": lambda T: T.clamp(T.tensor([1.0, -2.0]), T.tensor(0.5, dtype=T.float64)),
+    "clamp: bool input": lambda T: T.clamp(T.tensor([True, False]), 0),
+    "clamp: bool input, bool tensor": lambda T: T.clamp(T.tensor([True, False]), T.tensor(True)),
+    "clamp: per-element int bounds": lambda T: T.clamp(T.tensor([1, -2, 3]), T.tensor([0, 5, 1])),
+    "clip": lambda T: T.clip(T.tensor([1, -2, 3]), 0.5, 2),
+    "clamp_: tensor bound": lambda T: T.tensor([1.0, -2.0, 3.0]).clamp_(T.tensor(0.5)),
+    "grad_fn clamp, tensor min": lambda T: T.clamp(T.tensor([1.0, -2.0], requires_grad=True), T.tensor(0.0)),
+    "grad_fn clamp, tensor max": lambda T: T.clamp(T.tensor([1.0, -2.0], requires_grad=True), max=T.tensor(0.0)),
+    "grad_fn clamp_min, number": lambda T: T.clamp_min(T.tensor([1.0, -2.0], requires_grad=True), 0.0),
+    "grad_fn clamp_min, tensor": lambda T: T.clamp_min(T.tensor([1.0, -2.0], requires_grad=True),
+                                                       T.tensor([0.0, 4.0])),
+    "grad_fn clamp_max, number": lambda T: T.clamp_max(T.tensor([1.0, -2.0], requires_grad=True), 0.0),
+    "grad_fn clamp_max, tensor": lambda T: T.clamp_max(T.tensor([1.0, -2.0], requires_grad=True),
+                                                       T.tensor([0.0, 4.0])),
+    "bad bound type": lambda T: T.clamp_min(T.tensor([1.0]), "a"),
+    "bad clamp bound type": lambda T: T.clamp(T.tensor([1.0]), 0, "b"),
+    "missing bound": lambda T: T.clamp_min(T.tensor([1.0])),
+    "no bounds": lambda T: T.clamp(T.tensor([1.0])),
+    "a list as bound": lambda T: T.clamp_max(T.tensor([1.0]), [1.0]),
+    "clamp: a 0-d tensor beside a number is a number": lambda T: T.clamp(
+        T.tensor([1.0, -2.0, 3.0], requires_grad=True), T.tensor(0.0), 1.0),
+    "clamp: a 1-d tensor beside a number": lambda T: T.clamp(T.tensor([1.0, -2.0]), T.tensor([0.0, 0.0]), 1.0),
+    "clamp: a 0-d tensor requiring grad beside a number": lambda T: T.clamp(
+        T.tensor([1.0]), 0.0, T.tensor(1.0, requires_grad=True)),
+    "bool: clamp, number bounds": lambda T: T.clamp(T.tensor([True, False]), True, False),
+    "bool: clamp, max": lambda T: T.clamp(T.tensor([True, False]), max=False),
+    "bool: clamp_min, number": lambda T: T.clamp_min(T.tensor([True, False]), True),
+    "bool: clamp_max, number": lambda T: T.clamp_max(T.tensor([True, False]), True),
+    "bool: clamp_min, tensor": lambda T: T.clamp_min(T.tensor([True, False]), T.tensor(True)),
+    "bool: clamp, one tensor": lambda T: T.clamp(T.tensor([True, False]), None, T.tensor(False)),
+    "bool: clamp, two tensors": lambda T: T.clamp(T.tensor([True, False]), T.tensor(True), T.tensor(True)),
+    "bool: clamp_ in place": lambda T: T.tensor([True, False]).clamp_(True),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_clamp_family_as_torch(name):
+    torch_result, leafgrad_result = both(CASES[name])
+    assert_same(torch_result, leafgrad_result)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("call", ["clamp_(0.5)", "clamp_min_(0.5)", "clamp_max_(0.5)", "clamp_(max=2.5)",
+                                  "clamp_(T.tensor(0.5))"])
+def test_inplace_clamp_of_integers_to_a_float_bound_raises_as_torch(dtype, call):
+    def run(T):
+        x = T.tensor([1, 0], dtype=getattr(T, dtype))
+        eval("x." + call, {"x": x, "T": T})
+    torch_error, leafgrad_error = both(run)
+    assert isinstance(torch_error, RuntimeError)
+    assert_same(torch_error, leafgrad_error)
+
+
+@pytest.mark.parametrize("op", ["clamp_min", "clamp_max"])
+def test_gradients_of_tensor_bounds_as_torch(op):
+    rng = np.random.default_rng(0)
+    x0, b0 = rng.standard_normal((3, 4)), rng.standard_normal(4)
+
+    def run(T):
+        x = T.tensor(x0, requires_grad=True)
+        b = T.tensor(b0, requires_grad=True)
+        getattr(T, op)(x, b).pow(2).sum().backward()
+        return x.grad, b.grad
+    torch_grads, leafgrad_grads = both(run)
+    assert_same(torch_grads, leafgrad_grads)
