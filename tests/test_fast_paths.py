@@ -252,7 +252,10 @@ def test_log_softmax_plain_forms_are_the_expression():
 def test_copy_shape_errors_unchanged():
     import torch
     from conftest import same_message
-    for dst, src in (((3,), (4,)), ((2, 3), (3, 2)), ((2, 3), (2, 2))):
+    # shapes that do not broadcast, then shapes whose broadcast is larger than the destination
+    for dst, src in (((3,), (4,)), ((2, 3), (3, 2)), ((2, 3), (2, 2)), ((4, 3), (2, 3)), ((2, 0), (3,)),
+                     ((), (2,)), ((), (1,)), ((2, 1), (2, 3)), ((1,), (3,)), ((3,), (2, 3)), ((2, 3), (4, 1, 3)),
+                     ((2,), (1, 2))):
         msgs = []
         for T in (torch, leafgrad):
             with pytest.raises(RuntimeError) as e:

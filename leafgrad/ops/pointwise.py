@@ -1,7 +1,8 @@
 """Elementwise ops: arithmetic and the unary math functions."""
 import numpy as np
 
-from ._declare import declare, install, make_inplace, same_as, FUNCTIONS, REGISTRY, _scalar, _carry_modes
+from ._declare import declare, install, make_inplace, same_as, broadcast_error, FUNCTIONS, REGISTRY, _scalar, \
+    _carry_modes
 from .._modes import STACK as _MODES, only_observers as _only_observers
 from ..autograd.grad_mode import state as _grad_state
 from .._dtype import get_default_dtype
@@ -518,13 +519,14 @@ def _copy_(self, src, non_blocking=False):
 
 
 def _check_copy_shapes(data, src):
-    """PyTorch's error when ``src`` does not broadcast to ``data``'s shape."""
+    """PyTorch's errors when ``src`` does not broadcast to ``data``'s shape: the shapes do not
+    broadcast at all, or their broadcast shape is larger than ``data``'s."""
     try:
-        np.broadcast_to(src, data.shape)
+        shape = np.broadcast_shapes(data.shape, src.shape)
     except ValueError:
-        raise RuntimeError(f"The size of tensor a ({data.shape[-1] if data.ndim else 1}) must match "
-                           f"the size of tensor b ({src.shape[-1]}) at non-singleton dimension "
-                           f"{data.ndim - 1}") from None
+        raise broadcast_error(data, src) from None
+    if shape != data.shape:
+        raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(shape)}")
 
 
 _CPP_TYPE_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
