@@ -125,3 +125,81 @@ def test_gradients_of_tensor_bounds_as_torch(op):
         return x.grad, b.grad
     torch_grads, leafgrad_grads = both(run)
     assert_same(torch_grads, leafgrad_grads)
+
+
+# ---------------------------------------------------------------- the shrinks and the in-place F forms
+SHRINK_VALUES = [-1.0, -0.5, -0.2, -0.0, 0.0, 0.3, 0.5, 2.0, float("nan"), float("inf"), float("-inf")]
+SHRINKS = {
+    "F.hardshrink": lambda T, x: T.nn.functional.hardshrink(x),
+    "F.hardshrink(-1)": lambda T, x: T.nn.functional.hardshrink(x, -1.0),
+    "torch.hardshrink": lambda T, x: T.hardshrink(x, 0.2),
+    "Tensor.hardshrink": lambda T, x: x.hardshrink(),
+    "F.softshrink": lambda T, x: T.nn.functional.softshrink(x),
+    "F.softshrink(0.2)": lambda T, x: T.nn.functional.softshrink(x, 0.2),
+    "nn.Hardshrink": lambda T, x: T.nn.Hardshrink(0.3)(x),
+    "nn.Softshrink": lambda T, x: T.nn.Softshrink()(x),
+}
+ELUS = {
+    "F.elu": lambda T, x: T.nn.functional.elu(x),
+    "F.selu": lambda T, x: T.nn.functional.selu(x),
+    "F.celu": lambda T, x: T.nn.functional.celu(x, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", SHRINKS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_shrinks_values_and_gradients_as_torch(name, dtype):
+    def run(T):
+        x = T.tensor(SHRINK_VALUES, dtype=getattr(T, dtype), requires_grad=True)
+        y = SHRINKS[name](T, x)
+        y.sum().backward()
+        return y, x.grad
+    (y1, g1), (y2, g2) = both(run)
+    _bits((y1, y2))
+    _bits((g1, g2))
+    assert type(y1.grad_fn).__name__ == type(y2.grad_fn).__name__
+
+
+@pytest.mark.parametrize("name", ELUS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_elus_keep_negative_zero_and_pass_nan_gradients_as_torch(name, dtype):
+    """Bits at -0.0; elsewhere the exponential may differ by an ulp (SLEEF against NumPy)."""
+    def run(T):
+        x = T.tensor(SHRINK_VALUES, dtype=getattr(T, dtype), requires_grad=True)
+        y = ELUS[name](T, x)
+        y.sum().backward()
+        return y, x.grad
+    torch_result, leafgrad_result = both(run)
+    assert_same(torch_result, leafgrad_result)
+    zero = SHRINK_VALUES.index(-0.0)
+    assert np.signbit(torch_result[0].detach().numpy()[zero]) == np.signbit(leafgrad_result[0].detach().numpy()[zero])
+
+
+@pytest.mark.parametrize("call", ["F.hardshrink(T.tensor([1, 2]))", "F.softshrink(T.tensor([1, 2]))",
+                                  "F.softshrink(T.tensor([1.0]), -1.0)",
+                                  "F.softshrink(T.tensor([1.0], dtype=T.float64), -0.5)"])
+def test_shrink_errors_as_torch(call):
+    torch_error, leafgrad_error = both(lambda T: eval(call, {"T": T, "F": T.nn.functional}))
+    assert isinstance(torch_error, Exception)
+    assert_same(torch_error, leafgrad_error)
+
+
+@pytest.mark.parametrize("call", ["relu_(x)", "elu_(x)", "elu_(x, 0.5)", "selu_(x)", "celu_(x, 2.0)",
+                                  "leaky_relu_(x, 0.2)", "hardtanh_(x)", "hardtanh_(x, -0.5, 0.5)",
+                                  "threshold_(x, 0.1, 20.0)"])
+def test_inplace_functional_forms_as_torch(call):
+    def run(T):
+        leaf = T.tensor([-2.0, -0.5, -0.0, 0.05, 0.7, 3.0], requires_grad=True)
+        x = leaf * 1.0
+        y = eval("F." + call, {"F": T.nn.functional, "x": x})
+        assert y is x
+        y.pow(2).sum().backward()
+        return y, leaf.grad, x._version
+    torch_result, leafgrad_result = both(run)
+    assert_same(torch_result, leafgrad_result)
+
+
+@pytest.mark.parametrize("call", ["T.sign(x)", "T.sgn(x)", "x.sign()", "T.sign(T.tensor([True, False]))"])
+def test_sign_of_nan_is_zero_as_torch(call):
+    x_values = [float("nan"), -0.0, 0.0, -2.0, 3.0, float("-inf")]
+    assert_same(*both(lambda T: eval(call, {"T": T, "x": T.tensor(x_values)})))

@@ -200,7 +200,7 @@ lerp.Scalar lerp.Tensor xlogy xlogy.Scalar_Other xlogy.Scalar_Self logaddexp log
 remainder.Tensor remainder.Scalar remainder.Scalar_Tensor fmod.Tensor fmod.Scalar atan2 maximum minimum fmax fmin
 hypot copysign.Tensor copysign.Scalar nnf.add_scalar nnf.sub_scalar nnf.mul_scalar nnf.div_scalar clamp_min
 clamp_max clamp_min.Tensor clamp_max.Tensor
-nnf.hardtanh nnf.leaky_relu nnf.leaky_relu_ nnf.elu nnf.elu_ nnf.celu nnf.celu_ nnf.gelu nnf.silu nnf.softplus
+nnf.hardtanh nnf.hardshrink nnf.softshrink nnf.leaky_relu nnf.leaky_relu_ nnf.elu nnf.elu_ nnf.celu nnf.celu_ nnf.gelu nnf.silu nnf.softplus
 nnf.mish nnf.hardsigmoid_backward nnf.hardsigmoid nnf.hardswish nnf.log_sigmoid nnf.threshold nnf.threshold_
 clone _to_copy alias zero fill""".split()
 for _n in _EW:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._declare import declare, make_inplace, FUNCTIONS, refuse_batched
 from ._samples import T, sample
-from .._tensor import Tensor, _wrap_dim, wrap
+from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES as _LEGACY
 from ..autograd import grad_mode
 from . import pointwise as _pw
 
@@ -198,15 +198,70 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return leaky_relu_(input, negative_slope=negative_slope)
 
 
+# hardshrink / softshrink: zero inside [-lambd, lambd] (NaN passes through)
+def _inside(a, lambd):
+    return (a >= -lambd) & (a <= lambd)
+
+
+def _hardshrink_fwd(a, lambd=0.5):
+    return np.where(_inside(a, np.asarray(lambd, a.dtype)), np.zeros((), a.dtype), a)
+
+
+def _softshrink_fwd(a, lambd=0.5):
+    lam = np.asarray(lambd, a.dtype)
+    # Inside the band PyTorch's vectorized float32 kernel gives x * 0 (-0.2 shrinks to
+    # -0.0), its float64 one +0.0; NaN passes through both.
+    band = a * np.zeros((), a.dtype)
+    return np.where(a > lam, a - lam, np.where(a < -lam, a + lam, band if a.dtype == np.float32 else np.abs(band)))
+
+
+def _shrink_grad(grad, self, lambd=0.5):
+    return _dep(np.where(_inside(self, lambd), 0, grad), self)
+
+
+hardshrink_ = _prim("hardshrink", _hardshrink_fwd, node="HardshrinkBackward0",
+                    samples=_act_samples("hardshrink", sample(T(3, 4, away=(-0.3, 0.3)), 0.3, call=F + "hardshrink"),
+                                         sample(T(3, 4), lambd=-1.0, call="Tensor.hardshrink"),
+                                         sample(T(values=[-0.5, -0.0, 0.5, 2.0]), call="hardshrink", smooth=False),
+                                         away=(-0.5, 0.5)),
+                    self=_shrink_grad)
+softshrink_ = _prim("softshrink", _softshrink_fwd, node="SoftshrinkBackward0",
+                    samples=_act_samples("softshrink", sample(T(3, 4, away=(-1.0, 1.0)), 1.0, call=F + "softshrink"),
+                                         sample(T(values=[-0.5, -0.2, -0.0, 0.3, 2.0]), call=F + "softshrink",
+                                                smooth=False),
+                                         away=(-0.5, 0.5)),
+                    self=_shrink_grad)
+
+
+def hardshrink(input, lambd=0.5):
+    """``input`` where ``|input| > lambd``, else 0."""
+    if isinstance(input, Tensor) and input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"hardshrink_cpu" not implemented for \'{_LEGACY[input._data.dtype.name]}\'')
+    return hardshrink_(input, lambd=lambd)
+
+
+def softshrink(input, lambd=0.5):
+    """``input`` moved ``lambd`` towards 0, and 0 inside ``[-lambd, lambd]``."""
+    if isinstance(input, Tensor) and input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"softshrink_check" not implemented for \'{_LEGACY[input._data.dtype.name]}\'')
+    if isinstance(input, Tensor) and not 0 <= lambd <= np.finfo(input._data.dtype).max:
+        limit = np.finfo(input._data.dtype).max
+        raise RuntimeError(f"lambda must be in range [0, {limit:g}] for input dtype "
+                           f"{_LEGACY[input._data.dtype.name]}, but found {lambd:g}")
+    return softshrink_(input, lambd=lambd)
+
+
 # elu / selu / celu
 def _elu_fwd(a, alpha=1.0, scale=1.0, input_scale=1.0):
-    neg = np.expm1(np.minimum(a, 0) * np.asarray(input_scale, a.dtype)) * np.asarray(alpha * scale, a.dtype)
+    # (minimum with the input second keeps -0.0, whose elu is -0.0 in PyTorch)
+    neg = np.expm1(np.minimum(0, a) * np.asarray(input_scale, a.dtype)) * np.asarray(alpha * scale, a.dtype)
     return np.where(a > 0, a * np.asarray(scale, a.dtype), neg)
 
 
 def _elu_grad(grad, self, alpha=1.0, scale=1.0, input_scale=1.0):
+    # x <= 0 picks the exponential side, as PyTorch's kernel: a NaN input passes grad * scale
     neg = np.exp(np.where(self > 0, 0, self) * input_scale) * (alpha * scale * input_scale)
-    return np.where(self > 0, grad * scale, grad * neg)
+    return np.where(self <= 0, grad * neg, grad * scale)
 
 
 def _elu_grad_result(grad, result, alpha=1.0, scale=1.0, input_scale=1.0):
@@ -415,11 +470,14 @@ def _threshold_fwd(a, threshold, value):
 threshold_ = _prim("threshold", _threshold_fwd, node="ThresholdBackward0",
                    samples=[sample(T(3, 4, away=(0.1,)), 0.1, 2.0, call=F + "threshold")],
                    self=lambda grad, self, threshold: _pw.threshold_backward(grad, self, threshold=threshold))
+# (in place, the gradient still follows the input as it was: with a value above the
+# threshold the result alone cannot tell which elements were replaced)
 threshold_inplace = _prim("threshold_", _threshold_fwd, node="ThresholdBackward1",
                           samples=[sample(T(3, 4, away=(0.1,)), 0.1, -1.0, call=F + "threshold", prep="clone",
+                                          inplace=True),
+                                   sample(T(3, 4, away=(0.1,)), 0.1, 20.0, call=F + "threshold", prep="clone",
                                           inplace=True)],
-                          self=lambda grad, result, threshold: _pw.threshold_backward(grad, result,
-                                                                                      threshold=threshold))
+                          self=lambda grad, self, threshold: _pw.threshold_backward(grad, self, threshold=threshold))
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -856,8 +914,23 @@ for _name, _fn in dict(
         softmax=softmax, log_softmax=log_softmax, softmin=softmin, normalize=normalize, linear=linear,
         bilinear=bilinear, dropout=dropout, embedding=embedding, one_hot=one_hot,
         cosine_similarity=cosine_similarity, pairwise_distance=pairwise_distance,
-        sigmoid=_pw.sigmoid, tanh=_pw.tanh).items():
+        sigmoid=_pw.sigmoid, tanh=_pw.tanh, hardshrink=hardshrink, softshrink=softshrink).items():
     FUNCTIONS[F + _name] = _fn
+
+
+def _inplace_form(fn, name):
+    """``F.relu_(x, ...)``: ``F.relu(x, ..., inplace=True)``."""
+    def inplace(input, *args, **kwargs):
+        return fn(input, *args, inplace=True, **kwargs)
+    inplace.__name__ = name
+    return inplace
+
+
+for _name, _fn in dict(relu=_relu_fn, elu=elu, selu=selu, celu=celu, leaky_relu=leaky_relu, hardtanh=hardtanh,
+                       threshold=threshold).items():
+    FUNCTIONS[F + _name + "_"] = _inplace_form(_fn, _name + "_")
+FUNCTIONS["hardshrink"] = hardshrink
+Tensor.hardshrink = hardshrink
 
 FUNCTIONS.update(softmax=_torch_softmax, log_softmax=_torch_log_softmax, selu=selu, celu=celu,
                  threshold=threshold, cosine_similarity=cosine_similarity, pairwise_distance=pairwise_distance,

@@ -303,8 +303,19 @@ relu = declare("relu", _relu, method=True, inplace="relu_",
                samples=[sample(T(3, 4, away=(0,))), sample(T(values=[-1.0, 0.0, 2.0]), smooth=False)],
                self=lambda grad, result: threshold_backward(grad, result, threshold=0))
 
-sign = declare("sign", np.sign, method=True, inplace="sign_", ufunc=np.sign,
-               samples=[sample(T(3, 4), smooth=False)],
+def real_sign(a):
+    """PyTorch's sign of real numbers, ``(0 < a) - (a < 0)``: NaN gives 0, bool is kept."""
+    if a.dtype.kind == "b":
+        return a.copy()
+    s = np.sign(a)
+    if a.dtype.kind == "f" and np.isnan(s).any():
+        s = np.where(s != s, 0, s)
+    return s
+
+
+sign = declare("sign", real_sign, method=True, inplace="sign_", ufunc=np.sign,
+               samples=[sample(T(3, 4), smooth=False),
+                        sample(T(values=[float("nan"), -0.0, 2.0, -float("inf")]), smooth=False)],
                self=lambda grad: grad * 0)
 
 

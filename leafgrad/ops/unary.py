@@ -30,7 +30,7 @@ import numpy as np
 from ._declare import FUNCTIONS, REGISTRY, Spec, call, declare, make_function, make_inplace
 from .._tensor import _LEGACY_NAMES as _TYPE_NAMES
 from ._samples import T, sample
-from .pointwise import pow_scalar
+from .pointwise import pow_scalar, real_sign
 from .stats import _write_out
 from .._tensor import _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
@@ -478,17 +478,7 @@ frac = declare("frac", _frac_forward, method=True, inplace="frac_",
 FUNCTIONS["frac"] = _with_out(frac, "same")
 
 
-def _sgn_forward(a):
-    kind = a.dtype.kind
-    if kind == "b":
-        return a.copy()
-    s = np.sign(a)
-    if kind == "f" and np.isnan(s).any():
-        s = np.where(s != s, 0, s)    # sgn(nan) is 0
-    return s
-
-
-sgn = declare("sgn", _sgn_forward, method=True, inplace="sgn_",
+sgn = declare("sgn", real_sign, method=True, inplace="sgn_",
               samples=[sample(T(3, 4), smooth=False), sample(T(), smooth=False),
                        sample(T(values=[-0.0, 0.0, -2.0, 3.0]), smooth=False),
                        sample(T(3, low=-3, high=3, dtype="int64"), smooth=False),

@@ -247,7 +247,7 @@ class Softshrink(Module):
         self.lambd = lambd
 
     def forward(self, input):
-        return input.softshrink(self.lambd)
+        return F.softshrink(input, self.lambd)
 
     def extra_repr(self):
         return str(self.lambd)
