@@ -146,15 +146,20 @@ ELUS = {
 }
 
 
+def _value_and_grad(fn, dtype):
+    """(torch's, leafgrad's) ``(fn(x), d sum(fn(x)) / dx)`` on the special values."""
+    def run(T):
+        x = T.tensor(SHRINK_VALUES, dtype=getattr(T, dtype), requires_grad=True)
+        y = fn(T, x)
+        y.sum().backward()
+        return y, x.grad
+    return both(run)
+
+
 @pytest.mark.parametrize("name", SHRINKS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_shrinks_values_and_gradients_as_torch(name, dtype):
-    def run(T):
-        x = T.tensor(SHRINK_VALUES, dtype=getattr(T, dtype), requires_grad=True)
-        y = SHRINKS[name](T, x)
-        y.sum().backward()
-        return y, x.grad
-    (y1, g1), (y2, g2) = both(run)
+    (y1, g1), (y2, g2) = _value_and_grad(SHRINKS[name], dtype)
     _bits((y1, y2))
     _bits((g1, g2))
     assert type(y1.grad_fn).__name__ == type(y2.grad_fn).__name__
@@ -164,12 +169,7 @@ def test_shrinks_values_and_gradients_as_torch(name, dtype):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_elus_keep_negative_zero_and_pass_nan_gradients_as_torch(name, dtype):
     """Bits at -0.0; elsewhere the exponential may differ by an ulp (SLEEF against NumPy)."""
-    def run(T):
-        x = T.tensor(SHRINK_VALUES, dtype=getattr(T, dtype), requires_grad=True)
-        y = ELUS[name](T, x)
-        y.sum().backward()
-        return y, x.grad
-    torch_result, leafgrad_result = both(run)
+    torch_result, leafgrad_result = _value_and_grad(ELUS[name], dtype)
     assert_same(torch_result, leafgrad_result)
     zero = SHRINK_VALUES.index(-0.0)
     assert np.signbit(torch_result[0].detach().numpy()[zero]) == np.signbit(leafgrad_result[0].detach().numpy()[zero])
