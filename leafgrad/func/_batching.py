@@ -202,7 +202,7 @@ hypot copysign.Tensor copysign.Scalar nnf.add_scalar nnf.sub_scalar nnf.mul_scal
 clamp_max clamp_min.Tensor clamp_max.Tensor
 nnf.hardtanh nnf.hardshrink nnf.softshrink nnf.leaky_relu nnf.leaky_relu_ nnf.elu nnf.elu_ nnf.celu nnf.celu_ nnf.gelu nnf.silu nnf.softplus
 nnf.mish nnf.hardsigmoid_backward nnf.hardsigmoid nnf.hardswish nnf.log_sigmoid nnf.threshold nnf.threshold_
-clone _to_copy alias zero fill""".split()
+clone _to_copy alias zero fill sinc lgamma digamma polygamma""".split()
 for _n in _EW:
     RULES[_n] = _ew
 RULES["copy"] = _ew_self
@@ -305,7 +305,7 @@ for _n, _d in {"sum.dim_IntList": "dim", "mean.dim": "dim", "nansum": "dim", "va
 for _n in ("prod.dim_int", "max.dim", "min.dim", "median.dim", "nanmedian.dim", "mode", "kthvalue", "cumsum",
            "cumprod", "cummax", "cummin", "sort", "sort.stable", "topk", "nnf.glu", "nnf._softmax",
            "nnf._log_softmax", "unbind", "split", "split_with_sizes", "select", "slice", "squeeze.dim",
-           "squeeze_.dim", "squeeze.dims", "nnf.norm"):
+           "squeeze_.dim", "squeeze.dims", "nnf.norm", "logcumsumexp"):
     RULES[_n] = dim_rule("dim")
 RULES["transpose"] = dim_rule("dim0", "dim1")
 RULES["unsqueeze"] = dim_rule("dim", extra=1)

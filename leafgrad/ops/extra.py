@@ -1,0 +1,302 @@
+"""PyTorch functions added on top of the core ops: the aliases multiply/subtract, diff,
+the gamma family (lgamma, digamma, polygamma), sinc and logcumsumexp.
+
+NumPy has no lgamma, digamma or polygamma; they are computed here in float64 (float32
+results are rounded from float64):
+
+* lgamma(x): ``math.lgamma`` element by element (exact to float64), +inf at the poles.
+* digamma(x) for x > 0: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then the
+  asymptotic series ln x - 1/(2x) - sum B_2k / (2k x^2k) (7 terms: error below 1e-17);
+  for x < 0 the reflection psi(x) = psi(1 - x) - pi / tan(pi x).
+* polygamma(n, x) for n >= 1: (-1)^(n+1) n! zeta(n + 1, x), with the Hurwitz zeta
+  function summed directly up to x + k >= 10 and finished by Euler-Maclaurin.
+"""
+import math
+
+import numpy as np
+
+from ._declare import FUNCTIONS, declare, make_inplace
+from ._samples import T, sample
+from .unary import _float_unary, _via_float64, _check_out_grad, _check_tensor, _type_name
+from .stats import _write_out, _like, _arr
+from .._tensor import Tensor, _wrap_dim, _LEGACY_NAMES as _TYPE_NAMES
+from ..autograd import grad_mode
+from . import pointwise as _pw, compare as _cmp, reshaping as _rs
+
+_NAN, _INF = float("nan"), float("inf")
+
+
+# ====================================================================== aliases
+FUNCTIONS["multiply"] = _pw.mul
+FUNCTIONS["subtract"] = _pw.sub
+Tensor.subtract = _pw.sub
+Tensor.subtract_ = Tensor.sub_
+Tensor.multiply_ = Tensor.mul_
+
+
+# ====================================================================== diff
+def _int_arg(fn, name, v, position):
+    """An int argument as PyTorch's parser takes it: an int (not a bool) or a one-element
+    integer tensor."""
+    if isinstance(v, Tensor) and v._data.dtype.kind in "iu" and v._data.size == 1:
+        return int(v._data.reshape(()))
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be int, not "
+                        f"{'Tensor' if isinstance(v, Tensor) else _type_name(v)}")
+    return int(v)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None, *, _pos=2):
+    """The n-th forward difference along ``dim``, after concatenating ``prepend`` and
+    ``append``: as in PyTorch, narrow + sub (logical_xor for bool), so the node is
+    SubBackward0."""
+    _check_tensor("diff", input)
+    n = _int_arg("diff", "n", n, _pos)
+    dim = _int_arg("diff", "dim", dim, _pos + 1)
+    for name, t in (("prepend", prepend), ("append", append)):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    dim = _wrap_dim(dim, input.dim())
+    for t in (prepend, append):
+        if t is not None and t.dim() != input.dim():
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+    if prepend is not None or append is not None:
+        parts = [t for t in (prepend, input, append) if t is not None]
+        input = _rs.cat(parts, dim)
+    if n == 0:
+        # PyTorch returns a copy made by copy_ (its node is CopyBackwards)
+        return input.new_empty(input.shape).copy_(input)
+    # more differences than elements: PyTorch stops at an empty result
+    for _ in range(min(n, input.shape[dim])):
+        length = input.shape[dim] - 1
+        later, earlier = input.narrow(dim, 1, length), input.narrow(dim, 0, length)
+        input = _cmp.logical_xor(later, earlier) if input._data.dtype.kind == "b" else _pw.sub(later, earlier)
+    return input
+
+
+def _diff_method(self, n=1, dim=-1, prepend=None, append=None):
+    return diff(self, n, dim, prepend, append, _pos=1)
+
+
+FUNCTIONS["diff"] = diff
+Tensor.diff = _diff_method
+# diff's samples ride on sub's spec (its node)
+_pw.sub.spec.samples += [
+    sample(T(3, 4), call="diff"), sample(T(3, 4), 2, 0, call="diff"), sample(T(5), 3, call="Tensor.diff"),
+    sample(T(3, 4), prepend=T(3, 1), append=T(3, 2), call="diff"), sample(T(2, 3), n=4, call="diff"),
+    sample(T(4, 2), dim=0, append=T(1, 2, dtype="float32"), call="diff"),
+    sample(T(4, low=-5, high=5, dtype="int64"), call="diff"), sample(T(4, dtype="bool"), call="diff")]
+
+
+# ====================================================================== gamma family
+def _lgamma_one(x):
+    try:
+        return math.lgamma(x)
+    except ValueError:  # the poles 0, -1, -2, ...
+        return _INF
+
+
+_lgamma_obj = np.frompyfunc(_lgamma_one, 1, 1)
+
+
+def lgamma64(x):
+    """log|Gamma(x)| of a float64 array."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.asarray(_lgamma_obj(x), dtype=np.float64).reshape(x.shape)
+
+
+# Bernoulli numbers B_2, B_4, ..., B_16
+_B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+_SHIFT = 10.0   # recurrences run until the argument is at least this
+
+
+def _digamma_pos(x):
+    """digamma of a float64 array of positive (or nan / +inf) values."""
+    acc = np.zeros_like(x)
+    x = x.copy()
+    low = x < _SHIFT
+    while low.any():
+        acc[low] -= 1.0 / x[low]
+        x[low] += 1.0
+        low = x < _SHIFT
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        z = 1.0 / (x * x)
+        # sum_{k=1..7} B_2k / (2k) z^k, in Horner form
+        series = np.zeros_like(x)
+        for k in range(7, 0, -1):
+            series = (series + _B2K[k - 1] / (2 * k)) * z
+        return acc + np.log(x) - 0.5 / x - series
+
+
+def digamma64(x):
+    """digamma of a float64 array, with PyTorch's values at the poles: -inf at +0,
+    +inf at -0, nan at the negative integers and at -inf."""
+    x = np.asarray(x, dtype=np.float64)
+    neg = x < 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = _digamma_pos(np.where(neg, 1.0 - x, np.where(x == 0, 1.0, x)))
+        if neg.any():
+            r = np.where(neg, r - math.pi / np.tan(math.pi * np.where(neg, x, 0.5)), r)
+            r = np.where(neg & (x == np.floor(x)), _NAN, r)  # poles (and -inf)
+    return np.where(x == 0, np.copysign(_INF, -x), r)
+
+
+def _hurwitz_zeta(s, q):
+    """zeta(s, q) = sum_k (q + k)^-s for an integer s >= 2 and a float64 array q."""
+    q = np.asarray(q, dtype=np.float64)
+    acc = np.zeros_like(q)
+    a = q.copy()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        finite = np.isfinite(a)
+        low = (a < _SHIFT) & finite
+        while low.any():
+            acc[low] += a[low] ** -s
+            a[low] += 1.0
+            low = (a < _SHIFT) & finite
+        # Euler-Maclaurin tail: a^(1-s)/(s-1) + a^-s/2 + sum_j B_2j/(2j)! s(s+1)..(s+2j-2) a^(-s-2j+1)
+        tail = a ** (1 - s) / (s - 1) + 0.5 * a ** -s
+        coef = float(s)
+        power = a ** (-s - 1)
+        fact = 2.0
+        for j in range(1, 9):
+            tail = tail + _B2K[j - 1] / fact * coef * power
+            coef *= (s + 2 * j - 1) * (s + 2 * j)
+            fact *= (2 * j + 1) * (2 * j + 2)
+            power = power / (a * a)
+        r = acc + tail
+    # poles at q = 0, -1, -2, ...
+    return np.where((q <= 0) & (q == np.floor(q)), _INF, r)
+
+
+def polygamma64(n, x):
+    """The n-th derivative of digamma of a float64 array."""
+    if n == 0:
+        return digamma64(x)
+    sign = 1.0 if n % 2 else -1.0
+    return sign * math.factorial(n) * _hurwitz_zeta(n + 1, x)
+
+
+_POLES = (-2, -1, 0)
+_GAMMA_EDGES = [sample(T(6, low=0.01, high=0.2)), sample(T(5, low=8.0, high=40.0)),
+                sample(T(6, low=-4.0, high=-0.1, away=(-4, -3, -2, -1))),
+                sample(T(values=[-3.0, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 2.0, 1e-8, 7.5, 30.0, 1e300,
+                                 _INF, -_INF, _NAN]), smooth=False)]
+
+lgamma = _float_unary("lgamma", _via_float64(lgamma64), lambda grad, self: grad * digamma(self),
+                      away=_POLES, int_low=1, int_high=6, extra=_GAMMA_EDGES)
+digamma = _float_unary("digamma", _via_float64(digamma64), lambda grad, self: grad * _polygamma(self, n=1),
+                       away=_POLES, int_low=1, int_high=6, extra=_GAMMA_EDGES[:3] + [
+                           # (trigamma at the poles: PyTorch gives large finite numbers; see the tests)
+                           sample(T(values=[-2.5, -0.0, 0.0, 0.5, 1.0, 2.0, 1e-8, 7.5, 30.0, 1e300, _INF, _NAN]),
+                                  smooth=False)])
+
+
+def _polygamma_forward(a, n):
+    return _via_float64(lambda x: polygamma64(n, x))(a)
+
+
+_polygamma = declare(
+    "polygamma", _polygamma_forward, promote="float", public=False,
+    samples=[sample(1, T(3, 4, away=_POLES), call="polygamma"), sample(2, T(5, low=0.1, high=3.0), call="polygamma"),
+             sample(0, T(4, away=_POLES), call="polygamma"), sample(3, T(), call="polygamma"),
+             sample(T(4, low=0.5, high=20.0), 1, call="Tensor.polygamma"),
+             sample(1, T(4, dtype="float32", low=0.5, high=3.0), call="polygamma"),
+             sample(2, T(0, 3), call="polygamma"),
+             sample(1, T(4, low=1, high=5, dtype="int64"), call="polygamma", smooth=False),
+             sample(2, T(values=[0.5, 1.0, 7.5, 30.0, 1e-8, -2.5]), call="polygamma", smooth=False)],
+    self=lambda grad, self, n: grad * _polygamma(self, n=n + 1))
+
+
+def polygamma(n, input, *, out=None):
+    """The n-th derivative of digamma (n = 0: digamma itself)."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    _check_tensor("polygamma", input, position=2)
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    if out is None:
+        return _polygamma(input, n=n)
+    _check_out_grad("polygamma", (input,))
+    with grad_mode.no_grad():
+        return _write_out(out, _polygamma(input, n=n), "polygamma")
+
+
+def _polygamma_method(self, n):
+    return polygamma(n, self)
+
+
+FUNCTIONS["polygamma"] = polygamma
+Tensor.polygamma = _polygamma_method
+Tensor.polygamma_ = make_inplace(_polygamma_method)
+
+
+# ====================================================================== sinc
+def _sinc_grad(grad, self):
+    # (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at x = 0; the formula runs on a nonzero
+    # stand-in there so that no 0/0 reaches its own derivative.
+    zero = self == 0
+    safe = np.where(zero, 1.0, self)
+    px = safe * math.pi
+    return grad * np.where(zero, 0.0, (np.cos(px) * px - np.sin(px)) / (px * safe))
+
+
+def _sinc_forward(a):
+    with np.errstate(invalid="ignore"):  # sin(inf) / inf: nan, as in PyTorch
+        return np.sinc(a)
+
+
+sinc = _float_unary("sinc", _sinc_forward, _sinc_grad,
+                    extra=[sample(T(values=[-3.0, -1.0, -0.5, 0.0, 1e-8, 0.5, 2.0, _INF, _NAN]), smooth=False)])
+
+
+# ====================================================================== logcumsumexp
+def _logcumsumexp_forward(a, dim):
+    if a.ndim == 0:
+        return a.copy()
+    return np.logaddexp.accumulate(a, axis=dim)
+
+
+def _logcumsumexp_backward(grad, self, result, dim):
+    # d result_k / d x_i = exp(x_i - result_k) for k >= i: the (i, k) matrix of those
+    # exponents (never above 0, -inf below the diagonal), summed against grad over k.
+    shape = np.shape(_arr(self))
+    if len(shape) == 0 or 0 in shape:
+        return grad
+    last = len(shape) - 1
+    x, r, g = (np.swapaxes(t, dim, last) if dim != last else t for t in (self, result, grad))
+    n = shape[dim]
+    upper = np.triu(np.ones((n, n), dtype=bool))
+    e = np.where(_like(self, upper), np.expand_dims(x, -1) - np.expand_dims(r, -2), -_INF)
+    out = np.sum(np.exp(e) * np.expand_dims(g, -2), axis=-1)
+    return np.swapaxes(out, dim, last) if dim != last else out
+
+
+_logcumsumexp = declare(
+    "logcumsumexp", _logcumsumexp_forward, public=False,
+    samples=[sample(T(3, 4), 1, call="logcumsumexp"), sample(T(3, 4), -2, call="logcumsumexp"),
+             sample(T(), 0, call="logcumsumexp"), sample(T(2, 3, 4), dim=1, call="Tensor.logcumsumexp"),
+             sample(T(0, 3), 0, call="logcumsumexp"), sample(T(5, dtype="float32"), 0, call="logcumsumexp"),
+             sample(T(values=[[1000.0, 1000.5, -1000.0], [-1000.0, -999.0, 3.0]]), 1, call="logcumsumexp"),
+             sample(T(values=[-_INF, -_INF, 0.0, _INF]), 0, call="logcumsumexp", smooth=False)],
+    self=_logcumsumexp_backward)
+
+
+def logcumsumexp(input, dim, *, out=None):
+    """log(cumsum(exp(x))) along ``dim``, computed stably."""
+    _check_tensor("logcumsumexp", input)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{_TYPE_NAMES[input._data.dtype.name]}'")
+    dim = _wrap_dim(dim, input.dim())
+    if out is None:
+        return _logcumsumexp(input, dim=dim)
+    _check_out_grad("logcumsumexp", (input,))
+    with grad_mode.no_grad():
+        return _write_out(out, _logcumsumexp(input, dim=dim), "logcumsumexp")
+
+
+FUNCTIONS["logcumsumexp"] = logcumsumexp
+Tensor.logcumsumexp = logcumsumexp
