@@ -157,3 +157,88 @@ def test_logcumsumexp_gradient_large_values():
         (g,) = m.autograd.grad((y * m.tensor([1.0, -2.0, 0.5, 3.0], dtype=m.float64)).sum(), x)
         return y, g
     _same(run)
+
+
+# ---------------------------------------------------------------------- splits, indices, isin, logspace, ...
+@pytest.mark.parametrize("call", [
+    lambda m: m.hsplit(_x(m, 4, 6), 3),
+    lambda m: m.hsplit(_x(m, 4, 6), [1, 3]),
+    lambda m: m.hsplit(_x(m, 4, 6), (2, 3)),
+    lambda m: m.hsplit(_x(m, 4, 6), 4),
+    lambda m: m.hsplit(_x(m, 4, 6), 0),
+    lambda m: m.hsplit(_x(m, 4, 6), 1.5),
+    lambda m: m.hsplit(m.tensor(1.0), 3),
+    lambda m: m.hsplit(_x(m, 6), 3),
+    lambda m: _x(m, 4, 6).hsplit(2),
+    lambda m: _x(m, 4, 6).hsplit(2, 3),
+    lambda m: m.vsplit(_x(m, 6), 3),
+    lambda m: m.vsplit(_x(m, 4, 6), 2),
+    lambda m: _x(m, 4, 6).vsplit([1]),
+    lambda m: m.dsplit(_x(m, 4, 6), 2),
+    lambda m: m.dsplit(_x(m, 2, 2, 6), 3),
+    lambda m: m.dsplit(_x(m, 2, 2, 6), 4),
+])
+def test_directional_splits(call):
+    _same(call)
+
+
+@pytest.mark.parametrize("name", ["tril_indices", "triu_indices"])
+@pytest.mark.parametrize("args", [(3, 4), (3, 4, 1), (3, 4, -1), (4, 3, 2), (0, 4), (3, 0), (5, 5, -10), (5, 5, 10),
+                                  (-1, 4), (3, -4), (1, 1)])
+def test_tri_indices(name, args):
+    _same(lambda m: getattr(m, name)(*args))
+
+
+@pytest.mark.parametrize("name", ["tril_indices", "triu_indices"])
+def test_tri_indices_dtype(name):
+    _same(lambda m: getattr(m, name)(3, 4, dtype=m.int32))
+    _same(lambda m: getattr(m, name)(3, 4, -1, dtype=m.float32))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.isin(m.tensor([1, 2, 3]), m.tensor([2, 5])),
+    lambda m: m.isin(m.tensor([[1, 2], [3, 5]]), m.tensor([2, 5]), invert=True),
+    lambda m: m.isin(m.tensor([1, 2, 3]), 2),
+    lambda m: m.isin(2, m.tensor([2, 5])),
+    lambda m: m.isin(2, 3),
+    lambda m: m.isin(m.tensor([1.0, 2.5, float("nan")]), m.tensor([2.5, float("nan")])),
+    lambda m: m.isin(m.tensor([1.0, 2.0], requires_grad=True), m.tensor([2])),
+    lambda m: m.isin(m.tensor([1, 2]), m.tensor([True])),
+    lambda m: m.isin(m.tensor([1, 2], dtype=m.uint8), m.tensor([-1, 2])),
+    lambda m: m.isin(m.tensor([1, 2]), m.tensor([2, 3]), assume_unique=True),
+])
+def test_isin(call):
+    _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.logspace(0, 2, 3),
+    lambda m: m.logspace(-1.5, 2.5, 7, base=2.0),
+    lambda m: m.logspace(0, 2, 3, dtype=m.int64),
+    lambda m: m.logspace(0, 2, 3, dtype=m.float64),
+    lambda m: m.logspace(0, 2, -1),
+    lambda m: m.logspace(0, 2, 0),
+    lambda m: m.logspace(0, 2, 1),
+    lambda m: m.logspace(0, 2, 3, requires_grad=True),
+    lambda m: m.logspace(m.tensor(0.0), 2, 3),
+])
+def test_logspace(call):
+    _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.diagflat(_x(m, 2, 2)),
+    lambda m: m.diagflat(_x(m, 3), 1),
+    lambda m: m.diagflat(_x(m, 3), -2),
+    lambda m: m.diagflat(m.tensor(2.0)),
+    lambda m: _x(m, 2).diagflat(),
+    lambda m: m.diagflat(m.tensor([1, 2])),
+    lambda m: m.cartesian_prod(_x(m, 2), _x(m, 3, seed=1)),
+    lambda m: m.cartesian_prod(m.tensor([1, 2]), m.tensor([3, 4]), m.tensor([5])),
+    lambda m: m.cartesian_prod(m.tensor([1, 2])),
+    lambda m: m.cartesian_prod(),
+    lambda m: m.cartesian_prod(m.tensor([1, 2]), m.tensor([3.0])),
+    lambda m: m.cartesian_prod(m.ones(2, 2)),
+])
+def test_diagflat_cartesian_prod(call):
+    _same(call)

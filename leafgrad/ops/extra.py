@@ -15,13 +15,15 @@ import math
 
 import numpy as np
 
-from ._declare import FUNCTIONS, declare, make_inplace
+from ._declare import FUNCTIONS, REGISTRY, declare, make_inplace
 from ._samples import T, sample
 from .unary import _float_unary, _via_float64, _check_out_grad, _check_tensor, _type_name
 from .stats import _write_out, _like, _arr
-from .._tensor import Tensor, _wrap_dim, _LEGACY_NAMES as _TYPE_NAMES
+from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES as _TYPE_NAMES
+from .. import _creation, _dtype
 from ..autograd import grad_mode
-from . import pointwise as _pw, compare as _cmp, reshaping as _rs
+from . import pointwise as _pw, compare as _cmp, reshaping as _rs, matrix as _mx
+from .shape import stack as _stack
 
 _NAN, _INF = float("nan"), float("inf")
 
@@ -301,3 +303,145 @@ def logcumsumexp(input, dim, *, out=None):
 
 FUNCTIONS["logcumsumexp"] = logcumsumexp
 Tensor.logcumsumexp = logcumsumexp
+
+
+# ====================================================================== hsplit, vsplit, dsplit
+def _directional_split(name, min_dims, dim_of):
+    def split(input, indices_or_sections):
+        _check_tensor(name, input)
+        nd = input.dim()
+        if nd < min_dims:
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a tensor "
+                               f"with {nd} dimensions!")
+        dim = dim_of(nd)
+        ios = indices_or_sections
+        if isinstance(ios, (int, np.integer)) and not isinstance(ios, bool):
+            size = input.shape[dim]
+            if ios == 0 or size % ios:
+                raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the "
+                                   f"dimension {size} is not divisible by the split_size {ios}!")
+        elif not isinstance(ios, (list, tuple)):
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"(Tensor, {_type_name(ios)}), but expected one of:\n"
+                            " * (Tensor input, int sections)\n"
+                            f"      didn't match because some of the arguments have invalid types: "
+                            f"(Tensor, !{_type_name(ios)}!)\n"
+                            " * (Tensor input, tuple of ints indices)\n"
+                            f"      didn't match because some of the arguments have invalid types: "
+                            f"(Tensor, !{_type_name(ios)}!)\n")
+        return _rs.tensor_split(input, ios, dim)
+
+    def method(self, *indices_or_sections):
+        # x.hsplit(2) splits in sections, x.hsplit(2, 3) and x.hsplit([2, 3]) at indices
+        ios = indices_or_sections[0] if len(indices_or_sections) == 1 else list(indices_or_sections)
+        return split(self, ios)
+
+    split.__name__ = method.__name__ = name
+    FUNCTIONS[name] = split
+    setattr(Tensor, name, method)
+    return split
+
+
+hsplit = _directional_split("hsplit", 1, lambda nd: 1 if nd > 1 else 0)
+vsplit = _directional_split("vsplit", 2, lambda nd: 0)
+dsplit = _directional_split("dsplit", 3, lambda nd: 2)
+# their samples ride on slice's spec (the node of each piece)
+REGISTRY["slice"].samples += [
+    sample(T(4, 6), 3, call="hsplit"), sample(T(4, 6), [1, 3], call="hsplit"), sample(T(6), 2, call="hsplit"),
+    sample(T(4, 3), 2, call="vsplit"), sample(T(2, 3, 4), [1], call="dsplit"), sample(T(2, 3, 4), 2, 3,
+                                                                                        call="Tensor.dsplit")]
+
+
+# ====================================================================== tril_indices, triu_indices
+def _tri_indices(name, np_fn):
+    def indices(row, col, offset=0, *, dtype=None, device=None, layout=None, requires_grad=False):
+        dt = np.dtype(np.int64) if dtype is None else np.dtype(dtype.np)
+        if dt.kind not in "iu":
+            raise NotImplementedError(f"\"{name}\" not implemented for '{_TYPE_NAMES[dt.name]}'")
+        if row < 0:
+            raise RuntimeError(f"row must be non-negative, got{row}")
+        if col < 0:
+            raise RuntimeError(f"col must be non-negative, got{col}")
+        rows, cols = np_fn(row, offset, col)   # row-major order, as PyTorch lists them
+        return wrap(np.stack([rows, cols]).astype(dt).reshape(2, -1))
+    indices.__name__ = name
+    FUNCTIONS[name] = indices
+    return indices
+
+
+tril_indices = _tri_indices("tril_indices", np.tril_indices)
+triu_indices = _tri_indices("triu_indices", np.triu_indices)
+
+
+# ====================================================================== isin
+def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None):
+    """Whether each of ``elements`` is in ``test_elements`` (either may be a number)."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(
+            f"isin() received an invalid combination of arguments - got ({_type_name(elements)}, "
+            f"{_type_name(test_elements)}), but expected one of:\n"
+            " * (Tensor elements, Tensor test_elements, *, bool assume_unique = False, bool invert = False, "
+            "Tensor out = None)\n"
+            " * (Number element, Tensor test_elements, *, bool assume_unique = False, bool invert = False, "
+            "Tensor out = None)\n"
+            " * (Tensor elements, Number test_element, *, bool assume_unique = False, bool invert = False, "
+            "Tensor out = None)\n")
+    a, b = (x._data if isinstance(x, Tensor) else np.asarray(x) for x in (elements, test_elements))
+    for x in (a, b):
+        if x.dtype.kind == "b":
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    return _write_out(out, wrap(np.isin(a, b, invert=bool(invert))), "isin")
+
+
+FUNCTIONS["isin"] = isin
+
+
+# ====================================================================== logspace
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, layout=None, requires_grad=False,
+             out=None):
+    """``base ** linspace(start, end, steps)``."""
+    start, end = (float(x.item()) if isinstance(x, Tensor) else x for x in (start, end))
+    exps = _creation.linspace(start, end, steps, dtype=_dtype.float64)._data
+    if steps == 1:
+        exps = np.array([float(start)])   # (leafgrad.linspace gives [end] there; PyTorch [start])
+    dt = _dtype.get_default_dtype() if dtype is None else dtype
+    with np.errstate(over="ignore"):
+        vals = np.power(float(base), exps)
+    res = _creation.tensor(vals.astype(dt.np), requires_grad=requires_grad)
+    return res if out is None else _write_out(out, res, "logspace")
+
+
+FUNCTIONS["logspace"] = logspace
+
+
+# ====================================================================== diagflat, cartesian_prod
+def diagflat(input, offset=0):
+    """A matrix with the flattened ``input`` on diagonal ``offset``."""
+    _check_tensor("diagflat", input)
+    return _mx.diag_embed(input.reshape(-1), offset)
+
+
+FUNCTIONS["diagflat"] = diagflat
+Tensor.diagflat = diagflat
+
+
+def cartesian_prod(*tensors):
+    """The rows of all combinations of the elements of the 1-D ``tensors``."""
+    for t in tensors:
+        if t.dim() != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    grids = _rs.meshgrid(*tensors, indexing="ij")
+    return _stack([g.reshape(-1) for g in grids], 1)
+
+
+FUNCTIONS["cartesian_prod"] = cartesian_prod
+
+# their samples ride on the specs of their nodes
+REGISTRY["diag_embed"].samples += [sample(T(2, 3), call="diagflat"), sample(T(4), 1, call="diagflat"),
+                                   sample(T(), call="Tensor.diagflat"), sample(T(3), -2, call="diagflat")]
+REGISTRY["stack"].samples += [sample(T(2), T(3), call="cartesian_prod"),
+                              sample(T(2), T(3), T(2), call="cartesian_prod")]
