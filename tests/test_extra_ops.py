@@ -242,3 +242,29 @@ def test_logspace(call):
 ])
 def test_diagflat_cartesian_prod(call):
     _same(call)
+
+
+# ---------------------------------------------------------------------- addr
+@pytest.mark.parametrize("call", [
+    lambda m: m.addr(m.ones(3, 4), m.ones(3, 1), m.ones(4)),
+    lambda m: m.addr(m.ones(3, 4), m.ones(3), m.ones(4, 1)),
+    lambda m: m.addr(m.ones(2, 4), m.ones(3), m.ones(4)),
+    lambda m: m.addr(m.tensor([float("nan")]), m.ones(3), m.ones(4), beta=0),
+    lambda m: m.addr(m.ones(3, 4, dtype=m.int64), m.ones(3, dtype=m.int64), m.ones(4, dtype=m.int64), beta=0.5),
+    lambda m: m.addr(m.ones(3, 4, dtype=m.int64), m.ones(3, dtype=m.int64), m.ones(4, dtype=m.int64), alpha=2),
+    lambda m: m.addr(m.ones(3, 4, dtype=m.int64), m.ones(3), m.ones(4)),
+    lambda m: m.addr(_x(m, 3, 4), _x(m, 3, dtype="float64", seed=1), _x(m, 4, seed=2)),
+    lambda m: m.addr(m.ones(3, 4, dtype=m.bool), m.tensor([True, False, True]), m.ones(4, dtype=m.bool)),
+    lambda m: _x(m, 3, 4, grad=False).addr_(_x(m, 3, seed=1), _x(m, 4, seed=2), beta=2.0, alpha=0.5),
+])
+def test_addr(call):
+    _same(call)
+
+
+def test_addr_gradients():
+    # (with mixed dtypes torch's own backward fails: "addmv input tensors must have the same dtype")
+    def run(m):
+        s, a, b = _x(m, 3, 4), _x(m, 3, seed=1), _x(m, 4, seed=2)
+        y = m.addr(s, a, b, beta=0.5, alpha=-2.0)
+        return (y,) + m.autograd.grad((y * y).sum(), (s, a, b))
+    _same(run)

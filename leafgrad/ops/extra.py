@@ -445,3 +445,68 @@ REGISTRY["diag_embed"].samples += [sample(T(2, 3), call="diagflat"), sample(T(4)
                                    sample(T(), call="Tensor.diagflat"), sample(T(3), -2, call="diagflat")]
 REGISTRY["stack"].samples += [sample(T(2), T(3), call="cartesian_prod"),
                               sample(T(2), T(3), T(2), call="cartesian_prod")]
+
+
+# ====================================================================== addr
+def _addr_check(self, vec1, vec2, beta=1, alpha=1):
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        nd = np.ndim(_arr(v))
+        if nd != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {nd}-D")
+
+
+def _addr_forward(a, v1, v2, beta=1, alpha=1):
+    """beta * a + alpha * outer(v1, v2) (or and / or for bool)."""
+    boolean = a.dtype.kind == "b"
+    if a.dtype.kind in "biu":
+        for name, x in (("beta", beta), ("alpha", alpha)):
+            if isinstance(x, float):
+                raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+    prod = np.logical_and.outer(v1, v2) if boolean else np.multiply.outer(v1, v2)
+    if alpha != 1:
+        prod = prod & bool(alpha) if boolean else prod * alpha
+    _mx._expand_check(a.shape, prod.shape)
+    if beta == 0:   # self takes no part, not even its NaNs
+        return prod.astype(a.dtype, copy=False)
+    if boolean:
+        return (a & bool(beta)) | prod
+    return (a * beta if beta != 1 else a) + prod
+
+
+addr = declare(
+    "addr", _addr_forward, inputs=("self", "vec1", "vec2"), promote="common", method=True, inplace="addr_",
+    check=_addr_check,
+    samples=[sample(T(3, 4), T(3), T(4)), sample(T(4), T(3), T(4), beta=0.5, alpha=2.0),
+             sample(T(3, 4), T(3), T(4), beta=0), sample(T(3, 1), T(3), T(4), alpha=-1.5),
+             sample(T(3, 4), T(3), T(4), call="Tensor.addr"),
+             sample(T(3, 4, low=-5, high=5, dtype="int64"), T(3, low=-5, high=5, dtype="int64"),
+                    T(4, low=-5, high=5, dtype="int64"), alpha=2, smooth=False)],
+    self=lambda grad, beta=1: grad * beta if beta != 1 else grad,
+    # (sums of products rather than matmul, which would refuse mixed dtypes)
+    vec1=lambda grad, vec2, alpha=1: np.sum(grad * (vec2 * alpha if alpha != 1 else vec2), axis=1),
+    vec2=lambda grad, vec1, alpha=1: np.sum(grad * np.expand_dims(vec1 * alpha if alpha != 1 else vec1, 1), axis=0))
+
+
+def _addr_batched(ctx, args, params):
+    """vmap's rule for addr: the outer product by broadcasting, then as addmm's rule."""
+    from ..func._batching import op, pad_to
+    s, v1, v2 = args
+    prod = op("mul", op("unsqueeze", v1.t, dim=2 if v1.b else 1), op("unsqueeze", v2.t, dim=1 if v2.b else 0))
+    alpha, beta = params.get("alpha", 1), params.get("beta", 1)
+    if alpha != 1:
+        prod = op("mul", prod, alpha)
+    st = pad_to(s, 2) if s.b else s.t
+    if beta == 0:   # self stays in the graph with a zero gradient, its NaNs dropped
+        st = op("mul", st, 0)
+        return op("add", prod, op("where", op("isnan", st), 0.0, st))
+    if beta != 1:
+        st = op("mul", st, beta)
+    return op("add", prod, st)
+
+
+def _install_batching_rule():
+    from ..func import _batching
+    _batching.RULES["addr"] = _addr_batched
+
+
+_install_batching_rule()
