@@ -268,3 +268,43 @@ def test_addr_gradients():
         y = m.addr(s, a, b, beta=0.5, alpha=-2.0)
         return (y,) + m.autograd.grad((y * y).sum(), (s, a, b))
     _same(run)
+
+
+# ---------------------------------------------------------------------- dist, heaviside
+@pytest.mark.parametrize("call", [
+    lambda m: m.dist(m.tensor([1, 2]), m.tensor([3, 4])),
+    lambda m: m.dist(_x(m, 3, 4), m.ones(4, dtype=m.float64), 3),
+    lambda m: m.dist(_x(m, 3, 4), m.ones(4), 0),
+    lambda m: m.autograd.grad(m.dist(_x(m, 3, 4), m.ones(4), 0), _x(m, 1)),
+    lambda m: m.dist(_x(m, 3, 4), m.ones(4), float("inf")),
+    lambda m: m.dist(_x(m, 3, 4), m.ones(4), -1),
+    lambda m: m.dist(_x(m, 3, 4), 1.0),
+    lambda m: _x(m, 3, 4).dist(1.0),
+    lambda m: m.dist(_x(m, 3, 4), m.ones(5)),
+    lambda m: m.dist(m.tensor([True]), m.ones(1)),
+    lambda m: m.dist(m.zeros(0), m.zeros(0)),
+])
+def test_dist(call):
+    _same(call)
+
+
+def test_dist_p0_gradient_is_unused():
+    def run(m):
+        x = _x(m, 3, 4)
+        return m.autograd.grad(m.dist(x, m.ones(4), 0), x)
+    _same(run)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.heaviside(_x(m, 3, 4), m.tensor(0.5)),
+    lambda m: m.heaviside(m.tensor([1.0, 0.0, -0.0, -1.0, float("nan")]), m.tensor([0.5, 2.0, 3.0, 4.0, 5.0])),
+    lambda m: m.heaviside(m.tensor([1, 0, -1]), m.tensor(2)),
+    lambda m: m.heaviside(m.tensor([1.0, 0, -1]), m.tensor(2)),
+    lambda m: m.heaviside(m.tensor([1.0, 0, -1]), 2.0),
+    lambda m: m.heaviside(m.tensor([1.0, 0, -1]), m.tensor([2.0, 3.0])),
+    lambda m: m.heaviside(_x(m, 3), _x(m, 3, seed=1)).sum().backward(),
+    lambda m: m.tensor([1.0, 0, -1]).heaviside_(m.tensor(0.5)),
+    lambda m: m.tensor([1.0, 0, -1]).heaviside(m.tensor(0.5)),
+])
+def test_heaviside(call):
+    _same(call)

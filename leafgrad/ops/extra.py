@@ -15,10 +15,10 @@ import math
 
 import numpy as np
 
-from ._declare import FUNCTIONS, REGISTRY, declare, make_inplace
+from ._declare import FUNCTIONS, REGISTRY, Spec, declare, make_function, make_inplace
 from ._samples import T, sample
 from .unary import _float_unary, _via_float64, _check_out_grad, _check_tensor, _type_name
-from .stats import _write_out, _like, _arr
+from .stats import _write_out, _like, _arr, _vector_norm_forward, _norm_backward
 from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES as _TYPE_NAMES
 from .. import _creation, _dtype
 from ..autograd import grad_mode
@@ -504,9 +504,87 @@ def _addr_batched(ctx, args, params):
     return op("add", prod, st)
 
 
+# ====================================================================== dist
+def _dist_forward(a, b, p=2):
+    if a.dtype.kind not in "fc":
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                           f"Got {_TYPE_NAMES[a.dtype.name]} instead.")
+    return _vector_norm_forward(a - b, p, None)
+
+
+def _dist_backward(grad, self, other, result, p=2):
+    return _norm_backward(grad, self - other, result, p, None)   # (None for p = 0, as in PyTorch)
+
+
+_dist = declare(
+    "dist", _dist_forward, inputs=("self", "other"), promote="common", public=False,
+    samples=[sample(T(3, 4), T(3, 4), call="dist"), sample(T(3, 4), T(4), 3, call="dist"),
+             sample(T(3, 1, away=(0,)), T(4, away=(0,)), 1, call="dist"),
+             sample(T(3, 4), T(3, 4), float("inf"), smooth=False, call="dist"),
+             sample(T(4), T(4, dtype="float32"), p=1.5, call="dist"), sample(T(), T(), call="Tensor.dist")],
+    self=_dist_backward,
+    other=lambda grad, self, other, result, p=2: None if p == 0 else -_dist_backward(grad, self, other, result, p))
+
+
+def dist(input, other, p=2, *, _pos=2):
+    """The p-norm of input - other (broadcast)."""
+    _check_tensor("dist", input)
+    _check_tensor("dist", other, "other", _pos)
+    _pw._no_bool(input, other)   # (PyTorch subtracts first)
+    return _dist(input, other) if p == 2 else _dist(input, other, p=p)
+
+
+def _dist_method(self, other, p=2):
+    return dist(self, other, p, _pos=1)
+
+
+FUNCTIONS["dist"] = dist
+Tensor.dist = _dist_method
+
+
+def _dist_batched(ctx, args, params):
+    """vmap's rule for dist: the vector norm of each sample's difference."""
+    from ..func._batching import op, pad_to
+    a, b = args
+    rank = max(a.r, b.r)
+    d = op("sub", pad_to(a, rank) if a.b else a.t, pad_to(b, rank) if b.b else b.t)
+    return op("linalg_vector_norm", d, ord=params.get("p", 2), dim=tuple(range(1, rank + 1)), keepdim=False)
+
+
+# ====================================================================== heaviside
+def _heaviside_forward(a, values):
+    if a.dtype != values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    return np.where(a == 0, values, a > 0).astype(a.dtype)
+
+
+def _heaviside_not_differentiable(grad):
+    raise RuntimeError("derivative for aten::heaviside is not implemented")
+
+
+# PyTorch records heaviside with a node named NotImplemented whose backward raises; its
+# spec stays out of REGISTRY (there is no derivative for the sweep to check).
+_heaviside_spec = Spec("heaviside", _heaviside_forward, ("self", "values"),
+                       {("self", "values"): _heaviside_not_differentiable}, ("result",), "NotImplemented", None, False)
+_heaviside = make_function(_heaviside_spec)
+
+
+def heaviside(input, values, *, out=None):
+    """0 where input < 0, values where input == 0, 1 where input > 0."""
+    _check_tensor("heaviside", input)
+    _check_tensor("heaviside", values, "values", 2)
+    return _write_out(out, _heaviside(input, values), "heaviside")
+
+
+FUNCTIONS["heaviside"] = heaviside
+Tensor.heaviside = heaviside
+Tensor.heaviside_ = make_inplace(heaviside)
+
+
 def _install_batching_rule():
     from ..func import _batching
     _batching.RULES["addr"] = _addr_batched
+    _batching.RULES["dist"] = _dist_batched
 
 
 _install_batching_rule()
