@@ -308,3 +308,41 @@ def test_dist_p0_gradient_is_unused():
 ])
 def test_heaviside(call):
     _same(call)
+
+
+# ---------------------------------------------------------------------- trapezoid, cumulative_trapezoid
+_Y = [[0.0, 1.0, 2.5], [3.0, -4.0, 5.0]]
+
+
+@pytest.mark.parametrize("name", ["trapezoid", "trapz", "cumulative_trapezoid"])
+@pytest.mark.parametrize("call", [
+    lambda m, f: f(m.tensor([1, 2, 4])),
+    lambda m, f: f(m.tensor([1, 2, 4]), dx=2),
+    lambda m, f: f(m.tensor([1, 2, 4]), m.tensor([1, 2, 4])),
+    lambda m, f: f(m.tensor(_Y), 2.0),
+    lambda m, f: f(m.tensor(_Y), m.tensor([1.0, 2.0])),
+    lambda m, f: f(m.tensor(_Y), m.tensor([1.0, 2.0]), dim=0),
+    lambda m, f: f(m.tensor(_Y), m.tensor([1.0, 2.0, 4.0]), dx=1),
+    lambda m, f: f(m.tensor(_Y), m.tensor([[1.0, 2.0, 4.0]])),
+    lambda m, f: f(m.tensor(_Y), m.tensor([1, 2, 3])),
+    lambda m, f: f(m.tensor(_Y, dtype=m.float64), m.tensor([1.0, 2.0, 3.5])),
+    lambda m, f: f(m.zeros(2, 0)),
+    lambda m, f: f(m.tensor([True])),
+    lambda m, f: f(m.tensor([1.0]), m.tensor([True])),
+    lambda m, f: f(m.tensor(_Y), dx=True),
+    lambda m, f: f(m.tensor(1.0)),
+    lambda m, f: f(_x(m, 3, 5), dx=0.25, dim=0),
+    lambda m, f: f(_x(m, 3, 5), _x(m, 5, seed=1)),
+])
+def test_trapezoid(name, call):
+    _same(lambda m: call(m, getattr(m, name)))
+
+
+@pytest.mark.parametrize("name", ["trapezoid", "cumulative_trapezoid"])
+def test_trapezoid_gradients(name):
+    def run(m):
+        y, x = _x(m, 3, 5, dtype="float64"), _x(m, 5, dtype="float64", seed=1)
+        out = getattr(m, name)(y, x)
+        out2 = getattr(m, name)(y, dx=0.5, dim=0)
+        return (out, out2) + m.autograd.grad((out * out).sum() + out2.sum(), (y, x))
+    _same(run)

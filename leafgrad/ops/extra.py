@@ -22,7 +22,7 @@ from .stats import _write_out, _like, _arr, _vector_norm_forward, _norm_backward
 from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES as _TYPE_NAMES
 from .. import _creation, _dtype
 from ..autograd import grad_mode
-from . import pointwise as _pw, compare as _cmp, reshaping as _rs, matrix as _mx
+from . import activation as _act, pointwise as _pw, compare as _cmp, reshaping as _rs, matrix as _mx
 from .shape import stack as _stack
 
 _NAN, _INF = float("nan"), float("inf")
@@ -579,6 +579,95 @@ def heaviside(input, values, *, out=None):
 FUNCTIONS["heaviside"] = heaviside
 Tensor.heaviside = heaviside
 Tensor.heaviside_ = make_inplace(heaviside)
+
+
+# ====================================================================== trapezoid, cumulative_trapezoid
+_SIGNATURES = {
+    "trapezoid": " * (Tensor y, Tensor x, *, int dim = -1)\n * (Tensor y, *, Number dx = 1, int dim = -1)\n",
+    "trapz": " * (Tensor y, *, float dx = 1, int dim = -1)\n * (Tensor y, Tensor x, *, int dim = -1)\n",
+    "cumulative_trapezoid": " * (Tensor y, Tensor x, *, int dim = -1)\n * (Tensor y, *, Number dx = 1, int dim = -1)\n"}
+
+
+def _trapezoid_args(name, y, x, dx, dim):
+    """Checks shared by trapezoid and cumulative_trapezoid; the wrapped dim."""
+    if x is not None and not isinstance(x, Tensor) or x is not None and dx is not None:
+        got = ", ".join(["Tensor"] + ([_type_name(x) if not isinstance(x, Tensor) else "Tensor"]
+                                      if x is not None else []) + ([f"dx={_type_name(dx)}"] if dx is not None else []))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one "
+                        f"of:\n{_SIGNATURES[name]}")
+    if y.dim() == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor." if name == "cumulative_trapezoid" else
+                         f"Dimension specified as {dim} but tensor has no dimensions")
+    dim = _wrap_dim(dim, y.dim())
+    if name == "trapz" and isinstance(dx, bool):
+        dx = float(dx)   # (trapz takes dx as a float)
+    name = "trapezoid" if name == "trapz" else name   # (ATen's messages)
+    if x is None:
+        if y._data.dtype.kind == "b":
+            raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+        if isinstance(dx, bool) or isinstance(dx, complex):
+            raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
+    elif y._data.dtype.kind == "b" or x._data.dtype.kind == "b":
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not supported")
+    return dim
+
+
+def _spacing(name, y, x, dim):
+    """The differences of x along dim, shaped to broadcast against y's (as in PyTorch: a
+    1-D x lies along dim, a lower-rank x gets leading ones)."""
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[dim]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        x = x.view([x.shape[0] if d == dim else 1 for d in range(y.dim())])
+    elif x.dim() < y.dim():
+        x = x.view([1] * (y.dim() - x.dim()) + list(x.shape))
+    return _pw.sub(_cut(x, dim, 1, None), _cut(x, dim, 0, -1))
+
+
+def _cut(t, dim, start, end):
+    return t[(slice(None),) * dim + (slice(start, end),)]
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1, _name="trapezoid"):
+    """The integral of y along dim by the trapezoid rule, at points x or spacing dx."""
+    _check_tensor(_name, y, "y")
+    dim = _trapezoid_args(_name, y, x, dx, dim)
+    if y.shape[dim] == 0:   # no samples: 0, as in NumPy
+        return _creation.zeros([n for d, n in enumerate(y.shape) if d != dim], dtype=y.dtype)
+    if x is None:
+        # with constant spacing: dx * (sum(y) - (y_first + y_last) / 2)
+        ends = _pw.add(y.select(dim, 0), y.select(dim, -1))
+        return _act.mul_scalar(_pw.sub(y.sum(dim), _act.mul_scalar(ends, other=0.5)),
+                               other=float(1 if dx is None else dx))
+    pairs = _pw.add(_cut(y, dim, 0, -1), _cut(y, dim, 1, None))
+    return _act.div_scalar(_pw.mul(pairs, _spacing("trapezoid", y, x, dim)).sum(dim), other=2.0)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running integral of y along dim by the trapezoid rule."""
+    _check_tensor("cumulative_trapezoid", y, "y")
+    dim = _trapezoid_args("cumulative_trapezoid", y, x, dx, dim)
+    pairs = _pw.add(_cut(y, dim, 0, -1), _cut(y, dim, 1, None))
+    if x is None:
+        return _act.mul_scalar(pairs, other=float(1 if dx is None else dx) / 2.0).cumsum(dim)
+    return _act.div_scalar(_pw.mul(pairs, _spacing("cumulative_trapezoid", y, x, dim)).cumsum(dim), other=2.0)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """trapezoid's older name."""
+    return trapezoid(y, x, dx=dx, dim=dim, _name="trapz")
+
+
+FUNCTIONS.update(trapezoid=trapezoid, trapz=trapz, cumulative_trapezoid=cumulative_trapezoid)
+# their samples ride on the specs of their last nodes
+REGISTRY["nnf.mul_scalar"].samples += [sample(T(3, 4), call="trapezoid"), sample(T(5), dx=0.5, call="trapz"),
+                                       sample(T(3, 4), dim=0, dx=2, call="trapezoid")]
+REGISTRY["nnf.div_scalar"].samples += [
+    sample(T(3, 4), T(4), call="trapezoid"), sample(T(3, 4), T(3, 4), dim=0, call="trapz"),
+    sample(T(2, 3, 4), T(3, 4), dim=1, call="trapezoid"), sample(T(3, 4), T(4), call="cumulative_trapezoid"),
+    sample(T(4, 3), T(4), dim=0, call="cumulative_trapezoid")]
+REGISTRY["cumsum"].samples += [sample(T(3, 4), call="cumulative_trapezoid"),
+                               sample(T(4, 2), dx=0.5, dim=0, call="cumulative_trapezoid")]
 
 
 def _install_batching_rule():
