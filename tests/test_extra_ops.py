@@ -346,3 +346,25 @@ def test_trapezoid_gradients(name):
         out2 = getattr(m, name)(y, dx=0.5, dim=0)
         return (out, out2) + m.autograd.grad((out * out).sum() + out2.sum(), (y, x))
     _same(run)
+
+
+# ---------------------------------------------------------------------- block_diag
+@pytest.mark.parametrize("call", [
+    lambda m: m.block_diag(),
+    lambda m: m.block_diag(m.ones(2, 2, 2)),
+    lambda m: m.block_diag(m.tensor(2), m.tensor([1.0, 2]), m.ones(2, 1, dtype=m.float64)),
+    lambda m: m.block_diag(m.zeros(0, 2), m.ones(1, 0)),
+    lambda m: m.block_diag([m.ones(1)]),
+    lambda m: m.block_diag(m.tensor([True]), m.tensor([2])),
+    lambda m: m.block_diag(_x(m, 2, 3), _x(m, 1, 2, seed=1)),
+])
+def test_block_diag(call):
+    _same(call)
+
+
+def test_block_diag_gradients():
+    def run(m):
+        a, b, c = _x(m, dtype="float64"), _x(m, 3, dtype="float64", seed=1), _x(m, 2, 2, dtype="float64", seed=2)
+        y = m.block_diag(a, b, c)
+        return (y,) + m.autograd.grad((y * m.arange(20.0, dtype=m.float64).reshape(4, 5)).sum(), (a, b, c))
+    _same(run)

@@ -670,10 +670,81 @@ REGISTRY["cumsum"].samples += [sample(T(3, 4), call="cumulative_trapezoid"),
                                sample(T(4, 2), dx=0.5, dim=0, call="cumulative_trapezoid")]
 
 
+# ====================================================================== block_diag
+def _as_block(shape):
+    """A block's 2-D shape: a 0-d tensor is 1 x 1, a 1-D one a row."""
+    return (1, 1) if len(shape) == 0 else (1, shape[0]) if len(shape) == 1 else tuple(shape)
+
+
+def _block_diag_forward(*arrays):
+    blocks = [_as_block(a.shape) for a in arrays]
+    out = np.zeros((sum(r for r, _ in blocks), sum(c for _, c in blocks)), dtype=arrays[0].dtype)
+    r0 = c0 = 0
+    for a, (r, c) in zip(arrays, blocks):
+        out[r0:r0 + r, c0:c0 + c] = a.reshape(r, c)
+        r0, c0 = r0 + r, c0 + c
+    return out
+
+
+def _block_diag_backward(grad, tensors_shapes):
+    pieces, r0, c0 = [], 0, 0
+    for shape in tensors_shapes:
+        r, c = _as_block(shape)
+        pieces.append(grad[r0:r0 + r, c0:c0 + c].reshape(shape))
+        r0, c0 = r0 + r, c0 + c
+    return pieces
+
+
+_block_diag = declare(
+    "block_diag", _block_diag_forward, inputs=("*tensors",), public=False,
+    samples=[sample(T(2, 3), T(1, 2), call="block_diag"), sample(T(), T(3), T(2, 1), call="block_diag"),
+             sample(T(0, 2), T(2, 0), T(2, 2), call="block_diag"), sample(T(2, 2), call="block_diag")],
+    tensors=_block_diag_backward)
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix of the (at most 2-D) ``tensors``."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {_type_name(t)}")
+        if t.dim() > 2:
+            raise RuntimeError("torch.block_diag: Input tensors must have 2 or fewer dimensions. Input "
+                               f"{i} has {t.dim()} dimensions")
+    if not tensors:
+        return _creation.zeros(1, 0)
+    target = _dtype.result_type_of(list(tensors))
+    return _block_diag([t if t._data.dtype == target.np else t.to(target) for t in tensors])
+
+
+FUNCTIONS["block_diag"] = block_diag
+
+
+def _block_diag_batched(ctx, args, params):
+    """vmap's rule for block_diag: each block padded with zeros to full width, then the
+    rows of blocks joined (two cats, whatever the batch size)."""
+    from ..func._batching import op, expand_batch
+    blocks = [_as_block(a.lshape) for a in args]
+    width = sum(c for _, c in blocks)
+    rows, c0 = [], 0
+    for a, (r, c) in zip(args, blocks):
+        t = expand_batch(ctx, a)
+        if a.r < 2:
+            t = op("_unsafe_view", t, shape=(ctx.B, r, c))
+        dt = t._data.dtype
+        parts = [wrap(np.zeros((ctx.B, r, c0), dt))] if c0 else []
+        parts.append(t)
+        if width - c0 - c:
+            parts.append(wrap(np.zeros((ctx.B, r, width - c0 - c), dt)))
+        rows.append(op("cat", parts, dim=2) if len(parts) > 1 else t)
+        c0 += c
+    return op("cat", rows, dim=1) if len(rows) > 1 else rows[0]
+
+
 def _install_batching_rule():
     from ..func import _batching
     _batching.RULES["addr"] = _addr_batched
     _batching.RULES["dist"] = _dist_batched
+    _batching.RULES["block_diag"] = _block_diag_batched
 
 
 _install_batching_rule()
