@@ -1,5 +1,11 @@
 """PyTorch functions added on top of the core ops: the aliases multiply/subtract, diff,
-the gamma family (lgamma, digamma, polygamma), sinc and logcumsumexp.
+the gamma family (lgamma, digamma, polygamma), sinc, logcumsumexp, hsplit/vsplit/dsplit,
+tril_indices/triu_indices, isin, logspace, diagflat, cartesian_prod, addr, dist,
+heaviside, trapezoid/trapz/cumulative_trapezoid and block_diag.
+
+Composites (diff, the splits, diagflat, cartesian_prod, trapezoid, ...) record the nodes
+of the ops they are built from, as in PyTorch; their samples ride on those ops' specs.
+The vmap rules of addr, dist and block_diag live here, installed into func._batching.
 
 NumPy has no lgamma, digamma or polygamma; they are computed here in float64 (float32
 results are rounded from float64):
