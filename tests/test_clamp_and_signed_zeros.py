@@ -40,6 +40,23 @@ def test_signed_zeros_nan_and_inf_as_torch(name):
     _bits(both(lambda T: SIGNED[name](T, T.tensor(VALUES))))
 
 
+@pytest.mark.parametrize("op", ["fmax", "fmin", "relu", "clamp_min", "clamp_max"])
+@pytest.mark.parametrize("n", [1, 7, 17, 1000])
+def test_ties_of_signed_zeros_at_every_length_as_torch(op, n):
+    """PyTorch keeps the first operand (the input) on a tie at every length; NumPy's own
+    loops do not agree with each other there. (torch.maximum/minimum themselves answer
+    differently in their vectorized and scalar loops, so they are left out.)"""
+    def run(T):
+        neg, pos = T.full((n,), -0.0), T.zeros(n)
+        if op == "relu":
+            return T.relu(neg)
+        if op in ("clamp_min", "clamp_max"):
+            return T.stack([getattr(T, op)(neg, 0.0), getattr(T, op)(pos, -0.0)])
+        f = getattr(T, op)
+        return T.stack([f(neg, pos), f(pos, neg), f(neg, T.tensor(float("nan"))), f(T.full((n,), float("nan")), neg)])
+    _bits(both(run))
+
+
 @pytest.mark.parametrize("lo, hi", [(lo, hi) for lo, hi in itertools.product(BOUNDS, BOUNDS)
                                     if lo is not None or hi is not None])
 @pytest.mark.parametrize("tensor_bounds", [False, True])
