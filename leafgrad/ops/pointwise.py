@@ -202,7 +202,7 @@ def _unary(name, forward, formula, low=-2.0, high=2.0, ufunc=None, promote="floa
                             sample(T(0, 3, low=low, high=high))], self=formula, **kw)
 
 
-exp = _unary("exp", np.exp, lambda grad, result: grad * result, ufunc=np.exp)
+exp = _unary("exp", np.exp, same_as(np.multiply, lambda grad, result: grad * result), ufunc=np.exp)
 log = _unary("log", np.log, lambda grad, self: grad / self, low=0.2, ufunc=np.log)
 sin = _unary("sin", np.sin, lambda grad, self: grad * np.cos(self), ufunc=np.sin)
 cos = _unary("cos", np.cos, lambda grad, self: grad * -np.sin(self), ufunc=np.cos)
