@@ -510,7 +510,7 @@ class _Program:
         results = ", ".join("None" if x is None else self.arg(x) for x in self.outs)
         body.append(f"    return ({results}{',' if len(self.outs) == 1 else ''})")
         code = "def replay(arrays, tensors):\n" + "\n".join(body) + "\n"
-        namespace = dict(self.consts)
+        namespace = dict(self.consts, __name__="leafgrad.replay.tape")   # (its warnings are leafgrad's)
         exec(compile(code, "<leafgrad.replay tape>", "exec"), namespace)
         return code, namespace["replay"]
 

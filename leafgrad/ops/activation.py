@@ -523,8 +523,8 @@ def glu(input, dim=-1):
 def _softmax_fwd(a, dim):
     if a.ndim == 0:
         return np.ones_like(a) if a == a else a.copy()
+    # The max subtracted as it is, as PyTorch: a row holding +inf (or only -inf) is all NaN.
     m = np.max(a, axis=dim, keepdims=True, initial=-np.inf)
-    m = np.where(np.isfinite(m), m, 0)
     e = np.exp(a - m)
     return e / np.sum(e, axis=dim, keepdims=True)
 
@@ -532,10 +532,7 @@ def _softmax_fwd(a, dim):
 def _log_softmax_fwd(a, dim):
     if a.ndim == 0:
         return a - a
-    m = _max_reduce(a, axis=dim, keepdims=True, initial=-np.inf)
-    finite = np.isfinite(m)
-    if not finite.all():
-        m = np.where(finite, m, 0)
+    m = _max_reduce(a, axis=dim, keepdims=True, initial=-np.inf)   # (as softmax: +inf gives NaN rows)
     s = a - m
     if s.dtype.kind != "f":
         return s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))

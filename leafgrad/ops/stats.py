@@ -1003,8 +1003,11 @@ def _cum_dtype(a, dtype):
 def _cumsum_forward(a, dim, dtype=None):
     dt = _cum_dtype(a, dtype)
     if a.ndim == 0:
-        return a.astype(dt)
-    return np.cumsum(a, axis=dim, dtype=dt)
+        return a.astype(dt)   # (a copy: -0.0 stays -0.0)
+    out = np.cumsum(a, axis=dim, dtype=dt)
+    if out.dtype.kind == "f":
+        out += 0.0   # PyTorch's running sums start from +0.0: a run of -0.0 sums to +0.0
+    return out
 
 
 def _reversed_cumsum(x, dim):

@@ -1,7 +1,11 @@
-"""relu, clamp, clamp_min/clamp_max, hardtanh and maximum/minimum against torch: signed
-zeros bit for bit (-0.0 is kept where PyTorch keeps it), type promotion of integer
-inputs and bounds, tensor bounds, grad_fn names, in-place forms and their errors."""
+"""Special values against torch: signed zeros bit for bit (-0.0 is kept where PyTorch
+keeps it), NaN and inf through relu, clamp, clamp_min/clamp_max, hardtanh, the shrinks,
+the elus, fmax/fmin, sign, softmax and cumsum; the clamp family's type promotion,
+tensor bounds, grad_fn names, in-place forms and errors; and no NumPy RuntimeWarning
+from leafgrad's own computations (PyTorch computes inf and NaN silently)."""
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -220,3 +224,35 @@ def test_inplace_functional_forms_as_torch(call):
 def test_sign_of_nan_is_zero_as_torch(call):
     x_values = [float("nan"), -0.0, 0.0, -2.0, 3.0, float("-inf")]
     assert_same(*both(lambda T: eval(call, {"T": T, "x": T.tensor(x_values)})))
+
+
+def test_softmax_of_rows_with_inf_as_torch():
+    rows = [[float("inf"), -float("inf"), 1.0], [-float("inf")] * 3, [float("inf"), 1.0, 2.0],
+            [-float("inf"), 1.0, 2.0], [1.0, float("nan"), 2.0]]
+    for call in ("x.softmax(1)", "x.log_softmax(1)", "x.t().softmax(0)", "T.nn.functional.softmin(x, 1)",
+                 "x.logsumexp(1)"):
+        assert_same(*both(lambda T: eval(call, {"T": T, "x": T.tensor(rows)})), path=call)
+
+
+@pytest.mark.parametrize("values", [[-0.0, -0.0, 1.0], [[-0.0], [-0.0]], [-0.0]])
+def test_cumsum_starts_from_positive_zero_as_torch(values):
+    _bits(both(lambda T: T.cumsum(T.tensor(values), 0)))
+    _bits(both(lambda T: T.tensor(values).cumsum(-1)))
+
+
+def test_no_numpy_warnings_from_leafgrads_computations():
+    """Run in a fresh interpreter with warnings shown (pytest's own filters would hide them)."""
+    code = """if True:
+        import numpy as np, leafgrad as T
+        x = T.tensor([0.0, -1.0, 1.0], requires_grad=True)
+        (x.log() + x / 0 + x.sqrt() + T.tensor([1e38]) * 10).sum().backward()
+        T.tensor([[float("inf"), 1.0]]).softmax(1)
+        step = T.replay.capture(lambda a: (a.log() * 2).sum())
+        for _ in range(4):
+            step(T.tensor([0.0, 1.0]))
+        np.log(np.zeros(1))   # the user's own NumPy code still warns
+    """
+    out = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    warnings_shown = [line for line in out.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(warnings_shown) == 1 and "<string>" in warnings_shown[0], out.stderr
