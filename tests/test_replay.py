@@ -106,7 +106,9 @@ def test_dropout_draws_the_same_numbers_on_replay():
                                      (leafgrad.optim.AdamW, {}), (leafgrad.optim.Adagrad, dict(lr_decay=0.01)),
                                      (leafgrad.optim.Adamax, {}), (leafgrad.optim.NAdam, {}),
                                      (leafgrad.optim.NAdam, dict(weight_decay=0.1, decoupled_weight_decay=True)),
-                                     (leafgrad.optim.RAdam, {}), (leafgrad.optim.RAdam, dict(betas=(0.9, 0.99)))])
+                                     (leafgrad.optim.RAdam, {}), (leafgrad.optim.RAdam, dict(betas=(0.9, 0.99))),
+                                     (leafgrad.optim.Adadelta, dict(weight_decay=0.1)),
+                                     (leafgrad.optim.RMSprop, dict(centered=True, momentum=0.5))])
 def test_other_optimizers_replay_with_the_same_numbers(opt, kw):
     x, y = _data()
     calls = 12 if opt is leafgrad.optim.RAdam else 8   # (RAdam's rectified update starts at step 6)
