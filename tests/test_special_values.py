@@ -256,3 +256,15 @@ def test_no_numpy_warnings_from_leafgrads_computations():
     assert out.returncode == 0, out.stderr
     warnings_shown = [line for line in out.stderr.splitlines() if "RuntimeWarning" in line]
     assert len(warnings_shown) == 1 and "<string>" in warnings_shown[0], out.stderr
+
+
+@pytest.mark.parametrize("weight", [0.3, 0.7, -0.4, 1.5, "tensor"])
+@pytest.mark.parametrize("n", [3, 100, 4099])
+def test_float32_lerp_is_torchs_fused_multiply_add(weight, n):
+    """PyTorch's float32 lerp rounds once (a fused multiply-add); a two-rounding formula
+    differs from it in about a third of the elements."""
+    rng = np.random.default_rng(n)
+    a, b = rng.standard_normal(n).astype(np.float32), (3 * rng.standard_normal(n)).astype(np.float32)
+    w = rng.uniform(-1, 2, n).astype(np.float32)
+    _bits(both(lambda T: T.lerp(T.from_numpy(a.copy()), T.from_numpy(b.copy()),
+                                T.from_numpy(w.copy()) if weight == "tensor" else weight)))
