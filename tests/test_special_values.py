@@ -268,3 +268,34 @@ def test_float32_lerp_is_torchs_fused_multiply_add(weight, n):
     w = rng.uniform(-1, 2, n).astype(np.float32)
     _bits(both(lambda T: T.lerp(T.from_numpy(a.copy()), T.from_numpy(b.copy()),
                                 T.from_numpy(w.copy()) if weight == "tensor" else weight)))
+
+
+FUSED = {
+    "add alpha": lambda T, a, b, c: T.add(a, b, alpha=0.3),
+    "add_ alpha": lambda T, a, b, c: a.clone().add_(b, alpha=2.5),
+    "sub alpha": lambda T, a, b, c: T.sub(a, b, alpha=0.3),
+    "rsub alpha": lambda T, a, b, c: T.rsub(a, b, alpha=0.7),
+    "addcmul": lambda T, a, b, c: T.addcmul(a, b, c),
+    "addcmul value": lambda T, a, b, c: T.addcmul(a, b, c, value=0.3),
+    "addcdiv value": lambda T, a, b, c: T.addcdiv(a, b, c, value=0.3),
+    "pow 3": lambda T, a, b, c: a.pow(3),
+    "pow -2": lambda T, a, b, c: c.pow(-2),
+    "pow -0.5": lambda T, a, b, c: c.pow(-0.5),
+    "pow -1 backward": lambda T, a, b, c: T.autograd.grad(c.pow(-1).sum(), c)[0],
+    "pow 3 backward": lambda T, a, b, c: T.autograd.grad(a.pow(3).sum(), a)[0],
+}
+
+
+@pytest.mark.parametrize("name", FUSED)
+def test_float32_fused_and_shortcut_arithmetic_is_torchs_bits(name):
+    """ATen fuses x * y + z (one rounding) in add/sub/rsub with alpha and in addcmul, orders
+    addcdiv as (value * t1) / t2, and computes pow 3, -2 and -0.5 as x*x*x, 1/(x*x) and
+    1/sqrt(x); unfused or libm forms differ from it in the last bit of a third of the elements."""
+    rng = np.random.default_rng(7)
+    a, b = rng.standard_normal(4099).astype(np.float32), (3 * rng.standard_normal(4099)).astype(np.float32)
+    c = rng.uniform(0.5, 2.0, 4099).astype(np.float32)
+
+    def run(T):
+        a_, b_, c_ = (T.from_numpy(v.copy()).requires_grad_() for v in (a, b, c))
+        return FUSED[name](T, a_, b_, c_)
+    _bits(both(run))

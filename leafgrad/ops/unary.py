@@ -30,7 +30,7 @@ import numpy as np
 from ._declare import FUNCTIONS, REGISTRY, Spec, call, declare, make_function, make_inplace
 from .._tensor import _LEGACY_NAMES as _TYPE_NAMES
 from ._samples import T, sample
-from .pointwise import pow_scalar, real_sign
+from .pointwise import fused_multiply_add, pow_scalar, real_sign
 from .stats import _write_out
 from .._tensor import _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
@@ -578,21 +578,13 @@ FUNCTIONS["signbit"] = _with_out(signbit, "bool")
 
 
 # ====================================================================== lerp
-def _fma32(x, y, z):
-    """``x * y + z`` for float32 arrays with one rounding, as the fused multiply-add of
-    PyTorch's vectorized float32 kernels: the product of float32 numbers is exact in
-    float64, and the float64 sum rounded to float32 differs from one rounding only when it
-    lands exactly on a float32 midpoint."""
-    return (x.astype(np.float64) * y + z).astype(np.float32)
-
-
 def _lerp_scalar_forward(a, b, weight):
     _not_for("lerp_kernel_scalar", a, "biu")
     small = -0.5 < weight < 0.5
     if a.dtype == np.float32 and np.result_type(a, b) == np.float32:
         w = np.float32(weight)
         d = b - a
-        return _fma32(d, w, a) if small else _fma32(d, -(np.float32(1) - w), b)
+        return fused_multiply_add(d, w, a) if small else fused_multiply_add(d, -(np.float32(1) - w), b)
     if small:
         return a + weight * (b - a)
     return b - (b - a) * (1 - weight)
@@ -602,7 +594,7 @@ def _lerp_tensor_forward(a, b, w):
     _not_for("lerp_kernel_tensor", a, "biu")
     d = b - a
     if np.result_type(a, b, w) == np.float32:
-        return np.where(np.abs(w) < 0.5, _fma32(d, w, a), _fma32(d, -(np.float32(1) - w), b))
+        return np.where(np.abs(w) < 0.5, fused_multiply_add(d, w, a), fused_multiply_add(d, -(np.float32(1) - w), b))
     return np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))
 
 
