@@ -1,0 +1,249 @@
+"""rms_norm, pixel_shuffle / pixel_unshuffle, soft margin / hinge / multilabel soft margin /
+Poisson / Gaussian / multi margin losses and their modules, side by side with torch: values,
+gradients, dtypes, grad_fn names and errors (the op sweep covers derivatives of the samples)."""
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import assert_same, torch, leafgrad
+
+RNG = np.random.default_rng(7)
+X = RNG.standard_normal((3, 4))
+X3 = RNG.standard_normal((2, 3, 4))
+W4 = RNG.standard_normal(4)
+W34 = RNG.standard_normal((3, 4))
+SIGN = np.where(RNG.standard_normal((3, 4)) > 0, 1.0, -1.0)
+LABELS = (RNG.standard_normal((3, 4)) > 0).astype(np.float64)
+COUNTS = RNG.integers(0, 5, (3, 4)).astype(np.float64)
+POS = RNG.uniform(0.1, 2.0, (3, 4))
+IMG = RNG.standard_normal((2, 8, 3, 2))
+CLS = np.array([0, 3, 1])
+IMG2 = RNG.standard_normal((2, 2, 4, 6))
+
+
+def _t(m, a, grad=False, dtype=None):
+    t = m.tensor(np.array(a, copy=True))
+    if dtype is not None:
+        t = t.to(getattr(m, dtype))
+    if grad:
+        t.requires_grad_(True)
+    return t
+
+
+def check(fn):
+    """``fn(module, new)`` in both libraries (``new(array, grad=True, dtype=None)`` makes an
+    input); a result requiring grad is also compared by the gradients of its sum."""
+    results = []
+    for m in (torch, leafgrad):
+        ins = []
+
+        def new(a, grad=True, dtype=None, _m=m, _ins=ins):
+            t = _t(_m, a, grad, dtype)
+            if grad:
+                _ins.append(t)
+            return t
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = fn(m, new)
+            grads = None
+            if isinstance(out, (torch.Tensor, leafgrad.Tensor)) and out.requires_grad:
+                grads = m.autograd.grad(out.sum(), ins, allow_unused=True)
+            results.append((out, grads))
+        except Exception as e:  # noqa: BLE001 - errors are compared as values
+            results.append(e)
+    assert_same(results[0], results[1])
+    return results
+
+
+def F(m):
+    return m.nn.functional
+
+
+# ------------------------------------------------------------------ values, gradients, graphs
+CASES = {
+    # rms_norm: default eps is the machine epsilon of the computation dtype (float32 for half)
+    "rms_norm": lambda m, n: F(m).rms_norm(n(X), (4,)),
+    "rms_norm_list": lambda m, n: F(m).rms_norm(n(X3), [3, 4], n(W34)),
+    "rms_norm_eps": lambda m, n: F(m).rms_norm(n(X), (4,), n(W4), eps=1e-2),
+    "rms_norm_f32": lambda m, n: F(m).rms_norm(n(X, dtype="float32"), (4,), n(W4, dtype="float32")),
+    "rms_norm_f32_f64w": lambda m, n: F(m).rms_norm(n(X, dtype="float32"), (4,), n(W4)),
+    "rms_norm_f64_f32w": lambda m, n: F(m).rms_norm(n(X), (4,), n(W4, dtype="float32")),
+    "rms_norm_half": lambda m, n: F(m).rms_norm(n(X, dtype="float16"), (4,)),
+    "rms_norm_half_w": lambda m, n: F(m).rms_norm(n(X, dtype="float16"), (4,), n(W4, dtype="float16")),
+    "rms_norm_tiny_half": lambda m, n: F(m).rms_norm(n([[1e-3, 2e-3]], False, "float16"), (2,)),
+    "rms_norm_zeros": lambda m, n: F(m).rms_norm(n(np.zeros((2, 3))), (3,)),
+    "rms_norm_empty": lambda m, n: F(m).rms_norm(n(np.zeros((0, 3))), (3,)),
+    "rms_norm_no_grad": lambda m, n: F(m).rms_norm(n(X, False), (4,)),
+    "rms_norm_torch_ns": lambda m, n: m.rms_norm(n(X), [4], n(W4)),
+    "pixel_shuffle": lambda m, n: F(m).pixel_shuffle(n(IMG), 2),
+    "pixel_shuffle_3d": lambda m, n: F(m).pixel_shuffle(n(IMG[0]), 2),
+    "pixel_shuffle_5d": lambda m, n: F(m).pixel_shuffle(n(IMG.reshape(1, 2, 8, 3, 2)), 2),
+    "pixel_shuffle_int": lambda m, n: F(m).pixel_shuffle(n(np.arange(16).reshape(1, 4, 2, 2), False), 2),
+    "pixel_unshuffle": lambda m, n: F(m).pixel_unshuffle(n(IMG2), 2),
+    "pixel_roundtrip": lambda m, n: F(m).pixel_unshuffle(F(m).pixel_shuffle(n(IMG), 2), 2),
+    "pixel_shuffle_top": lambda m, n: m.pixel_shuffle(n(IMG), 2),
+    "soft_margin": lambda m, n: F(m).soft_margin_loss(n(X), n(SIGN, False)),
+    "soft_margin_none": lambda m, n: F(m).soft_margin_loss(n(X), n(SIGN, False), reduction="none"),
+    "soft_margin_sum_bcast": lambda m, n: F(m).soft_margin_loss(n(X), n(SIGN[0], False), reduction="sum"),
+    "soft_margin_f32_f64": lambda m, n: F(m).soft_margin_loss(n(X, dtype="float32"), n(SIGN, False)),
+    "soft_margin_long_target": lambda m, n: F(m).soft_margin_loss(n(X), n(SIGN.astype(np.int64), False)),
+    "soft_margin_half_0d": lambda m, n: F(m).soft_margin_loss(n(X, dtype="float16"), n(1.0, False)),
+    "soft_margin_legacy": lambda m, n: F(m).soft_margin_loss(n(X), n(SIGN, False), size_average=False),
+    "hinge": lambda m, n: F(m).hinge_embedding_loss(n(X), n(SIGN, False)),
+    "hinge_margin_none": lambda m, n: F(m).hinge_embedding_loss(n(X), n(SIGN, False), margin=0.3, reduction="none"),
+    "hinge_long_target": lambda m, n: F(m).hinge_embedding_loss(n(X), n(SIGN.astype(np.int64), False),
+                                                                reduction="sum"),
+    "hinge_bcast": lambda m, n: F(m).hinge_embedding_loss(n(X), n(SIGN[0], False)),
+    "mlsm": lambda m, n: F(m).multilabel_soft_margin_loss(n(X), n(LABELS, False)),
+    "mlsm_weight_none": lambda m, n: F(m).multilabel_soft_margin_loss(n(X), n(LABELS, False), weight=n(POS[0], False),
+                                                                      reduction="none"),
+    "mlsm_target_grad": lambda m, n: F(m).multilabel_soft_margin_loss(n(X), n(LABELS), reduction="sum"),
+    "mlsm_1d": lambda m, n: F(m).multilabel_soft_margin_loss(n(X[0]), n(LABELS[0], False)),
+    "poisson": lambda m, n: F(m).poisson_nll_loss(n(X), n(COUNTS, False)),
+    "poisson_full": lambda m, n: F(m).poisson_nll_loss(n(X), n(COUNTS, False), full=True, reduction="none"),
+    "poisson_rate": lambda m, n: F(m).poisson_nll_loss(n(POS), n(COUNTS), log_input=False, reduction="sum"),
+    "poisson_rate_full": lambda m, n: F(m).poisson_nll_loss(n(POS), n(COUNTS, False), log_input=False, full=True,
+                                                            eps=1e-3),
+    "poisson_legacy": lambda m, n: F(m).poisson_nll_loss(n(X), n(COUNTS, False), reduce=False),
+    "gauss": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34), n(POS)),
+    "gauss_full_sum": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34), n(POS), full=True, reduction="sum"),
+    "gauss_homo": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34, False), n(POS[:, 0]), reduction="none"),
+    "gauss_homo_1": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34, False), n(POS[:, :1])),
+    "gauss_float_var": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34, False), 0.5),
+    "gauss_clamped": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34, False), n(np.zeros((3, 4))), eps=0.1),
+    "multi_margin": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False)),
+    "multi_margin_p2": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False), p=2, margin=0.7, reduction="none"),
+    "multi_margin_weight": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False), weight=n(POS[0], False),
+                                                               reduction="sum"),
+    "multi_margin_1d": lambda m, n: F(m).multi_margin_loss(n(X[0]), n(2, False), reduction="none"),
+    "multi_margin_1d_1": lambda m, n: F(m).multi_margin_loss(n(X[0]), n([2], False), reduction="none"),
+    "multi_margin_0d": lambda m, n: F(m).multi_margin_loss(n(1.5), n(0, False)),
+    "multi_margin_f32": lambda m, n: F(m).multi_margin_loss(n(X, dtype="float32"), n(CLS, False)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_torch(name):
+    check(CASES[name])
+
+
+# ------------------------------------------------------------------ errors
+ERRORS = {
+    "rms_norm_int_shape": lambda m, n: F(m).rms_norm(n(X), 4),
+    "rms_norm_empty_shape": lambda m, n: F(m).rms_norm(n(X), ()),
+    "rms_norm_bad_shape": lambda m, n: F(m).rms_norm(n(X), (3,)),
+    "rms_norm_bad_shape_3d": lambda m, n: F(m).rms_norm(n(X3), (5, 3, 4)),
+    "rms_norm_too_long": lambda m, n: F(m).rms_norm(n(X), (2, 3, 4)),
+    "rms_norm_weight": lambda m, n: F(m).rms_norm(n(X), (4,), n(np.ones(3))),
+    "rms_norm_long": lambda m, n: F(m).rms_norm(n(np.arange(4), False), (4,)),
+    "shuffle_factor": lambda m, n: F(m).pixel_shuffle(n(IMG), 3),
+    "shuffle_2d": lambda m, n: F(m).pixel_shuffle(n(X), 2),
+    "shuffle_zero": lambda m, n: F(m).pixel_shuffle(n(IMG), 0),
+    "shuffle_negative": lambda m, n: F(m).pixel_shuffle(n(IMG), -1),
+    "shuffle_float": lambda m, n: F(m).pixel_shuffle(n(IMG), 2.0),
+    "unshuffle_width": lambda m, n: F(m).pixel_unshuffle(n(IMG), 2),
+    "unshuffle_height": lambda m, n: F(m).pixel_unshuffle(n(X3[:1, :, :3].transpose(0, 2, 1)), 2),
+    "unshuffle_2d": lambda m, n: F(m).pixel_unshuffle(n(X), 2),
+    "unshuffle_zero": lambda m, n: F(m).pixel_unshuffle(n(IMG), 0),
+    "unshuffle_float": lambda m, n: F(m).pixel_unshuffle(n(IMG), 2.0),
+    "soft_margin_target_grad": lambda m, n: F(m).soft_margin_loss(n(X), n(SIGN)),
+    "soft_margin_shape": lambda m, n: F(m).soft_margin_loss(n(X), n(np.ones((2, 4)), False)),
+    "soft_margin_output_shape": lambda m, n: F(m).soft_margin_loss(n(X[0]), n(SIGN, False)),
+    "soft_margin_number": lambda m, n: F(m).soft_margin_loss(n(X), 1.0),
+    "soft_margin_long": lambda m, n: F(m).soft_margin_loss(n(np.ones(3, np.int64), False),
+                                                           n(np.ones(3, np.int64), False)),
+    "soft_margin_bool": lambda m, n: F(m).soft_margin_loss(n(X > 0, False), n(X > 0, False)),
+    "soft_margin_reduction": lambda m, n: F(m).soft_margin_loss(n(X), n(SIGN, False), reduction="x"),
+    "hinge_shape": lambda m, n: F(m).hinge_embedding_loss(n(X), n(np.ones((2, 4)), False)),
+    "hinge_reduction": lambda m, n: F(m).hinge_embedding_loss(n(X), n(SIGN, False), reduction="x"),
+    "mlsm_shape": lambda m, n: F(m).multilabel_soft_margin_loss(n(X), n(np.ones((2, 4)), False)),
+    "mlsm_reduction": lambda m, n: F(m).multilabel_soft_margin_loss(n(X), n(LABELS, False), reduction="x"),
+    "poisson_shape": lambda m, n: F(m).poisson_nll_loss(n(X), n(np.ones((2, 4)), False)),
+    "poisson_reduction": lambda m, n: F(m).poisson_nll_loss(n(X), n(COUNTS, False), reduction="x"),
+    "gauss_negative_var": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34), n(-POS)),
+    "gauss_negative_float": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34), -1.0),
+    "gauss_var_size": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34), n(POS[:2])),
+    "gauss_reduction": lambda m, n: F(m).gaussian_nll_loss(n(X), n(W34), n(POS), reduction="x"),
+    "mm_p": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False), p=3),
+    "mm_weight_dim": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False), weight=n(np.ones((1, 4)), False)),
+    "mm_out_of_range": lambda m, n: F(m).multi_margin_loss(n(X), n([0, 1, 4], False)),
+    "mm_negative": lambda m, n: F(m).multi_margin_loss(n(X), n([0, 1, -1], False)),
+    "mm_target_size": lambda m, n: F(m).multi_margin_loss(n(X), n([0, 1], False)),
+    "mm_target_2d": lambda m, n: F(m).multi_margin_loss(n(X), n([[0, 1, 2]], False)),
+    "mm_1d_target_size": lambda m, n: F(m).multi_margin_loss(n(X[0]), n([1, 2], False)),
+    "mm_float_target": lambda m, n: F(m).multi_margin_loss(n(X), n([0., 1, 2], False)),
+    "mm_int32_target": lambda m, n: F(m).multi_margin_loss(n(X), n(np.array([0, 1, 2], np.int32), False)),
+    "mm_weight_size": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False), weight=n(np.ones(3), False)),
+    "mm_weight_dtype": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False),
+                                                          weight=n(np.ones(4), False, "float32")),
+    "mm_weight_grad": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False), weight=n(np.ones(4))),
+    "mm_3d": lambda m, n: F(m).multi_margin_loss(n(X3), n([1], False)),
+    "mm_empty_classes": lambda m, n: F(m).multi_margin_loss(n(np.zeros((2, 0))), n([0, 1], False)),
+    "mm_long_input": lambda m, n: F(m).multi_margin_loss(n(np.ones((3, 4), np.int64), False), n(CLS, False)),
+    "mm_1d_out_of_range": lambda m, n: F(m).multi_margin_loss(n(1.5), n(1, False)),
+    "mm_reduction": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False), reduction="x"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors(name):
+    res = check(ERRORS[name])
+    assert isinstance(res[0], Exception), "torch accepted the call: not an error case"
+
+
+# ------------------------------------------------------------------ modules
+MODULES = {
+    "RMSNorm": (lambda nn: nn.RMSNorm(4), [X]),
+    "RMSNorm-2d-eps": (lambda nn: nn.RMSNorm([3, 4], eps=1e-3), [X3]),
+    "RMSNorm-noaffine": (lambda nn: nn.RMSNorm(4, elementwise_affine=False), [X]),
+    "PixelShuffle": (lambda nn: nn.PixelShuffle(2), [IMG]),
+    "PixelUnshuffle": (lambda nn: nn.PixelUnshuffle(2), [RNG.standard_normal((1, 2, 4, 6))]),
+    "SoftMarginLoss": (lambda nn: nn.SoftMarginLoss(reduction="sum"), [X, SIGN]),
+    "HingeEmbeddingLoss": (lambda nn: nn.HingeEmbeddingLoss(margin=0.5), [X, SIGN]),
+    "MultiLabelSoftMarginLoss": (lambda nn: nn.MultiLabelSoftMarginLoss(reduction="none"), [X, LABELS]),
+    "PoissonNLLLoss": (lambda nn: nn.PoissonNLLLoss(full=True), [X, COUNTS]),
+    "PoissonNLLLoss-rate": (lambda nn: nn.PoissonNLLLoss(log_input=False, eps=1e-4), [POS, COUNTS]),
+    "GaussianNLLLoss": (lambda nn: nn.GaussianNLLLoss(full=True, eps=1e-3), [X, W34, POS]),
+    "MultiMarginLoss": (lambda nn: nn.MultiMarginLoss(p=2, margin=0.5), [X, CLS]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_module(name):
+    make, arrays = MODULES[name]
+
+    def run(m, n):
+        mod = make(m.nn)
+        ins = [n(a, grad=a.dtype.kind == "f" and i == 0) if isinstance(a, np.ndarray) else a
+               for i, a in enumerate(arrays)]
+        out = mod(*ins)
+        params = [(k, tuple(p.shape), p.requires_grad) for k, p in mod.named_parameters()]
+        return out, repr(mod), params, list(mod.state_dict())
+    check(run)
+
+
+def test_module_weights_get_gradients():
+    for_both = []
+    for m in (torch, leafgrad):
+        mod = m.nn.RMSNorm([3, 4])
+        with m.no_grad():
+            mod.weight.copy_(m.tensor(W34))
+        mod(_t(m, X3, dtype="float32")).pow(2).sum().backward()
+        for_both.append(mod.weight.grad)
+    assert_same(for_both[0], for_both[1])
+
+
+MODULE_ERRORS = {
+    "MultiMarginLoss-p": lambda nn, m: nn.MultiMarginLoss(p=3),
+    "MultiMarginLoss-weight": lambda nn, m: nn.MultiMarginLoss(weight=m.ones(2, 2)),
+    "GaussianNLLLoss-positional": lambda nn, m: nn.GaussianNLLLoss(True),
+    "RMSNorm-shape": lambda nn, m: nn.RMSNorm(3)(m.ones(2, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_ERRORS))
+def test_module_errors(name):
+    res = check(lambda m, n: MODULE_ERRORS[name](m.nn, m))
+    assert isinstance(res[0], Exception)
