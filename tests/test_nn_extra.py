@@ -20,6 +20,11 @@ POS = RNG.uniform(0.1, 2.0, (3, 4))
 IMG = RNG.standard_normal((2, 8, 3, 2))
 CLS = np.array([0, 3, 1])
 IMG2 = RNG.standard_normal((2, 2, 4, 6))
+Q4, K4, V4 = RNG.standard_normal((2, 4, 5, 3)), RNG.standard_normal((2, 4, 6, 3)), RNG.standard_normal((2, 4, 6, 3))
+V7 = RNG.standard_normal((2, 4, 6, 7))
+M56 = RNG.standard_normal((5, 6))
+B56 = RNG.standard_normal((5, 6)) > -0.3
+B56[1] = False   # a fully masked row: the safe softmax gives zeros there
 
 
 def _t(m, a, grad=False, dtype=None):
@@ -124,6 +129,52 @@ CASES = {
 }
 
 
+def _sdpa(m, n, q=Q4, k=K4, v=V4, **kw):
+    return F(m).scaled_dot_product_attention(n(q), n(k), n(v), **kw)
+
+
+SDPA = {
+    # 4-D, same head size, no dropout: PyTorch's fused CPU kernel (one node)
+    "flash": lambda m, n: _sdpa(m, n),
+    "flash_causal": lambda m, n: _sdpa(m, n, is_causal=True),
+    "flash_causal_long_q": lambda m, n: _sdpa(m, n, q=K4, k=Q4, v=Q4, is_causal=True),
+    "flash_bool_mask": lambda m, n: _sdpa(m, n, attn_mask=n(B56, False)),
+    "flash_float_mask": lambda m, n: _sdpa(m, n, attn_mask=n(M56, False)),
+    "flash_mask_4d": lambda m, n: _sdpa(m, n, attn_mask=n(np.broadcast_to(M56, (2, 4, 5, 6)), False)),
+    "flash_f32_mask": lambda m, n: _sdpa(m, n, attn_mask=n(M56, False, "float32")),
+    "flash_scale": lambda m, n: _sdpa(m, n, scale=0.3),
+    "flash_mask_and_causal": lambda m, n: _sdpa(m, n, attn_mask=n(M56, False), is_causal=True),
+    "flash_bool_mask_and_causal": lambda m, n: _sdpa(m, n, attn_mask=n(B56, False), is_causal=True),
+    "flash_neg_scale": lambda m, n: _sdpa(m, n, scale=-0.3),
+    "flash_gqa": lambda m, n: _sdpa(m, n, k=K4[:, :2], v=V4[:, :2], enable_gqa=True),
+    "flash_f32": lambda m, n: F(m).scaled_dot_product_attention(n(Q4, dtype="float32"), n(K4, dtype="float32"),
+                                                                n(V4, dtype="float32"), is_causal=True),
+    "flash_only_v_grad": lambda m, n: F(m).scaled_dot_product_attention(n(Q4, False), n(K4, False), n(V4)),
+    "flash_no_grad": lambda m, n: F(m).scaled_dot_product_attention(n(Q4, False), n(K4, False), n(V4, False)),
+    # the math composite
+    "math_head_sizes": lambda m, n: _sdpa(m, n, v=V7),
+    "math_mask_grad": lambda m, n: _sdpa(m, n, attn_mask=n(M56)),
+    "math_bool_mask": lambda m, n: _sdpa(m, n, v=V7, attn_mask=n(B56, False)),
+    "math_causal": lambda m, n: _sdpa(m, n, v=V7, is_causal=True),
+    "math_3d": lambda m, n: _sdpa(m, n, q=Q4[0], k=K4[0], v=V7[0], scale=0.5),
+    "math_2d": lambda m, n: _sdpa(m, n, q=Q4[0, 0], k=K4[0, 0], v=V4[0, 0]),
+    "math_5d": lambda m, n: _sdpa(m, n, q=Q4[None], k=K4[None], v=V4[None], is_causal=True),
+    "math_bcast_batch": lambda m, n: _sdpa(m, n, k=K4[:1], v=V4[:1]),
+    "math_neg_scale": lambda m, n: _sdpa(m, n, v=V7, scale=-0.4, attn_mask=n(M56, False)),
+    "math_gqa": lambda m, n: _sdpa(m, n, k=K4[:, :2], v=V7[:, :2], enable_gqa=True),
+    "math_ndim_mix": lambda m, n: _sdpa(m, n, k=K4[0], v=V7[0]),
+}
+CASES.update({"sdpa_" + k: v for k, v in SDPA.items()})
+
+
+def test_sdpa_dropout_same_stream():
+    """dropout_p > 0 runs the math path; with the same seed, the same mask as PyTorch's."""
+    def run(m, n):
+        m.manual_seed(3)
+        return _sdpa(m, n, dropout_p=0.4)
+    check(run)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_matches_torch(name):
     check(CASES[name])
@@ -184,6 +235,17 @@ ERRORS = {
     "mm_long_input": lambda m, n: F(m).multi_margin_loss(n(np.ones((3, 4), np.int64), False), n(CLS, False)),
     "mm_1d_out_of_range": lambda m, n: F(m).multi_margin_loss(n(1.5), n(1, False)),
     "mm_reduction": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False), reduction="x"),
+    "sdpa_1d": lambda m, n: _sdpa(m, n, q=X[0], k=X[0], v=X[0]),
+    "sdpa_dtype": lambda m, n: F(m).scaled_dot_product_attention(n(Q4), n(K4, dtype="float32"), n(V4)),
+    "sdpa_int_mask": lambda m, n: _sdpa(m, n, attn_mask=n(np.zeros((5, 6), np.int64), False)),
+    "sdpa_mask_and_causal_math": lambda m, n: _sdpa(m, n, v=V7, attn_mask=n(M56, False), is_causal=True),
+    "sdpa_mask_shape_math": lambda m, n: _sdpa(m, n, v=V7, attn_mask=n(M56[:4], False)),
+    "sdpa_mask_shape_flash": lambda m, n: _sdpa(m, n, attn_mask=n(M56[:4], False)),
+    "sdpa_mask_too_big_flash": lambda m, n: _sdpa(m, n, attn_mask=n(np.zeros((3, 4, 5, 6)), False)),
+    "sdpa_mask_too_big_math": lambda m, n: _sdpa(m, n, v=V7, attn_mask=n(np.zeros((3, 2, 4, 5, 6)), False)),
+    "sdpa_kv_len": lambda m, n: _sdpa(m, n, v=V7[:, :, :5]),
+    "sdpa_head_size": lambda m, n: _sdpa(m, n, k=K4[..., :2], v=V7),
+    "sdpa_not_tensor": lambda m, n: F(m).scaled_dot_product_attention(n(Q4), 1.0, n(V4)),
 }
 
 

@@ -305,7 +305,7 @@ for _n, _d in {"sum.dim_IntList": "dim", "mean.dim": "dim", "nansum": "dim", "va
 for _n in ("prod.dim_int", "max.dim", "min.dim", "median.dim", "nanmedian.dim", "mode", "kthvalue", "cumsum",
            "cumprod", "cummax", "cummin", "sort", "sort.stable", "topk", "nnf.glu", "nnf._softmax",
            "nnf._log_softmax", "unbind", "split", "split_with_sizes", "select", "slice", "squeeze.dim",
-           "squeeze_.dim", "squeeze.dims", "nnf.norm"):
+           "squeeze_.dim", "squeeze.dims", "nnf.norm", "nnf._safe_softmax"):
     RULES[_n] = dim_rule("dim")
 RULES["transpose"] = dim_rule("dim0", "dim1")
 RULES["unsqueeze"] = dim_rule("dim", extra=1)
@@ -1090,6 +1090,20 @@ def _multi_margin(ctx, args, params):
 
 
 RULES["nnf.multi_margin_loss"] = _multi_margin
+
+
+def _sdpa_flash(ctx, args, params):
+    """Attention on the trailing dims: the batch in front of every input; a batched mask
+    gets ones between the batch and its own dims to line up with (B, N, H, L, S)."""
+    ins = [expand_batch(ctx, a) for a in args]
+    p = params
+    if "attn_mask" in ctx.bparams:
+        m = np.asarray(params["attn_mask"])
+        p = dict(params, attn_mask=m.reshape((m.shape[0],) + (1,) * (5 - m.ndim) + m.shape[1:]))
+    return call(ctx.spec, tuple(ins), p)
+
+
+RULES["nnf.sdpa_flash_cpu"] = _sdpa_flash
 RULES["nnf.nll_loss2d"] = _nll
 
 

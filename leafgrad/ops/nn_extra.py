@@ -379,9 +379,181 @@ REGISTRY["clone"].samples += [
     sample(T(3, 4), T(3, 4), T(3, 1, low=0.1, high=2), reduction="none", call=F + "gaussian_nll_loss")]
 
 
+
+# ---------------------------------------------------------------- scaled_dot_product_attention
+# PyTorch on CPU runs one of two backends: the fused flash kernel (one node,
+# ScaledDotProductFlashAttentionForCpuBackward0) when q, k, v are 4-D with the same batch,
+# head count (or GQA groups) and head size, no dropout and no mask requiring grad; otherwise
+# the math composite (scaled matmuls, AddBackward0 for a mask, SafeSoftmaxBackward0, dropout,
+# matmul). Both give the same values; each is built as PyTorch builds it.
+def _safe_softmax_fwd(a, dim):
+    """softmax, with 0 for rows that are all -inf (fully masked) instead of NaN."""
+    m = np.max(a, axis=dim, keepdims=True) if a.size else a
+    dead = np.isneginf(m) if a.size else np.zeros(a.shape, bool)
+    e = np.exp(a - np.where(dead, 0, m))
+    out = e / np.sum(e, axis=dim, keepdims=True)
+    return np.where(dead, 0, out).astype(a.dtype, copy=False)
+
+
+def _mT(x):
+    return x.transpose(-2, -1) if isinstance(x, Tensor) else np.swapaxes(x, -2, -1)
+
+
+def _sdpa_samples(path):
+    c = F + path
+    return [sample(T(3, 4), T(5, 4), T(5, 2), call=c),
+            sample(T(2, 3, 4), T(2, 5, 4), T(2, 5, 3), call=c),
+            sample(T(2, 3, 4), T(2, 5, 4), T(2, 5, 3), is_causal=True, scale=0.7, call=c),
+            sample(T(2, 3, 4), T(2, 5, 4), T(2, 5, 3), attn_mask=T(3, 5, grad=False), call=c),
+            sample(T(2, 3, 4), T(2, 5, 4), T(2, 5, 3), attn_mask=T(2, 3, 5), call=c),
+            sample(T(1, 2, 3, 4), T(1, 2, 5, 4), T(1, 2, 5, 4), attn_mask=T(3, 5), call=c),
+            sample(T(2, 3, 4), T(2, 5, 4), T(2, 5, 3), scale=-0.5,
+                   attn_mask=T(3, 5, grad=False, dtype="bool", values=[[True, False, True, True, False],
+                                                                      [False] * 5, [True] * 5]), call=c),
+            sample(T(1, 4, 3, 2), T(1, 2, 5, 2), T(1, 2, 5, 3), enable_gqa=True, call=c)]
+
+
+safe_softmax_ = _prim("_safe_softmax", _safe_softmax_fwd, node="SafeSoftmaxBackward0",
+                      samples=_sdpa_samples("scaled_dot_product_attention"),
+                      self=lambda grad, result, dim: (grad - np.sum(grad * result, axis=dim, keepdims=True)) * result)
+
+
+def _attn_probs(q, k, mask, is_causal, scale):
+    """softmax(q k^T * scale + mask) on arrays or Tensors (the flash node's forward and derivative)."""
+    s = (q @ _mT(k)) * scale
+    if is_causal:
+        s = s + _causal_mask(s.shape[-2], s.shape[-1], _data(q).dtype)
+    if mask is not None:   # (the flash kernel applies both when given both)
+        m = _data(mask)
+        s = s + (np.where(m, 0, -np.inf).astype(_data(q).dtype) if m.dtype == bool else m.astype(_data(q).dtype))
+    return safe_softmax_(s, dim=-1) if isinstance(s, Tensor) else _safe_softmax_fwd(s, -1)
+
+
+def _repeat_heads(x, groups):
+    """GQA: each key/value head serves ``groups`` query heads (dim -3 repeated in place)."""
+    if groups == 1:
+        return x
+    return x.repeat_interleave(groups, dim=-3) if isinstance(x, Tensor) else np.repeat(x, groups, axis=-3)
+
+
+def _fold_heads(g, groups):
+    """The derivative of _repeat_heads: sum each key/value head's query-head copies."""
+    if groups == 1:
+        return g
+    shape = tuple(g.shape)
+    g = g.reshape(shape[:-3] + (shape[-3] // groups, groups) + shape[-2:])
+    return g.sum(-3) if isinstance(g, Tensor) else g.sum(-3)
+
+
+def _flash_fwd(q, k, v, attn_mask=None, is_causal=False, scale=1.0, groups=1):
+    p = _attn_probs(q, _repeat_heads(k, groups), attn_mask, is_causal, scale)
+    return (p @ _repeat_heads(v, groups)).astype(q.dtype)
+
+
+def _flash_grads(grad, query, key, value, attn_mask=None, is_causal=False, scale=1.0, groups=1):
+    k, v = _repeat_heads(key, groups), _repeat_heads(value, groups)
+    p = _attn_probs(query, k, attn_mask, is_causal, scale)
+    dv = _mT(p) @ grad
+    dp = grad @ _mT(v)
+    ds = p * (dp - _total(dp * p, -1, True))
+    return ds @ k * scale, _fold_heads(_mT(ds) @ query * scale, groups), _fold_heads(dv, groups)
+
+
+flash_ = _prim("sdpa_flash_cpu", _flash_fwd, inputs=("query", "key", "value"),
+               node="ScaledDotProductFlashAttentionForCpuBackward0",
+               # PyTorch's flash node has no double backward: first derivatives only
+               samples=[sample(T(1, 2, 3, 4), T(1, 2, 5, 4), T(1, 2, 5, 4), call=F + "scaled_dot_product_attention",
+                               smooth=False),
+                        sample(T(2, 1, 3, 2), T(2, 1, 3, 2), T(2, 1, 3, 2), is_causal=True, scale=0.3,
+                               call=F + "scaled_dot_product_attention", smooth=False),
+                        sample(T(1, 2, 3, 4), T(1, 2, 5, 4), T(1, 2, 5, 4), attn_mask=T(3, 5, grad=False),
+                               call=F + "scaled_dot_product_attention", smooth=False),
+                        sample(T(1, 4, 3, 2), T(1, 2, 5, 2), T(1, 2, 5, 2), enable_gqa=True,
+                               call=F + "scaled_dot_product_attention", smooth=False)])
+flash_.spec.formulas[("query", "key", "value")] = _flash_grads
+
+_CPP_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "float32": "float", "float64": "double", "float16": "c10::Half",
+              "bool": "bool"}
+
+
+def _mask_fits(shape, mask):
+    """The errors of adding the mask into the scores (of ``shape``) in place."""
+    zero = np.zeros((), mask._data.dtype)   # (logical shapes only: the mask may be batched under vmap)
+    scores, m = np.broadcast_to(zero, shape), np.broadcast_to(zero, tuple(mask.shape))
+    _loss._inplace_shape(shape, _loss._broadcast_shape(scores, m))
+
+
+def _causal_mask(L, S, dtype):
+    """The float mask of is_causal: 0 on and below the diagonal, -inf above."""
+    return np.where(np.tril(np.ones((L, S), bool)), 0, -np.inf).astype(dtype)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    _act._tensor_args("scaled_dot_product_attention", ("query", query), ("key", key), ("value", value))
+    q, k, v = query, key, value
+    if not q.dtype == k.dtype == v.dtype:
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
+                           f"{_CPP_NAMES[q._data.dtype.name]} key.dtype: {_CPP_NAMES[k._data.dtype.name]} and "
+                           f"value.dtype: {_CPP_NAMES[v._data.dtype.name]} instead.")
+    if attn_mask is not None:
+        md = attn_mask._data.dtype
+        if not (md.kind in "bf" or md == q._data.dtype):
+            raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                               f"attn_mask.dtype: {_CPP_NAMES[md.name]} and  query.dtype: "
+                               f"{_CPP_NAMES[q._data.dtype.name]} instead.")
+    if q.dim() < 2 or k.dim() < 2 or v.dim() < 2:
+        raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "
+                           f"{q.dim()} key.dim: {k.dim()} and value.dim: {v.dim()} instead.")
+    L, S, E = q.shape[-2], k.shape[-2], q.shape[-1]
+    sc = 1.0 / math.sqrt(E) if scale is None else float(scale)
+    # The flash kernel's conditions (PyTorch's sdp_utils for CPU)
+    hq, hk = (q.shape[1], k.shape[1]) if q.dim() == 4 else (0, 0)
+    flash = (q.dim() == k.dim() == v.dim() == 4 and dropout_p == 0.0 and E == k.shape[-1] == v.shape[-1]
+             and q.shape[0] == k.shape[0] == v.shape[0] and k.shape[1] == v.shape[1]
+             and (hq == hk or enable_gqa and hk and hq % hk == 0) and L > 0 and S > 0
+             and (attn_mask is None or not attn_mask.requires_grad) and q._data.dtype.kind == "f")
+    if flash:
+        if attn_mask is not None:
+            _mask_fits(tuple(q.shape[:-1]) + (S,), attn_mask)
+        return flash_(q, k, v, attn_mask=None if attn_mask is None else attn_mask._data, is_causal=bool(is_causal),
+                      scale=sc, groups=hq // hk)
+    return _sdpa_math(q, k, v, attn_mask, dropout_p, is_causal, sc, enable_gqa)
+
+
+def _sdpa_math(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa):
+    """ATen's _scaled_dot_product_attention_math, step by step: q and k^T each scaled by
+    sqrt(|scale|) (the sign goes on q), a mask added, a safe softmax, dropout, @ v."""
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    root = math.sqrt(abs(scale))
+    q = _act.mul_scalar(q, other=-root if scale < 0 else root)
+    if is_causal:
+        attn_mask = wrap(_causal_mask(q.shape[-2], k.shape[-2], q._data.dtype))
+    elif attn_mask is not None and attn_mask._data.dtype == bool:   # 0 where True, -inf where False
+        dt = q._data.dtype
+        attn_mask = _where(attn_mask, wrap(np.zeros((), dt)), wrap(np.array(-np.inf, dt)))
+    if enable_gqa and q.dim() >= 3 and k.dim() >= 3 and q.shape[-3] != k.shape[-3]:
+        hq, hk = q.shape[-3], k.shape[-3]
+        if hq % hk or hq % v.shape[-3]:
+            raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
+        k = k.repeat_interleave(hq // hk, dim=-3)
+        v = v.repeat_interleave(hq // v.shape[-3], dim=-3)
+    attn = q.matmul(_act.mul_scalar(k.transpose(-2, -1), other=root))
+    if attn_mask is not None:
+        _mask_fits(tuple(attn.shape), attn_mask)
+        attn = attn + attn_mask     # (in place in ATen: the mask may not grow attn)
+    attn = safe_softmax_(attn, dim=attn.dim() - 1)
+    if dropout_p > 0.0:
+        attn = _act.dropout(attn, dropout_p, True)
+    return attn.matmul(v)
+
+
 for _name, _fn in dict(rms_norm=rms_norm, pixel_shuffle=pixel_shuffle, pixel_unshuffle=pixel_unshuffle,
                        soft_margin_loss=soft_margin_loss, hinge_embedding_loss=hinge_embedding_loss,
                        multilabel_soft_margin_loss=multilabel_soft_margin_loss, poisson_nll_loss=poisson_nll_loss,
-                       gaussian_nll_loss=gaussian_nll_loss, multi_margin_loss=multi_margin_loss).items():
+                       gaussian_nll_loss=gaussian_nll_loss, multi_margin_loss=multi_margin_loss,
+                       scaled_dot_product_attention=scaled_dot_product_attention).items():
     FUNCTIONS[F + _name] = _fn
 FUNCTIONS.update(rms_norm=rms_norm, pixel_shuffle=pixel_shuffle, pixel_unshuffle=pixel_unshuffle)
