@@ -20,6 +20,7 @@ POS = RNG.uniform(0.1, 2.0, (3, 4))
 IMG = RNG.standard_normal((2, 8, 3, 2))
 CLS = np.array([0, 3, 1])
 IMG2 = RNG.standard_normal((2, 2, 4, 6))
+W8 = RNG.uniform(0, 1, 8)
 Q4, K4, V4 = RNG.standard_normal((2, 4, 5, 3)), RNG.standard_normal((2, 4, 6, 3)), RNG.standard_normal((2, 4, 6, 3))
 V7 = RNG.standard_normal((2, 4, 6, 7))
 M56 = RNG.standard_normal((5, 6))
@@ -166,6 +167,58 @@ SDPA = {
 }
 CASES.update({"sdpa_" + k: v for k, v in SDPA.items()})
 
+CASES.update({
+    "prelu": lambda m, n: F(m).prelu(n(X3), n(POS[:, 0])),
+    "prelu_one": lambda m, n: F(m).prelu(n(X3), n(POS[0, :1])),
+    "prelu_0d_weight": lambda m, n: F(m).prelu(n(X3), n(0.3)),
+    "prelu_1d": lambda m, n: F(m).prelu(n(X[0]), n(POS[0, :1])),
+    "prelu_0d_input": lambda m, n: F(m).prelu(n(-1.5), n(POS[0, :1])),
+    "prelu_4d": lambda m, n: F(m).prelu(n(IMG), n(W8)),
+    "prelu_f32": lambda m, n: F(m).prelu(n(X3, dtype="float32"), n(POS[:, 0], dtype="float32")),
+    "prelu_torch_ns": lambda m, n: m.prelu(n(X3), n(POS[:, 0])),
+    "prelu_method": lambda m, n: n(X3).prelu(n(POS[:, 0])),
+})
+
+
+def _seeded(fn):
+    def run(m, n):
+        m.manual_seed(11)
+        return fn(m, n)
+    return run
+
+
+DROPOUT = {
+    "dropout1d": lambda m, n: F(m).dropout1d(n(X3), 0.4),
+    "dropout1d_unbatched": lambda m, n: F(m).dropout1d(n(X), 0.4),
+    "dropout1d_eval": lambda m, n: F(m).dropout1d(n(X3), 0.4, training=False),
+    "dropout1d_p1": lambda m, n: F(m).dropout1d(n(X3), 1.0),
+    "dropout2d": lambda m, n: F(m).dropout2d(n(IMG), 0.5),
+    "dropout2d_3d": lambda m, n: F(m).dropout2d(n(X3), 0.5),
+    "dropout2d_inplace": lambda m, n: F(m).dropout2d(n(IMG, False).clone(), 0.5, inplace=True),
+    "dropout3d": lambda m, n: F(m).dropout3d(n(IMG[None]), 0.3),
+    "dropout3d_unbatched": lambda m, n: F(m).dropout3d(n(IMG), 0.3),
+    "alpha_dropout": lambda m, n: F(m).alpha_dropout(n(X3), 0.2, training=True),
+    "alpha_dropout_default_eval": lambda m, n: F(m).alpha_dropout(n(X3), 0.2),
+    "alpha_dropout_f32": lambda m, n: F(m).alpha_dropout(n(X3, dtype="float32"), 0.5, True),
+    "alpha_dropout_inplace": lambda m, n: F(m).alpha_dropout(n(X3, False).clone(), 0.2, True, True),
+    "alpha_dropout_p1": lambda m, n: F(m).alpha_dropout(n(X3), 1.0, True),
+    "alpha_dropout_torch_ns": lambda m, n: m.alpha_dropout(n(X3), 0.2, True),
+    "feature_alpha_dropout": lambda m, n: F(m).feature_alpha_dropout(n(IMG), 0.3, True),
+}
+CASES.update({k: _seeded(v) for k, v in DROPOUT.items()})
+
+
+def test_dropout2d_warnings():
+    msgs = []
+    for m in (torch, leafgrad):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            m.nn.functional.dropout2d(_t(m, X3), 0.5, training=False)
+            m.nn.functional.dropout2d(_t(m, X), 0.5, training=False)
+            m.nn.functional.dropout3d(_t(m, X3), 0.5, training=False)
+        msgs.append([str(x.message) for x in w])
+    assert msgs[0] == msgs[1]
+
 
 def test_sdpa_dropout_same_stream():
     """dropout_p > 0 runs the math path; with the same seed, the same mask as PyTorch's."""
@@ -235,6 +288,20 @@ ERRORS = {
     "mm_long_input": lambda m, n: F(m).multi_margin_loss(n(np.ones((3, 4), np.int64), False), n(CLS, False)),
     "mm_1d_out_of_range": lambda m, n: F(m).multi_margin_loss(n(1.5), n(1, False)),
     "mm_reduction": lambda m, n: F(m).multi_margin_loss(n(X), n(CLS, False), reduction="x"),
+    "prelu_dtype": lambda m, n: F(m).prelu(n(X3), n(POS[:, 0], dtype="float32")),
+    "prelu_weight_2d": lambda m, n: F(m).prelu(n(X3), n(POS[:1, :3])),
+    "prelu_channels": lambda m, n: F(m).prelu(n(X3), n(POS[0, :2])),
+    "prelu_1d_channels": lambda m, n: F(m).prelu(n(X[0]), n(POS[0])),
+    "prelu_0d_input_channels": lambda m, n: F(m).prelu(n(1.5), n(POS[:, 0])),
+    "prelu_long": lambda m, n: F(m).prelu(n(np.ones(3, np.int64), False), n(np.ones(1, np.int64), False)),
+    "prelu_number": lambda m, n: F(m).prelu(n(X3), 0.2),
+    "dropout1d_4d": lambda m, n: F(m).dropout1d(n(IMG), 0.5),
+    "dropout1d_p": lambda m, n: F(m).dropout1d(n(X3), 1.5),
+    "dropout2d_p": lambda m, n: F(m).dropout2d(n(IMG), -0.1),
+    "dropout3d_p": lambda m, n: F(m).dropout3d(n(IMG), 2.0),
+    "alpha_dropout_p": lambda m, n: F(m).alpha_dropout(n(X3), 1.5),
+    "feature_alpha_dropout_p": lambda m, n: F(m).feature_alpha_dropout(n(X3), -1.0),
+    "feature_alpha_dropout_1d": lambda m, n: F(m).feature_alpha_dropout(n(X[0]), 0.5, True),
     "sdpa_1d": lambda m, n: _sdpa(m, n, q=X[0], k=X[0], v=X[0]),
     "sdpa_dtype": lambda m, n: F(m).scaled_dot_product_attention(n(Q4), n(K4, dtype="float32"), n(V4)),
     "sdpa_int_mask": lambda m, n: _sdpa(m, n, attn_mask=n(np.zeros((5, 6), np.int64), False)),
@@ -261,7 +328,7 @@ MODULES = {
     "RMSNorm-2d-eps": (lambda nn: nn.RMSNorm([3, 4], eps=1e-3), [X3]),
     "RMSNorm-noaffine": (lambda nn: nn.RMSNorm(4, elementwise_affine=False), [X]),
     "PixelShuffle": (lambda nn: nn.PixelShuffle(2), [IMG]),
-    "PixelUnshuffle": (lambda nn: nn.PixelUnshuffle(2), [RNG.standard_normal((1, 2, 4, 6))]),
+    "PixelUnshuffle": (lambda nn: nn.PixelUnshuffle(2), [IMG2]),
     "SoftMarginLoss": (lambda nn: nn.SoftMarginLoss(reduction="sum"), [X, SIGN]),
     "HingeEmbeddingLoss": (lambda nn: nn.HingeEmbeddingLoss(margin=0.5), [X, SIGN]),
     "MultiLabelSoftMarginLoss": (lambda nn: nn.MultiLabelSoftMarginLoss(reduction="none"), [X, LABELS]),
@@ -269,6 +336,11 @@ MODULES = {
     "PoissonNLLLoss-rate": (lambda nn: nn.PoissonNLLLoss(log_input=False, eps=1e-4), [POS, COUNTS]),
     "GaussianNLLLoss": (lambda nn: nn.GaussianNLLLoss(full=True, eps=1e-3), [X, W34, POS]),
     "MultiMarginLoss": (lambda nn: nn.MultiMarginLoss(p=2, margin=0.5), [X, CLS]),
+    "PReLU": (lambda nn: nn.PReLU(), [X]),
+    "PReLU-channels": (lambda nn: nn.PReLU(3, init=0.1), [X3]),
+    "Dropout3d-eval": (lambda nn: nn.Dropout3d(0.3).eval(), [IMG[None]]),
+    "AlphaDropout-eval": (lambda nn: nn.AlphaDropout(0.3, inplace=True).eval(), [X3]),
+    "FeatureAlphaDropout-eval": (lambda nn: nn.FeatureAlphaDropout().eval(), [IMG]),
 }
 
 
@@ -277,6 +349,7 @@ def test_module(name):
     make, arrays = MODULES[name]
 
     def run(m, n):
+        m.manual_seed(5)
         mod = make(m.nn)
         ins = [n(a, grad=a.dtype.kind == "f" and i == 0) if isinstance(a, np.ndarray) else a
                for i, a in enumerate(arrays)]
@@ -297,11 +370,24 @@ def test_module_weights_get_gradients():
     assert_same(for_both[0], for_both[1])
 
 
+@pytest.mark.parametrize("name", ["Dropout3d", "AlphaDropout", "FeatureAlphaDropout"])
+def test_dropout_modules_train(name):
+    def run(m, n):
+        m.manual_seed(2)
+        mod = getattr(m.nn, name)(0.4)
+        return mod(n(IMG[None] if name == "Dropout3d" else IMG)), repr(mod)
+    check(run)
+
+
 MODULE_ERRORS = {
     "MultiMarginLoss-p": lambda nn, m: nn.MultiMarginLoss(p=3),
     "MultiMarginLoss-weight": lambda nn, m: nn.MultiMarginLoss(weight=m.ones(2, 2)),
     "GaussianNLLLoss-positional": lambda nn, m: nn.GaussianNLLLoss(True),
     "RMSNorm-shape": lambda nn, m: nn.RMSNorm(3)(m.ones(2, 4)),
+    "PReLU-1d-channels": lambda nn, m: nn.PReLU(3)(m.ones(3)),
+    "PReLU-0d": lambda nn, m: nn.PReLU(3)(m.ones(())),
+    "AlphaDropout-p": lambda nn, m: nn.AlphaDropout(1.5),
+    "Dropout3d-p": lambda nn, m: nn.Dropout3d(-0.5),
 }
 
 

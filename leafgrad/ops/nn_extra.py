@@ -6,6 +6,7 @@ composes from other ops (rms_norm, hinge_embedding_loss, ...) is composed here f
 ops, so that the graph shows the same nodes, and its samples ride on a spec it uses.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -550,10 +551,146 @@ def _sdpa_math(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa):
     return attn.matmul(v)
 
 
+
+# ---------------------------------------------------------------- prelu
+def _prelu_fwd(a, w):
+    return np.where(a > 0, a, w * a)
+
+
+prelu_ = _prim("_prelu_kernel", _prelu_fwd, inputs=("self", "weight"), node="PreluKernelBackward0",
+               samples=[sample(T(2, 3, 4, away=(0,)), T(3), call=F + "prelu"),
+                        sample(T(2, 3, away=(0,)), T(1), call=F + "prelu"),
+                        sample(T(4, away=(0,)), T(), call=F + "prelu"),
+                        sample(T(away=(0,)), T(1), call=F + "prelu"),
+                        sample(T(2, 3, 2, 2, away=(0,)), T(3), call=F + "prelu")],
+               self=lambda grad, self, weight: _where(self > 0, grad, weight * grad),
+               weight=lambda grad, self: _where(self > 0, 0 * grad, self * grad))
+
+
+def prelu(input, weight):
+    """ATen's prelu: checks, the weight viewed as (C, 1, ...) over dim 1, then its kernel."""
+    _act._tensor_args("prelu", ("input", input), ("weight", weight))
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_loss._tname(input._data.dtype)} and "
+                           f"{_loss._tname(weight._data.dtype)}")
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    nd = input.dim()
+    if nd == 0 and weight.numel() != 1:
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    channels = input.shape[1] if nd > 1 else 1
+    if weight.numel() != 1 and weight.numel() != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                           f"{weight.numel()} and channel size = {channels}.")
+    _act._need_float(input, "prelu_cpu")
+    if weight.dim() == 1 and nd == 0:
+        weight = weight.view(())
+    elif weight.dim() == 1 and nd > 1:
+        weight = weight.view((weight.numel(),) + (1,) * (nd - 2))
+    return prelu_(input, weight)
+
+
+# ---------------------------------------------------------------- channel-wise and alpha dropout
+_SELU_ALPHA = 1.7580993408473766   # -selu's lower bound (alpha * scale)
+
+
+def _dropout_impl(input, p, train, feature=False, alpha=False, inplace=False):
+    """ATen's _dropout_impl: one Bernoulli(1 - p) draw per element (per (batch, channel) for
+    feature dropout) scaled by 1/(1 - p), or, for alpha dropout, an affine map that keeps
+    SELU's mean and variance: x * a*m + a*alpha*(p - (1 - m))."""
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0 or not train or input.numel() == 0:
+        return input
+    dt = input._data.dtype
+    if p == 1:
+        zero = wrap(np.zeros((), dt))
+        return input.mul_(zero) if inplace else input * zero
+    if feature and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2) if feature else tuple(input.shape)
+    from .. import _random
+    from .._modes import random_tensor
+    noise = random_tensor(lambda sh: _random.bernoulli(1 - p, sh, dtype=dt), shape)
+    if not alpha:
+        noise = noise / dt.type(1 - p)
+        return input.mul_(noise) if inplace else input * noise
+    a = 1.0 / math.sqrt((_SELU_ALPHA ** 2 * p + 1) * (1 - p))
+    b = (noise - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
+    noise = noise * a
+    out = input.mul_(noise) if inplace else input * noise
+    return out.add_(b)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _dropout_impl(input, p, training, alpha=True, inplace=inplace)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return _dropout_impl(input, p, training, feature=True, alpha=True, inplace=inplace)
+
+
+_NOTE = ("Note that {name} exists to provide channel-wise dropout on inputs with {k} spatial dimension{s}, a channel "
+         "dimension, and an optional batch dimension (i.e. {lo}D or {hi}D inputs).")
+
+
+def _unbatched(input, inplace, fn):
+    """``fn`` on the input with a batch dim of 1 added, then removed (as torch's Python code)."""
+    x = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+    out = fn(x)
+    return out.squeeze_(0) if inplace else out.squeeze(0)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    nd = input.dim()
+    if nd not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {nd}D input. "
+                           + _NOTE.format(name="dropout1d", k=1, s="", lo=2, hi=3))
+    run = lambda x: _dropout_impl(x, p, training, feature=True, inplace=inplace)  # noqa: E731
+    return run(input) if nd == 3 else _unbatched(input, inplace, run)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    nd = input.dim()
+    if nd not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result in an "
+                      "error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. " + _NOTE.format(name="dropout2d", k=2, s="s", lo=3, hi=4), stacklevel=2)
+    if nd == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
+                      "switch to using dropout1d instead.", stacklevel=2)
+    return _dropout_impl(input, p, training, feature=True, inplace=inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    nd = input.dim()
+    if nd not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result in an "
+                      "error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. " + _NOTE.format(name="dropout3d", k=3, s="s", lo=4, hi=5), stacklevel=2)
+    run = lambda x: _dropout_impl(x, p, training, feature=True, inplace=inplace)  # noqa: E731
+    return run(input) if nd == 5 else _unbatched(input, inplace, run)
+
+
 for _name, _fn in dict(rms_norm=rms_norm, pixel_shuffle=pixel_shuffle, pixel_unshuffle=pixel_unshuffle,
                        soft_margin_loss=soft_margin_loss, hinge_embedding_loss=hinge_embedding_loss,
                        multilabel_soft_margin_loss=multilabel_soft_margin_loss, poisson_nll_loss=poisson_nll_loss,
                        gaussian_nll_loss=gaussian_nll_loss, multi_margin_loss=multi_margin_loss,
-                       scaled_dot_product_attention=scaled_dot_product_attention).items():
+                       scaled_dot_product_attention=scaled_dot_product_attention, prelu=prelu,
+                       alpha_dropout=alpha_dropout, feature_alpha_dropout=feature_alpha_dropout,
+                       dropout1d=dropout1d, dropout2d=dropout2d, dropout3d=dropout3d).items():
     FUNCTIONS[F + _name] = _fn
-FUNCTIONS.update(rms_norm=rms_norm, pixel_shuffle=pixel_shuffle, pixel_unshuffle=pixel_unshuffle)
+FUNCTIONS.update(rms_norm=rms_norm, pixel_shuffle=pixel_shuffle, pixel_unshuffle=pixel_unshuffle, prelu=prelu,
+                 alpha_dropout=alpha_dropout, feature_alpha_dropout=feature_alpha_dropout)
+Tensor.prelu = prelu
