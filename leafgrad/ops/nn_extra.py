@@ -1,4 +1,6 @@
-"""More of torch.nn.functional: rms_norm, pixel_shuffle / pixel_unshuffle and a few losses.
+"""More of torch.nn.functional: rms_norm, pixel_shuffle / pixel_unshuffle, soft margin, hinge,
+multilabel soft margin, Poisson / Gaussian NLL and multi margin losses, scaled_dot_product_attention,
+prelu, channel-wise and alpha dropout.
 
 As in activation.py and loss.py: what PyTorch runs as one ATen kernel with its own node
 (PixelShuffleBackward0, SoftMarginLossBackward0, ...) is a declared primitive; what PyTorch
@@ -56,7 +58,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
                            f"[*{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
     _act._need_float(input, "rms_norm")
     x = input
-    if input.dtype in (_dtype.float16, getattr(_dtype, "bfloat16", None)):
+    if input.dtype == _dtype.float16:
         x = input.to(_dtype.float32)   # ATen's opmath type for half inputs
     if eps is None:
         eps = float(np.finfo(x._data.dtype).eps)
@@ -194,7 +196,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     """ATen's composite: where(target != 1, clamp_min(margin - x, 0), 0) + where(target != -1, x, 0)."""
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
-    zeros = wrap(np.zeros(input._data.shape, input._data.dtype))
+    zeros = wrap(np.zeros((), input._data.dtype))   # (broadcasts like zeros_like(input) here)
     margin_clamp = _act.clamp_min(_pw_sub(float(margin), input), min=0)
     out = _where(target != 1, margin_clamp, zeros) + _where(target != -1, input, zeros)
     return _apply_reduction(out, reduction)
@@ -267,10 +269,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 # multi_margin_loss: one ATen kernel. Per sample, sum over classes j != y of
 # w[y] * max(0, margin - x[y] + x[j])**p / C.
-def _mm_parts(a, target, p, margin, weight):
-    """The 2-D view of the input, the rows' targets and the hinge terms z (zero at j == y)."""
-    x = a.reshape(-1, a.shape[-1] if a.ndim else 1) if not isinstance(a, Tensor) else \
-        a.reshape(-1, a.shape[-1] if a.dim() else 1)
+def _mm_parts(a, target, margin):
+    """The input as (rows, classes), the rows' targets, their indices, the mask of the classes
+    j != y and the hinge arguments z = margin - x[y] + x[j]."""
+    shape = _data(a).shape
+    x = a.reshape(-1, shape[-1] if shape else 1)
     y = _data(target).reshape(-1)
     rows = np.arange(y.size)
     other = np.arange(x.shape[1])[None, :] != y[:, None]      # the classes j != y
@@ -279,7 +282,7 @@ def _mm_parts(a, target, p, margin, weight):
 
 
 def _multi_margin_fwd(a, target=None, p=1, margin=1.0, weight=None, reduction="mean"):
-    x, y, rows, other, z = _mm_parts(a, target, p, margin, weight)
+    x, y, rows, other, z = _mm_parts(a, target, margin)
     h = np.where(other & (z > 0), z, 0)
     h = h * h if p == 2 else h
     if weight is not None:
@@ -290,7 +293,7 @@ def _multi_margin_fwd(a, target=None, p=1, margin=1.0, weight=None, reduction="m
 
 
 def _multi_margin_grad(grad, self, target=None, p=1, margin=1.0, weight=None, reduction="mean"):
-    x, y, rows, other, z = _mm_parts(self, target, p, margin, weight)
+    x, y, rows, other, z = _mm_parts(self, target, margin)
     n, c = x.shape
     live = other & (_data(z) > 0)
     dz = _where(live, 2 * z, 0) if p == 2 else live.astype(_data(x).dtype)   # d h / d z
@@ -302,7 +305,7 @@ def _multi_margin_grad(grad, self, target=None, p=1, margin=1.0, weight=None, re
     # z_j = x_j - x_y: x_j gets g_j, x_y gets minus the row's sum
     onehot = (~other).astype(_data(x).dtype)
     out = g - onehot * _total(g, 1, True)
-    return out.reshape(self.shape) if isinstance(self, Tensor) else out.reshape(np.shape(self))
+    return out.reshape(_data(self).shape)
 
 
 # (the target is a parameter, an int64 array, as nll_loss's)
