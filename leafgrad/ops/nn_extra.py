@@ -138,7 +138,6 @@ def pixel_unshuffle(input, downscale_factor):
     return pixel_unshuffle_(input, downscale_factor=int(downscale_factor))
 
 
-
 # ---------------------------------------------------------------- losses
 _check_reduction, _legacy, _apply_reduction = _loss._check_reduction, _loss._legacy, _loss._apply_reduction
 
