@@ -1,5 +1,12 @@
 """leafgrad: PyTorch's autograd on NumPy. ``import leafgrad as torch``."""
-from . import _dtype
+import warnings as _warnings
+
+# NumPy reports floating-point events (log(0), 0/0, overflow to inf) as RuntimeWarnings;
+# PyTorch computes the same inf and nan silently. Silenced only where leafgrad's own code
+# (its ops, formulas and replayed tapes) runs NumPy, not in the user's NumPy code.
+_warnings.filterwarnings("ignore", message=".* encountered in ", category=RuntimeWarning, module=r"leafgrad(\.|$)")
+
+from . import _dtype  # noqa: E402
 from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int,  # noqa: F401
                      int8, int16, int32, int64, long, set_default_dtype, short, uint8)
 from ._size import Size  # noqa: F401

@@ -141,8 +141,8 @@ class _Recorder:
             return
         if self.read_what is not None:
             self.problem = (f"it reads a tensor's value into Python ({self.read_what}) and computes more "
-                            "afterwards, which may depend on that value (RAdam reads its step count so, and "
-                            "branches on it: capture the forward and backward, and call step() outside)")
+                            "afterwards, which may depend on that value (for an optimizer that reads its state so, "
+                            "such as LBFGS: capture the forward and backward, and call step() outside)")
             return
         name = getattr(fn, "__name__", None) or repr(fn)
         args = [self._encode(a, name) for a in args]
@@ -510,7 +510,7 @@ class _Program:
         results = ", ".join("None" if x is None else self.arg(x) for x in self.outs)
         body.append(f"    return ({results}{',' if len(self.outs) == 1 else ''})")
         code = "def replay(arrays, tensors):\n" + "\n".join(body) + "\n"
-        namespace = dict(self.consts)
+        namespace = dict(self.consts, __name__="leafgrad.replay.tape")   # (its warnings are leafgrad's)
         exec(compile(code, "<leafgrad.replay tape>", "exec"), namespace)
         return code, namespace["replay"]
 

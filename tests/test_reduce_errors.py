@@ -498,3 +498,19 @@ def test_return_types_module(name, fn):
     assert type(lg) is getattr(rt, name) and type(t) is getattr(torch.return_types, name)
     assert type(lg).__name__ == type(t).__name__ and type(lg).__match_args__ == type(t).__match_args__
     assert type(lg).n_fields == type(t).n_fields
+
+
+@pytest.mark.parametrize("shape, dim", [((6, 3), 1), ((64, 513), 1), ((513, 64), 0), ((3, 20000), 1),
+                                        ((4, 5, 6), (0, 2)), ((50,), None)])
+@pytest.mark.parametrize("fn", ["var", "std", "var_mean", "std_mean"])
+def test_var_and_std_of_float32_are_torchs_bits(shape, dim, fn):
+    """PyTorch accumulates var/std of float32 in double and rounds once (std after its
+    square root); so does leafgrad, and the results agree to the last bit."""
+    x = (np.random.default_rng(len(shape)).standard_normal(shape) * 3 + 1).astype(np.float32)
+    results = []
+    for lib in (torch, leafgrad):
+        t = lib.from_numpy(x.copy())
+        out = getattr(lib, fn)(t) if dim is None else getattr(lib, fn)(t, dim)
+        results.append([o.numpy() for o in (out if isinstance(out, tuple) else (out,))])
+    for a, b in zip(*results):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()

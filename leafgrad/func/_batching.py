@@ -202,7 +202,7 @@ hypot copysign.Tensor copysign.Scalar nnf.add_scalar nnf.sub_scalar nnf.mul_scal
 clamp_max clamp_min.Tensor clamp_max.Tensor
 nnf.hardtanh nnf.hardshrink nnf.softshrink nnf.leaky_relu nnf.leaky_relu_ nnf.elu nnf.elu_ nnf.celu nnf.celu_ nnf.gelu nnf.silu nnf.softplus
 nnf.mish nnf.hardsigmoid_backward nnf.hardsigmoid nnf.hardswish nnf.log_sigmoid nnf.threshold nnf.threshold_
-clone _to_copy alias zero fill sinc lgamma digamma polygamma""".split()
+clone _to_copy alias zero fill nnf._prelu_kernel sinc lgamma digamma polygamma""".split()
 for _n in _EW:
     RULES[_n] = _ew
 RULES["copy"] = _ew_self
@@ -305,7 +305,7 @@ for _n, _d in {"sum.dim_IntList": "dim", "mean.dim": "dim", "nansum": "dim", "va
 for _n in ("prod.dim_int", "max.dim", "min.dim", "median.dim", "nanmedian.dim", "mode", "kthvalue", "cumsum",
            "cumprod", "cummax", "cummin", "sort", "sort.stable", "topk", "nnf.glu", "nnf._softmax",
            "nnf._log_softmax", "unbind", "split", "split_with_sizes", "select", "slice", "squeeze.dim",
-           "squeeze_.dim", "squeeze.dims", "nnf.norm", "logcumsumexp"):
+           "squeeze_.dim", "squeeze.dims", "nnf.norm", "nnf._safe_softmax", "logcumsumexp"):
     RULES[_n] = dim_rule("dim")
 RULES["transpose"] = dim_rule("dim0", "dim1")
 RULES["unsqueeze"] = dim_rule("dim", extra=1)
@@ -464,7 +464,8 @@ def _last_dims(ctx, args, params):
 
 
 for _n in ("tril", "triu", "linalg.inv", "linalg.det", "linalg.slogdet", "linalg.cholesky", "cholesky", "linalg.qr",
-           "linalg.eigh", "linalg.pinv", "linalg.svd", "linalg.solve_triangular", "linalg.lstsq"):
+           "linalg.eigh", "linalg.pinv", "linalg.svd", "linalg.solve_triangular", "linalg.lstsq",
+           "nnf.pixel_shuffle", "nnf.pixel_unshuffle"):
     RULES[_n] = _last_dims
 
 
@@ -845,7 +846,7 @@ def _pointwise_loss(ctx, args, params):
 
 
 for _n in ("nnf.mse_loss", "nnf.smooth_l1_loss", "nnf.huber_loss", "nnf.binary_cross_entropy",
-           "nnf.binary_cross_entropy_with_logits"):
+           "nnf.binary_cross_entropy_with_logits", "nnf.soft_margin_loss"):
     RULES[_n] = _pointwise_loss
 
 
@@ -1062,6 +1063,47 @@ def _nll(ctx, args, params):
 
 
 RULES["nnf.nll_loss"] = _nll
+
+
+def _multi_margin(ctx, args, params):
+    """Samples' rows stacked into one (rows, C) call with reduction='none', reduced per sample."""
+    a = args[0]
+    x = expand_batch(ctx, a)
+    t = np.asarray(params["target"])
+    tt = t if "target" in ctx.bparams else np.broadcast_to(t, (ctx.B,) + t.shape)
+    s = tuple(x.shape)
+    xf = op("_unsafe_view", x, shape=(-1, s[-1] if a.r else 1))
+    rows = np.ascontiguousarray(tt).reshape(-1)
+    w = params.get("weight")
+    wb = w is not None and "weight" in ctx.bparams
+    out = call(ctx.spec, (xf,), dict(params, target=rows, reduction="none", weight=None if wb else w))
+    if wb:   # a weight per sample: each row's loss is scaled by its sample's weight of its target
+        from .._tensor import wrap
+        w = np.asarray(w)
+        out = op("mul", out, wrap(w[np.repeat(np.arange(ctx.B), rows.size // ctx.B), rows]))
+    out = op("_unsafe_view", out, shape=(ctx.B,) + (s[1:2] if a.r == 2 else tt.shape[1:]))
+    red = params.get("reduction", "mean")
+    dims = tuple(range(1, out.dim()))
+    if red == "none" or not dims:
+        return out
+    return op("sum.dim_IntList" if red == "sum" else "mean.dim", out, dim=dims, keepdim=False)
+
+
+RULES["nnf.multi_margin_loss"] = _multi_margin
+
+
+def _sdpa_flash(ctx, args, params):
+    """Attention on the trailing dims: the batch in front of every input; a batched mask
+    gets ones between the batch and its own dims to line up with (B, N, H, L, S)."""
+    ins = [expand_batch(ctx, a) for a in args]
+    p = params
+    if "attn_mask" in ctx.bparams:
+        m = np.asarray(params["attn_mask"])
+        p = dict(params, attn_mask=m.reshape((m.shape[0],) + (1,) * (5 - m.ndim) + m.shape[1:]))
+    return call(ctx.spec, tuple(ins), p)
+
+
+RULES["nnf.sdpa_flash_cpu"] = _sdpa_flash
 RULES["nnf.nll_loss2d"] = _nll
 
 

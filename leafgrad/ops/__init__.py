@@ -4,7 +4,7 @@ namespaces (``leafgrad``, ``leafgrad.linalg``, ``leafgrad.nn.functional``) are b
 from . import compare, pointwise, reduction, shape, linalg  # noqa: F401
 from . import unary, binary, stats, sorting, matrix, decomp, reshaping, indexing  # noqa: F401
 from . import activation, loss, conv, normalization  # noqa: F401
-from . import extra  # noqa: F401
+from . import nn_extra, extra  # noqa: F401
 from ._declare import FUNCTIONS, REGISTRY  # noqa: F401
 
 

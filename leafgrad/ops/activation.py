@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from ._declare import declare, make_inplace, FUNCTIONS, refuse_batched
+from ._declare import declare, make_inplace, same_as, FUNCTIONS, refuse_batched
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, wrap, _LEGACY_NAMES as _LEGACY
 from ..autograd import grad_mode
@@ -89,10 +89,10 @@ sub_scalar = _prim("sub_scalar", _sub_scalar_fwd, node="SubBackward1",
 mul_scalar = _prim("mul_scalar", _mul_scalar_fwd, node="MulBackward1",
                    samples=[sample(T(3, 4), T(3, grad=False, dtype="int64", low=0, high=4),
                                    label_smoothing=0.2, call=F + "cross_entropy")],
-                   self=lambda grad, other: grad * other)
+                   self=same_as(np.multiply, lambda grad, other: grad * other))
 div_scalar = _prim("div_scalar", _div_scalar_fwd, node="DivBackward1",
                    samples=[sample(T(3, 4), T(3, 4, low=0, high=1, grad=False), call=F + "cross_entropy")],
-                   self=lambda grad, other: grad / other)
+                   self=same_as(np.true_divide, lambda grad, other: grad / other))
 
 
 clamp_min = _pw.clamp_min_scalar   # (its composites' samples are added below)
@@ -523,8 +523,8 @@ def glu(input, dim=-1):
 def _softmax_fwd(a, dim):
     if a.ndim == 0:
         return np.ones_like(a) if a == a else a.copy()
+    # The max subtracted as it is, as PyTorch: a row holding +inf (or only -inf) is all NaN.
     m = np.max(a, axis=dim, keepdims=True, initial=-np.inf)
-    m = np.where(np.isfinite(m), m, 0)
     e = np.exp(a - m)
     return e / np.sum(e, axis=dim, keepdims=True)
 
@@ -532,10 +532,7 @@ def _softmax_fwd(a, dim):
 def _log_softmax_fwd(a, dim):
     if a.ndim == 0:
         return a - a
-    m = _max_reduce(a, axis=dim, keepdims=True, initial=-np.inf)
-    finite = np.isfinite(m)
-    if not finite.all():
-        m = np.where(finite, m, 0)
+    m = _max_reduce(a, axis=dim, keepdims=True, initial=-np.inf)   # (as softmax: +inf gives NaN rows)
     s = a - m
     if s.dtype.kind != "f":
         return s - np.log(np.sum(np.exp(s), axis=dim, keepdims=True))

@@ -570,6 +570,22 @@ minimum_op = declare(
     other=lambda grad, self, other: _tie_split(grad, self, other, self < other))
 
 
+def _fmax(a, b):
+    """PyTorch's fmax: the larger, the number where one is NaN, and the first operand where
+    they tie (-0.0 and 0.0). NumPy's fmax gives either operand on a tie, depending on which
+    of its loops (SIMD or scalar) handles the element."""
+    if np.result_type(a, b).kind != "f":
+        return np.fmax(a, b)
+    return np.where((a >= b) | (b != b), a, b)
+
+
+def _fmin(a, b):
+    """PyTorch's fmin (see ``_fmax``)."""
+    if np.result_type(a, b).kind != "f":
+        return np.fmin(a, b)
+    return np.where((a <= b) | (b != b), a, b)
+
+
 def _fmax_self(grad, self, other):
     return np.where((self >= other) | (other != other), grad, 0)
 
@@ -586,10 +602,10 @@ def _fmin_other(grad, self, other):
     return np.where((self <= other) | (other != other), 0, grad)
 
 
-fmax_op = declare("fmax", np.fmax, inputs=("self", "other"), promote="common", public=False, ufunc=np.fmax,
+fmax_op = declare("fmax", _fmax, inputs=("self", "other"), promote="common", public=False, ufunc=np.fmax,
                   samples=_PAIR + _TIES + _NANS + [sample(T(3), T(3), call="Tensor.fmax")],
                   self=_fmax_self, other=_fmax_other)
-fmin_op = declare("fmin", np.fmin, inputs=("self", "other"), promote="common", public=False, ufunc=np.fmin,
+fmin_op = declare("fmin", _fmin, inputs=("self", "other"), promote="common", public=False, ufunc=np.fmin,
                   samples=_PAIR + _TIES + _NANS + [sample(T(3), T(3), call="Tensor.fmin")],
                   self=_fmin_self, other=_fmin_other)
 

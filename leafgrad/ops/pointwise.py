@@ -19,11 +19,27 @@ def _check_alpha(a, b, alpha):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
 
 
+def _wide(v):
+    """A float32 array or number in float64 (a number rounded to float32 first, as ATen's
+    float kernels take it)."""
+    return v.astype(np.float64) if type(v) is np.ndarray else np.float64(np.float32(v))
+
+
+def fused_multiply_add(x, y, z):
+    """``x * y + z`` as ATen's vectorized kernels compute it: for float32, rounded once (the
+    product of float32 numbers is exact in float64; the float64 sum rounded to float32
+    differs from one rounding only when it lands exactly on a float32 midpoint); other
+    dtypes unfused."""
+    if np.result_type(x, y, z) != np.float32:
+        return x * y + z
+    return (_wide(x) * _wide(y) + _wide(z)).astype(np.float32)
+
+
 def _add(a, b, alpha=1):
     if alpha == 1:
         return np.add(a, b)
     _check_alpha(a, b, alpha)
-    return np.add(a, np.multiply(b, alpha))
+    return fused_multiply_add(b, alpha, a)
 
 
 same_as(np.add, _add)
@@ -49,7 +65,7 @@ def _sub(a, b, alpha=1):
             _no_bool(a, b)
         return np.subtract(a, b)
     _check_alpha(a, b, alpha)
-    return np.subtract(a, np.multiply(b, alpha))
+    return fused_multiply_add(b, -alpha, a)
 
 
 same_as(np.subtract, _sub)   # (bool operands raise above, and a replay never sees them)
@@ -71,7 +87,7 @@ sub = declare(
 def _rsub(a, b, alpha=1):
     if a.dtype.kind == "b":  # same-dtype operands skip the check in call()
         _no_bool(a, b)
-    return np.subtract(b, a) if alpha == 1 else np.subtract(b, np.multiply(a, alpha))
+    return np.subtract(b, a) if alpha == 1 else fused_multiply_add(a, -alpha, b)
 
 
 rsub_scalar = declare(
@@ -132,9 +148,25 @@ reciprocal = declare("reciprocal", np.reciprocal, method=True, inplace="reciproc
 
 
 # ---------------------------------------------------------------- power
+def _power(a, exponent):
+    """``a ** exponent`` for a number exponent, with ATen's shortcuts for the exponents
+    whose rounding differs from pow()'s: x*x*x, 1/(x*x) and 1/sqrt(x) (2, -1 and 0.5
+    already agree with NumPy's)."""
+    if type(a) is np.ndarray and a.dtype.kind == "f" and type(exponent) is not bool:
+        if exponent == 3:
+            return a * a * a
+        if exponent == -2:
+            return a.dtype.type(1) / (a * a)
+        if exponent == -0.5:
+            return a.dtype.type(1) / np.sqrt(a)
+    return np.power(a, exponent)
+
+
 def _pow_self(grad, self, exponent):
     if isinstance(exponent, (int, float)) and exponent == 0:
         return grad * 0
+    if type(self) is np.ndarray and isinstance(exponent, (int, float)):
+        return grad * (exponent * _power(self, exponent - 1))
     return grad * (exponent * self ** (exponent - 1))
 
 
@@ -157,8 +189,10 @@ def _pow_tensors(a, b):
 
 pow_scalar = declare(
     "pow.Scalar", lambda a, exponent: _pow_bool(a, exponent) if a.dtype.kind == "b" and isinstance(exponent, bool)
-    else np.power(a, exponent), node="PowBackward0", public=False,
+    else _power(a, exponent), node="PowBackward0", public=False,
     samples=[sample(T(3, 4, low=0.5), 3, call="pow"), sample(T(3, 4, low=0.5), 2.5, call="pow"),
+             sample(T(3, 4, low=0.5), -2, call="pow"), sample(T(3, 4, low=0.5), -0.5, call="pow"),
+             sample(T(3, 4, low=0.5), -1, call="pow"),
              sample(T(3, 4), 2, call="Tensor.__pow__"), sample(T(3, low=0.5), -1.5, call="pow"),
              sample(T(3), 0, call="pow")],
     self=_pow_self)
@@ -202,7 +236,7 @@ def _unary(name, forward, formula, low=-2.0, high=2.0, ufunc=None, promote="floa
                             sample(T(0, 3, low=low, high=high))], self=formula, **kw)
 
 
-exp = _unary("exp", np.exp, lambda grad, result: grad * result, ufunc=np.exp)
+exp = _unary("exp", np.exp, same_as(np.multiply, lambda grad, result: grad * result), ufunc=np.exp)
 log = _unary("log", np.log, lambda grad, self: grad / self, low=0.2, ufunc=np.log)
 sin = _unary("sin", np.sin, lambda grad, self: grad * np.cos(self), ufunc=np.sin)
 cos = _unary("cos", np.cos, lambda grad, self: grad * -np.sin(self), ufunc=np.cos)
@@ -577,7 +611,8 @@ for _name in ("add", "sub", "mul", "div"):
 
 # ---------------------------------------------------------------- addcmul / addcdiv
 def _addcmul(a, t1, t2, value=1):
-    return a + value * (t1 * t2) if value != 1 else a + t1 * t2
+    # (value * t1) * t2 + a, fused as ATen's kernel
+    return fused_multiply_add(t1 * value if value != 1 else t1, t2, a)
 
 
 def _addcdiv(a, t1, t2, value=1):
@@ -588,7 +623,7 @@ def _addcdiv(a, t1, t2, value=1):
             "value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * "
             "tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
-    return a + value * (t1 / t2)
+    return a + (t1 * value if value != 1 else t1) / t2   # (value * t1) / t2, in ATen's order
 
 
 _ADDC = [sample(T(3, 4), T(3, 4), T(3, 4, low=0.5)), sample(T(3, 1), T(4), T(3, 4, low=0.5), value=2.5),

@@ -358,14 +358,26 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 # ---------------------------------------------------------------- var / std
-def _var_forward(a, dim, correction, keepdim):
+def _var_mean_wide(a, dim, correction, keepdim):
+    """(variance, mean) in float64 whatever ``a``'s float type: PyTorch accumulates var and
+    std of float32 in double and rounds once at the end (std after its square root), so
+    computing in float32 would differ from it in the last bit about half the time."""
+    x = a.astype(np.float64) if a.dtype.itemsize < 8 else a
     with np.errstate(divide="ignore", invalid="ignore"):
         n = _count(a.shape, dim)
-        mean = np.mean(a, axis=dim, keepdims=True) if n else np.full([1 if i in dim else s for i, s in
-                                                                      enumerate(a.shape)], np.nan, a.dtype)
-        d = a - mean
+        mean = np.mean(x, axis=dim, keepdims=True) if n else np.full([1 if i in dim else s for i, s in
+                                                                      enumerate(a.shape)], np.nan, x.dtype)
+        d = x - mean
         ss = np.sum(d * d, axis=dim, keepdims=keepdim)
-        return (ss / a.dtype.type(_bmax(n - correction, 0))).astype(a.dtype, copy=False)
+        return ss / x.dtype.type(_bmax(n - correction, 0)), mean if keepdim else np.squeeze(mean, axis=dim)
+
+
+def _var_forward(a, dim, correction, keepdim):
+    return _var_mean_wide(a, dim, correction, keepdim)[0].astype(a.dtype, copy=False)
+
+
+def _std_forward(a, dim, correction, keepdim):
+    return np.sqrt(_var_mean_wide(a, dim, correction, keepdim)[0]).astype(a.dtype, copy=False)
 
 
 def _var_backward(grad, self, dim, correction, keepdim):
@@ -390,7 +402,7 @@ var_ = declare(
     self=_var_backward)
 
 std_ = declare(
-    "std", lambda a, dim, correction, keepdim: np.sqrt(_var_forward(a, dim, correction, keepdim)),
+    "std", _std_forward,
     node="StdBackward0", public=False,
     samples=[sample(T(3, 4), call="std"), sample(T(3, 4), 1, call="std"), sample(T(3, 4), 1, correction=0, call="std"),
              sample(T(2, 3, 4), (0, 2), keepdim=True, call="std"), sample(T(3, 4), False, call="Tensor.std"),
@@ -413,8 +425,8 @@ def _std_mean_backward(grads, self, std, dim, correction, keepdim):
 
 
 def _var_mean_forward(a, dim, correction, keepdim):
-    return _var_forward(a, dim, correction, keepdim), np.mean(a, axis=dim, keepdims=keepdim).astype(a.dtype,
-                                                                                                    copy=False)
+    v, m = _var_mean_wide(a, dim, correction, keepdim)
+    return v.astype(a.dtype, copy=False), m.astype(a.dtype, copy=False)
 
 
 var_mean_ = declare(
@@ -425,8 +437,8 @@ var_mean_ = declare(
 
 
 def _std_mean_forward(a, dim, correction, keepdim):
-    v, m = _var_mean_forward(a, dim, correction, keepdim)
-    return np.sqrt(v), m
+    v, m = _var_mean_wide(a, dim, correction, keepdim)
+    return np.sqrt(v).astype(a.dtype, copy=False), m.astype(a.dtype, copy=False)
 
 
 std_mean_ = declare(
@@ -1003,8 +1015,11 @@ def _cum_dtype(a, dtype):
 def _cumsum_forward(a, dim, dtype=None):
     dt = _cum_dtype(a, dtype)
     if a.ndim == 0:
-        return a.astype(dt)
-    return np.cumsum(a, axis=dim, dtype=dt)
+        return a.astype(dt)   # (a copy: -0.0 stays -0.0)
+    out = np.cumsum(a, axis=dim, dtype=dt)
+    if out.dtype.kind == "f":
+        out += 0.0   # PyTorch's running sums start from +0.0: a run of -0.0 sums to +0.0
+    return out
 
 
 def _reversed_cumsum(x, dim):

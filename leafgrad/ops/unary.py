@@ -30,7 +30,7 @@ import numpy as np
 from ._declare import FUNCTIONS, REGISTRY, Spec, call, declare, make_function, make_inplace
 from .._tensor import _LEGACY_NAMES as _TYPE_NAMES
 from ._samples import T, sample
-from .pointwise import pow_scalar, real_sign
+from .pointwise import fused_multiply_add, pow_scalar, real_sign
 from .stats import _write_out
 from .._tensor import _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
@@ -580,7 +580,12 @@ FUNCTIONS["signbit"] = _with_out(signbit, "bool")
 # ====================================================================== lerp
 def _lerp_scalar_forward(a, b, weight):
     _not_for("lerp_kernel_scalar", a, "biu")
-    if -0.5 < weight < 0.5:
+    small = -0.5 < weight < 0.5
+    if a.dtype == np.float32 and np.result_type(a, b) == np.float32:
+        w = np.float32(weight)
+        d = b - a
+        return fused_multiply_add(d, w, a) if small else fused_multiply_add(d, -(np.float32(1) - w), b)
+    if small:
         return a + weight * (b - a)
     return b - (b - a) * (1 - weight)
 
@@ -588,6 +593,8 @@ def _lerp_scalar_forward(a, b, weight):
 def _lerp_tensor_forward(a, b, w):
     _not_for("lerp_kernel_tensor", a, "biu")
     d = b - a
+    if np.result_type(a, b, w) == np.float32:
+        return np.where(np.abs(w) < 0.5, fused_multiply_add(d, w, a), fused_multiply_add(d, -(np.float32(1) - w), b))
     return np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))
 
 

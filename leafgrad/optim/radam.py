@@ -1,7 +1,7 @@
 """RAdam with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, add_, addcmul_, lerp_, scalar_state
+from .optimizer import Optimizer, add, add_, addcmul_, lerp_, scalar_state, step_value
 from .adam import _check_adam_args
 
 __all__ = ["RAdam"]
@@ -35,7 +35,6 @@ class RAdam(Optimizer):
                     exp_avg, exp_avg_sq, step_t = state["exp_avg"], state["exp_avg_sq"], state["step"]
                     grad = p.grad if not maximize else -p.grad
                     step_t.add_(1)
-                    step = step_t.item()
                     if wd != 0:
                         if decoupled:
                             p.mul_(1 - lr * wd)
@@ -43,15 +42,31 @@ class RAdam(Optimizer):
                             grad = add(grad, p, wd)
                     lerp_(exp_avg, grad, 1 - beta1)
                     addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
-                    bias_correction1 = 1 - beta1 ** step
-                    bias_correction2 = 1 - beta2 ** step
-                    bias_corrected_exp_avg = exp_avg / bias_correction1
+
+                    # PyTorch's Python numbers from the step count (see step_value).
                     rho_inf = 2 / (1 - beta2) - 1
-                    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-                    if rho_t > 5.0:
-                        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                        adaptive = (bias_correction2 ** 0.5) / exp_avg_sq.sqrt().add_(eps)
-                        add_(p, bias_corrected_exp_avg * lr * adaptive * rect, -1.0)
-                    else:
-                        add_(p, bias_corrected_exp_avg * lr, -1.0)
+
+                    def rho(step):
+                        return rho_inf - 2 * step * (beta2 ** step) / (1 - beta2 ** step)
+
+                    def rect(step):   # 1.0 while the variance is not tractable yet
+                        r = rho(step)
+                        return ((r - 4) * (r - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * r)) ** 0.5 \
+                            if r > 5.0 else 1.0
+
+                    bias_corrected_exp_avg = exp_avg / step_value(step_t, lambda s: 1 - beta1 ** s, p)
+                    # PyTorch steps without the adaptive factor and rect while rho_t <= 5. Both
+                    # updates are one expression here, with those factors 1.0 then (which changes
+                    # no bit), so that a captured step replays every step. (number / tensor is
+                    # reciprocal(tensor) * number, as for the Python number PyTorch divides by.)
+                    adaptive = exp_avg_sq.sqrt().add_(eps).reciprocal() * step_value(
+                        step_t, lambda s: (1 - beta2 ** s) ** 0.5, p)
+                    tractable = step_value(step_t, lambda s: float(rho(s) > 5.0), p) > 0
+                    adaptive = _where(tractable, adaptive, _creation.ones_like(adaptive))
+                    add_(p, bias_corrected_exp_avg * lr * adaptive * step_value(step_t, rect, p), -1.0)
         return loss
+
+
+def _where(cond, a, b):
+    from .. import where
+    return where(cond, a, b)

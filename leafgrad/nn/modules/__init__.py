@@ -21,6 +21,9 @@ from .activation import (Threshold, ReLU, RReLU, Hardtanh, ReLU6, Sigmoid, Hards
                          Softshrink, Softsign, Tanhshrink, Softmin, Softmax, LogSoftmax, MultiheadAttention)
 from .loss import (L1Loss, MSELoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss,
                    HuberLoss, KLDivLoss, MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss)
+from .extra import (RMSNorm, PixelShuffle, PixelUnshuffle, SoftMarginLoss, HingeEmbeddingLoss,
+                    MultiLabelSoftMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiMarginLoss, Dropout3d,
+                    AlphaDropout, FeatureAlphaDropout)
 
 __all__ = [
     "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
@@ -38,4 +41,6 @@ __all__ = [
     "Softshrink", "Softsign", "Tanhshrink", "Softmin", "Softmax", "LogSoftmax",
     "L1Loss", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss",
     "HuberLoss", "KLDivLoss", "MarginRankingLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
+    "RMSNorm", "PixelShuffle", "PixelUnshuffle", "SoftMarginLoss", "HingeEmbeddingLoss", "MultiLabelSoftMarginLoss",
+    "PoissonNLLLoss", "GaussianNLLLoss", "MultiMarginLoss", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
 ]

@@ -197,8 +197,6 @@ class Unfold(Module):
 
 
 class PReLU(Module):
-    """PReLU composed from where/mul (the values and gradients are torch's; the grad_fn is WhereBackward0
-    where torch has PreluKernelBackward0, as leafgrad.nn.functional has no prelu)."""
     __constants__ = ["num_parameters"]
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
@@ -218,17 +216,7 @@ class PReLU(Module):
         init.constant_(self.weight, self.init)
 
     def forward(self, input):
-        w = self.weight
-        if w.numel() != 1:
-            if input.dim() < 2 and input.dim() != 1 or (input.dim() >= 2 and input.size(1) != w.numel()) or \
-                    (input.dim() == 1 and input.size(0) != w.numel()):
-                channels = input.size(1) if input.dim() >= 2 else (input.size(0) if input.dim() == 1 else 1)
-                raise RuntimeError(
-                    f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-                    f"{w.numel()} and channel size = {channels}.")
-            if input.dim() >= 2:
-                w = w.reshape((w.numel(),) + (1,) * (input.dim() - 2))
-        return leafgrad.where(input > 0, input, w * input)
+        return F.prelu(input, self.weight)
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
