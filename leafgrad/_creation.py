@@ -192,7 +192,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     # PyTorch fills the first half from start and the second half from end.
     i = np.arange(steps, dtype=np.float64)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
-    half = steps // 2
+    half = steps // 2 if steps > 1 else 1   # (one step is start)
     vals = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
     return _leaf(vals.astype(dtype.np), requires_grad, constant=True)
 

@@ -72,6 +72,7 @@ def test_factories():
         return [T.zeros(2, 3), T.ones((2,)), T.zeros(2, dtype=T.int64), T.full((2, 2), 7.),
                 T.full((2,), 3), T.full((2,), True), T.eye(3), T.eye(2, 3), T.arange(5), T.arange(1., 4.),
                 T.arange(0, 1, 0.25), T.arange(5, dtype=T.float32), T.linspace(0, 1, 5), T.linspace(-1, 1, 3),
+                T.linspace(0, 2, 1), T.linspace(3, -2, 1), T.linspace(0, 1, 0),
                 T.empty(2, 3).shape, T.empty(0).shape, T.ones(2, 3, requires_grad=True), T.zeros(())]
     same(prog)
 

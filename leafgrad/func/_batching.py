@@ -12,7 +12,7 @@ shape depends on the values, which PyTorch refuses under vmap too) -- a test che
 """
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, wrap
 from ..ops._declare import REGISTRY, call
 from ._vmap import levels_of, peel, mark, BatchedTensor, _PHYS
 
@@ -1143,3 +1143,52 @@ for _n in ("gather", "index_select", "index_add", "index_copy", "index_fill.int_
            "scatter_add", "scatter.src", "scatter.value", "scatter.reduce", "scatter.value_reduce", "scatter_reduce",
            "_gather"):
     RULES[_n] = zero_d(RULES[_n])
+
+
+# ---------------------------------------------------------------- addr, dist, block_diag (ops/extra.py)
+def _addr_batched(ctx, args, params):
+    """vmap's rule for addr: the outer product by broadcasting, then as addmm's rule."""
+    s, v1, v2 = args
+    prod = op("mul", op("unsqueeze", v1.t, dim=2 if v1.b else 1), op("unsqueeze", v2.t, dim=1 if v2.b else 0))
+    alpha, beta = params.get("alpha", 1), params.get("beta", 1)
+    if alpha != 1:
+        prod = op("mul", prod, alpha)
+    st = pad_to(s, 2) if s.b else s.t
+    if beta == 0:   # self stays in the graph with a zero gradient, its NaNs dropped
+        st = op("mul", st, 0)
+        return op("add", prod, op("where", op("isnan", st), 0.0, st))
+    if beta != 1:
+        st = op("mul", st, beta)
+    return op("add", prod, st)
+
+
+def _dist_batched(ctx, args, params):
+    """vmap's rule for dist: the vector norm of each sample's difference."""
+    a, b = args
+    rank = max(a.r, b.r)
+    d = op("sub", pad_to(a, rank) if a.b else a.t, pad_to(b, rank) if b.b else b.t)
+    return op("linalg_vector_norm", d, ord=params.get("p", 2), dim=tuple(range(1, rank + 1)), keepdim=False)
+
+
+def _block_diag_batched(ctx, args, params):
+    """vmap's rule for block_diag: each block padded with zeros to full width, then the
+    rows of blocks joined (two cats, whatever the batch size)."""
+    from ..ops.extra import _as_block
+    blocks = [_as_block(a.lshape) for a in args]
+    width = sum(c for _, c in blocks)
+    rows, c0 = [], 0
+    for a, (r, c) in zip(args, blocks):
+        t = expand_batch(ctx, a)
+        if a.r < 2:
+            t = op("_unsafe_view", t, shape=(ctx.B, r, c))
+        dt = t._data.dtype
+        parts = [wrap(np.zeros((ctx.B, r, c0), dt))] if c0 else []
+        parts.append(t)
+        if width - c0 - c:
+            parts.append(wrap(np.zeros((ctx.B, r, width - c0 - c), dt)))
+        rows.append(op("cat", parts, dim=2) if len(parts) > 1 else t)
+        c0 += c
+    return op("cat", rows, dim=1) if len(rows) > 1 else rows[0]
+
+
+RULES.update(addr=_addr_batched, dist=_dist_batched, block_diag=_block_diag_batched)

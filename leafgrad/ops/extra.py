@@ -5,7 +5,7 @@ heaviside, trapezoid/trapz/cumulative_trapezoid and block_diag.
 
 Composites (diff, the splits, diagflat, cartesian_prod, trapezoid, ...) record the nodes
 of the ops they are built from, as in PyTorch; their samples ride on those ops' specs.
-The vmap rules of addr, dist and block_diag live here, installed into func._batching.
+Their vmap rules are in func/_batching.py with the others.
 
 NumPy has no lgamma, digamma or polygamma; they are computed here in float64 (float32
 results are rounded from float64):
@@ -408,8 +408,6 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, layout=No
     """``base ** linspace(start, end, steps)``."""
     start, end = (float(x.item()) if isinstance(x, Tensor) else x for x in (start, end))
     exps = _creation.linspace(start, end, steps, dtype=_dtype.float64)._data
-    if steps == 1:
-        exps = np.array([float(start)])   # (leafgrad.linspace gives [end] there; PyTorch [start])
     dt = _dtype.get_default_dtype() if dtype is None else dtype
     with np.errstate(over="ignore"):
         vals = np.power(float(base), exps)
@@ -493,23 +491,6 @@ addr = declare(
     vec2=lambda grad, vec1, alpha=1: np.sum(grad * np.expand_dims(vec1 * alpha if alpha != 1 else vec1, 1), axis=0))
 
 
-def _addr_batched(ctx, args, params):
-    """vmap's rule for addr: the outer product by broadcasting, then as addmm's rule."""
-    from ..func._batching import op, pad_to
-    s, v1, v2 = args
-    prod = op("mul", op("unsqueeze", v1.t, dim=2 if v1.b else 1), op("unsqueeze", v2.t, dim=1 if v2.b else 0))
-    alpha, beta = params.get("alpha", 1), params.get("beta", 1)
-    if alpha != 1:
-        prod = op("mul", prod, alpha)
-    st = pad_to(s, 2) if s.b else s.t
-    if beta == 0:   # self stays in the graph with a zero gradient, its NaNs dropped
-        st = op("mul", st, 0)
-        return op("add", prod, op("where", op("isnan", st), 0.0, st))
-    if beta != 1:
-        st = op("mul", st, beta)
-    return op("add", prod, st)
-
-
 # ====================================================================== dist
 def _dist_forward(a, b, p=2):
     if a.dtype.kind not in "fc":
@@ -546,15 +527,6 @@ def _dist_method(self, other, p=2):
 
 FUNCTIONS["dist"] = dist
 Tensor.dist = _dist_method
-
-
-def _dist_batched(ctx, args, params):
-    """vmap's rule for dist: the vector norm of each sample's difference."""
-    from ..func._batching import op, pad_to
-    a, b = args
-    rank = max(a.r, b.r)
-    d = op("sub", pad_to(a, rank) if a.b else a.t, pad_to(b, rank) if b.b else b.t)
-    return op("linalg_vector_norm", d, ord=params.get("p", 2), dim=tuple(range(1, rank + 1)), keepdim=False)
 
 
 # ====================================================================== heaviside
@@ -723,34 +695,3 @@ def block_diag(*tensors):
 
 
 FUNCTIONS["block_diag"] = block_diag
-
-
-def _block_diag_batched(ctx, args, params):
-    """vmap's rule for block_diag: each block padded with zeros to full width, then the
-    rows of blocks joined (two cats, whatever the batch size)."""
-    from ..func._batching import op, expand_batch
-    blocks = [_as_block(a.lshape) for a in args]
-    width = sum(c for _, c in blocks)
-    rows, c0 = [], 0
-    for a, (r, c) in zip(args, blocks):
-        t = expand_batch(ctx, a)
-        if a.r < 2:
-            t = op("_unsafe_view", t, shape=(ctx.B, r, c))
-        dt = t._data.dtype
-        parts = [wrap(np.zeros((ctx.B, r, c0), dt))] if c0 else []
-        parts.append(t)
-        if width - c0 - c:
-            parts.append(wrap(np.zeros((ctx.B, r, width - c0 - c), dt)))
-        rows.append(op("cat", parts, dim=2) if len(parts) > 1 else t)
-        c0 += c
-    return op("cat", rows, dim=1) if len(rows) > 1 else rows[0]
-
-
-def _install_batching_rule():
-    from ..func import _batching
-    _batching.RULES["addr"] = _addr_batched
-    _batching.RULES["dist"] = _dist_batched
-    _batching.RULES["block_diag"] = _block_diag_batched
-
-
-_install_batching_rule()
