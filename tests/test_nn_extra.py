@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import assert_same, torch, leafgrad
+from test_nn_functional_act_loss import _t, check   # (the same side-by-side helpers)
 
 RNG = np.random.default_rng(7)
 X = RNG.standard_normal((3, 4))
@@ -26,41 +27,6 @@ V7 = RNG.standard_normal((2, 4, 6, 7))
 M56 = RNG.standard_normal((5, 6))
 B56 = RNG.standard_normal((5, 6)) > -0.3
 B56[1] = False   # a fully masked row: the safe softmax gives zeros there
-
-
-def _t(m, a, grad=False, dtype=None):
-    t = m.tensor(np.array(a, copy=True))
-    if dtype is not None:
-        t = t.to(getattr(m, dtype))
-    if grad:
-        t.requires_grad_(True)
-    return t
-
-
-def check(fn):
-    """``fn(module, new)`` in both libraries (``new(array, grad=True, dtype=None)`` makes an
-    input); a result requiring grad is also compared by the gradients of its sum."""
-    results = []
-    for m in (torch, leafgrad):
-        ins = []
-
-        def new(a, grad=True, dtype=None, _m=m, _ins=ins):
-            t = _t(_m, a, grad, dtype)
-            if grad:
-                _ins.append(t)
-            return t
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out = fn(m, new)
-            grads = None
-            if isinstance(out, (torch.Tensor, leafgrad.Tensor)) and out.requires_grad:
-                grads = m.autograd.grad(out.sum(), ins, allow_unused=True)
-            results.append((out, grads))
-        except Exception as e:  # noqa: BLE001 - errors are compared as values
-            results.append(e)
-    assert_same(results[0], results[1])
-    return results
 
 
 def F(m):
