@@ -284,6 +284,31 @@ def test_a_view_keeps_the_buffer_it_shows_taken():
     assert captured.replays == 2 and "out=buffer" in captured.code
 
 
+def test_in_place_writes_into_views_and_setitem_replay():
+    """An in-place op on a view rewrites the base's history (CopySlices): its mask is a
+    constant of the graph and its backward is noted, so such steps replay."""
+    def step_with(w):
+        def step(x):
+            w.grad = None
+            h = x * w
+            h[0] = 0.0                      # setitem with a number
+            v = h[:, :4]
+            v.mul_(2.0)                     # in place on a view
+            out = (h * h).tanh().sum() + v.sum()
+            out.backward()
+            return out.detach(), h.detach()
+        return step
+    rng = np.random.default_rng(3)
+    w1 = nn.Parameter(leafgrad.from_numpy(rng.standard_normal((5, 8)).astype(np.float32)))
+    w2 = nn.Parameter(w1.detach().clone())
+    eager, captured = step_with(w1), capture(step_with(w2))
+    for k in range(6):
+        x = leafgrad.from_numpy(rng.standard_normal((5, 8)).astype(np.float32))
+        assert all(_bits(_arrays(a), _arrays(b)) for a, b in zip(eager(x), captured(x))), f"call {k}"
+        assert _bits(_arrays(w1.grad), _arrays(w2.grad)), f"call {k}"
+    assert captured.replays == 3 and captured.reason is None
+
+
 # ---------------------------------------------------------------- guards: the step runs eagerly again
 def test_a_new_batch_shape_gets_its_own_tape():
     big, small = _data(8), _data(3, seed=1)

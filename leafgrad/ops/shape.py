@@ -436,8 +436,10 @@ def setitem(self, key, value):
     if isinstance(value, Tensor):
         if value._data.dtype != self._data.dtype:
             value = to(value, self.dtype)
-    else:
+    elif isinstance(value, np.ndarray):
         value = np.asarray(value, dtype=self._data.dtype)
+    else:   # a Python number or list: a constant (a captured step keeps it as it is)
+        value = constant(np.array(value, dtype=self._data.dtype))
     if _state.enabled and self._grad_fn is None and self._requires_grad:
         # Indexing makes a view first in PyTorch, hence the wording.
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")

@@ -2,8 +2,10 @@
 (PyTorch's CopySlices), knowing nothing of the op, only how to replay the view."""
 import numpy as np
 
+from .. import _tape
 from .._tensor import replay_view, wrap
 from ..autograd.graph import Node, _next_seq, gradient_edge
+from ._declare import constant
 
 
 class CopySlices(Node):
@@ -15,15 +17,17 @@ class CopySlices(Node):
 
     def _apply(self, grads, graph):
         g = grads[0]
-        g_base = np.where(self._mask, 0, g)
+        g_base = _tape.call(np.where, self._mask, 0, g)   # (a captured step notes it)
         g_view = replay_view(self._view_fn, g if graph else wrap(g))
         return (g_base, g_view if graph else g_view._data)
 
 
 def rebase_view(view, result):
     base = view._base
-    mask = np.zeros(base._data.shape, dtype=bool)
-    replay_view(view._view_fn, wrap(mask))._data[...] = True
+    with _tape.paused():   # (the mask follows from shapes alone: a constant of the graph)
+        mask = np.zeros(base._data.shape, dtype=bool)
+        replay_view(view._view_fn, wrap(mask))._data[...] = True
+    constant(mask)
     node = CopySlices()
     node._next = (gradient_edge(base) if base._requires_grad else None,
                   (result._grad_fn, result._out_nr))
