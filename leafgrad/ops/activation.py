@@ -33,8 +33,7 @@ def _prim(name, forward, **kw):
 def _need_float(x, kernel):
     """PyTorch's error for a floating-only kernel given an integer tensor."""
     if isinstance(x, Tensor) and x._data.dtype.kind != "f":
-        from .._tensor import _LEGACY_NAMES
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[x._data.dtype.name]}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY[x._data.dtype.name]}\'')
 
 
 def _where0(cond, value):
@@ -235,15 +234,13 @@ softshrink_ = _prim("softshrink", _softshrink_fwd, node="SoftshrinkBackward0",
 
 def hardshrink(input, lambd=0.5):
     """``input`` where ``|input| > lambd``, else 0."""
-    if isinstance(input, Tensor) and input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"hardshrink_cpu" not implemented for \'{_LEGACY[input._data.dtype.name]}\'')
+    _need_float(input, "hardshrink_cpu")
     return hardshrink_(input, lambd=lambd)
 
 
 def softshrink(input, lambd=0.5):
     """``input`` moved ``lambd`` towards 0, and 0 inside ``[-lambd, lambd]``."""
-    if isinstance(input, Tensor) and input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"softshrink_check" not implemented for \'{_LEGACY[input._data.dtype.name]}\'')
+    _need_float(input, "softshrink_check")
     if isinstance(input, Tensor) and not 0 <= lambd <= np.finfo(input._data.dtype).max:
         limit = np.finfo(input._data.dtype).max
         raise RuntimeError(f"lambda must be in range [0, {limit:g}] for input dtype "
@@ -776,24 +773,48 @@ def bilinear(input1, input2, weight, bias=None):
 
 
 # ---------------------------------------------------------------- dropout
-def dropout(input, p=0.5, training=True, inplace=False):
+def check_dropout_p(p):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+_SELU_ALPHA_SCALE = 1.7580993408473766   # -selu's lower bound (alpha * scale)
+
+
+def dropout_impl(input, p, train, feature=False, alpha=False, inplace=False):
+    """ATen's _dropout_impl: one Bernoulli(1 - p) draw per element (per (batch, channel) for
+    feature dropout) scaled by 1/(1 - p), or, for alpha dropout, an affine map that keeps
+    SELU's mean and variance: x * a*m + a*alpha*(p - (1 - m))."""
+    check_dropout_p(p)
+    if p == 0 or not train or input.numel() == 0:
+        return input
+    dt = input._data.dtype
+    if p == 1:
+        zero = wrap(np.zeros((), dt))
+        return input.mul_(zero) if inplace else input * zero
+    if feature and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2) if feature else tuple(input.shape)
+    from .. import _random
+    from .._modes import random_tensor
+    noise = random_tensor(lambda sh: _random.bernoulli(1 - p, sh, dtype=dt), shape)
+    if not alpha:
+        noise = noise / dt.type(1 - p)
+        return input.mul_(noise) if inplace else input * noise
+    a = 1.0 / math.sqrt((_SELU_ALPHA_SCALE ** 2 * p + 1) * (1 - p))
+    b = (noise - 1) * (_SELU_ALPHA_SCALE * a) + _SELU_ALPHA_SCALE * a * p
+    noise = noise * a
+    out = input.mul_(noise) if inplace else input * noise
+    return out.add_(b)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    check_dropout_p(p)
     if training and 0 < p < 1 and input._data.dtype.kind != "f" and input.numel():
         from .._tensor import _LEGACY_NAMES
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{_LEGACY_NAMES[input._data.dtype.name]}")
-    if not training or p == 0 or input.numel() == 0:
-        return input
-    from .. import _random
-    if p == 1:
-        noise = wrap(np.zeros((), input._data.dtype))
-    else:
-        from .._modes import random_tensor
-        dt = input._data.dtype
-        mask = random_tensor(lambda shape: _random.bernoulli(1 - p, shape, dtype=dt), input._data.shape)
-        noise = mask / dt.type(1 - p)
-    return input.mul_(noise) if inplace else input * noise
+    return dropout_impl(input, p, training, inplace=inplace)
 
 
 # ---------------------------------------------------------------- embedding

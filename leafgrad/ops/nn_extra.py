@@ -593,35 +593,7 @@ def prelu(input, weight):
 
 
 # ---------------------------------------------------------------- channel-wise and alpha dropout
-_SELU_ALPHA = 1.7580993408473766   # -selu's lower bound (alpha * scale)
-
-
-def _dropout_impl(input, p, train, feature=False, alpha=False, inplace=False):
-    """ATen's _dropout_impl: one Bernoulli(1 - p) draw per element (per (batch, channel) for
-    feature dropout) scaled by 1/(1 - p), or, for alpha dropout, an affine map that keeps
-    SELU's mean and variance: x * a*m + a*alpha*(p - (1 - m))."""
-    if p < 0 or p > 1:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if p == 0 or not train or input.numel() == 0:
-        return input
-    dt = input._data.dtype
-    if p == 1:
-        zero = wrap(np.zeros((), dt))
-        return input.mul_(zero) if inplace else input * zero
-    if feature and input.dim() < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    shape = tuple(input.shape[:2]) + (1,) * (input.dim() - 2) if feature else tuple(input.shape)
-    from .. import _random
-    from .._modes import random_tensor
-    noise = random_tensor(lambda sh: _random.bernoulli(1 - p, sh, dtype=dt), shape)
-    if not alpha:
-        noise = noise / dt.type(1 - p)
-        return input.mul_(noise) if inplace else input * noise
-    a = 1.0 / math.sqrt((_SELU_ALPHA ** 2 * p + 1) * (1 - p))
-    b = (noise - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
-    noise = noise * a
-    out = input.mul_(noise) if inplace else input * noise
-    return out.add_(b)
+_dropout_impl, _check_p = _act.dropout_impl, _act.check_dropout_p
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -629,8 +601,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_p(p)
     return _dropout_impl(input, p, training, feature=True, alpha=True, inplace=inplace)
 
 
@@ -646,8 +617,7 @@ def _unbatched(input, inplace, fn):
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_p(p)
     nd = input.dim()
     if nd not in (2, 3):
         raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {nd}D input. "
@@ -657,8 +627,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_p(p)
     nd = input.dim()
     if nd not in (3, 4):
         warnings.warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result in an "
@@ -674,8 +643,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_p(p)
     nd = input.dim()
     if nd not in (4, 5):
         warnings.warn(f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result in an "

@@ -152,7 +152,8 @@ def _power(a, exponent):
     """``a ** exponent`` for a number exponent, with ATen's shortcuts for the exponents
     whose rounding differs from pow()'s: x*x*x, 1/(x*x) and 1/sqrt(x) (2, -1 and 0.5
     already agree with NumPy's)."""
-    if type(a) is np.ndarray and a.dtype.kind == "f" and type(exponent) is not bool:
+    if type(a) is np.ndarray and a.dtype.kind == "f" and type(exponent) is not bool and isinstance(
+            exponent, (int, float, np.integer, np.floating)):   # (a number, not a tensor's array)
         if exponent == 3:
             return a * a * a
         if exponent == -2:
@@ -165,9 +166,8 @@ def _power(a, exponent):
 def _pow_self(grad, self, exponent):
     if isinstance(exponent, (int, float)) and exponent == 0:
         return grad * 0
-    if type(self) is np.ndarray and isinstance(exponent, (int, float)):
-        return grad * (exponent * _power(self, exponent - 1))
-    return grad * (exponent * self ** (exponent - 1))
+    power = _power(self, exponent - 1) if type(self) is np.ndarray else self ** (exponent - 1)
+    return grad * (exponent * power)
 
 
 def _pow_exponent(grad, self, result):

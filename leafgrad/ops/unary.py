@@ -580,22 +580,17 @@ FUNCTIONS["signbit"] = _with_out(signbit, "bool")
 # ====================================================================== lerp
 def _lerp_scalar_forward(a, b, weight):
     _not_for("lerp_kernel_scalar", a, "biu")
-    small = -0.5 < weight < 0.5
-    if a.dtype == np.float32 and np.result_type(a, b) == np.float32:
-        w = np.float32(weight)
-        d = b - a
-        return fused_multiply_add(d, w, a) if small else fused_multiply_add(d, -(np.float32(1) - w), b)
-    if small:
-        return a + weight * (b - a)
-    return b - (b - a) * (1 - weight)
+    # self + w * (end - self) for small |w|, else end - (end - self) * (1 - w); fused for float32
+    # as ATen's kernel, whose weight is then a float32 (so is 1 - w)
+    d = b - a
+    w = np.float32(weight) if d.dtype == np.float32 else weight
+    return fused_multiply_add(d, w, a) if -0.5 < weight < 0.5 else fused_multiply_add(d, -(1 - w), b)
 
 
 def _lerp_tensor_forward(a, b, w):
     _not_for("lerp_kernel_tensor", a, "biu")
     d = b - a
-    if np.result_type(a, b, w) == np.float32:
-        return np.where(np.abs(w) < 0.5, fused_multiply_add(d, w, a), fused_multiply_add(d, -(np.float32(1) - w), b))
-    return np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))
+    return np.where(np.abs(w) < 0.5, fused_multiply_add(d, w, a), fused_multiply_add(d, -(1 - w), b))
 
 
 _lerp_scalar = declare(

@@ -17,7 +17,8 @@ class CopySlices(Node):
 
     def _apply(self, grads, graph):
         g = grads[0]
-        g_base = _tape.call(np.where, self._mask, 0, g)   # (a captured step notes it)
+        # (on arrays, a captured step notes the where; on Tensors the ops note themselves)
+        g_base = np.where(self._mask, 0, g) if graph else _tape.call(np.where, self._mask, 0, g)
         g_view = replay_view(self._view_fn, g if graph else wrap(g))
         return (g_base, g_view if graph else g_view._data)
 

@@ -106,6 +106,8 @@ LAYERS = [
     ("Dropout1d", lambda nn: nn.Dropout1d(0.4), [((3, 8, 5),) + F_]),
     ("Dropout1d-unbatched", lambda nn: nn.Dropout1d(0.4), [((8, 5),) + F_]),
     ("Dropout2d", lambda nn: nn.Dropout2d(0.3), [((2, 8, 3, 3),) + F_]),
+    ("Dropout2d-inplace", lambda nn: nn.Dropout2d(0.3, inplace=True), [((2, 8, 3, 3), "float", None, False)]),
+    ("Dropout1d-inplace-leaf", lambda nn: nn.Dropout1d(0.4, inplace=True), [((3, 8, 5),) + F_]),
     ("ZeroPad2d", lambda nn: nn.ZeroPad2d((1, 0, 2, 1)), [((1, 2, 3, 3),) + F_]),
     ("ConstantPad1d", lambda nn: nn.ConstantPad1d(2, 3.5), [((1, 2, 3),) + F_]),
     ("ReflectionPad2d", lambda nn: nn.ReflectionPad2d(1), [((1, 2, 3, 4),) + F_]),

@@ -7,7 +7,7 @@ from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPoo
                       AdaptiveMaxPool2d)
 from .normalization import (BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm, GroupNorm,
                             LocalResponseNorm)
-from .dropout import Dropout, Dropout1d, Dropout2d
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
 from .sparse import Embedding
 from .flatten import Flatten, Unflatten
 from .rnn import RNNBase, RNN, LSTM, GRU
@@ -22,8 +22,7 @@ from .activation import (Threshold, ReLU, RReLU, Hardtanh, ReLU6, Sigmoid, Hards
 from .loss import (L1Loss, MSELoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss,
                    HuberLoss, KLDivLoss, MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss)
 from .extra import (RMSNorm, PixelShuffle, PixelUnshuffle, SoftMarginLoss, HingeEmbeddingLoss,
-                    MultiLabelSoftMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiMarginLoss, Dropout3d,
-                    AlphaDropout, FeatureAlphaDropout)
+                    MultiLabelSoftMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiMarginLoss)
 
 __all__ = [
     "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",

@@ -7,11 +7,9 @@ from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
 from .loss import _Loss, _WeightedLoss
-from .dropout import _DropoutNd
 
 __all__ = ["RMSNorm", "PixelShuffle", "PixelUnshuffle", "SoftMarginLoss", "HingeEmbeddingLoss",
-           "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiMarginLoss", "Dropout3d",
-           "AlphaDropout", "FeatureAlphaDropout"]
+           "MultiLabelSoftMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MultiMarginLoss"]
 
 
 class RMSNorm(Module):
@@ -135,18 +133,3 @@ class MultiMarginLoss(_WeightedLoss):
     def forward(self, input, target):
         return F.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
                                    reduction=self.reduction)
-
-
-class Dropout3d(_DropoutNd):
-    def forward(self, input):
-        return F.dropout3d(input, self.p, self.training, self.inplace)
-
-
-class AlphaDropout(_DropoutNd):
-    def forward(self, input):
-        return F.alpha_dropout(input, self.p, self.training)    # (torch's module ignores inplace too)
-
-
-class FeatureAlphaDropout(_DropoutNd):
-    def forward(self, input):
-        return F.feature_alpha_dropout(input, self.p, self.training)
