@@ -722,6 +722,8 @@ for _n in ("max_pool2d_with_indices", "avg_pool2d", "adaptive_max_pool2d", "adap
 for _n in ("upsample_nearest1d", "_upsample_nearest_exact1d", "upsample_linear1d", "reflection_pad1d",
            "replication_pad1d", "col2im"):
     RULES[_n] = fold_rule(1)
+for _n in ("reflection_pad3d", "replication_pad3d"):
+    RULES[_n] = fold_rule(3)
 
 
 def _constant_pad(ctx, args, params):

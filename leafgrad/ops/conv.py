@@ -1029,15 +1029,19 @@ def _circular_index(size, lo, hi):
 _PAD_SAMPLES = {
     "reflect": [sample(T(2, 3, 5), (2, 1), mode="reflect", call=_NF + "pad"),
                 sample(T(1, 2, 4, 5), (1, 2, 3, 0), mode="reflect", call=_NF + "pad"),
-                sample(T(2, 4, 4), (1, 1, 2, 2), mode="reflect", call=_NF + "pad")],
+                sample(T(2, 4, 4), (1, 1, 2, 2), mode="reflect", call=_NF + "pad"),
+                sample(T(1, 2, 3, 4, 5), (1, 2, 1, 0, 2, 1), mode="reflect", call=_NF + "pad"),
+                sample(T(2, 3, 3, 4), (2, 0, 1, 1, 0, 2), mode="reflect", call=_NF + "pad")],
     "replicate": [sample(T(2, 3, 4), (2, 3), mode="replicate", call=_NF + "pad"),
-                  sample(T(1, 2, 3, 4), (1, 2, 3, 0), mode="replicate", call=_NF + "pad")],
+                  sample(T(1, 2, 3, 4), (1, 2, 3, 0), mode="replicate", call=_NF + "pad"),
+                  sample(T(1, 2, 3, 4, 2), (1, 2, 3, 0, 1, 1), mode="replicate", call=_NF + "pad")],
     "circular": [sample(T(2, 3, 4), (2, 1), mode="circular", call=_NF + "pad"),
-                 sample(T(1, 2, 3, 4), (1, 2, 3, 0), mode="circular", call=_NF + "pad")],
+                 sample(T(1, 2, 3, 4), (1, 2, 3, 0), mode="circular", call=_NF + "pad"),
+                 sample(T(1, 2, 3, 4, 5), (1, 2, 1, 0, 2, 1), mode="circular", call=_NF + "pad")],
 }
 _PAD_OPS = {}
 for _mode, _title in (("reflect", "Reflection"), ("replicate", "Replication")):
-    for _nd in (1, 2):
+    for _nd in (1, 2, 3):
         _PAD_OPS[_mode, _nd] = _sep_op(f"{_mode}ion_pad{_nd}d" if _mode == "reflect" else f"replication_pad{_nd}d",
                                        f"{_title}Pad{_nd}DBackward0",
                                        [s for s in _PAD_SAMPLES[_mode] if len(s.args[1]) == 2 * _nd], dep=True)
@@ -1067,8 +1071,6 @@ def pad(input, pad, mode="constant", value=None):
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
-    if n == 3:
-        raise NotImplementedError("3-D non-constant padding is not implemented in leafgrad")
     mats = []
     for i in range(n):
         dim = input.dim() - n + i

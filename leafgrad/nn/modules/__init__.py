@@ -11,8 +11,9 @@ from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, Fea
 from .sparse import Embedding
 from .flatten import Flatten, Unflatten
 from .rnn import RNNBase, RNN, LSTM, GRU
-from .misc import (ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d, ReflectionPad1d, ReflectionPad2d,
-                   ReplicationPad1d, ReplicationPad2d, CircularPad1d, CircularPad2d, Upsample, UpsamplingNearest2d,
+from .misc import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d, ReflectionPad1d,
+                   ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+                   CircularPad1d, CircularPad2d, CircularPad3d, Upsample, UpsamplingNearest2d,
                    UpsamplingBilinear2d, CosineSimilarity, PairwiseDistance, Fold, Unfold, PReLU, Softmax2d)
 from .pooling import AdaptiveMaxPool1d
 from .transformer import TransformerEncoderLayer, TransformerEncoder
@@ -34,7 +35,8 @@ __all__ = [
     "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "Upsample",
     "UpsamplingNearest2d", "UpsamplingBilinear2d", "CosineSimilarity", "PairwiseDistance", "Fold", "Unfold", "PReLU",
     "Softmax2d", "AdaptiveMaxPool1d", "MultiheadAttention", "NonDynamicallyQuantizableLinear",
-    "TransformerEncoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer", "TransformerEncoder", "ConstantPad3d", "ZeroPad3d", "ReflectionPad3d",
+    "ReplicationPad3d", "CircularPad3d",
     "Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish",
     "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU", "LogSigmoid", "Softplus",
     "Softshrink", "Softsign", "Tanhshrink", "Softmin", "Softmax", "LogSoftmax",

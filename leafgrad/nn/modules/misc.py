@@ -5,8 +5,9 @@ from ..parameter import Parameter
 from .module import Module
 from .utils import _pair
 
-__all__ = ["ConstantPad1d", "ConstantPad2d", "ZeroPad1d", "ZeroPad2d", "ReflectionPad1d", "ReflectionPad2d",
-           "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "Upsample",
+__all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+           "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "CosineSimilarity", "PairwiseDistance", "Fold", "Unfold",
            "PReLU", "Softmax2d"]
 
@@ -39,6 +40,10 @@ class ConstantPad2d(_ConstantPadNd):
     _n = 4
 
 
+class ConstantPad3d(_ConstantPadNd):
+    _n = 6
+
+
 class ZeroPad1d(ConstantPad1d):
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -48,6 +53,14 @@ class ZeroPad1d(ConstantPad1d):
 
 
 class ZeroPad2d(ConstantPad2d):
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad3d(ConstantPad3d):
     def __init__(self, padding):
         super().__init__(padding, 0.0)
 
@@ -79,6 +92,10 @@ class ReflectionPad2d(_ModePadNd):
     _n, _mode = 4, "reflect"
 
 
+class ReflectionPad3d(_ModePadNd):
+    _n, _mode = 6, "reflect"
+
+
 class ReplicationPad1d(_ModePadNd):
     _n, _mode = 2, "replicate"
 
@@ -87,12 +104,20 @@ class ReplicationPad2d(_ModePadNd):
     _n, _mode = 4, "replicate"
 
 
+class ReplicationPad3d(_ModePadNd):
+    _n, _mode = 6, "replicate"
+
+
 class CircularPad1d(_ModePadNd):
     _n, _mode = 2, "circular"
 
 
 class CircularPad2d(_ModePadNd):
     _n, _mode = 4, "circular"
+
+
+class CircularPad3d(_ModePadNd):
+    _n, _mode = 6, "circular"
 
 
 class Upsample(Module):
