@@ -10,13 +10,14 @@ from .normalization import (BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNo
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
 from .sparse import Embedding
 from .flatten import Flatten, Unflatten
-from .rnn import RNNBase, RNN, LSTM, GRU
+from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from .misc import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d, ReflectionPad1d,
                    ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
                    CircularPad1d, CircularPad2d, CircularPad3d, Upsample, UpsamplingNearest2d,
                    UpsamplingBilinear2d, CosineSimilarity, PairwiseDistance, Fold, Unfold, PReLU, Softmax2d)
 from .pooling import AdaptiveMaxPool1d
-from .transformer import TransformerEncoderLayer, TransformerEncoder
+from .transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder,
+                          Transformer)
 from .activation import (Threshold, ReLU, RReLU, Hardtanh, ReLU6, Sigmoid, Hardsigmoid, Tanh, SiLU, Mish,
                          Hardswish, ELU, CELU, SELU, GLU, GELU, Hardshrink, LeakyReLU, LogSigmoid, Softplus,
                          Softshrink, Softsign, Tanhshrink, Softmin, Softmax, LogSoftmax, MultiheadAttention)
@@ -36,7 +37,8 @@ __all__ = [
     "UpsamplingNearest2d", "UpsamplingBilinear2d", "CosineSimilarity", "PairwiseDistance", "Fold", "Unfold", "PReLU",
     "Softmax2d", "AdaptiveMaxPool1d", "MultiheadAttention", "NonDynamicallyQuantizableLinear",
     "TransformerEncoderLayer", "TransformerEncoder", "ConstantPad3d", "ZeroPad3d", "ReflectionPad3d",
-    "ReplicationPad3d", "CircularPad3d",
+    "ReplicationPad3d", "CircularPad3d", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "TransformerDecoderLayer",
+    "TransformerDecoder", "Transformer",
     "Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish",
     "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU", "LogSigmoid", "Softplus",
     "Softshrink", "Softsign", "Tanhshrink", "Softmin", "Softmax", "LogSoftmax",

@@ -369,6 +369,9 @@ class MultiheadAttention(Module):
         if is_causal and attn_mask is None:
             raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer "
                                "module method `generate_square_subsequent_mask` to create this mask.")
+        # as torch: without a key padding mask or weights, is_causal is trusted and attn_mask is replaced by the
+        # top-left causal mask that scaled_dot_product_attention builds
+        causal_hint = is_causal and key_padding_mask is None and not need_weights
         is_batched = query.dim() == 3
         if self.batch_first and is_batched:
             query, key, value = (x.transpose(1, 0) for x in (query, key, value))
@@ -391,7 +394,7 @@ class MultiheadAttention(Module):
         q = F.linear(query, w_q, b_q)
         k = F.linear(key, w_k, b_k)
         v = F.linear(value, w_v, b_v)
-        attn_mask = self._float_mask(attn_mask, q.dtype)
+        attn_mask = None if causal_hint else self._float_mask(attn_mask, q.dtype)
         key_padding_mask = self._float_mask(key_padding_mask, q.dtype)
         if attn_mask is not None and attn_mask.dim() == 2:
             attn_mask = attn_mask.unsqueeze(0)
@@ -413,6 +416,9 @@ class MultiheadAttention(Module):
             if key_padding_mask is not None:
                 key_padding_mask = F.pad(key_padding_mask, (0, 1))
         src_len = k.size(1)
+        if causal_hint:
+            attn_mask = self._float_mask(leafgrad.ones((tgt_len, src_len), dtype=leafgrad.bool).tril().logical_not(),
+                                         q.dtype).unsqueeze(0)
         if key_padding_mask is not None:
             kpm = key_padding_mask.view(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1).reshape(
                 bsz * num_heads, 1, src_len)

@@ -1,5 +1,6 @@
-"""RNN, LSTM, GRU (multi-layer, bidirectional, batch_first, initial states), composed from
-leafgrad ops step by step; parameter names, shapes and initial draws as torch's."""
+"""RNN, LSTM, GRU (multi-layer, bidirectional, batch_first, initial states) and their single-step cells
+RNNCell, LSTMCell, GRUCell, composed from leafgrad ops step by step; parameter names, shapes and initial draws
+as torch's. Layers and cells share one step function per mode."""
 import math
 import numbers
 import warnings
@@ -9,7 +10,51 @@ from .. import functional as F, init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+
+def _init_uniform(parameters, hidden_size):
+    """torch's recurrent initialisation: every parameter, in order, from U(-1/sqrt(hidden), 1/sqrt(hidden))."""
+    stdv = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
+    for weight in parameters:
+        init.uniform_(weight, -stdv, stdv)
+
+
+# ---------------------------------------------------------------- one recurrent step
+# The layers and the cells share these. ``igates`` is input @ w_ih.T + b_ih, ``hgates`` is h @ w_hh.T + b_hh;
+# each step orders its math as torch's CPU cells do (aten/src/ATen/native/RNN.cpp: SimpleCell, LSTMCell,
+# GRUCell), so the float32 differences left are those of tanh and sigmoid themselves (NumPy's vs torch's
+# vectorised kernels, an ulp apart).
+
+def _rnn_tanh_step(igates, hgates, h, c):
+    return (hgates + igates).tanh(), None
+
+
+def _rnn_relu_step(igates, hgates, h, c):
+    return (hgates + igates).relu(), None
+
+
+def _lstm_step(igates, hgates, h, c):
+    i, f, g, o = (hgates + igates).chunk(4, 1)
+    c_new = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c_new.tanh(), c_new
+
+
+def _gru_step(igates, hgates, h, c):
+    ir, iz, in_ = igates.chunk(3, 1)
+    hr, hz, hn = hgates.chunk(3, 1)
+    r = (hr + ir).sigmoid()
+    z = (hz + iz).sigmoid()
+    n = (in_ + hn * r).tanh()
+    return (h - n) * z + n, None
+
+
+_STEPS = {"RNN_TANH": _rnn_tanh_step, "RNN_RELU": _rnn_relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
+
+
+def _cell_step(mode, igates, hgates, h, c):
+    """(h_new, c_new) after one step of ``mode``; c is the LSTM's cell state, None (and None back) otherwise."""
+    return _STEPS[mode](igates, hgates, h, c)
 
 
 class RNNBase(Module):
@@ -98,9 +143,7 @@ class RNNBase(Module):
         pass
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _init_uniform(self.parameters(), self.hidden_size)
 
     def extra_repr(self):
         s = "{input_size}, {hidden_size}"
@@ -148,25 +191,10 @@ class RNNBase(Module):
     # ------------------------------------------------------------------ computation
     def _cell(self, x_proj, h, c, w_hh, b_hh, w_hr):
         """One step; x_proj is input @ w_ih.T + b_ih for this step."""
-        mode = self.mode
-        hh = F.linear(h, w_hh, b_hh)
-        if mode == "RNN_TANH":
-            return (x_proj + hh).tanh(), None
-        if mode == "RNN_RELU":
-            return (x_proj + hh).relu(), None
-        if mode == "LSTM":
-            i, f, g, o = (x_proj + hh).chunk(4, 1)
-            c_new = f.sigmoid() * c + i.sigmoid() * g.tanh()
-            h_new = o.sigmoid() * c_new.tanh()
-            if w_hr is not None:
-                h_new = F.linear(h_new, w_hr)
-            return h_new, c_new
-        ir, iz, in_ = x_proj.chunk(3, 1)
-        hr, hz, hn = hh.chunk(3, 1)
-        r = (ir + hr).sigmoid()
-        z = (iz + hz).sigmoid()
-        n = (in_ + r * hn).tanh()
-        return (h - n) * z + n, None
+        h_new, c_new = _cell_step(self.mode, x_proj, F.linear(h, w_hh, b_hh), h, c)
+        if w_hr is not None:
+            h_new = F.linear(h_new, w_hr)
+        return h_new, c_new
 
     def _run(self, input, h0, c0):
         """input (T, B, I); h0/c0 (L*D, B, H). Returns output (T, B, D*H), h_n, c_n."""
@@ -322,3 +350,127 @@ class LSTM(RNNBase):
             h_n = h_n.squeeze(1)
             c_n = c_n.squeeze(1)
         return output, (h_n, c_n)
+
+
+# ---------------------------------------------------------------- cells
+def _check_cell_input(input, input_size):
+    if input.size(1) != input_size:
+        raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {input_size}")
+
+
+def _check_cell_hidden(input, hx, hidden_size, label):
+    if input.size(0) != hx.size(0):
+        raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{label} batch size {hx.size(0)}")
+    if hx.size(1) != hidden_size:
+        raise RuntimeError(f"hidden{label} has inconsistent hidden_size: got {hx.size(1)}, expected {hidden_size}")
+
+
+def _cell_forward(mode, input, hx, cx, w_ih, w_hh, b_ih, b_hh):
+    """torch's _VF cell functions (rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell) on batched 2-D tensors."""
+    _check_cell_input(input, w_ih.size(1))
+    _check_cell_hidden(input, hx, w_hh.size(1), 0)
+    if cx is not None:
+        _check_cell_hidden(input, cx, w_hh.size(1), 1)
+    # torch computes the hidden side first: with mismatched dtypes, its error is the one raised
+    hgates = F.linear(hx, w_hh, b_hh)
+    igates = F.linear(input, w_ih, b_ih)
+    return _cell_step(mode, igates, hgates, hx, cx)
+
+
+def _check_cell_dim(name, what, t):
+    if t.dim() not in (1, 2):
+        raise ValueError(f"{name}: Expected {what} to be 1D or 2D, got {t.dim()}D instead")
+
+
+class RNNCellBase(Module):
+    __constants__ = ["input_size", "hidden_size", "bias"]
+
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        self.weight_ih = Parameter(leafgrad.empty((num_chunks * hidden_size, input_size), dtype=dtype))
+        self.weight_hh = Parameter(leafgrad.empty((num_chunks * hidden_size, hidden_size), dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(leafgrad.empty(num_chunks * hidden_size, dtype=dtype))
+            self.bias_hh = Parameter(leafgrad.empty(num_chunks * hidden_size, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def extra_repr(self):
+        s = "{input_size}, {hidden_size}"
+        if "bias" in self.__dict__ and self.bias is not True:
+            s += ", bias={bias}"
+        if "nonlinearity" in self.__dict__ and self.nonlinearity != "tanh":
+            s += ", nonlinearity={nonlinearity}"
+        return s.format(**self.__dict__)
+
+    def reset_parameters(self):
+        _init_uniform(self.parameters(), self.hidden_size)
+
+    def _weights(self):
+        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+
+    def _single_state_forward(self, name, mode, input, hx):
+        """RNNCell's and GRUCell's forward: (input, hx) batched or unbatched, hx zeros when None."""
+        _check_cell_dim(name, "input", input)
+        if hx is not None:
+            _check_cell_dim(name, "hidden", hx)
+        is_batched = input.dim() == 2
+        if not is_batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            hx = leafgrad.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
+        elif not is_batched:
+            hx = hx.unsqueeze(0)
+        if mode is None:
+            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
+        ret, _ = _cell_forward(mode, input, hx, None, *self._weights())
+        return ret if is_batched else ret.squeeze(0)
+
+
+_RNN_CELL_MODES = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
+
+
+class RNNCell(RNNCellBase):
+    __constants__ = ["input_size", "hidden_size", "bias", "nonlinearity"]
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
+        # like torch, an unknown nonlinearity is accepted here and raises in forward
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        return self._single_state_forward("RNNCell", _RNN_CELL_MODES.get(self.nonlinearity), input, hx)
+
+
+class GRUCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
+
+    def forward(self, input, hx=None):
+        return self._single_state_forward("GRUCell", "GRU", input, hx)
+
+
+class LSTMCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
+
+    def forward(self, input, hx=None):
+        _check_cell_dim("LSTMCell", "input", input)
+        if hx is not None:
+            for idx, value in enumerate(hx):
+                _check_cell_dim("LSTMCell", f"hx[{idx}]", value)
+        is_batched = input.dim() == 2
+        if not is_batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            zeros = leafgrad.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
+            hx = (zeros, zeros)
+        elif not is_batched:
+            hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+        h, c = _cell_forward("LSTM", input, hx[0], hx[1], *self._weights())
+        return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
