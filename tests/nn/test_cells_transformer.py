@@ -83,6 +83,21 @@ def test_cell_matches_torch(name, make, dtype, batched, with_hx, steps):
     assert_same(a["xgrads"], b["xgrads"], path="input grads", check_graph=False)
 
 
+@pytest.mark.parametrize("name,make", CELLS, ids=[c[0] for c in CELLS])
+def test_cell_double_backward(name, make):
+    """Second derivatives through a cell (float64), as torch's."""
+    def run(mod):
+        mod.manual_seed(3)
+        m = make(mod.nn, mod.float64)
+        x = mod.randn(2, m.input_size, dtype=mod.float64, requires_grad=True)
+        out = m(x)
+        out = out[0] * out[1] if isinstance(out, tuple) else out
+        gx, = mod.autograd.grad(out.pow(2).sum(), x, create_graph=True)
+        return [gx] + list(mod.autograd.grad(gx.sin().sum(), [x] + list(m.parameters())))
+    a, b = both(run)
+    assert_same(a, b, check_graph=False)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 1234])
 @pytest.mark.parametrize("make", [
     lambda nn: nn.RNNCell(7, 9), lambda nn: nn.LSTMCell(5, 6), lambda nn: nn.GRUCell(8, 3, bias=False),
