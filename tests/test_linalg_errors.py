@@ -305,6 +305,8 @@ SINGULAR = [[1.0, 2.0], [2.0, 4.0]]
     # dtypes
     lambda m: m.addmm(m.ones(2, 2, dtype=m.float64), m.ones(2, 2), m.ones(2, 2)),
     lambda m: m.addmm(m.ones(2, 2), m.ones(2, 2), m.ones(2, 2, dtype=m.float64)),
+    lambda m: m.addmm(m.ones(2), m.ones(2, 2, dtype=m.float64), m.ones(2, 2)),
+    lambda m: m.nn.functional.linear(m.ones(3, 2, dtype=m.float64), m.ones(4, 2), m.ones(4)),
     lambda m: m.addmv(m.ones(2), m.ones(2, 2), m.ones(2, dtype=m.float64)),
     lambda m: m.addmv(m.ones(2, dtype=m.float64), m.ones(2, 2), m.ones(2)),
     lambda m: m.addbmm(m.ones(2, 2, dtype=m.float64), m.ones(2, 2, 2), m.ones(2, 2, 2)),

@@ -83,8 +83,9 @@ def _addmm_forward(self, m1, m2, beta=1, alpha=1):
     dt = m2.dtype
     if type(self) is not _ndarray or self.dtype != dt:
         _self_mat2_dtype(self, m2)
-    if m1.dtype != dt:
-        _same_dtype(m1, m2)
+    if m1.dtype != dt:   # (addmm words it unlike mm)
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_legacy(m1.dtype)} and "
+                           f"{_legacy(dt)}")
     shape = (m1.shape[0], m2.shape[1])
     self_shape = np.shape(self)
     if self_shape != shape and self_shape != shape[1:]:    # nn.Linear's bias: (out,)

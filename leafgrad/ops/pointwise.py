@@ -26,13 +26,88 @@ def _wide(v):
 
 
 def fused_multiply_add(x, y, z):
-    """``x * y + z`` as ATen's vectorized kernels compute it: for float32, rounded once (the
-    product of float32 numbers is exact in float64; the float64 sum rounded to float32
-    differs from one rounding only when it lands exactly on a float32 midpoint); other
-    dtypes unfused."""
-    if np.result_type(x, y, z) != np.float32:
-        return x * y + z
-    return (_wide(x) * _wide(y) + _wide(z)).astype(np.float32)
+    """``x * y + z`` as ATen's vectorized kernels compute it: rounded once (a fused
+    multiply-add) for float32 and float64, unfused for other dtypes. For float32 the
+    product of float32 numbers is exact in float64, and the float64 sum rounded to float32
+    differs from one rounding only when it lands exactly on a float32 midpoint."""
+    dt = np.result_type(x, y, z)
+    if dt == np.float32:
+        return (_wide(x) * _wide(y) + _wide(z)).astype(np.float32)
+    if dt == np.float64 and not _exact_product(x) and not _exact_product(y):
+        return _fma_float64(x, y, z)
+    return x * y + z
+
+
+def _exact_product(v):
+    """Is ``v`` a number whose products are exact (0 or a power of two), so that an unfused
+    multiply-add rounds once anyway?"""
+    return type(v) in (int, float) and (v == 0 or np.frexp(v)[0] in (0.5, -0.5))
+
+
+# -- float64: NumPy has no fma, so the exact product and sum are built from error-free
+# transformations (Dekker's product, Knuth's two-sum) and their low parts added with rounding
+# to odd, which makes the final rounding to nearest a single one (Boldo & Melquiond, "Emulation
+# of FMA and correctly rounded sums: proved algorithms using rounding to odd", 2008). Dekker's
+# splitting needs products away from overflow and underflow: the few elements outside are
+# scaled by powers of two (exact) and computed again. Zero results take their sign, and
+# infinite or NaN operands their value, from the plain formula, which gets those right.
+
+def _two_sum(a, b):
+    s = a + b
+    b_part = s - a
+    return s, (a - (s - b_part)) + (b - b_part)
+
+
+def _split(a):
+    c = 134217729.0 * a          # 2**27 + 1: hi keeps the top 26 bits of a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _two_product(a, b):
+    p = a * b
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(b)
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def _round_to_odd_sum(a, b):
+    """a + b rounded to odd: an exact sum as it is, another to its neighbour with an odd last bit."""
+    s, err = _two_sum(a, b)
+    even = (s.view(np.int64) & 1) == 0
+    toward = np.nextafter(s, np.where(err > 0, np.inf, -np.inf))
+    return np.where((err != 0) & even, toward, s)
+
+
+def _fused(x, y, z):
+    """x * y + z rounded once, for products of moderate size."""
+    prod, prod_err = _two_product(x, y)
+    total, total_err = _two_sum(z, prod)
+    return total + _round_to_odd_sum(total_err, prod_err)
+
+
+def _fused_scaled(x, y, z):
+    """x * y + z rounded once for finite nonzero x, y whose product overflows or underflows
+    (the scaled z overflows only where the product is far below half an ulp of z: then z)."""
+    ex, ey = np.frexp(x)[1], np.frexp(y)[1]
+    scaled_z = np.ldexp(z, -(ex + ey))
+    out = np.ldexp(_fused(np.ldexp(x, -ex), np.ldexp(y, -ey), scaled_z), ex + ey)
+    return np.where(np.isinf(scaled_z), z, out)
+
+
+def _fma_float64(x, y, z):
+    x, y, z = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (x, y, z)))
+    with np.errstate(all="ignore"):
+        plain = x * y + z
+        size = np.abs(x * y)
+        moderate = (size > 1e-280) & (size < 1e290)
+        fused = _fused(x, y, z)
+        out = np.where(moderate & (fused != 0) & np.isfinite(fused), fused, plain)
+        extreme = ~moderate & (x != 0) & (y != 0) & np.isfinite(x) & np.isfinite(y)
+        if extreme.any():
+            i = np.nonzero(extreme)
+            out[i] = _fused_scaled(x[i], y[i], z[i])
+    return out
 
 
 def _add(a, b, alpha=1):

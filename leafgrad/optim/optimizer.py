@@ -34,8 +34,9 @@ def _typename(obj):
 # ATen evaluates ``add(x, alpha=a)``, ``addcmul`` and ``lerp`` with a fused multiply-add (one rounding). For float32
 # the product of two float32 values is exact in float64, so ``fma(a, b, c)`` is computed as float64 ``a * b + c``
 # rounded to float32 (this double rounding differs from a true fma only when the float64 sum lands exactly on a
-# float32 midpoint, about once in 2**29 operations). Other dtypes use an unfused multiply-add. Outside a
-# differentiable step the float64 work is done on the tensors' arrays (``.numpy()``) in reused work arrays.
+# float32 midpoint, about once in 2**29 operations). Outside a differentiable step that float64 work is done on the
+# tensors' arrays (``.numpy()``) in reused work arrays. Other dtypes call the public ops, which round once
+# themselves where ATen does (float64).
 
 def _f32(x):
     """A Python scalar as the float32 value ATen's float kernels use."""
@@ -84,8 +85,8 @@ def _operand(x):
 def _fma(a, b, c, into=None):
     """a * b + c rounded once, for float32 tensor c (a, b tensors or Python scalars);
     written into the tensor ``into`` when given (``copy_`` bumps its version)."""
-    if c.dtype != _dtype.float32:
-        res = c + a * b
+    if c.dtype != _dtype.float32:   # (the ops round once themselves, where ATen does)
+        res = c.addcmul(a, b) if isinstance(b, Tensor) else c.add(a, alpha=b)
     else:
         buf = _fma64(a, b, c)
         if buf is not None and into is not None:
@@ -122,7 +123,7 @@ def addcmul(self, t1, t2, value=1.0):
 
 def addcmul_(self, t1, t2, value=1.0):
     if self.dtype != _dtype.float32:
-        return self.add_((t1 * value).mul_(t2))
+        return self.addcmul_(t1, t2, value=value)
     return _fma(t1 * value, t2, self, into=self)
 
 
