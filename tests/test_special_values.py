@@ -346,3 +346,15 @@ def test_float64_optimizer_steps_are_torchs_bits(name, kwargs):
             opt.step()
         return p.detach()
     _bits(both(run))
+
+
+@pytest.mark.parametrize("z", [1.0, 1 + 2.0 ** -52, -1.5 - 2.0 ** -52])
+@pytest.mark.parametrize("n", [50, 40000])
+def test_float64_fused_multiply_add_just_below_a_midpoint_as_torch(z, n):
+    """x * y + z a hair below the midpoint between two floats: the rounded low parts land
+    exactly on it, and tie-to-even would choose the wrong neighbour (a naive two-step sum
+    differs from torch in every element here). Long arrays go in slices."""
+    k = np.arange(1, n + 1, dtype=np.float64) % 5000 + 1
+    x, y = 2.0 ** -53 * (1 + k * 2.0 ** -52), 1 - k * 2.0 ** -52
+    _bits(both(lambda T: T.addcmul(T.full((n,), z, dtype=T.float64), T.from_numpy(x.copy()),
+                                    T.from_numpy(y.copy()))))

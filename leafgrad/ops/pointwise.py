@@ -44,13 +44,15 @@ def _exact_product(v):
     return type(v) in (int, float) and (v == 0 or np.frexp(v)[0] in (0.5, -0.5))
 
 
-# -- float64: NumPy has no fma, so the exact product and sum are built from error-free
-# transformations (Dekker's product, Knuth's two-sum) and their low parts added with rounding
-# to odd, which makes the final rounding to nearest a single one (Boldo & Melquiond, "Emulation
-# of FMA and correctly rounded sums: proved algorithms using rounding to odd", 2008). Dekker's
-# splitting needs products away from overflow and underflow: the few elements outside are
-# scaled by powers of two (exact) and computed again. Zero results take their sign, and
-# infinite or NaN operands their value, from the plain formula, which gets those right.
+# -- float64: NumPy has no fma. x * y + z is split exactly into floats with error-free
+# transformations (Dekker's product, Knuth's two-sum): x * y + z = t + te + pe, t the rounded
+# sum. t + (te + pe) rounds once, correctly, except where it lands exactly on a midpoint between
+# two floats while te + pe itself was rounded: there the rounding error of te + pe says which
+# way the exact value lies, and the result moves to the other neighbour when tie-to-even chose
+# wrong. Dekker's splitting needs products away from overflow and underflow: the few elements
+# outside are scaled by powers of two (exact) and computed again. Zero results take their sign,
+# and infinite or NaN operands their value, from the plain formula, which gets those right.
+# Long arrays go in slices that stay in the cache (the formula makes ~30 temporaries).
 
 def _two_sum(a, b):
     s = a + b
@@ -71,19 +73,18 @@ def _two_product(a, b):
     return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
 
 
-def _round_to_odd_sum(a, b):
-    """a + b rounded to odd: an exact sum as it is, another to its neighbour with an odd last bit."""
-    s, err = _two_sum(a, b)
-    even = (s.view(np.int64) & 1) == 0
-    toward = np.nextafter(s, np.where(err > 0, np.inf, -np.inf))
-    return np.where((err != 0) & even, toward, s)
-
-
 def _fused(x, y, z):
     """x * y + z rounded once, for products of moderate size."""
-    prod, prod_err = _two_product(x, y)
-    total, total_err = _two_sum(z, prod)
-    return total + _round_to_odd_sum(total_err, prod_err)
+    p, pe = _two_product(x, y)
+    t, te = _two_sum(z, p)
+    low, low_err = _two_sum(te, pe)
+    r, r_err = _two_sum(t, low)
+    twice = r_err + r_err
+    midpoint = (r_err != 0) & ((r + twice) - r == twice)
+    if midpoint.any():   # (rare) past the midpoint, in the direction of r_err: the other neighbour
+        beyond = midpoint & (low_err != 0) & ((low_err > 0) == (r_err > 0))
+        r = np.where(beyond, r + twice, r)
+    return r
 
 
 def _fused_scaled(x, y, z):
@@ -95,19 +96,36 @@ def _fused_scaled(x, y, z):
     return np.where(np.isinf(scaled_z), z, out)
 
 
-def _fma_float64(x, y, z):
-    x, y, z = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (x, y, z)))
-    with np.errstate(all="ignore"):
-        plain = x * y + z
-        size = np.abs(x * y)
-        moderate = (size > 1e-280) & (size < 1e290)
-        fused = _fused(x, y, z)
-        out = np.where(moderate & (fused != 0) & np.isfinite(fused), fused, plain)
-        extreme = ~moderate & (x != 0) & (y != 0) & np.isfinite(x) & np.isfinite(y)
-        if extreme.any():
-            i = np.nonzero(extreme)
-            out[i] = _fused_scaled(x[i], y[i], z[i])
+def _fma_slice(x, y, z):
+    plain = x * y + z
+    size = np.abs(x * y)
+    moderate = (size > 1e-280) & (size < 1e290)
+    fused = _fused(x, y, z)
+    out = np.where(moderate & (fused != 0) & np.isfinite(fused), fused, plain)
+    extreme = ~moderate & (x != 0) & (y != 0) & np.isfinite(x) & np.isfinite(y)
+    if extreme.any():
+        i = np.nonzero(extreme)
+        x, y, z = np.broadcast_arrays(x, y, z)
+        out[i] = _fused_scaled(x[i], y[i], z[i])
     return out
+
+
+_FMA_SLICE = 1 << 14
+
+
+def _fma_float64(x, y, z):
+    x, y, z = (np.asarray(v, np.float64) for v in (x, y, z))
+    shape = np.broadcast_shapes(x.shape, y.shape, z.shape)
+    with np.errstate(all="ignore"):
+        size = int(np.prod(shape))
+        if size <= _FMA_SLICE:
+            return _fma_slice(x, y, z)
+        flat = [np.broadcast_to(v, shape).reshape(-1) if v.ndim else v for v in (x, y, z)]
+        out = np.empty(size)
+        for start in range(0, size, _FMA_SLICE):
+            part = slice(start, start + _FMA_SLICE)
+            out[part] = _fma_slice(*[v[part] if v.ndim else v for v in flat])
+        return out.reshape(shape)
 
 
 def _add(a, b, alpha=1):
