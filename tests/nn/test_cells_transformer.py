@@ -544,3 +544,25 @@ def test_encoder_mismatched_mask_types_warn():
     a, b = both(run)
     assert a[0] == b[0] and a[0]
     assert_same(a[1], b[1], rtol=1e-4, atol=1e-5)
+
+
+def test_multihead_attention_mask_types_as_torch():
+    """MultiheadAttention canonicalises its masks as torch's does: a bool padding mask beside
+    a float attn_mask warns (and gives torch's values), an integer mask is an AssertionError."""
+    def run(mod):
+        mod.manual_seed(0)
+        mha = mod.nn.MultiheadAttention(8, 2)
+        x = mod.randn(4, 2, 8)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out, weights = mha(x, x, x, key_padding_mask=mod.tensor([[False] * 3 + [True], [False] * 4]),
+                               attn_mask=mod.zeros(4, 4))
+        try:
+            mha(x, x, x, attn_mask=mod.zeros(4, 4, dtype=mod.int64))
+        except AssertionError as e:
+            error = str(e)
+        return [str(w.message) for w in caught], out, weights, error
+    a, b = both(run)
+    assert a[0] == b[0] and a[0] and a[3] == b[3]
+    assert_same(a[1], b[1], rtol=1e-4, atol=1e-5)
+    assert_same(a[2], b[2], rtol=1e-4, atol=1e-5)

@@ -1,5 +1,6 @@
 """Activation modules, each a thin wrapper of leafgrad.nn.functional."""
 import math
+import warnings
 
 import leafgrad
 from .. import functional as F
@@ -294,6 +295,26 @@ class LogSoftmax(_SoftmaxBase):
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
 
+# ---------------------------------------------------------------- attention masks
+def _none_or_dtype(t):
+    return None if t is None else t.dtype
+
+
+def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
+    """A bool mask as a float one (-inf where True); float masks pass through (torch's F._canonical_mask)."""
+    if mask is None:
+        return None
+    is_float = mask.is_floating_point()
+    if mask.dtype != leafgrad.bool and not is_float:
+        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both "
+                      "instead.", stacklevel=3)
+    if not is_float:
+        mask = leafgrad.zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
+    return mask
+
+
 class MultiheadAttention(Module):
     """torch.nn.MultiheadAttention (parameters, initial draws and the need_weights=True computation of
     F.multi_head_attention_forward; with need_weights=False the same math, returning no weights)."""
@@ -356,16 +377,11 @@ class MultiheadAttention(Module):
         if self.bias_v is not None:
             init.xavier_normal_(self.bias_v)
 
-    @staticmethod
-    def _float_mask(mask, dtype):
-        if mask is None:
-            return None
-        if mask.dtype == leafgrad.bool:
-            return leafgrad.zeros(mask.shape, dtype=dtype).masked_fill(mask, float("-inf"))
-        return mask
-
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
+        key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask),
+                                           "attn_mask", query.dtype)
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
         if is_causal and attn_mask is None:
             raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer "
                                "module method `generate_square_subsequent_mask` to create this mask.")
@@ -394,8 +410,8 @@ class MultiheadAttention(Module):
         q = F.linear(query, w_q, b_q)
         k = F.linear(key, w_k, b_k)
         v = F.linear(value, w_v, b_v)
-        attn_mask = None if causal_hint else self._float_mask(attn_mask, q.dtype)
-        key_padding_mask = self._float_mask(key_padding_mask, q.dtype)
+        if causal_hint:
+            attn_mask = None
         if attn_mask is not None and attn_mask.dim() == 2:
             attn_mask = attn_mask.unsqueeze(0)
         if self.bias_k is not None and self.bias_v is not None:
@@ -417,8 +433,8 @@ class MultiheadAttention(Module):
                 key_padding_mask = F.pad(key_padding_mask, (0, 1))
         src_len = k.size(1)
         if causal_hint:
-            attn_mask = self._float_mask(leafgrad.ones((tgt_len, src_len), dtype=leafgrad.bool).tril().logical_not(),
-                                         q.dtype).unsqueeze(0)
+            attn_mask = _canonical_mask(leafgrad.ones((tgt_len, src_len), dtype=leafgrad.bool).tril().logical_not(),
+                                        "attn_mask", None, "", q.dtype, check_other=False).unsqueeze(0)
         if key_padding_mask is not None:
             kpm = key_padding_mask.view(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1).reshape(
                 bsz * num_heads, 1, src_len)

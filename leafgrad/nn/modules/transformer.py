@@ -7,7 +7,7 @@ import warnings
 import leafgrad
 from .. import functional as F
 from ..init import xavier_uniform_
-from .activation import MultiheadAttention, ReLU, GELU
+from .activation import MultiheadAttention, ReLU, GELU, _canonical_mask, _none_or_dtype
 from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
@@ -38,25 +38,6 @@ def _detect_is_causal_mask(mask, is_causal=None, size=None):
         causal = _generate_square_subsequent_mask(sz, dtype=mask.dtype)
         make_causal = tuple(mask.shape) == tuple(causal.shape) and bool((mask == causal).all())
     return make_causal
-
-
-def _none_or_dtype(t):
-    return None if t is None else t.dtype
-
-
-def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
-    """A bool mask as a float one (-inf where True); float masks pass through (torch's F._canonical_mask)."""
-    if mask is None:
-        return None
-    is_float = mask.is_floating_point()
-    if mask.dtype != leafgrad.bool and not is_float:
-        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
-    if check_other and other_type is not None and mask.dtype != other_type:
-        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both "
-                      "instead.", stacklevel=3)
-    if not is_float:
-        mask = leafgrad.zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
-    return mask
 
 
 def _get_activation_fn(activation):
