@@ -74,6 +74,7 @@ CASES = {
     "pdist_no_cols": lambda m, n: F(m).pdist(n(np.zeros((3, 0)))),
     "pdist_non_contiguous": lambda m, n: F(m).pdist(n(X).t()),
     "pdist_repeated_row": lambda m, n: F(m).pdist(n(np.concatenate([X, X[:1]]))),
+    "pdist_half_one_row": lambda m, n: F(m).pdist(n(X[:1], False, "float16")),   # (no kernel runs)
     # renorm
     "renorm": lambda m, n: m.renorm(n(X), 2, 0, 1.0),
     "renorm_method": lambda m, n: n(X).renorm(1, 1, 0.5),
@@ -137,6 +138,8 @@ RANDOM = {
     "rrelu_train_then_draw": lambda m, n: (F(m).rrelu(n(X), training=True), m.rand(3)),
     "rrelu_train_torch_ns": lambda m, n: m.rrelu(n(X), training=True),
     "rrelu_train_": lambda m, n: F(m).rrelu_(n(X) * 1, 0.1, 0.2, True),
+    "rrelu_train_0d": lambda m, n: F(m).rrelu(n(-0.7), training=True),
+    "rrelu_train_non_contiguous": lambda m, n: F(m).rrelu(n(X).t(), training=True),
     "rrelu_module_train": lambda m, n: m.nn.RReLU(0.1, 0.3)(n(X3)),
     "rrelu_module_eval": lambda m, n: m.nn.RReLU(0.1, 0.3).eval()(n(X3)),
     "rrelu_module_inplace": lambda m, n: m.nn.RReLU(inplace=True)(n(X3) * 1),
@@ -183,6 +186,10 @@ ERRORS = {
     "cdist_mixed_mm_3d_x2": _mixed((30, 5), (1, 4, 5), "float32", "float64"),
     "cdist_mixed_mm_batched": _mixed((2, 30, 5), (2, 4, 5), "float64", "float32"),
     "cdist_mixed_mm_half": _mixed((30, 5), (4, 5), "float16", "float32"),
+    # bmm names the dtypes the other way round for products under 400 multiply-adds
+    "cdist_mixed_mm_small_bmm": lambda m, n: m.cdist(n(A3, False, "float32"), n(B3, False), compute_mode=MM),
+    "cdist_mixed_mm_threshold": _mixed((2, 15, 5), (2, 4, 5), "float32", "float64"),
+    "cdist_mixed_mm_below": _mixed((2, 14, 5), (2, 4, 5), "float32", "float64"),
     "cdist_bad_mode": lambda m, n: m.cdist(n(A), n(B), compute_mode="foo"),
     "cdist_batch_mismatch": lambda m, n: m.cdist(n(A3), n(np.ones((3, 4, 5)))),
     "cdist_batch_mismatch_mm": lambda m, n: m.cdist(n(BIG3), n(np.ones((3, 4, 5)))),
@@ -193,6 +200,7 @@ ERRORS = {
     "pdist_long": lambda m, n: F(m).pdist(n(np.ones((3, 3), np.int64), False)),
     "pdist_negative_p": lambda m, n: F(m).pdist(n(X), p=-1),
     "pdist_half": lambda m, n: F(m).pdist(n(X, False, "float16")),
+    "mlm_half": lambda m, n: F(m).multilabel_margin_loss(n(X, False, "float16"), n(TGT.astype(np.int32), False)),
     "renorm_p0": lambda m, n: m.renorm(n(X), 0, 0, 1.0),
     "renorm_negative_p": lambda m, n: m.renorm(n(X), -1, 0, 1.0),
     "renorm_negative_maxnorm": lambda m, n: m.renorm(n(X), 2, 0, -1.0),
@@ -362,3 +370,26 @@ def test_rrelu_under_vmap():
             errs.append(e)
     assert len(errs) == 2
     assert_same(errs[0], errs[1])
+
+
+def test_rrelu_training_draws_again_on_replay():
+    """A captured training step with nn.RReLU draws new noise on every replay, the same
+    numbers as the eager step under the same seed."""
+    from test_replay import _run_side_by_side, _data
+    nn = leafgrad.nn
+
+    def make():
+        leafgrad.manual_seed(0)
+        model = nn.Sequential(nn.Linear(20, 16), nn.RReLU(0.05, 0.5), nn.Linear(16, 4))
+        opt = leafgrad.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = leafgrad.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return model, opt, step
+    x, y = _data()
+    step = _run_side_by_side(make, [(x, y)] * 6)
+    assert step.replays == 3

@@ -15,7 +15,7 @@ import numpy as np
 from ._declare import declare, FUNCTIONS, REGISTRY
 from ._samples import T, sample
 from .._tensor import Tensor, wrap
-from .. import _dtype
+from .. import _dtype, _tape
 from . import activation as _act
 from . import loss as _loss
 from .compare import where as _where
@@ -729,13 +729,12 @@ rrelu_inplace_ = _prim("rrelu_with_noise_", _rrelu_fwd, node="RreluWithNoiseBack
                        rrelu_backward_(grad, result, noise=noise, lower=lower, upper=upper, training=training))
 
 
-def _rrelu_noise(x, lower, upper, generator=None):
-    """One uniform(lower, upper) draw per element x <= 0, in order, as ATen's CPU kernel
+def _rrelu_noise(a, lower, upper, generator=None):
+    """One uniform(lower, upper) draw per element a <= 0, in order, as ATen's CPU kernel
     (a double from 53 random bits, then the tensor's precision); 1 elsewhere."""
     from .._random import _fma64, _gen
-    a = np.ascontiguousarray(x._data)
-    neg = a <= 0
-    draws = _fma64(_gen(generator)._uniform53(int(neg.sum())), float(upper) - float(lower), float(lower))
+    neg = a <= 0           # (boolean indexing walks the elements in C order, as the kernel)
+    draws = _fma64(_gen(generator)._uniform53(int(neg.sum())), upper - lower, lower)
     noise = np.ones(a.shape, a.dtype)
     noise[neg] = draws.astype(a.dtype)
     return noise
@@ -755,7 +754,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     _act._need_float(input, "leaky_relu_cpu")
     params = dict(lower=float(lower), upper=float(upper), training=bool(training))
     if training:
-        params["noise"] = _rrelu_noise(input, lower, upper, generator)
+        # (noted as one call: a captured step draws again on replay)
+        params["noise"] = _tape.call(_rrelu_noise, input._data, float(lower), float(upper), generator)
     if inplace:
         from ._declare import make_inplace
         return make_inplace(rrelu_inplace_)(input, **params)
@@ -883,7 +883,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
     else:
         dim = input.shape[1]
-    if input._data.dtype.kind != "f":
+    if input._data.dtype not in (np.float32, np.float64):
         raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
                                   f"'{_loss._tname(input._data.dtype)}'")
     if target._data.dtype != np.int64:
