@@ -393,3 +393,22 @@ def test_rrelu_training_draws_again_on_replay():
     x, y = _data()
     step = _run_side_by_side(make, [(x, y)] * 6)
     assert step.replays == 3
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_rrelu_noise_bit_for_bit(dtype):
+    """The training noise is torch's to the last bit (bounds rounded to the tensor's precision,
+    a plain multiply-add in double)."""
+    x = -np.abs(RNG.standard_normal(500))
+    outs = []
+    for m in (torch, leafgrad):
+        m.manual_seed(21)
+        outs.append(m.nn.functional.rrelu(_t(m, x, dtype=dtype), 0.1, 0.7, training=True))
+    assert_same(outs[0], outs[1], rtol=0, atol=0)
+
+
+def test_cdist_half_matrix_product_bit_for_bit():
+    """Half inputs on the matrix-product path: each step rounded to half, as ATen's kernels."""
+    a, b = RNG.standard_normal((40, 16)) * 3, RNG.standard_normal((30, 16)) * 3
+    outs = [m.cdist(_t(m, a, dtype="float16"), _t(m, b, dtype="float16")) for m in (torch, leafgrad)]
+    assert_same(outs[0], outs[1], rtol=0, atol=0)

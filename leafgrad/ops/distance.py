@@ -185,16 +185,26 @@ cdist_forward_ = declare(
 # ---------------------------------------------------------------- cdist, the matrix-product algorithm
 def _euclid_fwd(a, b):
     """sqrt(clamp_min(|a|^2 - 2 a.b + |b|^2, 0)) as one matrix product of padded operands,
-    in ATen's order (half precision computed in float32)."""
+    in ATen's order. Half inputs are computed in float32 with each step rounded to half, as
+    ATen's half kernels (which compute in float) round their results."""
     dt = a.dtype
+    rounded = _to_half_and_back if dt == np.float16 else _same
     if dt == np.float16:
         a, b = a.astype(np.float32), b.astype(np.float32)
-    an = np.sum(a * a, axis=-1, keepdims=True)
-    bn = np.sum(b * b, axis=-1, keepdims=True)
+    an = rounded(np.sum(rounded(a * a), axis=-1, keepdims=True))
+    bn = rounded(np.sum(rounded(b * b), axis=-1, keepdims=True))
     a_ = np.concatenate([a * -2, an, np.ones_like(an)], axis=-1)
     b_ = np.concatenate([b, np.ones_like(bn), bn], axis=-1)
-    out = np.sqrt(np.maximum(np.matmul(a_, np.swapaxes(b_, -2, -1)), 0))
-    return out.astype(dt, copy=False)
+    sq = rounded(np.matmul(a_, np.swapaxes(b_, -2, -1)))
+    return np.sqrt(np.maximum(sq, 0)).astype(dt, copy=False)
+
+
+def _to_half_and_back(x):
+    return x.astype(np.float16).astype(np.float32)
+
+
+def _same(x):
+    return x
 
 
 def _euclid_grads(grad, x1, x2, result):

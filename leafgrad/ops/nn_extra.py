@@ -730,11 +730,13 @@ rrelu_inplace_ = _prim("rrelu_with_noise_", _rrelu_fwd, node="RreluWithNoiseBack
 
 
 def _rrelu_noise(a, lower, upper, generator=None):
-    """One uniform(lower, upper) draw per element a <= 0, in order, as ATen's CPU kernel
-    (a double from 53 random bits, then the tensor's precision); 1 elsewhere."""
-    from .._random import _fma64, _gen
+    """One uniform(lower, upper) draw per element a <= 0, in order, as ATen's CPU kernel: the
+    bounds in the tensor's precision, a double from 53 random bits scaled into them (a plain
+    multiply-add, no fused rounding), then the tensor's precision again; 1 elsewhere."""
+    from .._random import _gen
+    lo, up = float(a.dtype.type(lower)), float(a.dtype.type(upper))
     neg = a <= 0           # (boolean indexing walks the elements in C order, as the kernel)
-    draws = _fma64(_gen(generator)._uniform53(int(neg.sum())), upper - lower, lower)
+    draws = _gen(generator)._uniform53(int(neg.sum())) * (up - lo) + lo
     noise = np.ones(a.shape, a.dtype)
     noise[neg] = draws.astype(a.dtype)
     return noise
