@@ -86,6 +86,8 @@ CASES = {
     "renorm_p_tensor": lambda m, n: m.renorm(n(X), m.tensor(2.0), 0, 1.0),
     "renorm_inplace": lambda m, n: (n(X) * 1).renorm_(2, 0, 1.0),
     "renorm_inplace_leaf": lambda m, n: n(X, False).renorm_(2, 1, 0.3),
+    "renorm_int_args": lambda m, n: m.renorm(n(X), 1, -1, 1),
+    "renorm_bool_p": lambda m, n: m.renorm(n(X), True, 0, 1.0),
     "renorm_out": lambda m, n: m.renorm(n(X, False), 2, 0, 1.0, out=m.empty(3, 4, dtype=m.float64)),
     # rrelu in evaluation mode (deterministic)
     "rrelu_eval": lambda m, n: F(m).rrelu(n(X)),
@@ -209,6 +211,10 @@ ERRORS = {
     "renorm_1d": lambda m, n: m.renorm(n(X[0]), 2, 0, 1.0),
     "renorm_long": lambda m, n: m.renorm(n(np.ones((3, 4), np.int64), False), 2, 0, 1.0),
     "renorm_leaf_inplace": lambda m, n: n(X).renorm_(2, 0, 1.0),
+    "renorm_p_str": lambda m, n: m.renorm(n(X), "a", 0, 1.0),
+    "renorm_maxnorm_str": lambda m, n: m.renorm(n(X), 2, 0, "a"),
+    "renorm_method_maxnorm_str": lambda m, n: n(X).renorm(2, 0, "a"),
+    "renorm_dim_float": lambda m, n: m.renorm(n(X), 2, 0.5, 1.0),
     "rrelu_long": lambda m, n: F(m).rrelu(n(np.ones(3, np.int64), False)),
     "rrelu_long_train": lambda m, n: F(m).rrelu(n(np.ones(3, np.int64), False), training=True),
     "rrelu_half_train": lambda m, n: F(m).rrelu(n(X, False, "float16"), training=True),
@@ -412,3 +418,17 @@ def test_cdist_half_matrix_product_bit_for_bit():
     a, b = RNG.standard_normal((40, 16)) * 3, RNG.standard_normal((30, 16)) * 3
     outs = [m.cdist(_t(m, a, dtype="float16"), _t(m, b, dtype="float16")) for m in (torch, leafgrad)]
     assert_same(outs[0], outs[1], rtol=0, atol=0)
+
+
+def test_saved_values():
+    """What the nodes show as _saved_*: numbers as given (renorm keeps an int p)."""
+    got = []
+    for m in (torch, leafgrad):
+        x = _t(m, X, True)
+        n1 = m.renorm(x, 2, 0, 1).grad_fn
+        n2 = m.cdist(x, _t(m, X3[0]), p=1.5).grad_fn
+        n3 = m.nn.functional.pdist(x, p=3).grad_fn
+        got.append([n1._saved_p, n1._saved_dim, n1._saved_maxnorm, n1._saved_self, n2._saved_p, n2._saved_x1,
+                    n2._saved_x2, n2._saved_result, n3._saved_p, n3._saved_self, n3._saved_result])
+    assert [type(v).__name__ for v in got[0]] == [type(v).__name__ for v in got[1]]
+    assert_same(got[0], got[1])

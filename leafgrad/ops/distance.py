@@ -423,26 +423,41 @@ renorm_ = declare(
     self=_renorm_grad)
 
 
-def _renorm_check(input, p, dim, maxnorm):
+def _number_arg(fn, name, position, value):
+    """PyTorch's argument parser for a ``Scalar``: a number (kept as given, as the node's
+    saved value shows) or a 0-d tensor."""
+    if isinstance(value, Tensor) and value.dim() == 0:
+        return value.item()
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def _renorm_check(input, p, dim, maxnorm, first):
+    """The arguments checked in PyTorch's order; ``first``: the position of ``p`` (1 for the
+    method, 2 for the function)."""
     _act._tensor_args("renorm", ("input", input))
-    p = _float_arg("renorm", "p", 2, p)
-    maxnorm = _float_arg("renorm", "maxnorm", 4, maxnorm)
+    p = _number_arg("renorm", "p", first, p)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"renorm(): argument 'dim' (position {first + 1}) must be int, not {type(dim).__name__}")
+    maxnorm = _number_arg("renorm", "maxnorm", first + 2, maxnorm)
     if not p > 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
     if input.dim() <= 1:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} dimensions")
-    dim = _wrap_dim(dim, input.dim())
+    dim = _wrap_dim(int(dim), input.dim())
     if input._data.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_LEGACY_NAMES[input._data.dtype.name]}")
     return p, dim, maxnorm
 
 
-def renorm(input, p, dim, maxnorm, *, out=None):
+def renorm(input, p, dim, maxnorm, *, out=None, _first=2):
     """Each sub-tensor along ``dim`` with p-norm above ``maxnorm`` rescaled to norm ``maxnorm``."""
-    p, dim, maxnorm = _renorm_check(input, p, dim, maxnorm)
+    p, dim, maxnorm = _renorm_check(input, p, dim, maxnorm, _first)
     res = renorm_(input, p=p, dim=dim, maxnorm=maxnorm)
     if out is not None:
         out.copy_(res)
@@ -451,7 +466,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
 
 
 def _renorm_method(self, p, dim, maxnorm):
-    return renorm(self, p, dim, maxnorm)
+    return renorm(self, p, dim, maxnorm, _first=1)
 
 
 FUNCTIONS.update({"cdist": cdist, "renorm": renorm, "pdist": pdist, "nn.functional.pdist": pdist,
