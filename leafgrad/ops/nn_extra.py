@@ -12,10 +12,10 @@ import warnings
 
 import numpy as np
 
-from ._declare import declare, FUNCTIONS, REGISTRY
+from ._declare import declare, FUNCTIONS, REGISTRY, make_inplace
 from ._samples import T, sample
 from .._tensor import Tensor, wrap
-from .. import _dtype, _tape
+from .. import _dtype, _random, _tape
 from . import activation as _act
 from . import loss as _loss
 from .compare import where as _where
@@ -733,10 +733,9 @@ def _rrelu_noise(a, lower, upper, generator=None):
     """One uniform(lower, upper) draw per element a <= 0, in order, as ATen's CPU kernel: the
     bounds in the tensor's precision, a double from 53 random bits scaled into them (a plain
     multiply-add, no fused rounding), then the tensor's precision again; 1 elsewhere."""
-    from .._random import _gen
     lo, up = float(a.dtype.type(lower)), float(a.dtype.type(upper))
     neg = a <= 0           # (boolean indexing walks the elements in C order, as the kernel)
-    draws = _gen(generator)._uniform53(int(neg.sum())) * (up - lo) + lo
+    draws = _random._gen(generator)._uniform53(int(neg.sum())) * (up - lo) + lo
     noise = np.ones(a.shape, a.dtype)
     noise[neg] = draws.astype(a.dtype)
     return noise
@@ -759,7 +758,6 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
         # (noted as one call: a captured step draws again on replay)
         params["noise"] = _tape.call(_rrelu_noise, input._data, float(lower), float(upper), generator)
     if inplace:
-        from ._declare import make_inplace
         return make_inplace(rrelu_inplace_)(input, **params)
     return rrelu_(input, **params)
 
