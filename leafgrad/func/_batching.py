@@ -1194,3 +1194,49 @@ def _block_diag_batched(ctx, args, params):
 
 
 RULES.update(addr=_addr_batched, dist=_dist_batched, block_diag=_block_diag_batched)
+
+
+# ---------------------------------------------------------------- cdist, pdist, renorm (ops/distance.py)
+def _broadcast_batch_dims(ctx, args, params):
+    """Ops on the trailing two dims whose leading dims broadcast between the inputs
+    (cdist's kernels, _euclidean_dist): every tensor padded to the common logical rank,
+    with the batch in front."""
+    R = max(a.r for a in args if a.is_tensor)
+    ins = [pad_to(Arg(expand_batch(ctx, a), True), R) if a.is_tensor else a.t for a in args]
+    return call(ctx.spec, tuple(ins), params)
+
+
+def _renorm_batched(ctx, args, params):
+    """renorm with the batch as one more leading dim that the slices' norms leave out."""
+    a = args[0]
+    dim = fix_dim(ctx, params.get("dim", 0), a.r)
+    return call(ctx.spec, (a.t,), dict(params, dim=dim, lead=params.get("lead", 0) + 1))
+
+
+RULES.update({"_cdist_forward": _broadcast_batch_dims, "_cdist_backward": _broadcast_batch_dims,
+              "_euclidean_dist": _broadcast_batch_dims, "_pdist_forward": _last_dims,
+              "_pdist_backward": _last_dims, "renorm": _renorm_batched})
+
+
+# ---------------------------------------------------------------- rrelu, multilabel_margin_loss (ops/nn_extra.py)
+def _multilabel_margin(ctx, args, params):
+    """Samples' rows stacked into one (rows, C) call with reduction='none', reduced per sample."""
+    a = args[0]
+    x = expand_batch(ctx, a)
+    t = np.asarray(params["target"])
+    tt = t if "target" in ctx.bparams else np.broadcast_to(t, (ctx.B,) + t.shape)
+    c = a.lshape[-1] if a.r else 1
+    out = call(ctx.spec, (op("_unsafe_view", x, shape=(-1, c)),),
+               dict(params, target=np.ascontiguousarray(tt).reshape(-1, c), reduction="none"))
+    out = op("_unsafe_view", out, shape=(ctx.B,) + (a.lshape[:1] if a.r == 2 else ()))
+    red = params.get("reduction", "mean")
+    if red == "none" or a.r < 2:
+        return out
+    return op("sum.dim_IntList" if red == "sum" else "mean.dim", out, dim=(1,), keepdim=False)
+
+
+for _n in ("nnf.rrelu_with_noise", "nnf.rrelu_with_noise_", "nnf.rrelu_with_noise_backward"):
+    RULES[_n] = _ew      # (in evaluation: training's noise is refused under vmap, as PyTorch does)
+RULES["nnf.multilabel_margin_loss"] = _multilabel_margin
+BACKWARD_ONLY["nnf.multilabel_margin_loss_backward"] = ("a backward-formula helper: backward under vmap runs "
+                                                         "physically, levels hidden")

@@ -12,14 +12,15 @@ import warnings
 
 import numpy as np
 
-from ._declare import declare, FUNCTIONS, REGISTRY
+from ._declare import declare, FUNCTIONS, REGISTRY, make_inplace
 from ._samples import T, sample
 from .._tensor import Tensor, wrap
-from .. import _dtype
+from .. import _dtype, _random, _tape
 from . import activation as _act
 from . import loss as _loss
 from .compare import where as _where
 from .pointwise import sub as _pw_sub
+from .stats import _like
 
 F = "nn.functional."
 
@@ -664,3 +665,270 @@ for _name, _fn in dict(rms_norm=rms_norm, pixel_shuffle=pixel_shuffle, pixel_uns
 FUNCTIONS.update(rms_norm=rms_norm, pixel_shuffle=pixel_shuffle, pixel_unshuffle=pixel_unshuffle, prelu=prelu,
                  alpha_dropout=alpha_dropout, feature_alpha_dropout=feature_alpha_dropout)
 Tensor.prelu = prelu
+
+
+# ---------------------------------------------------------------- gumbel_softmax
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """torch.nn.functional's Python composite, step by step: Gumbel noise drawn as
+    -log(Exponential(1)) into an empty_like of the logits, softmax of (logits + noise) / tau;
+    ``hard``: the one-hot of the argmax, with the soft sample's gradient (straight through)."""
+    from .. import empty_like, zeros_like
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -empty_like(logits).exponential_().log()
+    gumbels = (logits + gumbels) / tau
+    y_soft = gumbels.softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
+
+
+# ---------------------------------------------------------------- rrelu
+# ATen's rrelu_with_noise: in training, each element x <= 0 is multiplied by its own
+# uniform(lower, upper) draw (kept as the noise, 1 elsewhere); in evaluation it is
+# leaky_relu with slope (lower + upper) / 2. The noise is drawn by the wrapper and passed
+# in, so that the op itself is a function of its input (replay, vmap, forward AD rerun it).
+def _rrelu_slope(lower, upper):
+    return (float(lower) + float(upper)) / 2
+
+
+def _rrelu_fwd(a, noise=None, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    if training:
+        return a * noise
+    return np.where(a > 0, a, a * np.asarray(_rrelu_slope(lower, upper), a.dtype))
+
+
+def _rrelu_bwd_fwd(grad, self, noise=None, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """rrelu_with_noise_backward: the noise in training, leaky_relu's derivative otherwise."""
+    if training:
+        return grad * noise
+    return np.where(self > 0, grad, grad * np.asarray(_rrelu_slope(lower, upper), grad.dtype))
+
+
+def _rrelu_bwd_grad(grad, self, noise=None, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu_backward_(grad, self, noise=noise, lower=lower, upper=upper, training=training)
+
+
+_RRELU = [sample(T(3, 4, away=(0,)), call=F + "rrelu"), sample(T(3, 4, away=(0,)), 0.1, 0.5, call=F + "rrelu"),
+          sample(T(away=(0,)), call="rrelu"), sample(T(0, 3), call=F + "rrelu")]
+rrelu_backward_ = _prim("rrelu_with_noise_backward", _rrelu_bwd_fwd, inputs=("grad_output", "self"),
+                        node="RreluWithNoiseBackwardBackward0",
+                        samples=[sample(T(2, 3, away=(0,)), 0.2, 0.4, call=F + "rrelu")],
+                        grad_output=_rrelu_bwd_grad,
+                        self=lambda grad: grad * 0)   # (PyTorch's zeros_like(grad))
+rrelu_ = _prim("rrelu_with_noise", _rrelu_fwd, node="RreluWithNoiseBackward0", samples=_RRELU,
+               self=lambda grad, self, noise=None, lower=1.0 / 8, upper=1.0 / 3, training=False:
+               rrelu_backward_(grad, self, noise=noise, lower=lower, upper=upper, training=training))
+# the in-place form differentiates through its result (leaky_relu's sign is the input's)
+rrelu_inplace_ = _prim("rrelu_with_noise_", _rrelu_fwd, node="RreluWithNoiseBackward1",
+                       samples=[sample(T(3, 4, away=(0,)), call=F + "rrelu_", prep="clone"),
+                                sample(T(3, 4, away=(0,)), 0.2, 0.3, call=F + "rrelu", inplace=True, prep="clone")],
+                       self=lambda grad, result, noise=None, lower=1.0 / 8, upper=1.0 / 3, training=False:
+                       rrelu_backward_(grad, result, noise=noise, lower=lower, upper=upper, training=training))
+
+
+def _rrelu_noise(a, lower, upper, generator=None):
+    """One uniform(lower, upper) draw per element a <= 0, in order, as ATen's CPU kernel: the
+    bounds in the tensor's precision, a double from 53 random bits scaled into them (a plain
+    multiply-add, no fused rounding), then the tensor's precision again; 1 elsewhere."""
+    lo, up = float(a.dtype.type(lower)), float(a.dtype.type(upper))
+    neg = a <= 0           # (boolean indexing walks the elements in C order, as the kernel)
+    draws = _random._gen(generator)._uniform53(int(neg.sum())) * (up - lo) + lo
+    noise = np.ones(a.shape, a.dtype)
+    noise[neg] = draws.astype(a.dtype)
+    return noise
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *, generator=None, _name="rrelu"):
+    """Randomized leaky ReLU (torch.rrelu, F.rrelu)."""
+    _act._tensor_args(_name, ("input", input))
+    if training and getattr(input, "_batched", False):
+        # PyTorch refuses rrelu under vmap; leafgrad batches evaluation mode (no draws)
+        raise RuntimeError("vmap: we do not yet support aten::rrelu. Please file an issue")
+    if float(lower) > float(upper):
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    dt = input._data.dtype
+    if training and dt not in (np.float32, np.float64):
+        raise NotImplementedError(f"\"rrelu_with_noise_out_cpu\" not implemented for '{_loss._tname(dt)}'")
+    _act._need_float(input, "leaky_relu_cpu")
+    params = dict(lower=float(lower), upper=float(upper), training=bool(training))
+    if training:
+        # (noted as one call: a captured step draws again on replay)
+        params["noise"] = _tape.call(_rrelu_noise, input._data, float(lower), float(upper), generator)
+    if inplace:
+        return make_inplace(rrelu_inplace_)(input, **params)
+    return rrelu_(input, **params)
+
+
+def rrelu_inplace(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """torch.rrelu_ (F.rrelu_)."""
+    return rrelu(input, lower, upper, training, inplace=True, generator=generator, _name="rrelu_")
+
+
+def _top_rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """torch.rrelu (no in-place flag; a generator argument)."""
+    return rrelu(input, lower, upper, training, generator=generator)
+
+
+# ---------------------------------------------------------------- multilabel_margin_loss
+# One ATen kernel. Per sample, the targets are the target row's entries before its first -1;
+# the loss sums max(0, 1 - (x[y] - x[j])) over those targets y and the non-target classes j,
+# divided by the number of classes.
+def _mlm_parts(a, target):
+    """(hinge arguments z (N, K, C), mask of the active terms (N, K, C), targets (N, K)):
+    z[n, k, j] = 1 - x[n, y_k] + x[n, j]."""
+    shape = np.shape(_data(a))
+    c = shape[-1] if shape else 1
+    x = _data(a).reshape(-1, c)
+    t = np.asarray(target).reshape(x.shape)
+    valid = np.cumprod(t != -1, axis=1).astype(bool)       # entries before the first -1
+    y = np.where(valid, t, 0)
+    rows = np.arange(x.shape[0])[:, None]
+    is_target = np.zeros(x.shape, bool)
+    is_target[np.broadcast_to(rows, y.shape)[valid], y[valid]] = True
+    z = 1 - np.take_along_axis(x, y, 1)[:, :, None] + x[:, None, :]
+    live = valid[:, :, None] & ~is_target[:, None, :] & (z > 0)
+    return z, live, y
+
+
+def _mlm_fwd(a, target=None, reduction="mean"):
+    z, live, _ = _mlm_parts(a, target)
+    c = z.shape[-1]
+    per = (np.where(live, z, 0).sum((1, 2)) / c).astype(a.dtype)
+    if a.ndim <= 1:
+        per = per.reshape(())
+    return _loss._reduce_fwd(per, reduction)
+
+
+def _mlm_coef(self, target):
+    """d loss_n / d x[n, :] times the number of classes, per sample (N, C)."""
+    z, live, y = _mlm_parts(self, target)
+    n, k, c = live.shape
+    act = live.astype(z.dtype)
+    coef = act.sum(1)                                       # x[n, j] enters each active term with +1
+    onehot = (y[:, :, None] == np.arange(c)).astype(z.dtype)
+    coef -= np.einsum("nk,nkc->nc", act.sum(2), onehot)     # x[n, y_k] with -1 per active term
+    return coef / c
+
+
+def _mlm_sample_grads(grad, n, reduction):
+    """The incoming gradient of each sample's loss, as (N, 1)."""
+    if reduction == "none":
+        return grad.reshape(-1, 1)
+    return grad / n if reduction == "mean" else grad
+
+
+def _mlm_bwd_fwd(grad, self, target=None, reduction="mean"):
+    coef = _mlm_coef(self, target)
+    return (_mlm_sample_grads(grad, coef.shape[0], reduction) * coef).reshape(self.shape).astype(self.dtype)
+
+
+def _mlm_bwd_grad_output(grad, self, target=None, reduction="mean"):
+    """multilabel_margin_loss_backward is linear in its incoming gradient: that map's
+    transpose (PyTorch has no derivative here; leafgrad's forward AD uses it)."""
+    coef = _mlm_coef(_data(self), target)
+    n = coef.shape[0]
+    per = _total(grad.reshape(n, -1) * _like(grad, coef), 1)
+    if reduction == "none":
+        return per.reshape(np.shape(_data(self))[:-1] if np.ndim(_data(self)) > 1 else ())
+    total = _total(per)
+    return total / n if reduction == "mean" else total
+
+
+def _mlm_no_double_backward(grad):
+    raise RuntimeError("derivative for aten::multilabel_margin_loss_backward is not implemented")
+
+
+# PyTorch has no derivative for multilabel_margin_loss_backward: its node is "NotImplemented".
+mlm_backward_ = _prim("multilabel_margin_loss_backward", _mlm_bwd_fwd, inputs=("grad_output", "self"),
+                      node="NotImplemented",
+                      samples=[sample(T(grad=False), T(3, 4, grad=False),
+                                      target=np.array([[3, 0, -1, 1], [0, 1, 2, 3], [1, -1, 0, 0]]),
+                                      call="_nnf_multilabel_margin_loss_backward", smooth=False)],
+                      grad_output=_mlm_bwd_grad_output, self=_mlm_no_double_backward)
+FUNCTIONS["_nnf_multilabel_margin_loss_backward"] = mlm_backward_
+_MLM_T = np.array([[3, 0, -1, 1], [0, 1, 2, 3], [2, -1, 0, 0]])
+multilabel_margin_ = _prim(
+    "multilabel_margin_loss", _mlm_fwd, node="MultilabelMarginLossBackward0",
+    # the derivative is a kernel PyTorch cannot differentiate: first derivatives only
+    samples=[sample(T(3, 4), T(3, 4, grad=False, dtype="int64", values=_MLM_T.tolist()),
+                    call=F + "multilabel_margin_loss", smooth=False),
+             sample(T(3, 4), T(3, 4, grad=False, dtype="int64", values=_MLM_T.tolist()), reduction="none",
+                    call=F + "multilabel_margin_loss", smooth=False),
+             sample(T(3, 4), T(3, 4, grad=False, dtype="int64", values=_MLM_T.tolist()), reduction="sum",
+                    call=F + "multilabel_margin_loss", smooth=False),
+             sample(T(4), T(4, grad=False, dtype="int64", values=[1, 2, -1, 0]), reduction="none",
+                    call=F + "multilabel_margin_loss", smooth=False)],
+    self=lambda grad, self, target=None, reduction="mean": mlm_backward_(grad, self, target=target,
+                                                                         reduction=reduction))
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    if size_average is not None or reduce is not None:
+        reduction = _loss._legacy_string(size_average, reduce)
+    _check_reduction(reduction)
+    _act._tensor_args("multilabel_margin_loss", ("input", input), ("target", target))
+    nd = input.dim()
+    if not (nd == 2 and input.shape[1] != 0 or nd == 1 and input.shape[0] != 0 or nd == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    if nd <= 1:
+        dim = input.shape[0] if nd else 1
+        if not (target.dim() <= 1 and target.numel() == dim):
+            raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                               f"{list(input.shape)}")
+    elif target.dim() != 2 or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    else:
+        dim = input.shape[1]
+    if input._data.dtype not in (np.float32, np.float64):
+        raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
+                                  f"'{_loss._tname(input._data.dtype)}'")
+    if target._data.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_loss._tname(target._data.dtype)}")
+    t = target._data
+    if t.size and (t.min() < -1 or t.max() >= dim):
+        raise RuntimeError("argument #2 'target' is out of range")
+    return multilabel_margin_(input, target=np.ascontiguousarray(t), reduction=reduction)
+
+
+# ---------------------------------------------------------------- triplet_margin_with_distance_loss
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0,
+                                      swap=False, reduction="mean"):
+    """torch.nn.functional's Python composite, step by step."""
+    from .. import pairwise_distance, minimum
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
+    if not (a_dim == p_dim and p_dim == n_dim):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {a_dim}D, positive {p_dim}D, and negative {n_dim}D inputs")
+    if distance_function is None:
+        distance_function = pairwise_distance
+    dist_pos = distance_function(anchor, positive)
+    dist_neg = distance_function(anchor, negative)
+    if swap:    # the positive as anchor when it is closer to the negative (Balntas et al.)
+        dist_neg = minimum(dist_neg, distance_function(positive, negative))
+    loss = _act.clamp_min(margin + dist_pos - dist_neg, min=0)
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    return loss
+
+
+_act.clamp_min.spec.samples += [
+    sample(T(3, 4), T(3, 4), T(3, 4), call=F + "triplet_margin_with_distance_loss", smooth=False),
+    sample(T(3, 4), T(3, 4), T(3, 4), margin=0.5, swap=True, reduction="none",
+           call=F + "triplet_margin_with_distance_loss", smooth=False),
+    sample(T(4), T(4), T(4), reduction="sum", call=F + "triplet_margin_with_distance_loss", smooth=False)]
+
+for _name, _fn in dict(gumbel_softmax=gumbel_softmax, rrelu=rrelu, rrelu_=rrelu_inplace,
+                       multilabel_margin_loss=multilabel_margin_loss,
+                       triplet_margin_with_distance_loss=triplet_margin_with_distance_loss).items():
+    FUNCTIONS[F + _name] = _fn
+FUNCTIONS.update(rrelu=_top_rrelu, rrelu_=rrelu_inplace)

@@ -24,7 +24,8 @@ from .activation import (Threshold, ReLU, RReLU, Hardtanh, ReLU6, Sigmoid, Hards
 from .loss import (L1Loss, MSELoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss,
                    HuberLoss, KLDivLoss, MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss)
 from .extra import (RMSNorm, PixelShuffle, PixelUnshuffle, SoftMarginLoss, HingeEmbeddingLoss,
-                    MultiLabelSoftMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiMarginLoss)
+                    MultiLabelSoftMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiMarginLoss, MultiLabelMarginLoss,
+                    TripletMarginWithDistanceLoss)
 
 __all__ = [
     "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
@@ -45,5 +46,6 @@ __all__ = [
     "L1Loss", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss",
     "HuberLoss", "KLDivLoss", "MarginRankingLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
     "RMSNorm", "PixelShuffle", "PixelUnshuffle", "SoftMarginLoss", "HingeEmbeddingLoss", "MultiLabelSoftMarginLoss",
-    "PoissonNLLLoss", "GaussianNLLLoss", "MultiMarginLoss", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+    "PoissonNLLLoss", "GaussianNLLLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss",
+    "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
 ]

@@ -65,9 +65,7 @@ class RReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        if self.training:
-            raise NotImplementedError("RReLU in training mode is not implemented in leafgrad")
-        return F.leaky_relu(input, (self.lower + self.upper) / 2, self.inplace)
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self):
         inplace_str = ", inplace=True" if self.inplace else ""
