@@ -2,8 +2,8 @@
 from .._tensor import Tensor
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, addcmul_, scalar_state, step_value
-from .rprop import _CAPTURABLE_DEVICES, _check_lr, _where
+from .optimizer import Optimizer, add, addcmul_, scalar_state, step_value, where as _where
+from .rprop import _CAPTURABLE_DEVICES, _check_lr
 
 __all__ = ["ASGD"]
 

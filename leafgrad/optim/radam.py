@@ -1,7 +1,7 @@
 """RAdam with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, add_, addcmul_, lerp_, scalar_state, step_value
+from .optimizer import Optimizer, add, add_, addcmul_, lerp_, scalar_state, step_value, where as _where
 from .adam import _check_adam_args
 
 __all__ = ["RAdam"]
@@ -65,8 +65,3 @@ class RAdam(Optimizer):
                     adaptive = _where(tractable, adaptive, _creation.ones_like(adaptive))
                     add_(p, bias_corrected_exp_avg * lr * adaptive * step_value(step_t, rect, p), -1.0)
         return loss
-
-
-def _where(cond, a, b):
-    from .. import where
-    return where(cond, a, b)

@@ -2,7 +2,7 @@
 from .._tensor import Tensor
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, addcmul_, scalar_state
+from .optimizer import Optimizer, addcmul_, scalar_state, where as _where
 
 __all__ = ["Rprop"]
 
@@ -16,11 +16,6 @@ def _check_lr(lr):
         raise ValueError("Tensor lr must be 1-element")
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
-
-
-def _where(cond, a, b):
-    from .. import where
-    return where(cond, a, b)
 
 
 class Rprop(Optimizer):
