@@ -1240,3 +1240,24 @@ for _n in ("nnf.rrelu_with_noise", "nnf.rrelu_with_noise_", "nnf.rrelu_with_nois
 RULES["nnf.multilabel_margin_loss"] = _multilabel_margin
 BACKWARD_ONLY["nnf.multilabel_margin_loss_backward"] = ("a backward-formula helper: backward under vmap runs "
                                                          "physically, levels hidden")
+
+
+# ====================================================================== 3-D pooling, max unpooling
+for _n in ("max_pool3d_with_indices", "avg_pool3d", "adaptive_max_pool3d", "adaptive_avg_pool3d"):
+    RULES[_n] = fold_rule(3)
+BACKWARD_ONLY.update({n: "a backward-formula helper: backward under vmap runs physically, levels hidden"
+                      for n in ("_pool_scatter3d", "_avg_pool3d_backward")})
+
+
+def _max_unpool(ctx, args, params):
+    """max_unpool writes along the flat trailing dims of any leading ones: the input and
+    the indices both get the batch in front (the indices may be batched themselves)."""
+    x = expand_batch(ctx, args[0])
+    idx = np.asarray(params["indices"])
+    shape = tuple(_shape_of(x))
+    if idx.shape != shape:
+        idx = np.broadcast_to(idx, shape)
+    return call(ctx.spec, (x,), dict(params, indices=idx))
+
+
+RULES["max_unpool2d"] = RULES["max_unpool3d"] = _max_unpool
