@@ -1261,3 +1261,8 @@ def _max_unpool(ctx, args, params):
 
 
 RULES["max_unpool2d"] = RULES["max_unpool3d"] = _max_unpool
+
+
+# ====================================================================== 3-D interpolation
+for _n in ("upsample_nearest3d", "_upsample_nearest_exact3d", "upsample_trilinear3d"):
+    RULES[_n] = fold_rule(3)
