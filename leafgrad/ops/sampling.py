@@ -23,13 +23,24 @@ _CUBIC_A = -0.75          # the cubic convolution's parameter, as torch's bicubi
 
 
 # ====================================================================== coordinates
-def _unnormalize(coord, size, align_corners):
-    """Grid values in [-1, 1] to pixel coordinates, and d(pixel)/d(grid)."""
+def _unnormalize(coord, size, align_corners, nd):
+    """Grid values in [-1, 1] to pixel coordinates, and d(pixel)/d(grid). torch's 2-D
+    kernels (vectorised) and 3-D ones round differently; a point half-way between two
+    pixels lands on the side each one's arithmetic gives."""
     if align_corners:
         scale = (size - 1) / 2.0
         return (coord + 1) * scale, scale
     scale = size / 2.0
+    if nd == 2:
+        return _fused_multiply_add(coord + 1, scale, -0.5), scale
     return ((coord + 1) * size - 1) / 2.0, scale
+
+
+def _fused_multiply_add(a, b, c):
+    """a * b + c rounded once, as the fused instruction of torch's vectorised 2-D kernel
+    (computed in a wider type, then rounded to a's)."""
+    wide = np.longdouble if a.dtype == np.float64 else np.float64
+    return (a.astype(wide) * wide(b) + wide(c)).astype(a.dtype)
 
 
 def _clip(coord, size):
@@ -109,9 +120,9 @@ def _in_bounds(index, size):
     return (index >= 0) & (index < size)
 
 
-def _dim_taps(coord, size, mode, padding_mode, align_corners):
-    """The taps of one spatial dim for grid values ``coord``."""
-    pix, scale = _unnormalize(coord, size, align_corners)
+def _dim_taps(coord, size, mode, padding_mode, align_corners, nd):
+    """The taps of one spatial dim (of ``nd``) for grid values ``coord``."""
+    pix, scale = _unnormalize(coord, size, align_corners, nd)
     if mode == "bicubic":
         # the padding remaps each tap's integer position, not the point itself
         base = np.floor(pix)
@@ -145,9 +156,9 @@ def _all_taps(grid, spatial, mode, padding_mode, align_corners):
     """Per spatial dim (the input's, first to last) its _DimTaps. ``grid``'s last axis
     lists x first, i.e. the input's last spatial dim."""
     nd = len(spatial)
-    n = grid.shape[0]
-    pts = grid.reshape(n, -1, nd)
-    return [_dim_taps(pts[:, :, nd - 1 - d], spatial[d], mode, padding_mode, align_corners) for d in range(nd)]
+    pts = grid.reshape(grid.shape[0], _points(grid), nd)
+    return [_dim_taps(pts[:, :, nd - 1 - d], spatial[d], mode, padding_mode, align_corners, nd)
+            for d in range(nd)]
 
 
 def _combos(dims):
@@ -172,14 +183,18 @@ def _flat_index(dims, combo, spatial):
 def _local_t(grid, dims, nd):
     """Each dim's fractional coordinate as a function of ``grid`` (array or Tensor):
     mult * grid + offset, the offset chosen so that the value is the forward's."""
-    n = grid.shape[0]
-    pts = grid.reshape(n, -1, nd)
+    pts = grid.reshape(grid.shape[0], _points(grid), nd)
     out = []
     for d, taps in enumerate(dims):
         g = pts[:, :, nd - 1 - d]
         offset = taps.t - taps.mult * _values(g)
         out.append(g * taps.mult + offset)
     return out
+
+
+def _points(grid):
+    """How many points a grid holds per batch element (explicit: -1 fails on empty)."""
+    return int(np.prod(grid.shape[1:-1]))
 
 
 def _values(x):
@@ -210,8 +225,8 @@ def _grid_sampler_forward(input, grid, mode, padding_mode, align_corners):
     nd = len(spatial)
     dims = _all_taps(grid, spatial, mode, padding_mode, align_corners)
     ts = [taps.t for taps in dims]
-    flat = input.reshape(n, c, -1)
-    out = np.zeros((n, c, ts[0].shape[1]), input.dtype)
+    flat = input.reshape(n, c, int(np.prod(spatial)))
+    out = np.zeros((n, c, _points(grid)), input.dtype)
     for combo in _combos(dims):
         index, valid = _flat_index(dims, combo, spatial)
         w = _tap_weight(dims, combo, ts, valid)
@@ -227,7 +242,7 @@ def _input_grad(grad, input_shape, input_dtype, grid, mode, padding_mode, align_
     gvals = _values(grid)
     dims = _all_taps(gvals, spatial, mode, padding_mode, align_corners)
     ts = _local_t(grid, dims, nd)
-    g = grad.reshape(n, c, -1)
+    g = grad.reshape(n, c, _points(gvals))
     total = np.zeros((n, c, int(np.prod(spatial))), input_dtype)
     for combo in _combos(dims):
         index, valid = _flat_index(dims, combo, spatial)
@@ -247,8 +262,8 @@ def _grid_grad(grad, input, grid, mode, padding_mode, align_corners):
     gvals = _values(grid)
     dims = _all_taps(gvals, spatial, mode, padding_mode, align_corners)
     ts = _local_t(grid, dims, nd)
-    g = grad.reshape(n, c, -1)
-    flat = input.reshape(n, c, -1)
+    g = grad.reshape(n, c, _points(gvals))
+    flat = input.reshape(n, c, int(np.prod(spatial)))
     per_dim = [0.0] * nd
     for combo in _combos(dims):
         index, valid = _flat_index(dims, combo, spatial)
@@ -373,7 +388,7 @@ def _affine_grid_back(grad, theta_dtype, size, align_corners):
     spatial = tuple(size[2:])
     nd = len(spatial)
     base = _base_grid(spatial, align_corners, theta_dtype)
-    g = grad.reshape(size[0], -1, nd, 1)
+    g = grad.reshape(size[0], int(np.prod(spatial)), nd, 1)
     return (g * base[None, :, None, :]).sum(1)
 
 
