@@ -136,7 +136,9 @@ def _dim_taps(coord, size, mode, padding_mode, align_corners, nd):
     pix, mult = _pad_coordinate(pix, size, padding_mode, align_corners)
     if mode == "nearest":
         i = _to_index(np.rint(pix))
-        return _DimTaps([i], [_in_bounds(i, size)], pix, mult * 0, (lambda t: 1 + 0 * t,), (lambda t: 0 * t,))
+        # the weight is 1 and the slope 0 whatever the point: t is kept finite for them
+        t = np.where(np.isfinite(pix), pix, 0)
+        return _DimTaps([i], [_in_bounds(i, size)], t, mult * 0, (lambda t: 1 + 0 * t,), (lambda t: 0 * t,))
     base = np.floor(pix)
     i0 = _to_index(base)
     return _DimTaps([i0, i0 + 1], [_in_bounds(i0, size), _in_bounds(i0 + 1, size)], pix - base, mult * scale,
@@ -187,8 +189,10 @@ def _local_t(grid, dims, nd):
     out = []
     for d, taps in enumerate(dims):
         g = pts[:, :, nd - 1 - d]
-        offset = taps.t - taps.mult * _values(g)
-        out.append(g * taps.mult + offset)
+        # where t does not move with the grid (mult 0), a NaN grid value must not reach it
+        still = taps.mult == 0
+        offset = taps.t - np.where(still, 0, taps.mult * _values(g))
+        out.append(np.where(still, 0, g) * taps.mult + offset)
     return out
 
 
@@ -246,7 +250,8 @@ def _input_grad(grad, input_shape, input_dtype, grid, mode, padding_mode, align_
     total = np.zeros((n, c, int(np.prod(spatial))), input_dtype)
     for combo in _combos(dims):
         index, valid = _flat_index(dims, combo, spatial)
-        w = _tap_weight(dims, combo, ts, valid)
+        # a tap out of bounds sends nothing back, even where its weight is NaN (as torch)
+        w = np.where(valid, _tap_weight(dims, combo, ts, valid), 0)
         idx = np.ascontiguousarray(np.broadcast_to(index[:, None, :], (n, c, index.shape[1])))
         total = scatter_add_p(total, g * w[:, None, :], dim=2, index=idx)
     return total.reshape(tuple(input_shape))

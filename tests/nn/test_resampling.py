@@ -352,3 +352,17 @@ def test_affine_grid_errors(i):
     a, b = both(lambda mod: AFFINE_ERRORS[i](mod.nn.functional, mod))
     assert isinstance(a, BaseException), "torch accepted it"
     assert_same(a, b)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_grid_sample_non_finite_points(mode):
+    """NaN and infinite grid values with zero padding: the values and the input's gradient
+    (taps out of bounds send nothing back) are torch's."""
+    def run(mod):
+        x = _t(mod, (1, 2, 2, 3), 23)
+        g = mod.tensor([[[[float("nan"), 0.3], [0.2, float("inf")], [-float("inf"), 0.1], [0.4, -0.6]]]],
+                       dtype=mod.float64, requires_grad=True)
+        out = mod.nn.functional.grid_sample(x, g, mode=mode, align_corners=False)
+        gx, = mod.autograd.grad(out.sum(), x)
+        return out, gx
+    assert_same(*both(run))
