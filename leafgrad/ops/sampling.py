@@ -159,8 +159,9 @@ def _all_taps(grid, spatial, mode, padding_mode, align_corners):
     lists x first, i.e. the input's last spatial dim."""
     nd = len(spatial)
     pts = grid.reshape(grid.shape[0], _points(grid), nd)
-    return [_dim_taps(pts[:, :, nd - 1 - d], spatial[d], mode, padding_mode, align_corners, nd)
-            for d in range(nd)]
+    with np.errstate(invalid="ignore"):     # infinite points give NaN fractions, as in torch
+        return [_dim_taps(pts[:, :, nd - 1 - d], spatial[d], mode, padding_mode, align_corners, nd)
+                for d in range(nd)]
 
 
 def _combos(dims):
@@ -191,7 +192,8 @@ def _local_t(grid, dims, nd):
         g = pts[:, :, nd - 1 - d]
         # where t does not move with the grid (mult 0), a NaN grid value must not reach it
         still = taps.mult == 0
-        offset = taps.t - np.where(still, 0, taps.mult * _values(g))
+        with np.errstate(invalid="ignore"):
+            offset = taps.t - np.where(still, 0, taps.mult * _values(g))
         out.append(np.where(still, 0, g) * taps.mult + offset)
     return out
 
