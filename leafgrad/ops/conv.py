@@ -1562,6 +1562,9 @@ def _nearest_exact_index(in_size, out_size, scale):
 
 
 def _linear_matrix(in_size, out_size, align_corners, scale):
+    if in_size == out_size:
+        # torch's linear kernels copy a dim whose size is unchanged, whatever the scale given
+        return np.eye(in_size)
     if align_corners:
         s = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
         src = np.arange(out_size) * s

@@ -366,3 +366,17 @@ def test_grid_sample_non_finite_points(mode):
         gx, = mod.autograd.grad(out.sum(), x)
         return out, gx
     assert_same(*both(run))
+
+
+@pytest.mark.parametrize("shape,kw", [((1, 2, 3), dict(scale_factor=1.14, mode="linear")),
+                                      ((1, 2, 3, 2), dict(scale_factor=(1.14, 2), mode="bilinear")),
+                                      ((1, 2, 3, 2, 4), dict(scale_factor=(1.14, 2, 1.2), mode="trilinear")),
+                                      ((1, 2, 3, 4, 4), dict(scale_factor=(0.9, 1.1, 1.5), mode="trilinear"))])
+def test_interpolate_linear_unchanged_size_is_a_copy(shape, kw):
+    """A dim whose size a scale factor leaves unchanged is copied, not resampled at 1/scale."""
+    def run(mod):
+        x = _t(mod, shape, 24)
+        out = mod.nn.functional.interpolate(x, **kw)
+        out.backward(mod.tensor(_arr(tuple(out.shape), 25)))
+        return out, x.grad
+    assert_same(*both(run))
