@@ -1581,6 +1581,57 @@ def _linear_matrix(in_size, out_size, align_corners, scale):
     return m
 
 
+def _interp_scale(in_size, out_size, align_corners, scale):
+    """ATen's area_pixel_compute_scale."""
+    if align_corners:
+        return (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    return in_size / out_size if scale is None else 1.0 / scale
+
+
+def _cubic_matrix(in_size, out_size, align_corners, scale):
+    """torch's bicubic: Keys' cubic convolution (A = -0.75) on the four nearest inputs,
+    indices clamped to the border, source positions not clamped at 0."""
+    s = _interp_scale(in_size, out_size, align_corners, scale)
+    r = np.arange(out_size)
+    src = s * r if align_corners else s * (r + 0.5) - 0.5
+    x0 = np.floor(src).astype(np.int64)
+    t = src - x0
+    a = -0.75
+    near = lambda d: ((a + 2) * d - (a + 3)) * d * d + 1                  # noqa: E731  (|d| <= 1)
+    far = lambda d: ((a * d - 5 * a) * d + 8 * a) * d - 4 * a             # noqa: E731  (1 < |d| < 2)
+    m = np.zeros((out_size, in_size))
+    for k, w in enumerate((far(t + 1), near(t), near(1 - t), far(2 - t))):
+        np.add.at(m, (r, np.clip(x0 - 1 + k, 0, in_size - 1)), w)
+    return m
+
+
+def _aa_filter(mode, x):
+    """The anti-aliasing kernels of torch's _upsample_*_aa: a triangle, a cubic with A = -0.5."""
+    ax = np.abs(x)
+    if mode == "bilinear":
+        return np.maximum(0.0, 1.0 - ax)
+    a = -0.5
+    return np.where(ax < 1, ((a + 2) * ax - (a + 3)) * ax * ax + 1,
+                    np.where(ax < 2, (((ax - 5) * ax + 8) * ax - 4) * a, 0.0))
+
+
+def _aa_matrix(in_size, out_size, align_corners, scale, mode):
+    """torch's antialiased resampling: when shrinking, the filter widens by the scale (so every
+    input pixel counts), each output's weights normalised to sum to 1."""
+    s = _interp_scale(in_size, out_size, align_corners, scale)
+    half = 1.0 if mode == "bilinear" else 2.0      # half the filter's support at scale 1
+    support, inv = (half * s, 1.0 / s) if s >= 1.0 else (half, 1.0)
+    m = np.zeros((out_size, in_size))
+    for i in range(out_size):
+        center = s * (i + 0.5)
+        lo, hi = max(int(center - support + 0.5), 0), min(int(center + support + 0.5), in_size)
+        cols = np.arange(lo, hi)
+        w = _aa_filter(mode, (cols - center + 0.5) * inv)
+        total = w.sum()
+        m[i, cols] = w / total if total != 0 else w
+    return m
+
+
 _INTERP_OPS = {
     ("nearest", 1): _sep_op("upsample_nearest1d", "UpsampleNearest1DBackward0", [
         sample(T(2, 3, 4), scale_factor=2, call=_NF + "interpolate"),
@@ -1614,6 +1665,18 @@ _INTERP_OPS = {
         sample(T(2, 1, 3, 4, 5), size=(4, 2, 6), mode="trilinear", align_corners=True, call=_NF + "interpolate"),
         sample(T(1, 1, 3, 3, 4), scale_factor=(1.7, 0.6, 1.5), mode="trilinear", call=_NF + "interpolate"),
         sample(T(1, 2, 3, 2, 3, dtype="float32"), size=(4, 3, 5), mode="trilinear", call=_NF + "interpolate")],
+        dep=False),
+    ("bicubic", 2): _sep_op("upsample_bicubic2d", "UpsampleBicubic2DBackward0", [
+        sample(T(1, 2, 4, 5), size=(7, 3), mode="bicubic", call=_NF + "interpolate"),
+        sample(T(1, 1, 5, 4), scale_factor=1.5, mode="bicubic", align_corners=True, call=_NF + "interpolate")],
+        dep=False),
+    ("bilinear-aa", 2): _sep_op("_upsample_bilinear2d_aa", "UpsampleBilinear2DAaBackward0", [
+        sample(T(1, 2, 8, 7), size=(3, 5), mode="bilinear", antialias=True, call=_NF + "interpolate"),
+        sample(T(1, 1, 4, 6), size=(7, 2), mode="bilinear", antialias=True, align_corners=True,
+               call=_NF + "interpolate")], dep=False),
+    ("bicubic-aa", 2): _sep_op("_upsample_bicubic2d_aa", "UpsampleBicubic2DAaBackward0", [
+        sample(T(1, 2, 9, 6), size=(4, 5), mode="bicubic", antialias=True, call=_NF + "interpolate"),
+        sample(T(1, 1, 5, 8), scale_factor=0.6, mode="bicubic", antialias=True, call=_NF + "interpolate")],
         dep=False),
 }
 
@@ -1652,7 +1715,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                              "and scale_factor in (s1, s2, ...,sK) format.")
         out = tuple(int(math.floor(input.shape[2 + i] * sf[i])) for i in range(nd))
         scales = (None,) * nd if recompute_scale_factor else sf
-    key = (mode, nd)
+    key = (mode + "-aa" if antialias else mode, nd)
     if mode == "area" and nd in (1, 2, 3):
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nd - 1](input, out)
     if key not in _INTERP_OPS:
@@ -1670,7 +1733,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         mats = tuple(index(input.shape[2 + i], out[i], scales[i]) for i in range(nd))
     else:
         ac = bool(align_corners)
-        mats = tuple(_linear_matrix(input.shape[2 + i], out[i], ac, None if ac else scales[i]) for i in range(nd))
+        build = functools.partial(_aa_matrix, mode=mode) if antialias else \
+            _cubic_matrix if mode == "bicubic" else _linear_matrix
+        mats = tuple(build(input.shape[2 + i], out[i], ac, None if ac else scales[i]) for i in range(nd))
     return _INTERP_OPS[key](input, mats=tuple(constant(m) for m in mats))
 
 

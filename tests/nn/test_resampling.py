@@ -380,3 +380,32 @@ def test_interpolate_linear_unchanged_size_is_a_copy(shape, kw):
         out.backward(mod.tensor(_arr(tuple(out.shape), 25)))
         return out, x.grad
     assert_same(*both(run))
+
+
+# ------------------------------------------------------------------ 2-D bicubic and antialiasing
+BICUBIC_AA = [
+    dict(size=(7, 3), mode="bicubic"), dict(size=(3, 9), mode="bicubic", align_corners=True),
+    dict(scale_factor=1.5, mode="bicubic"), dict(scale_factor=(0.5, 1.3), mode="bicubic"),
+    dict(size=(3, 5), mode="bilinear", antialias=True), dict(size=(11, 2), mode="bilinear", antialias=True),
+    dict(scale_factor=0.37, mode="bilinear", antialias=True, align_corners=True),
+    dict(size=(4, 5), mode="bicubic", antialias=True), dict(scale_factor=0.6, mode="bicubic", antialias=True),
+    dict(size=(16, 3), mode="bicubic", antialias=True, align_corners=True),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kwargs", BICUBIC_AA, ids=str)
+def test_bicubic_and_antialiased_interpolate_as_torch(kwargs, dtype):
+    """torch's Keys cubic (A = -0.75) and its antialiasing filters (a triangle or a cubic with
+    A = -0.5, widened by the scale when shrinking): values, gradients, node names and
+    nn.Upsample; antialias used to be ignored, bicubic refused."""
+    def run(mod):
+        x = _t(mod, (2, 3, 9, 8), dtype=dtype)
+        out = mod.nn.functional.interpolate(x, **kwargs)
+        gx, _ = _first_and_second(mod, out, x, dtype)
+        return out, gx, type(out.grad_fn).__name__
+    a, b = both(run)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    assert_same(a[0], b[0], **tol)
+    assert_same(a[1], b[1], **tol)
+    assert a[2] == b[2]
