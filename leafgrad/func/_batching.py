@@ -718,7 +718,7 @@ def fold_rule(n_spatial, min_rank=None):
 
 for _n in ("max_pool2d_with_indices", "avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool2d", "upsample_nearest2d",
            "_upsample_nearest_exact2d", "upsample_bilinear2d", "upsample_bicubic2d", "_upsample_bilinear2d_aa",
-           "_upsample_bicubic2d_aa", "reflection_pad2d", "replication_pad2d", "im2col"):
+           "_upsample_bicubic2d_aa", "_upsample_lanczos2d_aa", "reflection_pad2d", "replication_pad2d", "im2col"):
     RULES[_n] = fold_rule(2)
 for _n in ("upsample_nearest1d", "_upsample_nearest_exact1d", "upsample_linear1d", "reflection_pad1d",
            "replication_pad1d", "col2im"):

@@ -1606,20 +1606,26 @@ def _cubic_matrix(in_size, out_size, align_corners, scale):
 
 
 def _aa_filter(mode, x):
-    """The anti-aliasing kernels of torch's _upsample_*_aa: a triangle, a cubic with A = -0.5."""
+    """The anti-aliasing kernels of torch's _upsample_*_aa: a triangle, a cubic with A = -0.5,
+    Lanczos-3 (a sinc windowed by a sinc three times wider)."""
     ax = np.abs(x)
     if mode == "bilinear":
         return np.maximum(0.0, 1.0 - ax)
+    if mode == "lanczos":
+        return np.where(ax < 3, np.sinc(x) * np.sinc(x / 3), 0.0)
     a = -0.5
     return np.where(ax < 1, ((a + 2) * ax - (a + 3)) * ax * ax + 1,
                     np.where(ax < 2, (((ax - 5) * ax + 8) * ax - 4) * a, 0.0))
+
+
+_AA_HALF_SUPPORT = {"bilinear": 1.0, "bicubic": 2.0, "lanczos": 3.0}   # (at scale 1)
 
 
 def _aa_matrix(in_size, out_size, align_corners, scale, mode):
     """torch's antialiased resampling: when shrinking, the filter widens by the scale (so every
     input pixel counts), each output's weights normalised to sum to 1."""
     s = _interp_scale(in_size, out_size, align_corners, scale)
-    half = 1.0 if mode == "bilinear" else 2.0      # half the filter's support at scale 1
+    half = _AA_HALF_SUPPORT[mode]
     support, inv = (half * s, 1.0 / s) if s >= 1.0 else (half, 1.0)
     m = np.zeros((out_size, in_size))
     for i in range(out_size):
@@ -1678,6 +1684,8 @@ _INTERP_OPS = {
         sample(T(1, 2, 9, 6), size=(4, 5), mode="bicubic", antialias=True, call=_NF + "interpolate"),
         sample(T(1, 1, 5, 8), scale_factor=0.6, mode="bicubic", antialias=True, call=_NF + "interpolate")],
         dep=False),
+    ("lanczos-aa", 2): _sep_op("_upsample_lanczos2d_aa", "UpsampleLanczos2DAaBackward0", [
+        sample(T(1, 2, 9, 7), size=(4, 10), mode="lanczos", antialias=True, call=_NF + "interpolate")], dep=False),
 }
 
 # the spatial rank each interpolating mode works on (torch names it in its error)
@@ -1715,6 +1723,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                              "and scale_factor in (s1, s2, ...,sK) format.")
         out = tuple(int(math.floor(input.shape[2 + i] * sf[i])) for i in range(nd))
         scales = (None,) * nd if recompute_scale_factor else sf
+    if mode == "lanczos" and nd == 2:
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     key = (mode + "-aa" if antialias else mode, nd)
     if mode == "area" and nd in (1, 2, 3):
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nd - 1](input, out)

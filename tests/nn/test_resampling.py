@@ -390,6 +390,7 @@ BICUBIC_AA = [
     dict(scale_factor=0.37, mode="bilinear", antialias=True, align_corners=True),
     dict(size=(4, 5), mode="bicubic", antialias=True), dict(scale_factor=0.6, mode="bicubic", antialias=True),
     dict(size=(16, 3), mode="bicubic", antialias=True, align_corners=True),
+    dict(size=(4, 13), mode="lanczos", antialias=True), dict(scale_factor=0.45, mode="lanczos", antialias=True),
 ]
 
 
@@ -409,3 +410,18 @@ def test_bicubic_and_antialiased_interpolate_as_torch(kwargs, dtype):
     assert_same(a[0], b[0], **tol)
     assert_same(a[1], b[1], **tol)
     assert a[2] == b[2]
+
+
+@pytest.mark.parametrize("kwargs", [dict(mode="lanczos", size=(3, 3)), dict(mode="lanczos", size=(3, 3), antialias=True,
+                                                                         align_corners=True)], ids=str)
+def test_lanczos_errors_as_torch(kwargs):
+    a, b = both(lambda mod: _catch(lambda: mod.nn.functional.interpolate(mod.zeros(1, 1, 5, 5), **kwargs)))
+    assert type(a) is type(b) and str(a) == str(b)
+
+
+def _catch(fn):
+    try:
+        fn()
+    except Exception as e:   # noqa: BLE001 - the error is the result
+        return e
+    return None
