@@ -1,0 +1,223 @@
+"""EmbeddingBag, channel shuffle and the lazy modules, side by side with torch: values,
+gradients, grad_fn names, default initialisation from the same seed, reprs, state_dict
+keys and errors. The op sweep checks the declared embedding_bag ops' samples on top of
+this; this file checks the wrappers' argument handling and what samples cannot say."""
+import numpy as np
+import pytest
+
+from conftest import torch, leafgrad, both, assert_same
+
+
+def _arr(shape, seed=0, dtype="float64"):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def _t(mod, shape, seed=0, dtype="float64", grad=True):
+    return mod.tensor(_arr(shape, seed, dtype), requires_grad=grad)
+
+
+def _dt(mod, name):
+    return getattr(mod, name)
+
+
+# ------------------------------------------------------------------ F.embedding_bag
+IDX_2D = [[0, 2, 1], [4, 4, 3]]
+IDX_1D = [0, 2, 1, 4, 4, 3, 1]
+# (id, input, offsets or None, keyword arguments)
+BAG_CALLS = [
+    ("2d-mean", IDX_2D, None, {}),
+    ("2d-sum", IDX_2D, None, dict(mode="sum")),
+    ("2d-max", IDX_2D, None, dict(mode="max")),
+    ("1d-sum-empty", IDX_1D, [0, 2, 2, 5], dict(mode="sum")),
+    ("1d-mean-empty", IDX_1D, [0, 0, 3, 7], dict(mode="mean")),
+    ("1d-max-empty", IDX_1D, [0, 2, 2], dict(mode="max")),
+    ("1d-mean-last", IDX_1D, [0, 2, 4, 7], dict(mode="mean", include_last_offset=True)),
+    ("1d-max-last-early", IDX_1D, [0, 2, 3], dict(mode="max", include_last_offset=True)),
+    ("1d-sum-last-empty", IDX_1D, [0, 2, 7, 7], dict(mode="sum", include_last_offset=True)),
+    ("pad-mean", IDX_1D, [0, 2, 5], dict(mode="mean", padding_idx=4)),
+    ("pad-neg-sum", IDX_2D, None, dict(mode="sum", padding_idx=-1)),
+    ("pad-max", IDX_1D, [0, 3, 4], dict(mode="max", padding_idx=4)),
+    ("pad-all-mean", [4, 4, 0], [0, 2], dict(mode="mean", padding_idx=4)),
+    ("freq-sum", IDX_1D, [0, 3], dict(mode="sum", scale_grad_by_freq=True)),
+    ("freq-mean", IDX_2D, None, dict(mode="mean", scale_grad_by_freq=True, padding_idx=2)),
+    ("empty-input", [], [0, 0], dict(mode="sum")),
+    ("int32", IDX_1D, [0, 4], dict(mode="mean", int32=True)),
+]
+
+
+def _bag_call(idx, offsets, kw, dtype="float64", psw=None):
+    kw = dict(kw)
+    int32 = kw.pop("int32", False)
+
+    def run(mod):
+        itype = mod.int32 if int32 else mod.int64
+        w = _t(mod, (5, 3), dtype=dtype)
+        off = None if offsets is None else mod.tensor(offsets, dtype=itype)
+        ps = None if psw is None else mod.tensor(np.asarray(psw, dtype), requires_grad=True)
+        out = mod.nn.functional.embedding_bag(mod.tensor(idx, dtype=itype), w, off, per_sample_weights=ps, **kw)
+        cot = mod.tensor(_arr(tuple(out.shape), 1, dtype))
+        (out * cot).sum().backward()
+        return out, w.grad, None if ps is None else ps.grad
+    return run
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", BAG_CALLS, ids=[c[0] for c in BAG_CALLS])
+def test_embedding_bag_values_and_grads(case, dtype):
+    _, idx, offsets, kw = case
+    assert_same(*both(_bag_call(idx, offsets, kw, dtype)))
+
+
+PSW_CALLS = [
+    ("2d", IDX_2D, None, {}, [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]),
+    ("1d-empty", IDX_1D, [0, 2, 2, 5], {}, [0.5, -1.0, 2.0, 1.5, 0.25, -0.75, 3.0]),
+    ("pad", IDX_1D, [0, 3], dict(padding_idx=4), [0.5, -1.0, 2.0, 1.5, 0.25, -0.75, 3.0]),
+    ("last", IDX_1D, [0, 3, 7], dict(include_last_offset=True), [0.5, -1.0, 2.0, 1.5, 0.25, -0.75, 3.0]),
+    ("freq", IDX_1D, [0, 3], dict(scale_grad_by_freq=True), [0.5, -1.0, 2.0, 1.5, 0.25, -0.75, 3.0]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", PSW_CALLS, ids=[c[0] for c in PSW_CALLS])
+def test_embedding_bag_per_sample_weights(case, dtype):
+    _, idx, offsets, kw, psw = case
+    assert_same(*both(_bag_call(idx, offsets, dict(kw, mode="sum"), dtype, psw)))
+
+
+def test_embedding_bag_per_sample_weights_graph():
+    """A 2-D input's per_sample_weights are flattened by a view, as in torch."""
+    def run(mod):
+        psw = mod.ones(2, 3, requires_grad=True)
+        out = mod.nn.functional.embedding_bag(mod.tensor(IDX_2D), _t(mod, (5, 3)), mode="sum", per_sample_weights=psw)
+        return [None if f is None else type(f).__name__ for f, _ in out.grad_fn.next_functions]
+    assert_same(*both(run))
+
+
+def test_embedding_bag_max_ties_and_unused_rows():
+    def run(mod):
+        w = mod.tensor([[1., 5., 2.], [1., 5., 3.], [0., 0., 0.], [7., -1., 3.]], requires_grad=True)
+        out = mod.nn.functional.embedding_bag(mod.tensor([0, 1, 2, 3, 1]), w, mod.tensor([0, 2]), mode="max")
+        out.backward(mod.ones_like(out))
+        return out, w.grad
+    assert_same(*both(run))
+
+
+def test_embedding_bag_max_norm_renormalises_in_place():
+    def run(mod):
+        w = _t(mod, (5, 3), grad=False) * 3
+        w.requires_grad_()
+        out = mod.nn.functional.embedding_bag(mod.tensor([0, 2, 2, 4]), w, mod.tensor([0, 1]), max_norm=1.5,
+                                              norm_type=1.0, mode="sum")
+        out.sum().backward()
+        return out, w.detach(), w.grad, w._version
+    assert_same(*both(run))
+
+
+def test_embedding_bag_max_norm_rows_not_looked_up_stay():
+    def run(mod):
+        w = _t(mod, (5, 3), grad=False) * 3
+        mod.nn.functional.embedding_bag(mod.tensor([[1, 3]]), w, max_norm=1.0)
+        return w
+    assert_same(*both(run))
+
+
+def test_embedding_bag_create_graph_first_derivative():
+    def run(mod):
+        w = _t(mod, (5, 3))
+        out = mod.nn.functional.embedding_bag(mod.tensor(IDX_2D), w, mode="mean")
+        (g,) = mod.autograd.grad((out * out).sum(), w, create_graph=True)
+        return g.detach()
+    assert_same(*both(run))
+
+
+BAG_ERRORS = [
+    ("1d-no-offsets", lambda m, w: m.nn.functional.embedding_bag(m.tensor([0, 1]), w)),
+    ("offsets-2d", lambda m, w: m.nn.functional.embedding_bag(m.tensor([0, 1]), w, m.tensor([[0]]))),
+    ("offsets0", lambda m, w: m.nn.functional.embedding_bag(m.tensor([0, 1]), w, m.tensor([1]))),
+    ("offsets0-int32", lambda m, w: m.nn.functional.embedding_bag(m.tensor([0, 1], dtype=m.int32), w,
+                                                                  m.tensor([1, 2], dtype=m.int32))),
+    ("offsets-last", lambda m, w: m.nn.functional.embedding_bag(m.tensor([0, 1]), w, m.tensor([0, 3]))),
+    ("offsets-decreasing", lambda m, w: m.nn.functional.embedding_bag(m.tensor([0, 1, 2]), w, m.tensor([0, 2, 1]))),
+    ("mode", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), w, mode="min")),
+    ("max-freq", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), w, mode="max",
+                                                            scale_grad_by_freq=True)),
+    ("max-sparse", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), w, mode="max", sparse=True)),
+    ("psw-mean", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), w, per_sample_weights=m.ones(1, 2))),
+    ("psw-shape", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), w, mode="sum",
+                                                             per_sample_weights=m.ones(2))),
+    ("psw-dtype", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), w, mode="sum",
+                                                             per_sample_weights=m.ones(1, 2, dtype=m.float64))),
+    ("index-high", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 7]]), w)),
+    ("index-negative", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, -1]]), w)),
+    ("float-indices", lambda m, w: m.nn.functional.embedding_bag(m.tensor([0., 1.]), w, m.tensor([0, 1]))),
+    ("float-offsets", lambda m, w: m.nn.functional.embedding_bag(m.tensor([0, 1]), w, m.tensor([0., 1.]))),
+    ("padding-range", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), w, padding_idx=9)),
+    ("padding-range-neg", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), w, padding_idx=-6)),
+    ("weight-1d", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), w[0])),
+    ("input-3d", lambda m, w: m.nn.functional.embedding_bag(m.tensor([[[0, 1]]]), w)),
+    ("module-padding", lambda m, w: m.nn.EmbeddingBag(5, 3, padding_idx=5)),
+    ("module-padding-neg", lambda m, w: m.nn.EmbeddingBag(5, 3, padding_idx=-6)),
+    ("module-weight-shape", lambda m, w: m.nn.EmbeddingBag(4, 3, _weight=w)),
+    ("pretrained-1d", lambda m, w: m.nn.EmbeddingBag.from_pretrained(w[0])),
+]
+
+
+@pytest.mark.parametrize("case", BAG_ERRORS, ids=[c[0] for c in BAG_ERRORS])
+def test_embedding_bag_errors(case):
+    a, b = both(lambda m: case[1](m, m.ones(5, 3)))
+    assert isinstance(a, Exception), a
+    assert_same(a, b)
+
+
+def test_embedding_bag_offsets_with_2d_input():
+    """The message names the offsets' class, which is leafgrad's own Tensor here."""
+    a, b = both(lambda m: m.nn.functional.embedding_bag(m.tensor([[0, 1]]), m.ones(5, 3), m.tensor([0])))
+    assert type(a) is type(b) is ValueError
+    assert str(b) == str(a).replace("<class 'torch.Tensor'>", str(leafgrad.Tensor))
+
+
+# ------------------------------------------------------------------ nn.EmbeddingBag
+BAG_MODULES = [
+    ("default", dict()),
+    ("sum-pad", dict(mode="sum", padding_idx=2)),
+    ("max-norm", dict(mode="max", max_norm=1.0, norm_type=1.5, padding_idx=-2, include_last_offset=True)),
+    ("freq", dict(scale_grad_by_freq=True, mode="mean")),
+    ("double", dict(dtype="float64")),
+]
+
+
+@pytest.mark.parametrize("case", BAG_MODULES, ids=[c[0] for c in BAG_MODULES])
+def test_embedding_bag_module(case):
+    kw = case[1]
+
+    def run(mod):
+        mod.manual_seed(0)
+        args = dict(kw)
+        if "dtype" in args:
+            args["dtype"] = _dt(mod, args["dtype"])
+        m = mod.nn.EmbeddingBag(6, 3, **args)
+        init = m.weight.detach().clone()
+        out = m(mod.tensor([1, 2, 5, 5, 0, 3]), mod.tensor([0, 1, 4]))
+        out.sum().backward()
+        return repr(m), init, out, m.weight.grad, list(m.state_dict()), m.weight.dtype, m.padding_idx
+    assert_same(*both(run))
+
+
+def test_embedding_bag_module_per_sample_weights():
+    def run(mod):
+        mod.manual_seed(1)
+        m = mod.nn.EmbeddingBag(4, 2, mode="sum")
+        psw = mod.tensor([[0.5, 2.0], [1.0, -1.0]], requires_grad=True)
+        out = m(mod.tensor([[0, 3], [1, 1]]), per_sample_weights=psw)
+        out.sum().backward()
+        return out, psw.grad, m.weight.grad
+    assert_same(*both(run))
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_embedding_bag_from_pretrained(freeze):
+    def run(mod):
+        m = mod.nn.EmbeddingBag.from_pretrained(mod.arange(12.).reshape(4, 3), freeze=freeze, mode="max",
+                                                padding_idx=1)
+        return repr(m), m.weight.requires_grad, m(mod.tensor([[0, 3], [1, 2]])), m.include_last_offset
+    assert_same(*both(run))
