@@ -1297,3 +1297,15 @@ def _embedding_bag(ctx, args, params):
 
 for _n in ("embedding_bag", "embedding_bag_max", "embedding_bag_weighted"):
     RULES[_n] = _embedding_bag
+
+
+# ====================================================================== channel_shuffle
+def _channel_shuffle(ctx, args, params):
+    """The batch folded into the leading (N) dim, which the shuffle leaves alone."""
+    x = args[0].t
+    s = _shape_of(x)
+    out = call(ctx.spec, (op("_unsafe_view", x, shape=(s[0] * s[1],) + s[2:]),), params)
+    return op("_unsafe_view", out, shape=s)
+
+
+RULES["channel_shuffle"] = _channel_shuffle

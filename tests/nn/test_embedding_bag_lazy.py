@@ -221,3 +221,49 @@ def test_embedding_bag_from_pretrained(freeze):
                                                 padding_idx=1)
         return repr(m), m.weight.requires_grad, m(mod.tensor([[0, 3], [1, 2]])), m.include_last_offset
     assert_same(*both(run))
+
+
+# ------------------------------------------------------------------ channel_shuffle
+SHUFFLES = [("3d", (2, 6, 3), 3), ("4d", (1, 4, 2, 3), 2), ("5d", (2, 6, 1, 2, 2), 6), ("one-group", (1, 3, 2), 1)]
+
+
+@pytest.mark.parametrize("path", ["channel_shuffle", "nn.functional.channel_shuffle", "module"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", SHUFFLES, ids=[c[0] for c in SHUFFLES])
+def test_channel_shuffle(case, dtype, path):
+    _, shape, groups = case
+
+    def run(mod):
+        fn = {"channel_shuffle": mod.channel_shuffle, "nn.functional.channel_shuffle":
+              mod.nn.functional.channel_shuffle, "module": mod.nn.ChannelShuffle(groups)}[path]
+        x = _t(mod, shape, dtype=dtype)
+        out = fn(x, groups) if path != "module" else fn(x)
+        (g,) = mod.autograd.grad((out * mod.tensor(_arr(shape, 1, dtype))).sum(), x, create_graph=True)
+        (h,) = mod.autograd.grad((g * g).sum(), x)
+        return out, out.is_contiguous(), g, h
+    assert_same(*both(run))
+
+
+def test_channel_shuffle_integer_and_repr():
+    def run(mod):
+        m = mod.nn.ChannelShuffle(3)
+        return repr(m), m(mod.arange(12).reshape(1, 6, 2)), list(m.state_dict())
+    assert_same(*both(run))
+
+
+SHUFFLE_ERRORS = [
+    ("groups-4", lambda m: m.channel_shuffle(m.ones(2, 6, 3), 4)),
+    ("groups-0", lambda m: m.nn.functional.channel_shuffle(m.ones(2, 6, 3), 0)),
+    ("groups-neg", lambda m: m.channel_shuffle(m.ones(2, 6, 3), -1)),
+    ("1d", lambda m: m.channel_shuffle(m.ones(6), 2)),
+    ("2d", lambda m: m.channel_shuffle(m.ones(6, 4), 2)),
+    ("float-groups", lambda m: m.channel_shuffle(m.ones(2, 6, 3), 2.0)),
+    ("module-groups", lambda m: m.nn.ChannelShuffle(4)(m.ones(2, 6, 3))),
+]
+
+
+@pytest.mark.parametrize("case", SHUFFLE_ERRORS, ids=[c[0] for c in SHUFFLE_ERRORS])
+def test_channel_shuffle_errors(case):
+    a, b = both(case[1])
+    assert isinstance(a, Exception), a
+    assert_same(a, b)
