@@ -267,3 +267,159 @@ def test_channel_shuffle_errors(case):
     a, b = both(case[1])
     assert isinstance(a, Exception), a
     assert_same(a, b)
+
+
+# ------------------------------------------------------------------ lazy modules
+def _shapes(mod):
+    """Parameter and buffer names, classes and shapes (placeholders: their class only)."""
+    out = []
+    for name, t in list(mod.named_parameters()) + list(mod.named_buffers()):
+        lazy = type(t).__name__.startswith("Uninitialized")
+        out.append((name, type(t).__name__, None if lazy else tuple(t.shape), t.requires_grad))
+    return out
+
+
+# (id, constructor(nn), input shape)
+LAZY = [
+    ("Linear", lambda nn: nn.LazyLinear(3), (2, 4)),
+    ("Linear-nobias", lambda nn: nn.LazyLinear(3, bias=False), (2, 5, 4)),
+    ("Linear-1d", lambda nn: nn.LazyLinear(2), (4,)),
+    ("Conv1d", lambda nn: nn.LazyConv1d(4, 3), (2, 2, 6)),
+    ("Conv1d-unbatched", lambda nn: nn.LazyConv1d(4, 3, padding=1), (2, 6)),
+    ("Conv2d", lambda nn: nn.LazyConv2d(4, 3, stride=2, padding=1, groups=2, bias=False), (1, 2, 5, 5)),
+    ("Conv2d-mode", lambda nn: nn.LazyConv2d(2, 3, padding=1, padding_mode="reflect"), (1, 3, 4, 4)),
+    ("Conv3d", lambda nn: nn.LazyConv3d(2, (1, 2, 1)), (1, 2, 3, 3, 3)),
+    ("ConvTranspose1d", lambda nn: nn.LazyConvTranspose1d(4, 3), (2, 2, 5)),
+    ("ConvTranspose2d", lambda nn: nn.LazyConvTranspose2d(4, 3, stride=2, output_padding=1), (1, 2, 3, 3)),
+    ("ConvTranspose3d", lambda nn: nn.LazyConvTranspose3d(2, 2, groups=2, dilation=2), (1, 2, 3, 3, 3)),
+    ("BatchNorm1d", lambda nn: nn.LazyBatchNorm1d(), (4, 3)),
+    ("BatchNorm2d", lambda nn: nn.LazyBatchNorm2d(affine=False), (2, 3, 4, 4)),
+    ("BatchNorm3d", lambda nn: nn.LazyBatchNorm3d(momentum=None, bias=False), (2, 3, 2, 2, 2)),
+    ("BatchNorm1d-nostats", lambda nn: nn.LazyBatchNorm1d(track_running_stats=False), (4, 3, 2)),
+    ("InstanceNorm1d", lambda nn: nn.LazyInstanceNorm1d(), (2, 3, 5)),
+    ("InstanceNorm2d", lambda nn: nn.LazyInstanceNorm2d(eps=1e-3), (3, 4, 4)),
+    ("InstanceNorm3d", lambda nn: nn.LazyInstanceNorm3d(affine=True, track_running_stats=False), (1, 2, 2, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("case", LAZY, ids=[c[0] for c in LAZY])
+def test_lazy_module(case):
+    _, make, shape = case
+
+    def run(mod):
+        mod.manual_seed(7)
+        m = make(mod.nn)
+        before = (repr(m), type(m).__name__, _shapes(m), m.has_uninitialized_params(), list(m.state_dict()))
+        x = _t(mod, shape, dtype="float32")
+        out = m(x)
+        out.sum().backward()
+        after = (repr(m), type(m).__name__, _shapes(m), hasattr(m, "_initialize_hook"),
+                 {k: v for k, v in m.state_dict().items()})
+        grads = [p.grad for p in m.parameters()]
+        return before, out, x.grad, after, grads, m(x)
+    assert_same(*both(run))
+
+
+def test_lazy_same_seed_same_weights_as_eager():
+    """The lazy module draws its weights at the first forward, in the order the eager
+    module draws them at construction."""
+    def run(mod):
+        mod.manual_seed(11)
+        lazy = mod.nn.Sequential(mod.nn.LazyConv2d(3, 2), mod.nn.LazyLinear(4))
+        lazy(mod.ones(1, 2, 3, 3))
+        mod.manual_seed(11)
+        eager = mod.nn.Sequential(mod.nn.Conv2d(2, 3, 2), mod.nn.Linear(2, 4))
+        return list(lazy.state_dict().values()), list(eager.state_dict().values())
+    a, b = both(run)
+    assert_same(a, b)
+    assert_same(a[0], a[1])
+
+
+def test_uninitialized_parameter_and_buffer():
+    def run(mod):
+        p = mod.nn.parameter.UninitializedParameter()
+        q = mod.nn.UninitializedParameter(requires_grad=False, dtype=mod.float64)
+        b = mod.nn.UninitializedBuffer()
+        facts = [repr(p), str(p), p.requires_grad, tuple(p.size()), p.dtype, repr(b), b.requires_grad,
+                 isinstance(p, mod.nn.Parameter), isinstance(b, mod.nn.Parameter), q.requires_grad, q.dtype]
+        p.materialize((2, 3))
+        q.materialize((4,))
+        b.materialize((3,), dtype=mod.float64)
+        return facts, [type(p).__name__, tuple(p.shape), p.requires_grad, type(q).__name__, q.dtype, q.requires_grad,
+                       type(b).__name__, tuple(b.shape), b.dtype, b.requires_grad]
+    assert_same(*both(run))
+
+
+def test_lazy_state_dict_before_forward_and_deepcopy():
+    import copy
+
+    def run(mod):
+        m = mod.nn.LazyLinear(3)
+        sd = m.state_dict()
+        c = copy.deepcopy(m)
+        return ([(k, type(v).__name__, repr(v)) for k, v in sd.items()], repr(c), type(c.weight).__name__,
+                c.weight is not m.weight)
+    assert_same(*both(run))
+
+
+def test_lazy_load_state_dict_materialises():
+    def run(mod):
+        mod.manual_seed(2)
+        src = mod.nn.Linear(5, 3)
+        m = mod.nn.LazyLinear(3)
+        res = m.load_state_dict(src.state_dict())
+        facts = (type(m).__name__, type(m.weight).__name__, tuple(m.weight.shape), m.in_features, repr(m),
+                 tuple(res.missing_keys), tuple(res.unexpected_keys))
+        out = m(mod.ones(2, 5))
+        return facts, out, type(m).__name__, m.in_features, m.weight.detach()
+    assert_same(*both(run))
+
+
+def test_lazy_batchnorm_load_state_dict():
+    def run(mod):
+        src = mod.nn.BatchNorm2d(4)
+        src(_t(mod, (3, 4, 2, 2), dtype="float32"))
+        m = mod.nn.LazyBatchNorm2d()
+        m.load_state_dict(src.state_dict())
+        return type(m).__name__, m.running_mean, m.num_batches_tracked, m(mod.ones(2, 4, 1, 1)).detach()
+    assert_same(*both(run))
+
+
+def _lazy_error_cases():
+    def shape_of_placeholder(m):
+        return m.nn.LazyLinear(3).weight.shape
+
+    def linear_wrong_loaded_features(m):
+        lin = m.nn.LazyLinear(3)
+        lin.load_state_dict(m.nn.Linear(5, 3).state_dict())
+        return lin(m.ones(2, 4))
+
+    def share_memory(m):
+        return m.nn.UninitializedBuffer().share_memory_()
+
+    def base_initialize(m):
+        class Lazy(m.nn.modules.lazy.LazyModuleMixin, m.nn.Module):
+            def forward(self, x):
+                return x
+        return Lazy()(m.ones(1))
+    return [
+        ("shape", shape_of_placeholder),
+        ("linear-loaded", linear_wrong_loaded_features),
+        ("share-memory", share_memory),
+        ("no-initialize_parameters", base_initialize),
+        ("conv-rank", lambda m: m.nn.LazyConv2d(4, 3)(m.ones(2, 5, 5, 5, 5))),
+        ("conv-groups", lambda m: m.nn.LazyConv2d(4, 3, groups=2)(m.ones(1, 3, 5, 5))),
+        ("convT-rank", lambda m: m.nn.LazyConvTranspose1d(4, 3)(m.ones(5))),
+        ("bn-rank", lambda m: m.nn.LazyBatchNorm2d()(m.ones(3, 5))),
+        ("in-rank", lambda m: m.nn.LazyInstanceNorm1d()(m.ones(3, 5, 2, 2))),
+    ]
+
+
+LAZY_ERRORS = _lazy_error_cases()
+
+
+@pytest.mark.parametrize("case", LAZY_ERRORS, ids=[c[0] for c in LAZY_ERRORS])
+def test_lazy_errors(case):
+    a, b = both(case[1])
+    assert isinstance(a, Exception), a
+    assert_same(a, b)
