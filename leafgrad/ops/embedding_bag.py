@@ -153,8 +153,10 @@ def _check_index_dtype(t):
                            f"Long, Int; but got {_type_name(t)} instead (while checking arguments for embedding_bag)")
 
 
-def _check_offsets(offsets, length):
+def _check_offsets(offsets, length, include_last_offset, fast):
     off = offsets._data
+    if include_last_offset and not off.size:
+        raise RuntimeError("include_last_offset: number of offset should be at least 1")
     if off.size and off[0] != 0:
         raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
                            f"position 0. However, got {off[0]}\n[ {_type_name(offsets)}{{}} ]")
@@ -162,15 +164,27 @@ def _check_offsets(offsets, length):
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {length} but got "
                            f"offsets[-1] of {off[-1]}")
     if np.any(np.diff(off) < 0):
+        # (PyTorch's other kernels do not check; leafgrad refuses decreasing offsets everywhere)
+        if fast and include_last_offset:
+            raise RuntimeError("Your input appears to be incorrect: the last offset value should be the size of "
+                               "the indices tensor, but it seems not to be the case.")
         raise RuntimeError("Expected i < index_size to be true, but got false.  (Could this error message be "
                            "improved?  If so, please report an enhancement request to PyTorch.)")
 
 
-def _check_indices(idx, num):
+def _check_indices(idx, num, fast):
     bad = np.flatnonzero((idx < 0) | (idx >= num))
-    if bad.size:
+    if not bad.size:
+        return
+    if fast:
         raise RuntimeError(f"Index {bad[0]} of input takes value {idx[bad[0]]} which is not in the valid "
                            f"range [0, {num})")
+    raise RuntimeError(f"embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be {idx[bad[0]]}")
+
+
+def _fast_kernel(weight, mode, padding_idx):
+    """Whether PyTorch runs its float32 sum/mean kernel, whose checks word errors differently."""
+    return weight._data.dtype == np.float32 and mode != "max" and padding_idx is None
 
 
 def _padding_index(padding_idx, num):
@@ -273,9 +287,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request "
                                   "on GitHub.")
+    fast = _fast_kernel(weight, mode, padding_idx)
     if off is None:
         _check_index_dtype(offsets)
-        _check_offsets(offsets, idx.size)
+        _check_offsets(offsets, idx.size, include_last_offset, fast)
         off = offsets._data.astype(np.int64)
     if psw is not None and psw._data.dtype != weight._data.dtype:
         raise RuntimeError("Expected tensor for argument #1 'weight' to have the same type as tensor for argument "
@@ -284,7 +299,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     num = weight.shape[0]
     pad = _padding_index(padding_idx, num)
     idx = idx.astype(np.int64)
-    _check_indices(idx, num)
+    _check_indices(idx, num, fast)
     bags, used, num_bags = _layout(idx, off, include_last_offset, pad)
     freq = _frequencies(idx, num) if scale_grad_by_freq else None
     if psw is not None:
