@@ -1295,8 +1295,18 @@ def _embedding_bag(ctx, args, params):
     return op("_unsafe_view", out, shape=(ctx.B, params["num_bags"], _shape_of(out)[-1]))
 
 
-for _n in ("embedding_bag", "embedding_bag_max", "embedding_bag_weighted"):
-    RULES[_n] = _embedding_bag
+def _embedding_bag_max(ctx, args, params):
+    table, rows = _flat_table(ctx, args[0])
+    out, winners = call(ctx.spec, (table,), _bags_per_sample(ctx, params, rows))
+    shape = (ctx.B, params["num_bags"], _shape_of(out)[-1])
+    # winning rows back to each sample's own table (-1 stays: an empty bag)
+    w = winners._data.reshape(shape)
+    local = np.where(w >= 0, w - (np.arange(ctx.B) * rows)[:, None, None], -1)
+    return op("_unsafe_view", out, shape=shape), wrap(local)
+
+
+RULES["embedding_bag"] = RULES["embedding_bag_weighted"] = _embedding_bag
+RULES["embedding_bag_max"] = _embedding_bag_max
 
 
 # ====================================================================== channel_shuffle

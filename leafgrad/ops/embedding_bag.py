@@ -29,8 +29,6 @@ def _bag_sum(rows, bags, num_bags, dim, dtype):
 def _max_rows(weight, indices, bags, used, num_bags):
     """Per bag and column, the row holding the bag's largest value (the first of ties; -1 for
     an empty bag)."""
-    if isinstance(weight, Tensor):      # (a create_graph backward: which row won is not differentiated)
-        weight = weight._data
     vals = np.where(used[:, None], weight[indices], -np.inf)
     best = np.full((num_bags, weight.shape[1]), -np.inf, weight.dtype)
     np.maximum.at(best, bags, vals)
@@ -49,7 +47,8 @@ def _bag_max(weight, max_rows):
 
 
 def _max_fwd(weight, *, indices, bags, coef, num_bags):
-    return _bag_max(weight, _max_rows(weight, indices, bags, coef > 0, num_bags))
+    max_rows = _max_rows(weight, indices, bags, coef > 0, num_bags)
+    return _bag_max(weight, max_rows), max_rows
 
 
 def _fwd(weight, *, indices, bags, coef, num_bags, freq):
@@ -88,10 +87,10 @@ def _weight_grad(grad, weight_shape, indices, bags, coef, freq):
     return _scatter_rows(_grad_rows(grad, bags, factor), indices, weight_shape[0])
 
 
-def _max_weight_grad(grad, weight, indices, bags, coef, num_bags):
+def _max_weight_grad(grad, weight_shape, max_indices):
     """Each bag's gradient goes, per column, to the row that won the max."""
-    num, dim = weight.shape
-    max_rows = _max_rows(weight, indices, bags, coef > 0, num_bags)
+    num, dim = weight_shape
+    max_rows = max_indices._data if isinstance(max_indices, Tensor) else np.asarray(max_indices)
     found = max_rows >= 0
     flat = (np.where(found, max_rows, 0) * dim + np.arange(dim)).reshape(-1)
     g = (grad * _cast_like(found, grad)).reshape(-1, 1)
@@ -121,9 +120,11 @@ _bag = declare(
                     T(values=[0, 2, 2, 3], dtype="int64", grad=False), mode="sum", include_last_offset=True,
                     scale_grad_by_freq=True, call=F + "embedding_bag", smooth=False)])  # (not a true gradient)
 
-# max: the winning rows are found again in backward from the saved weight (PyTorch saves them).
+# max: a second output, the winning row per bag and column, is what backward keeps (as in
+# PyTorch: not the weight, which max_norm may rescale in place before backward runs).
 _max_bag = declare(
     "embedding_bag_max", _max_fwd, inputs=("weight",), node="EmbeddingBagBackward0", public=False,
+    outputs=("result", "max_indices"),
     weight=_max_weight_grad,
     samples=[sample(T(2, 3, dtype="int64", low=0, high=5, grad=False), T(5, 4), mode="max",
                     call=F + "embedding_bag", smooth=False),
@@ -307,7 +308,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                              num_bags=num_bags, freq=freq)
     coef = _mean_coef(bags, used, num_bags) if mode == "mean" else used.astype(np.float64)
     if mode == "max":
-        return _max_bag(weight, indices=idx, bags=bags, coef=coef, num_bags=num_bags)
+        return _max_bag(weight, indices=idx, bags=bags, coef=coef, num_bags=num_bags)[0]
     return _bag(weight, indices=idx, bags=bags, coef=coef, num_bags=num_bags, freq=freq)
 
 

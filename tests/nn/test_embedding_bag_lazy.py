@@ -434,3 +434,17 @@ def test_lazy_errors(case):
     a, b = both(case[1])
     assert isinstance(a, Exception), a
     assert_same(a, b)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_two_forwards_with_max_norm_then_backward(mode):
+    """The second forward rescales rows in place; the first forward's backward still runs
+    (torch saves no weight for these modes)."""
+    def run(mod):
+        mod.manual_seed(5)
+        m = mod.nn.EmbeddingBag(6, 3, mode=mode, max_norm=0.5)
+        a = m(mod.tensor([[0, 1], [2, 3]]))
+        b = m(mod.tensor([[1, 4], [5, 5]]))
+        (a.sum() + 2 * b.sum()).backward()
+        return a, b, m.weight.grad, m.weight.detach()
+    assert_same(*both(run))
