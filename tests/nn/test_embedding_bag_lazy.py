@@ -448,3 +448,15 @@ def test_embedding_bag_two_forwards_with_max_norm_then_backward(mode):
         (a.sum() + 2 * b.sum()).backward()
         return a, b, m.weight.grad, m.weight.detach()
     assert_same(*both(run))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_create_graph_gradient(mode):
+    """Under create_graph the gradient depends on grad_output, as in torch (whose node,
+    EmbeddingBagBackwardBackward0, refuses a further backward; leafgrad's goes on)."""
+    def run(mod):
+        w = _t(mod, (5, 3))
+        out = mod.nn.functional.embedding_bag(mod.tensor(IDX_2D), w, mode=mode)
+        (g,) = mod.autograd.grad((out * out).sum(), w, create_graph=True)
+        return g.requires_grad, g.detach()
+    assert_same(*both(run))
