@@ -460,3 +460,28 @@ def test_embedding_bag_create_graph_gradient(mode):
         (g,) = mod.autograd.grad((out * out).sum(), w, create_graph=True)
         return g.requires_grad, g.detach()
     assert_same(*both(run))
+
+
+@pytest.mark.parametrize("convert", ["double", "to"])
+def test_lazy_dtype_change_before_forward(convert):
+    def run(mod):
+        mod.manual_seed(4)
+        seq = mod.nn.Sequential(mod.nn.LazyLinear(3), mod.nn.LazyBatchNorm1d())
+        seq = seq.double() if convert == "double" else seq.to(mod.float64)
+        before = [(n, type(t).__name__, t.dtype) for n, t in list(seq.named_parameters()) + list(seq.named_buffers())]
+        out = seq(mod.ones(4, 2, dtype=mod.float64))
+        return before, out, [type(m).__name__ for m in seq], seq[1].running_mean
+    assert_same(*both(run))
+
+
+def test_lazy_state_dict_into_lazy_and_into_eager():
+    def run(mod):
+        m = mod.nn.LazyLinear(3)
+        res = m.load_state_dict(mod.nn.LazyLinear(3).state_dict())
+        try:
+            mod.nn.Linear(2, 3).load_state_dict(mod.nn.LazyLinear(3).state_dict())
+            eager = None
+        except Exception as e:  # noqa: BLE001 - compared as a value
+            eager = e
+        return str(res), type(m).__name__, type(m.weight).__name__, eager
+    assert_same(*both(run))

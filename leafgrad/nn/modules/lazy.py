@@ -43,8 +43,18 @@ class LazyModuleMixin:
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
         self._materialize_from(state_dict, prefix)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                                      error_msgs)
+        # a placeholder loaded into a placeholder: nothing to copy (and no shape to compare)
+        both_lazy = {key: state_dict.pop(key) for key in self._lazy_keys(state_dict, prefix)}
+        try:
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                          unexpected_keys, error_msgs)
+        finally:
+            state_dict.update(both_lazy)
+        missing_keys[:] = [k for k in missing_keys if k not in both_lazy]
+
+    def _lazy_keys(self, state_dict, prefix):
+        return [prefix + name for name, t in itertools.chain(self._parameters.items(), self._buffers.items())
+                if is_lazy(t) and is_lazy(state_dict.get(prefix + name))]
 
     def _materialize_from(self, state_dict, prefix):
         """Placeholders take the shapes of the initialised tensors about to be loaded into
@@ -54,6 +64,19 @@ class LazyModuleMixin:
             if key in state_dict and param is not None and is_lazy(param) and not is_lazy(state_dict[key]):
                 with leafgrad.no_grad():
                     param.materialize(state_dict[key].shape)
+
+    def _apply(self, fn, recurse=True):
+        # .double() / .to(dtype) before the first forward: a placeholder buffer stays one, in
+        # the new dtype (PyTorch's Tensor subclasses survive such calls; leafgrad's ops return
+        # plain tensors). Placeholder parameters keep their class through ``.data``.
+        lazy = {k: b for k, b in self._buffers.items() if is_lazy(b)}
+        super()._apply(fn, recurse)
+        for key, old in lazy.items():
+            new = self._buffers[key]
+            if new is not None and not is_lazy(new):
+                self._buffers[key] = UninitializedBuffer(old.requires_grad, dtype=new.dtype,
+                                                         persistent=getattr(old, "persistent", True))
+        return self
 
     def initialize_parameters(self, *args, **kwargs):
         raise NotImplementedError(f"initialize_parameters is not implemented for {self.__class__.__name__}")
