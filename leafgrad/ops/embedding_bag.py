@@ -3,10 +3,10 @@
 The Python wrapper does what ATen's checks do and turns input/offsets into plain NumPy
 arrays, one entry per looked-up index: the row it reads (``indices``), the bag it falls in
 (``bags``) and the factor it is added with (``coef``: 1 for sum, 1/bag size for mean, 0 for
-padding entries). The declared ops then need no loops: a sum
-or mean bag is a scatter-add of scaled rows, a max bag gathers, per column, the row the
-wrapper found largest. Both ops show PyTorch's one node, EmbeddingBagBackward0; the one
-with per_sample_weights also differentiates with respect to them.
+padding entries). The declared ops then need no loops: a sum or mean bag is a scatter-add
+of scaled rows, a max bag gathers, per column, its largest row. The three ops (sum/mean,
+max, sum with per_sample_weights) all show PyTorch's one node, EmbeddingBagBackward0; the
+last also differentiates with respect to the weights.
 """
 import numpy as np
 
@@ -103,8 +103,6 @@ def _weighted_weight_grad(grad, weight_shape, per_sample_weights, indices, bags,
 
 
 def _sample_weights_grad(grad, weight, indices, bags, coef):
-    if grad.shape[0] == 0:       # no bag (include_last_offset with one offset)
-        return weight[indices][:, 0] * 0
     return (grad[bags] * weight[indices]).sum(-1) * _cast_like(coef, grad)
 
 
@@ -216,8 +214,9 @@ def _layout(idx, off, include_last_offset, padding_idx):
 
 
 def _mean_coef(bags, used, num_bags):
-    sizes = np.bincount(bags[used], minlength=num_bags)
-    return np.where(used, 1.0 / np.maximum(sizes[bags] if bags.size else 0, 1), 0.0)
+    """1 / (entries that count in the entry's bag), 0 for entries that do not count."""
+    sizes = np.bincount(bags[used], minlength=max(num_bags, 1))
+    return np.where(used, 1.0 / np.maximum(sizes[bags], 1), 0.0)
 
 
 def _frequencies(idx, num):
@@ -303,6 +302,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     _check_indices(idx, num, fast)
     bags, used, num_bags = _layout(idx, off, include_last_offset, pad)
     freq = _frequencies(idx, num) if scale_grad_by_freq else None
+    if num_bags == 0:       # (include_last_offset with a single offset: no bag reads anything)
+        idx, bags, used = idx[:0], bags[:0], used[:0]
+        psw = psw[:0] if psw is not None else None
     if psw is not None:
         return _weighted_bag(weight, psw, indices=idx, bags=bags, coef=used.astype(np.float64),
                              num_bags=num_bags, freq=freq)
