@@ -8,6 +8,8 @@ of scaled rows, a max bag gathers, per column, its largest row. The three ops (s
 max, sum with per_sample_weights) all show PyTorch's one node, EmbeddingBagBackward0; the
 last also differentiates with respect to the weights.
 """
+import warnings
+
 import numpy as np
 
 from ._declare import declare, FUNCTIONS, refuse_batched
@@ -266,6 +268,12 @@ def _flatten_input(input, offsets, per_sample_weights, include_last_offset):
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
                   sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    if weight._data.dtype == np.int64 and input._data.dtype.kind == "f":
+        # the argument order of old releases, embedding_bag(weight, input, ...)
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
+                      "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.",
+                      stacklevel=2)
+        weight, input = input, weight
     if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
         raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, "
                          f"then it must have the same shape as the input ({input.shape})")

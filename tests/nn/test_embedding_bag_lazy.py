@@ -485,3 +485,14 @@ def test_lazy_state_dict_into_lazy_and_into_eager():
             eager = e
         return str(res), type(m).__name__, type(m.weight).__name__, eager
     assert_same(*both(run))
+
+
+def test_embedding_bag_old_argument_order_warns_and_swaps():
+    import warnings
+
+    def run(mod):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = mod.nn.functional.embedding_bag(_t(mod, (5, 3)), mod.tensor([[0, 1], [4, 4]]))
+        return out, [(w.category.__name__, str(w.message)) for w in caught]
+    assert_same(*both(run))
