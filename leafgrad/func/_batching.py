@@ -1263,6 +1263,31 @@ def _max_unpool(ctx, args, params):
 RULES["max_unpool2d"] = RULES["max_unpool3d"] = _max_unpool
 
 
+# ====================================================================== 3-D interpolation
+for _n in ("upsample_nearest3d", "_upsample_nearest_exact3d", "upsample_trilinear3d"):
+    RULES[_n] = fold_rule(3)
+
+
+# ====================================================================== grid sampling
+# input (N, C, *spatial) and grid (N, *out, nd) have the same rank: the batch folds into N
+# of both; affine_grid's theta (N, nd, nd + 1) gets the batch folded into N the same way.
+RULES["grid_sampler_2d"] = fold_rule(2)
+RULES["grid_sampler_3d"] = fold_rule(3)
+
+
+def _affine_grid_generator(ctx, args, params):
+    """theta (B, N, nd, nd + 1) folds into B * N matrices, and ``size``'s batch with it."""
+    theta = expand_batch(ctx, args[0])
+    s = _shape_of(theta)
+    folded = op("_unsafe_view", theta, shape=(s[0] * s[1],) + s[2:])
+    size = tuple(params["size"])
+    out = call(ctx.spec, (folded,), dict(params, size=(s[0] * size[0],) + size[1:]))
+    return op("_unsafe_view", out, shape=(ctx.B, s[1]) + tuple(_shape_of(out))[1:])
+
+
+RULES["affine_grid_generator"] = _affine_grid_generator
+
+
 # ====================================================================== embedding_bag
 def _bags_per_sample(ctx, params, table_rows):
     """embedding_bag's layout repeated for each of the B samples: sample b reads rows

@@ -1522,10 +1522,37 @@ def pad(input, pad, mode="constant", value=None):
 
 
 # ====================================================================== interpolation
+from .._tensor import _LEGACY_NAMES  # noqa: E402  (torch's scalar-type names, "Long", for its kernel errors)
+
+
+def _check_interp_dtype(input, mode, nd):
+    """torch's CPU kernels interpolate floating tensors, and uint8 ones except along the
+    separable linear path of 1-D/3-D; anything else raises from the kernel it reached."""
+    kind = input._data.dtype
+    if kind.kind == "f" or (kind == np.uint8 and (mode in ("nearest", "nearest-exact") or nd == 2)):
+        return
+    if nd == 2:
+        kernel = "upsample_bilinear2d_channels_last" if mode == "bilinear" else "upsample_nearest2d_channels_last"
+    else:
+        kernel = "compute_indices_weights_" + ("nearest" if mode.startswith("nearest") else "linear")
+    raise NotImplementedError(f"\"{kernel}\" not implemented for '{_LEGACY_NAMES[kind.name]}'")
+
+
 def _nearest_index(in_size, out_size, scale):
     s = in_size / out_size if scale is None else 1.0 / scale
     src = np.floor(np.arange(out_size, dtype=np.float32) * np.float32(s)).astype(np.int64)
     return np.minimum(src, in_size - 1)
+
+
+def _nearest_index_2d(in_size, out_size, scale):
+    """torch's 2-D nearest kernel takes two shortcuts before the general rule: an unchanged
+    size copies, an exactly doubled one repeats each element (its 1-D and 3-D forward
+    kernels do not)."""
+    if out_size == in_size:
+        return np.arange(out_size)
+    if out_size == 2 * in_size:
+        return np.arange(out_size) // 2
+    return _nearest_index(in_size, out_size, scale)
 
 
 def _nearest_exact_index(in_size, out_size, scale):
@@ -1535,6 +1562,9 @@ def _nearest_exact_index(in_size, out_size, scale):
 
 
 def _linear_matrix(in_size, out_size, align_corners, scale):
+    if in_size == out_size:
+        # torch's linear kernels copy a dim whose size is unchanged, whatever the scale given
+        return np.eye(in_size)
     if align_corners:
         s = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
         src = np.arange(out_size) * s
@@ -1572,7 +1602,23 @@ _INTERP_OPS = {
         sample(T(1, 2, 5, 4), size=(3, 7), mode="bilinear", align_corners=True, call=_NF + "interpolate"),
         sample(T(1, 2, 4, 5), size=(6, 3), mode="bilinear", call=_NF + "interpolate"),
         sample(T(1, 1, 4, 4), scale_factor=1.7, mode="bilinear", call=_NF + "interpolate")], dep=False),
+    ("nearest", 3): _sep_op("upsample_nearest3d", "UpsampleNearest3DBackward0", [
+        sample(T(1, 2, 2, 3, 2), scale_factor=2, call=_NF + "interpolate"),
+        sample(T(2, 1, 3, 4, 5), size=(2, 5, 3), call=_NF + "interpolate"),
+        sample(T(1, 2, 4, 3, 4), scale_factor=(1.5, 0.5, 1.25), call=_NF + "interpolate")], dep=False),
+    ("nearest-exact", 3): _sep_op("_upsample_nearest_exact3d", "UpsampleNearestExact3DBackward0", [
+        sample(T(1, 2, 3, 4, 3), size=(5, 3, 2), mode="nearest-exact", call=_NF + "interpolate"),
+        sample(T(1, 1, 4, 3, 4), scale_factor=1.5, mode="nearest-exact", call=_NF + "interpolate")], dep=False),
+    ("trilinear", 3): _sep_op("upsample_trilinear3d", "UpsampleTrilinear3DBackward0", [
+        sample(T(1, 2, 2, 3, 2), scale_factor=2, mode="trilinear", call=_NF + "interpolate"),
+        sample(T(2, 1, 3, 4, 5), size=(4, 2, 6), mode="trilinear", align_corners=True, call=_NF + "interpolate"),
+        sample(T(1, 1, 3, 3, 4), scale_factor=(1.7, 0.6, 1.5), mode="trilinear", call=_NF + "interpolate"),
+        sample(T(1, 2, 3, 2, 3, dtype="float32"), size=(4, 3, 5), mode="trilinear", call=_NF + "interpolate")],
+        dep=False),
 }
+
+# the spatial rank each interpolating mode works on (torch names it in its error)
+_LINEAR_MODE_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3}
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -1581,6 +1627,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires "
+                         "a 4-D tensor as input")
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is None and scale_factor is None:
@@ -1589,7 +1638,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         out = _tuple(size, nd)
         if len(out) != nd:
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
-                             f"spatial dimensions of {list(input.shape[2:])} and output size of {list(out)}. Please "
+                             f"spatial dimensions of {list(input.shape[2:])} and output size of {size}. Please "
                              "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, "
                              "...,oK) format.")
         scales = (None,) * nd
@@ -1599,7 +1648,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if len(sf) != nd:
             raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
                              f"with spatial dimensions of {list(input.shape[2:])} and scale_factor of shape "
-                             f"{list(scale_factor)}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
+                             f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
                              "and scale_factor in (s1, s2, ...,sK) format.")
         out = tuple(int(math.floor(input.shape[2 + i] * sf[i])) for i in range(nd))
         scales = (None,) * nd if recompute_scale_factor else sf
@@ -1607,16 +1656,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode == "area" and nd in (1, 2, 3):
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[nd - 1](input, out)
     if key not in _INTERP_OPS:
-        if mode in ("linear", "bilinear", "nearest") :
-            need = {"linear": "3D", "bilinear": "4D"}.get(mode)
-            raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {need} input")
+        if mode in _LINEAR_MODE_DIMS and nd in (1, 2, 3):
+            need = _LINEAR_MODE_DIMS[mode] + 2
+            raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {need}D input")
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
-                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
-                                  f"nearest-exact (got {mode})")
+                                  f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | "
+                                  f"area | nearest-exact (got {mode})")
+    _check_interp_dtype(input, mode, nd)
     if mode == "nearest-exact":
         mats = tuple(_nearest_exact_index(input.shape[2 + i], out[i], scales[i]) for i in range(nd))
     elif mode == "nearest":
-        mats = tuple(_nearest_index(input.shape[2 + i], out[i], scales[i]) for i in range(nd))
+        index = _nearest_index_2d if nd == 2 else _nearest_index
+        mats = tuple(index(input.shape[2 + i], out[i], scales[i]) for i in range(nd))
     else:
         ac = bool(align_corners)
         mats = tuple(_linear_matrix(input.shape[2 + i], out[i], ac, None if ac else scales[i]) for i in range(nd))
