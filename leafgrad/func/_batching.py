@@ -1287,3 +1287,61 @@ def _affine_grid_generator(ctx, args, params):
 
 
 RULES["affine_grid_generator"] = _affine_grid_generator
+
+
+# ====================================================================== embedding_bag
+def _bags_per_sample(ctx, params, table_rows):
+    """embedding_bag's layout repeated for each of the B samples: sample b reads rows
+    offset by b * table_rows (0 for a shared table) and fills bags offset by b * num_bags."""
+    B, n = ctx.B, params["num_bags"]
+    idx, bags = np.asarray(params["indices"]), np.asarray(params["bags"])
+    out = dict(params, num_bags=B * n, coef=np.tile(params["coef"], B),
+               indices=(idx[None] + (np.arange(B) * table_rows)[:, None]).reshape(-1),
+               bags=(bags[None] + (np.arange(B) * n)[:, None]).reshape(-1))
+    if params.get("freq") is not None:
+        out["freq"] = np.tile(params["freq"], B)
+    return out
+
+
+def _flat_table(ctx, w):
+    """A batched weight (B, V, D) as one table of B * V rows."""
+    if not w.b:
+        return w.t, 0
+    s = _shape_of(w.t)
+    return op("_unsafe_view", w.t, shape=(s[0] * s[1], s[2])), s[1]
+
+
+def _embedding_bag(ctx, args, params):
+    table, rows = _flat_table(ctx, args[0])
+    p = _bags_per_sample(ctx, params, rows)
+    ins = (table,)
+    if len(args) > 1:     # per_sample_weights, one row per sample
+        ins += (op("_unsafe_view", expand_batch(ctx, args[1]), shape=(-1,)),)
+    out = call(ctx.spec, ins, p)
+    return op("_unsafe_view", out, shape=(ctx.B, params["num_bags"], _shape_of(out)[-1]))
+
+
+def _embedding_bag_max(ctx, args, params):
+    table, rows = _flat_table(ctx, args[0])
+    out, winners = call(ctx.spec, (table,), _bags_per_sample(ctx, params, rows))
+    shape = (ctx.B, params["num_bags"], _shape_of(out)[-1])
+    # winning rows back to each sample's own table (-1 stays: an empty bag)
+    w = winners._data.reshape(shape)
+    local = np.where(w >= 0, w - (np.arange(ctx.B) * rows)[:, None, None], -1)
+    return op("_unsafe_view", out, shape=shape), wrap(local)
+
+
+RULES["embedding_bag"] = RULES["embedding_bag_weighted"] = _embedding_bag
+RULES["embedding_bag_max"] = _embedding_bag_max
+
+
+# ====================================================================== channel_shuffle
+def _channel_shuffle(ctx, args, params):
+    """The batch folded into the leading (N) dim, which the shuffle leaves alone."""
+    x = args[0].t
+    s = _shape_of(x)
+    out = call(ctx.spec, (op("_unsafe_view", x, shape=(s[0] * s[1],) + s[2:]),), params)
+    return op("_unsafe_view", out, shape=s)
+
+
+RULES["channel_shuffle"] = _channel_shuffle
