@@ -6,6 +6,7 @@ from . import unary, binary, stats, sorting, matrix, decomp, reshaping, indexing
 from . import activation, loss, conv, normalization  # noqa: F401
 from . import nn_extra, extra  # noqa: F401
 from . import distance  # noqa: F401
+from . import lu  # noqa: F401
 from ._declare import FUNCTIONS, REGISTRY  # noqa: F401
 
 

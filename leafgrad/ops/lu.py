@@ -1,0 +1,465 @@
+"""The LU family of torch.linalg: lu_factor, lu_factor_ex, lu, lu_solve, and torch.lu_unpack
+(with the deprecated torch.lu / torch.lu_solve forms).
+
+NumPy has no LU factorization: ``_getrf`` is LU with partial pivoting, vectorised over the
+batch, choosing in each column the first row of largest magnitude as LAPACK's getrf does,
+so that pivots agree with PyTorch's. Pivots are 1-based int32, as PyTorch's.
+
+Derivatives are PyTorch's (FunctionsManual.cpp: ``lu_factor_ex_backward``,
+``linalg_lu_backward``, ``linalg_lu_solve_LU``, ``lu_unpack_backward``), written with matrix
+products and the declared primitives (triangular solves, tril / triu, lu_solve itself),
+so that they run on arrays in a plain backward and differentiably with ``create_graph``."""
+import builtins
+import warnings
+
+import numpy as np
+
+from ._declare import declare, FUNCTIONS
+from ._samples import T, sample
+from .matrix import mT, _tril, _triu, _copy_out, _legacy
+from .decomp import _solve_tri, _solve_triangular_forward
+from .._tensor import Tensor, wrap
+from .. import return_types
+
+_LU_FACTOR = return_types.return_type("linalg_lu_factor", ("LU", "pivots"))
+_LU_FACTOR_EX = return_types.return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+_LU = return_types.return_type("linalg_lu", ("P", "L", "U"))
+_LU_UNPACK = return_types.return_type("lu_unpack", ("P", "L", "U"))
+_LU_WITH_INFO = return_types.return_type("_lu_with_info", ("LU", "pivots", "info"))
+
+
+def _shape(x):
+    return tuple(x.shape) if isinstance(x, Tensor) else np.shape(x)
+
+
+def _dtype(x):
+    return x._data.dtype if isinstance(x, Tensor) else x.dtype
+
+
+def _const_mm(P, x):
+    """``P @ x`` for a constant array ``P`` (a permutation) and an array or Tensor ``x``."""
+    return (wrap(P) if isinstance(x, Tensor) else P) @ x
+
+
+def _cat(parts, axis):
+    if any(isinstance(x, Tensor) for x in parts):
+        parts = [x if isinstance(x, Tensor) else wrap(x) for x in parts]
+    return np.concatenate(parts, axis=axis)
+
+
+# ---------------------------------------------------------------- the factorization
+def _getrf(a):
+    """LU with partial pivoting of each matrix of ``a`` (..., m, n): (LU, pivots, info) as
+    LAPACK's getrf gives them (LU compact, pivots 1-based int32 (..., min(m, n)), info int32
+    (...): the 1-based index of the first exactly zero pivot, 0 when there is none)."""
+    m, n = a.shape[-2:]
+    k = builtins.min(m, n)
+    batch = a.shape[:-2]
+    nb = int(np.prod(batch, dtype=np.int64))
+    lu = np.array(a, dtype=a.dtype, copy=True).reshape((nb, m, n))
+    piv = np.empty((nb, k), np.int32)
+    info = np.zeros(nb, np.int32)
+    rows = np.arange(nb)
+    tiny = np.finfo(a.dtype).tiny
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for j in range(k):
+            p = j + np.argmax(np.abs(lu[:, j:, j]), axis=1)
+            piv[:, j] = p + 1
+            swap = p != j
+            if swap.any():
+                r, pr = rows[swap], p[swap]
+                top = lu[r, j].copy()
+                lu[r, j] = lu[r, pr]
+                lu[r, pr] = top
+            d = lu[:, j, j]
+            zero = d == 0
+            if zero.any():
+                info[(info == 0) & zero] = j + 1
+            if j + 1 < m:
+                # getrf2 scales by the reciprocal of the pivot unless it is tiny; a zero
+                # pivot leaves the (all-zero) column as it is
+                big = np.abs(d) >= tiny
+                recip = np.where(big, 1 / np.where(big, d, 1), 1).astype(a.dtype)
+                col = lu[:, j + 1:, j]
+                lu[:, j + 1:, j] = np.where(big[:, None], col * recip[:, None],
+                                            np.where(zero[:, None], col, col / np.where(zero, 1, d)[:, None]))
+                if j + 1 < n:
+                    lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:]
+    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+
+
+def _perm(piv, m):
+    """The row permutation of 1-based LAPACK pivots (..., k): ``perm`` (..., m) with
+    (P^T A)[i] = A[perm[i]]."""
+    batch = piv.shape[:-1]
+    k = piv.shape[-1]
+    nb = int(np.prod(batch, dtype=np.int64))
+    pv = np.asarray(piv, np.int64).reshape((nb, k)) - 1
+    perm = np.tile(np.arange(m), (nb, 1))
+    rows = np.arange(nb)
+    for j in range(k):
+        p = pv[:, j]
+        top = perm[rows, j].copy()
+        perm[rows, j] = perm[rows, p]
+        perm[rows, p] = top
+    return perm.reshape(batch + (m,))
+
+
+def _P(piv, m, dtype):
+    """The permutation matrix P (..., m, m) of pivots: A = P L U."""
+    perm = _perm(piv, m)
+    return np.swapaxes(np.eye(m, dtype=dtype)[perm], -1, -2)
+
+
+def _L_U(lu):
+    """The unit lower-trapezoidal L (..., m, k) and upper-trapezoidal U (..., k, n) of a
+    compact LU (an array or a Tensor; differentiable for Tensors)."""
+    m, n = _shape(lu)[-2:]
+    k = builtins.min(m, n)
+    eye = np.eye(m, k, dtype=_dtype(lu))
+    L = _tril(lu[..., :, :k] if k < n else lu, diagonal=-1) + eye
+    U = _triu(lu[..., :k, :] if k < m else lu, diagonal=0)
+    return L, U
+
+
+def _lu_error(info, name, ndim):
+    flat = info.reshape(-1)
+    for i in np.flatnonzero(flat)[:1]:
+        prefix = f"(Batch element {i}): " if ndim > 2 else ""
+        d = flat[i]
+        return RuntimeError(f"torch.{name}: {prefix}U[{d},{d}] is zero and using it on lu_solve would result in a "
+                            "division by zero. If you still want to perform the factorization, consider calling "
+                            "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    return None
+
+
+# ---------------------------------------------------------------- derivatives
+def _lu_backward(gL, gU, P, L, U, pivot=True):
+    """PyTorch's linalg_lu_backward: the gradient of A = P L U from those of L and U."""
+    m = _shape(L)[-2]
+    n = _shape(U)[-1]
+    k = builtins.min(m, n)
+    if m == n:
+        gA = _tril(mT(L) @ gL, diagonal=-1) + _triu(gU @ mT(U), diagonal=0)
+        gA = _solve_tri(mT(U), gA, upper=False, left=False)
+        gA = _solve_tri(mT(L), gA, upper=True, left=True, unitriangular=True)
+    elif m < n:
+        U1 = U[..., :, :k]
+        gA = mT(L) @ gL - _triu(gU, diagonal=0) @ mT(U)
+        gA = _solve_tri(mT(U1), _tril(gA, diagonal=-1), upper=False, left=False)
+        gA = _cat([gA + _triu(gU[..., :, :k], diagonal=0), gU[..., :, k:]], -1)
+        gA = _solve_tri(mT(L), gA, upper=True, left=True, unitriangular=True)
+    else:
+        L1 = L[..., :k, :]
+        gA = gU @ mT(U) - mT(L) @ _tril(gL, diagonal=-1)
+        gA = _solve_tri(mT(L1), _triu(gA, diagonal=0), upper=True, left=True, unitriangular=True)
+        gA = _cat([gA + _tril(gL[..., :k, :], diagonal=-1), gL[..., k:, :]], -2)
+        gA = _solve_tri(mT(U), gA, upper=False, left=False)
+    return _const_mm(P, gA) if pivot else gA
+
+
+def _lu_factor_ex_grad(grad, LU, pivots, pivot=True):
+    m, n = _shape(LU)[-2:]
+    k = builtins.min(m, n)
+    L, U = _L_U(LU)
+    P = _P(np.asarray(pivots), m, _dtype(LU))
+    gL = _tril(grad[..., :, :k] if k < n else grad, diagonal=-1)
+    gU = _triu(grad[..., :k, :] if k < m else grad, diagonal=0)
+    return _lu_backward(gL, gU, P, L, U, pivot)
+
+
+def _lu_grad(grads, P, L, U, pivot=True):
+    P = P._data if isinstance(P, Tensor) else P   # a constant: P is not differentiable
+    return _lu_backward(grads[1], grads[2], P, L, U, pivot)
+
+
+# ---------------------------------------------------------------- lu_factor / lu_factor_ex
+def _lu_factor_ex_forward(a, pivot=True, check_errors=False, name="linalg.lu_factor_ex"):
+    lu, piv, info = _getrf(a)
+    if check_errors:
+        err = _lu_error(info, name, a.ndim)
+        if err is not None:
+            raise err
+    return lu, piv, info
+
+
+#: Matrices whose pivots are clear (no near-ties), so finite differences keep them.
+_SQ = [[1.0, 3.0, -0.5], [4.0, 0.5, 1.2], [-2.0, 1.0, 3.5]]
+_SQ_B = [_SQ, [[0.3, -0.2, 2.5], [1.5, 3.0, 0.4], [3.2, -1.0, 0.6]]]
+_TALL = [[1.0, 2.5, -0.4], [3.5, -1.0, 0.8], [-0.6, 0.9, 2.8], [2.0, 0.3, -1.1]]
+_WIDE = [[0.5, 2.0, -1.0, 0.7], [3.0, -0.8, 0.4, 1.1], [-1.2, 0.6, 2.7, -0.3]]
+
+_lu_factor_ex = declare(
+    "linalg.lu_factor_ex", _lu_factor_ex_forward, inputs=("A",), node="LinalgLuFactorExBackward0", public=False,
+    outputs=("LU", "pivots", "info"),
+    samples=[sample(T(3, 3, values=_SQ), call="linalg.lu_factor_ex"),
+             sample(T(2, 3, 3, values=_SQ_B), call="linalg.lu_factor"),
+             sample(T(4, 3, values=_TALL), call="linalg.lu_factor"),
+             sample(T(3, 4, values=_WIDE), call="linalg.lu_factor_ex"),
+             sample(T(3, 3, values=_SQ), call="Tensor.lu")],
+    A=_lu_factor_ex_grad)
+
+
+def _check_lu_input(A, name, dims_name=None):
+    a = A._data
+    if a.ndim < 2:
+        raise RuntimeError(f"{dims_name or name}: Expected tensor with 2 or more dimensions. Got size: "
+                           f"{list(a.shape)} instead")
+    if a.dtype.kind != "f" or a.dtype == np.float16:
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_legacy(a.dtype)}'")
+
+
+def _check_pivot(pivot):
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    _check_lu_input(A, "linalg.lu_factor_ex", "torch.lu_factor")
+    _check_pivot(pivot)
+    res = _lu_factor_ex(A, pivot=True, check_errors=bool(check_errors), name="linalg.lu_factor_ex")
+    return _out_tuple(_LU_FACTOR_EX(res), out)
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    _check_lu_input(A, "linalg.lu_factor", "torch.lu_factor")
+    _check_pivot(pivot)
+    LU, piv, _ = _lu_factor_ex(A, pivot=True, check_errors=True, name="linalg.lu_factor")
+    return _out_tuple(_LU_FACTOR((LU, piv)), out)
+
+
+def _out_tuple(res, out):
+    if out is None:
+        return res
+    for o, r in zip(out, res):
+        o.copy_(r)
+    return type(res)(tuple(out))
+
+
+def torch_lu(A, pivot=True, get_infos=False, out=None):
+    warnings.warn(
+        "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be removed "
+        "in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\n"
+        "LU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+        "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
+        "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)", UserWarning, stacklevel=2)
+    _check_lu_input(A, "linalg.lu_factor_ex", "torch.lu_factor")
+    _check_pivot(pivot)
+    LU, piv, info = _lu_factor_ex(A, pivot=True)   # (torch.lu never raises for a singular matrix)
+    return _LU_WITH_INFO((LU, piv, info)) if get_infos else (LU, piv)
+
+
+# ---------------------------------------------------------------- lu
+def _lu_forward(a, pivot=True):
+    lu, piv, _ = _getrf(a)
+    L, U = _L_U(lu)
+    return _P(piv, a.shape[-2], a.dtype), L, U
+
+
+_lu = declare(
+    "linalg.lu", _lu_forward, inputs=("A",), node="LinalgLuBackward0", public=False, outputs=("P", "L", "U"),
+    samples=[sample(T(3, 3, values=_SQ), call="linalg.lu"),
+             sample(T(2, 3, 3, values=_SQ_B), call="linalg.lu"),
+             sample(T(4, 3, values=_TALL), call="linalg.lu"),
+             sample(T(3, 4, values=_WIDE), call="linalg.lu")],
+    A=_lu_grad)
+
+
+def lu(A, *, pivot=True, out=None):
+    _check_lu_input(A, "linalg.lu", "linalg.lu")
+    _check_pivot(pivot)
+    P, L, U = _lu(A, pivot=True)
+    return _out_tuple(_LU((P.detach(), L, U)), out)
+
+
+# ---------------------------------------------------------------- lu_unpack
+def _lu_unpack_forward(a, pivots, unpack_data=True, unpack_pivots=True):
+    m, n = a.shape[-2:]
+    k = builtins.min(m, n)
+    if unpack_data:
+        L, U = _L_U(a)
+    else:
+        L = U = np.zeros((0,), a.dtype)
+    if unpack_pivots:
+        piv = np.broadcast_to(pivots, a.shape[:-2] + (k,)) if pivots.shape[-1:] == (k,) else pivots
+        P = _P(piv, m, a.dtype)
+    else:
+        P = np.zeros((0,), a.dtype)
+    return P, L, U
+
+
+def _lu_unpack_grad(grads, LU_data_shape, unpack_data=True):
+    if not unpack_data:
+        return np.zeros(LU_data_shape, _dtype(grads[1]))
+    gL, gU = grads[1], grads[2]
+    m, n = LU_data_shape[-2:]
+    gL = _tril(gL, diagonal=-1)
+    gU = _triu(gU, diagonal=0)
+    if m == n:
+        return gL + gU
+    if m < n:   # L (m, m), U (m, n)
+        return _cat([gL, np.zeros(_shape(gL)[:-1] + (n - m,), _dtype(gL))], -1) + gU
+    return gL + _cat([gU, np.zeros(_shape(gU)[:-2] + (m - n, n), _dtype(gU))], -2)
+
+
+_lu_unpack = declare(
+    "lu_unpack", _lu_unpack_forward, inputs=("LU_data",), node="LuUnpackBackward0", public=False,
+    outputs=("P", "L", "U"),
+    samples=[sample(T(3, 3, values=_SQ), T(3, dtype="int32", values=[2, 3, 3]), call="lu_unpack"),
+             sample(T(2, 3, 3), T(2, 3, dtype="int32", values=[[3, 2, 3], [1, 3, 3]]), call="lu_unpack"),
+             sample(T(4, 3), T(3, dtype="int32", values=[4, 4, 3]), call="lu_unpack"),
+             sample(T(3, 4), T(3, dtype="int32", values=[2, 2, 3]), call="lu_unpack"),
+             sample(T(3, 3), T(3, dtype="int32", values=[3, 2, 3]), unpack_pivots=False, call="lu_unpack")],
+    LU_data=_lu_unpack_grad)
+
+
+def _check_pivots_dtype(piv, name):
+    if piv.dtype != np.int32:
+        raise RuntimeError(f"{name}: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype.\n"
+                           "Note: this function is intended to be used with the output produced by "
+                           "torch.linalg.lu_factor")
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    a = LU_data._data
+    if a.ndim < 2:
+        raise RuntimeError(f"torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: {list(a.shape)} "
+                           "instead")
+    piv = LU_pivots._data
+    _check_pivots_dtype(piv, "torch.lu_unpack")
+    m = a.shape[-2]
+    if unpack_pivots and piv.size and (piv.min() < 1 or piv.max() > m):
+        raise RuntimeError("pivots passed to lu_unpack must be between 1 and LU.size(-2) inclusive.Did you properly "
+                           "pass the result of lu_factor?")
+    P, L, U = _lu_unpack(LU_data, pivots=piv, unpack_data=bool(unpack_data), unpack_pivots=bool(unpack_pivots))
+    return _out_tuple(_LU_UNPACK((P.detach(), L, U)), out)
+
+
+# ---------------------------------------------------------------- lu_solve
+def _permute_rows(b, perm, inverse=False):
+    """P^T b (rows ``b[perm]``), or P b (``inverse``), for perm (..., n) and b (..., n, k)."""
+    batch = np.broadcast_shapes(perm.shape[:-1], b.shape[:-2])
+    perm = np.broadcast_to(perm, batch + perm.shape[-1:])
+    if inverse:
+        perm = np.argsort(perm, axis=-1)
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    return np.take_along_axis(b, perm[..., None], axis=-2)
+
+
+def _lu_solve_left(lu, b, pivots, adjoint):
+    n = lu.shape[-1]
+    perm = _perm(pivots, n)
+    if not adjoint:   # A X = B:  X = U^-1 L^-1 P^T B
+        y = _solve_triangular_forward(lu, _permute_rows(b, perm), upper=False, unitriangular=True)
+        return _solve_triangular_forward(lu, y, upper=True)
+    # A^T X = B:  U^T L^T P^T X = B
+    luT = np.swapaxes(lu, -1, -2)
+    y = _solve_triangular_forward(luT, b, upper=False)
+    y = _solve_triangular_forward(luT, y, upper=True, unitriangular=True)
+    return _permute_rows(y, perm, inverse=True)
+
+
+def _lu_solve_forward(LU, B, pivots, left=True, adjoint=False):
+    if left:
+        return _lu_solve_left(LU, B, pivots, adjoint)
+    # X op(A) = B  <=>  op(A)^T X^T = B^T
+    return np.swapaxes(_lu_solve_left(LU, np.swapaxes(B, -1, -2), pivots, not adjoint), -1, -2)
+
+
+def _lu_solve_B_grad(grad, LU, pivots, left=True, adjoint=False):
+    return _lu_solve(LU, grad, pivots=pivots, left=left, adjoint=not adjoint)
+
+
+def _lu_solve_LU_grad(grad, LU, pivots, result, left=True, adjoint=False):
+    gB = _lu_solve(LU, grad, pivots=pivots, left=left, adjoint=not adjoint)
+    X = result
+    if left:
+        gA = -(X @ mT(gB)) if adjoint else -(gB @ mT(X))
+    else:
+        gA = -(mT(gB) @ X) if adjoint else -(mT(X) @ gB)
+    # A = P L U with L = tril(LU, -1) + I, U = triu(LU)
+    n = _shape(LU)[-1]
+    L, U = _L_U(LU)
+    PtgA = _const_mm(np.swapaxes(_P(np.asarray(pivots), n, _dtype(LU)), -1, -2), gA)
+    return _tril(PtgA @ mT(U), diagonal=-1) + _triu(mT(L) @ PtgA, diagonal=0)
+
+
+#: A compact LU (unit lower L below the diagonal, a well-conditioned U on and above it).
+_LU3 = [[3.0, 1.0, -0.5], [0.4, 2.5, 0.7], [-0.6, 0.3, 2.0]]
+_LU3B = [_LU3, [[2.2, -0.4, 1.0], [-0.2, 3.1, 0.5], [0.5, -0.7, 2.6]]]
+
+_lu_solve = declare(
+    "linalg.lu_solve", _lu_solve_forward, inputs=("LU", "B"), node="LinalgLuSolveBackward0", public=False,
+    samples=[sample(T(3, 3, values=_LU3), T(3, dtype="int32", values=[2, 3, 3]), T(3, 2), call="linalg.lu_solve"),
+             sample(T(3, 3, values=_LU3), T(3, dtype="int32", values=[3, 2, 3]), T(3, 2), adjoint=True,
+                    call="linalg.lu_solve"),
+             sample(T(3, 3, values=_LU3), T(3, dtype="int32", values=[2, 2, 3]), T(2, 3), left=False,
+                    call="linalg.lu_solve"),
+             sample(T(3, 3, values=_LU3), T(3, dtype="int32", values=[1, 3, 3]), T(4, 3), left=False, adjoint=True,
+                    call="linalg.lu_solve"),
+             sample(T(2, 3, 3, values=_LU3B), T(2, 3, dtype="int32", values=[[2, 3, 3], [3, 3, 3]]), T(3, 1),
+                    call="linalg.lu_solve"),
+             sample(T(3, 3, values=_LU3), T(3, dtype="int32", values=[2, 3, 3]), T(2, 3, 2), call="linalg.lu_solve"),
+             sample(T(3, 2), T(3, 3, values=_LU3), T(3, dtype="int32", values=[3, 3, 3]), call="lu_solve")],
+    LU=_lu_solve_LU_grad, B=_lu_solve_B_grad)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    a, b, piv = LU._data, B._data, pivots._data
+    if a.ndim < 2:
+        raise RuntimeError("torch.linalg.lu_solve: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"torch.linalg.lu_solve: A must be batches of square matrices, but they are "
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"torch.linalg.lu_solve: Expected a floating point or complex tensor as input. Got "
+                           f"{_legacy(a.dtype)}")
+    if b.ndim < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+                           f"{_legacy(a.dtype)} and B of type {_legacy(b.dtype)} instead")
+    if a.dtype == np.float16:
+        raise NotImplementedError("\"linalg.lu_solve_cpu\" not implemented for 'Half'")
+    n = a.shape[-1]
+    if (b.shape[-2] if left else b.shape[-1]) != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {eq} "
+                           f"({n}x{n} and {b.shape[-2]}x{b.shape[-1]})")
+    if piv.shape != a.shape[:-1]:
+        if piv.shape[-1:] != (n,):
+            raise RuntimeError("linalg.lu_solve: Number of pivots per batch should be same as the dimension of the "
+                               "matrix")
+        raise RuntimeError(f"linalg.lu_solve: Expected LU.shape[:-1] and pivots.shape to be the same, but got "
+                           f"pivots with shape {list(piv.shape)} instead")
+    if piv.dtype != np.int32:
+        raise RuntimeError("linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        from ._declare import broadcast_error
+        raise broadcast_error(np.empty(b.shape[:-2]), np.empty(a.shape[:-2])) from None
+    if piv.size:
+        if piv.min() < 1:
+            raise RuntimeError("Pivots given to lu_solve must all be greater or equal to 1. Did you properly pass "
+                               "the result of lu_factor?")
+        if piv.max() > n:
+            raise RuntimeError("Pivots given to lu_solve must all be smaller or equal to LU.size(-2). Did you "
+                               "properly pass the result of lu_factor?")
+    return _copy_out(_lu_solve(LU, B, pivots=piv, left=bool(left), adjoint=bool(adjoint)), out)
+
+
+def torch_lu_solve(b, LU_data, LU_pivots, *, out=None):
+    warnings.warn(
+        "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future PyTorch "
+        "release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\n"
+        "should be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)", UserWarning, stacklevel=2)
+    return lu_solve(LU_data, LU_pivots, b, out=out)
+
+
+# ---------------------------------------------------------------- install
+FUNCTIONS.update({
+    "linalg.lu_factor": lu_factor, "linalg.lu_factor_ex": lu_factor_ex, "linalg.lu": lu,
+    "linalg.lu_solve": lu_solve, "lu_unpack": lu_unpack, "lu": torch_lu, "lu_solve": torch_lu_solve})
+Tensor.lu = torch_lu
+Tensor.lu_solve = torch_lu_solve
