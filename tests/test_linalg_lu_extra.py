@@ -283,3 +283,56 @@ def test_no_warnings_for_linalg_forms():
         A = _t(leafgrad, SQ)
         leafgrad.linalg.lu_solve(*leafgrad.linalg.lu_factor(A), _t(leafgrad, _B))
         leafgrad.linalg.lu(A)
+
+
+# ------------------------------------------------------------------ matrix_exp
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("scale", [1e-17, 1e-9, 1e-5, 1e-3, 0.03, 0.2, 0.5, 1.0, 3.0, 20.0])
+@pytest.mark.parametrize("shape", [(4, 4), (1, 5, 5), (3, 4, 4), (2, 1, 3, 3)])
+def test_matrix_exp_values(dtype, scale, shape):
+    """Each degree of PyTorch's Taylor scheme (a single matrix by its norm; a batch at
+    degree 18 with scaling and squaring) reproduced to rounding."""
+    rng = np.random.default_rng(int(scale * 1000) % 97 + len(shape))
+    a = (rng.standard_normal(shape) * scale / np.sqrt(shape[-1])).astype(dtype)
+    t = torch.linalg.matrix_exp(torch.tensor(a)).numpy()
+    g = leafgrad.linalg.matrix_exp(leafgrad.tensor(a)).numpy()
+    assert g.dtype == t.dtype
+    tol = 1e-13 if dtype == "float64" else 2e-5   # (squaring amplifies float32 rounding)
+    np.testing.assert_allclose(g, t, rtol=tol, atol=tol * np.abs(t).max())
+
+
+@pytest.mark.parametrize("values", [
+    [[0.1, 0.3, -0.2], [0.05, -0.1, 0.2], [0.3, 0.1, 0.15]],
+    [[1e-4, -2e-5], [3e-5, 5e-5]],
+    [[1.0, 2.0, -0.5], [-1.5, 0.3, 1.2], [0.7, -2.2, 0.4]],
+    [[[0.4, -0.3], [0.2, 0.1]], [[2.0, 1.0], [-1.0, 0.5]]],
+    [[0.7]],
+])
+@pytest.mark.parametrize("fn", [lambda m, A: m.linalg.matrix_exp(A), lambda m, A: m.matrix_exp(A),
+                                lambda m, A: A.matrix_exp()])
+def test_matrix_exp_grads(values, fn):
+    _grads_like_torch(fn, values)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.linalg.matrix_exp(m.ones(3, dtype=m.float64)),
+    lambda m: m.linalg.matrix_exp(m.ones(3, 2, dtype=m.float64)),
+    lambda m: m.linalg.matrix_exp(m.ones(3, 3, dtype=m.int64)),
+    lambda m: m.matrix_exp(m.ones(3, 3, dtype=m.int64)),
+    lambda m: m.linalg.matrix_exp(m.zeros(0, 0, dtype=m.float64, requires_grad=True)),
+    lambda m: m.linalg.matrix_exp(m.zeros(2, 0, 0, dtype=m.float64)),
+    lambda m: m.linalg.matrix_exp(m.tensor([[float("nan"), 0.0], [0.0, 1.0]])),
+    lambda m: m.linalg.matrix_exp(m.tensor([[float("inf"), 0.0], [0.0, 1.0]])),
+    lambda m: m.linalg.matrix_exp(m.tensor([[[float("nan"), 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]]])),
+])
+def test_matrix_exp_edges_and_errors(fn):
+    a, b = both(fn)
+    assert_same(a, b)
+
+
+def test_matrix_exp_vmap():
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((4, 3, 3))
+    t = torch.vmap(torch.linalg.matrix_exp)(torch.tensor(a))
+    g = leafgrad.vmap(leafgrad.linalg.matrix_exp)(leafgrad.tensor(a))
+    assert_same(t, g, check_graph=False)

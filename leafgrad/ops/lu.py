@@ -463,3 +463,172 @@ FUNCTIONS.update({
     "linalg.lu_solve": lu_solve, "lu_unpack": lu_unpack, "lu": torch_lu, "lu_solve": torch_lu_solve})
 Tensor.lu = torch_lu
 Tensor.lu_solve = torch_lu_solve
+
+
+# ---------------------------------------------------------------- matrix_exp
+# PyTorch's algorithm (LinearAlgebra.cpp, after Bader, Blanes and Casas, "Computing the
+# Matrix Exponential with an Optimized Taylor Polynomial Approximation", 2019): a single
+# matrix gets the Taylor polynomial of the lowest degree (1, 2, 4, 8, 12, 18) that its
+# 1-norm allows; a batch of several matrices, and matrices of large norm, get degree 18
+# with scaling and squaring.
+_THETAS = {
+    np.dtype(np.float32): (1.192092800768788e-07, 5.978858893805233e-04, 5.116619363445086e-02,
+                           5.800524627688768e-01, 1.461661507209034e+00, 3.010066362817634e+00),
+    np.dtype(np.float64): (2.220446049250313e-16, 2.580956802971767e-08, 3.397168839976962e-04,
+                           4.991228871115323e-02, 2.996158913811580e-01, 1.090863719290036e+00)}
+
+_B12 = ((9.0198e-16, 0.46932117595418237389, -0.20099424927047284052, -0.04623946134063071740),
+        (5.31597895759871264183, 1.19926790417132231573, 0.01179296240992997031, 0.01108844528519167989),
+        (0.18188869982170434744, 0.05502798439925399070, 0.09351590770535414968, 0.00610700528898058230),
+        (-2.0861320e-13, -0.13181061013830184015, -0.02027855540589259079, -0.00675951846863086359))
+
+_B18 = ((0., -1.00365581030144618291e-01, -8.02924648241156932449e-03, -8.92138498045729985177e-04, 0.),
+        (0., 3.97849749499645077844e-01, 1.36783778460411720168e+00, 4.98289622525382669416e-01,
+         -6.37898194594723280150e-04),
+        (-1.09676396052962061844e+01, 1.68015813878906206114e+00, 5.71779846478865511061e-02,
+         -6.98210122488052056106e-03, 3.34975017086070470649e-05),
+        (-9.04316832390810593223e-02, -6.76404519071381882256e-02, 6.75961301770459654925e-02,
+         2.95552570429315521194e-02, -1.39180257516060693404e-05),
+        (0., 0., -9.23364619367118555360e-02, -1.69364939002081722752e-02, -1.40086798182036094347e-05))
+
+
+def _powers(a, count):
+    """The first ``count`` of I, A, A^2, A^3, A^6 (for a batch (b, n, n))."""
+    n = a.shape[-1]
+    out = [np.broadcast_to(np.eye(n, dtype=a.dtype), a.shape), a]
+    if count > 2:
+        out.append(a @ a)
+    if count > 3:
+        out.append(a @ out[2])
+    if count > 4:
+        out.append(out[3] @ out[3])
+    return out
+
+
+def _lincomb(mats, coefs, dtype):
+    out = None
+    for m, c in zip(mats, coefs):
+        term = dtype.type(c) * m
+        out = term if out is None else out + term
+    return out
+
+
+def _t1(a):
+    I, A = _powers(a, 2)
+    return I + A
+
+
+def _t2(a):
+    I, A, A2 = _powers(a, 3)
+    return I + A + A2 / 2
+
+
+def _t4(a):
+    dt = a.dtype
+    I, A, A2 = _powers(a, 3)
+    return I + A + A2 @ _lincomb((I, A, A2), (1 / 2.0, 1 / 6.0, 1 / 24.0), dt)
+
+
+def _t8(a):
+    dt = a.dtype
+    sqrt_177 = 0.1330413469565007072504e+2
+    x3 = float(dt.type(2. / 3.))
+    x1 = x3 * ((1. + sqrt_177) / 88.)
+    x2 = x3 * ((1. + sqrt_177) / 352.)
+    x4 = (-271. + 29. * sqrt_177) / (315. * x3)
+    x5 = (-11. + 11. * sqrt_177) / (1260. * x3)
+    x6 = (-99. + 11. * sqrt_177) / (5040. * x3)
+    x7 = (89. - sqrt_177) / (5040. * x3)
+    y2 = (857. - 58. * sqrt_177) / 630.
+    I, A, A2 = _powers(a, 3)
+    A4 = A2 @ _lincomb((A, A2), (x1, x2), dt)
+    A8 = _lincomb((A2, A4), (x3, 1.0), dt) @ _lincomb((I, A, A2, A4), (x4, x5, x6, x7), dt)
+    return _lincomb((I, A, A2, A8), (1.0, 1.0, y2, 1.0), dt)
+
+
+def _t12(a):
+    dt = a.dtype
+    As = _powers(a, 4)
+    Bs = [_lincomb(As, row, dt) for row in _B12]
+    Bs[2] = Bs[2] + Bs[3] @ Bs[3]
+    return Bs[0] + (Bs[1] + Bs[2]) @ Bs[2]
+
+
+def _t18(a):
+    dt = a.dtype
+    As = _powers(a, 5)
+    Bs = [_lincomb(As, row, dt) for row in _B18]
+    Bs[3] = Bs[3] + Bs[0] @ Bs[4]
+    return Bs[1] + (Bs[2] + Bs[3]) @ Bs[3]
+
+
+def _t18_scale_square(a, norm, theta):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.maximum(np.ceil(np.log2(norm / a.dtype.type(theta))), 0)
+    s = np.where(np.isfinite(s), s, 0) if not np.all(np.isfinite(s)) else s
+    res = _t18(a * np.power(a.dtype.type(2), -s.astype(a.dtype))[:, None, None])
+    times = s.astype(np.int64)
+    for step in range(int(times.max()) if times.size else 0):
+        todo = times > step
+        res[todo] = res[todo] @ res[todo]
+    return res
+
+
+def _matrix_exp_forward(a):
+    n = a.shape[-1]
+    if n == 0:
+        return a.copy()
+    if n == 1:
+        return np.exp(a)
+    a3 = a.reshape((-1, n, n))
+    thetas = _THETAS[np.dtype(np.float32) if a.dtype == np.float32 else np.dtype(np.float64)]
+    with np.errstate(invalid="ignore"):
+        norm = np.max(np.sum(np.abs(a3), axis=-2), axis=-1)
+    if a3.shape[0] > 1:
+        return _t18_scale_square(a3, norm, thetas[-1]).reshape(a.shape)
+    res = np.full(a3.shape, np.nan, a.dtype)
+    for i, fn in enumerate((_t1, _t2, _t4, _t8, _t12)):
+        lower = -1 if i == 0 else thetas[i - 1]
+        sel = (lower < norm) & (norm <= thetas[i])
+        if sel.any():
+            res[sel] = fn(a3[sel])
+    sel = norm >= thetas[-2]
+    if sel.any():
+        res[sel] = _t18_scale_square(a3[sel], norm[sel], thetas[-1])
+    return res.reshape(a.shape)
+
+
+def _matrix_exp_grad(grad, self):
+    """PyTorch's linalg_matrix_exp_differential (adjoint): exp of the block matrix
+    [[A^T, G], [0, A^T]], whose top-right block is the gradient."""
+    A = mT(self)
+    n = _shape(self)[-1]
+    zeros = np.zeros(_shape(self), _dtype(self))
+    meta = _cat([_cat([A, grad], -1), _cat([zeros, A], -1)], -2)
+    return _matrix_exp(meta)[..., :n, n:]
+
+
+_matrix_exp = declare(
+    "linalg.matrix_exp", _matrix_exp_forward, node="LinalgMatrixExpBackward0", public=False,
+    samples=[sample(T(3, 3, values=[[0.1, 0.3, -0.2], [0.05, -0.1, 0.2], [0.3, 0.1, 0.15]]),
+                    call="linalg.matrix_exp"),                                    # degree 12
+             sample(T(3, 3, values=[[0.01, 0.03, -0.02], [0.005, -0.01, 0.002], [0.003, 0.001, 0.015]]),
+                    call="matrix_exp"),                                           # degree 8
+             sample(T(2, 2, values=[[1e-4, -2e-5], [3e-5, 5e-5]]), call="Tensor.matrix_exp"),   # degree 4
+             sample(T(3, 3, values=[[1.0, 2.0, -0.5], [-1.5, 0.3, 1.2], [0.7, -2.2, 0.4]]),
+                    call="linalg.matrix_exp"),                                    # scaling and squaring
+             sample(T(2, 3, 3), call="linalg.matrix_exp"),                         # a batch: degree 18
+             sample(T(1, 1), call="linalg.matrix_exp"),
+             sample(T(0, 0), call="linalg.matrix_exp")],
+    self=_matrix_exp_grad)
+
+
+def matrix_exp(A):
+    from .decomp import _check_square, _check_float
+    _check_square(A._data, "linalg.matrix_exp")
+    _check_float(A._data, "linalg.matrix_exp")
+    return _matrix_exp(A)
+
+
+FUNCTIONS.update({"linalg.matrix_exp": matrix_exp, "matrix_exp": matrix_exp})
+Tensor.matrix_exp = matrix_exp
