@@ -154,7 +154,7 @@ def _grads_like_torch(fn, values, extra=(), seed=0, second=True):
         if cots is None:
             cots = [rng.standard_normal(tuple(o.shape)) for o in diff]
         loss = sum((o * mod.tensor(c)).sum() for o, c in zip(diff, cots))
-        gs = mod.autograd.grad(loss, ins, create_graph=True)
+        gs = mod.autograd.grad(loss, ins, create_graph=second)
         hs = None
         if second:
             s = sum((g * mod.tensor(np.cos(np.arange(g.numel())).reshape(tuple(g.shape)))).sum() for g in gs)
@@ -336,3 +336,140 @@ def test_matrix_exp_vmap():
     t = torch.vmap(torch.linalg.matrix_exp)(torch.tensor(a))
     g = leafgrad.vmap(leafgrad.linalg.matrix_exp)(leafgrad.tensor(a))
     assert_same(t, g, check_graph=False)
+
+
+# ------------------------------------------------------------------ vander, cond, tensorinv, tensorsolve
+X3 = [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.linalg.vander(_t(m, X3, True)),
+    lambda m: m.linalg.vander(_t(m, X3, True), N=2),
+    lambda m: m.linalg.vander(_t(m, X3, True), N=5),
+    lambda m: m.linalg.vander(_t(m, [[1.0, 2.0], [3.0, -4.0]], True)),
+    lambda m: m.linalg.vander(m.tensor([1, 2, 3], dtype=m.int32)),
+    lambda m: m.linalg.vander(m.tensor(2.0, requires_grad=True), N=3),
+    lambda m: m.linalg.vander(m.tensor(2.0)),
+    lambda m: m.linalg.vander(m.tensor([True])),
+    lambda m: m.linalg.vander(m.tensor(X3), N=1),
+    lambda m: m.vander(_t(m, X3, True)),
+    lambda m: m.vander(_t(m, X3, True), N=2, increasing=True),
+    lambda m: m.vander(_t(m, X3, True), increasing=True),
+    lambda m: m.vander(m.tensor([1, 2, 3], dtype=m.int32)),
+    lambda m: m.vander(m.tensor([True, False])),
+    lambda m: m.vander(m.tensor([1.0, 2.0], dtype=m.float16)),
+    lambda m: m.vander(m.tensor(X3), N=0),
+    lambda m: m.vander(m.tensor(X3), N=1),
+    lambda m: m.vander(m.tensor(X3), N=-1),
+    lambda m: m.vander(m.ones(2, 3)),
+])
+def test_vander(fn):
+    a, b = both(fn)
+    assert_same(a, b)
+
+
+@pytest.mark.parametrize("fn", [lambda m, x: m.linalg.vander(x), lambda m, x: m.linalg.vander(x, N=4)])
+def test_vander_grads(fn):
+    _grads_like_torch(fn, [0.5, -1.5, 2.0])
+
+
+@pytest.mark.parametrize("N, increasing", [(None, False), (4, True), (2, False)])
+def test_torch_vander_grads(N, increasing):
+    """torch.vander's backward raises in torch 2.13 (its cumprod_ on a view of the result
+    modifies what cumprod saved for backward: a version-counter error, a torch bug);
+    leafgrad's in-place cumprod_ differentiates through a snapshot, so its gradient is
+    checked against linalg.vander's (the same matrix, columns reversed when decreasing)."""
+    x = [0.5, -1.5, 2.0]
+    a = leafgrad.tensor(x, dtype=leafgrad.float64, requires_grad=True)
+    v = leafgrad.vander(a, N=N, increasing=increasing)
+    w = leafgrad.tensor(np.cos(np.arange(v.numel())).reshape(tuple(v.shape)))
+    (g,) = leafgrad.autograd.grad((v * w).sum(), [a])
+    b = leafgrad.tensor(x, dtype=leafgrad.float64, requires_grad=True)
+    ref = leafgrad.linalg.vander(b, N=N or 3)
+    ref = ref if increasing else ref.flip(-1)
+    (h,) = leafgrad.autograd.grad((ref * w).sum(), [b])
+    np.testing.assert_allclose(g.numpy(), h.numpy(), rtol=1e-12)
+    ta = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        torch.vander(ta, N=N, increasing=increasing).sum().backward()
+
+
+NEAR_SINGULAR = [[1.0, 2.0], [2.0, 4.001]]
+_P_VALUES = [None, 2, -2, "fro", "nuc", float("inf"), -float("inf"), 1, -1, 1.0, -1.0, 2.0]
+
+
+@pytest.mark.parametrize("p", _P_VALUES)
+@pytest.mark.parametrize("values", [SQ, [SQ, np.array(SQ).T.tolist()], NEAR_SINGULAR, [[0.0, 0.0], [0.0, 0.0]],
+                                    np.zeros((2, 0, 0)).tolist(), [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [1.0, 2.0]])
+def test_cond(p, values):
+    a, b = both(lambda m: m.linalg.cond(_t(m, values, True) if np.size(values) else m.zeros(2, 0, 0,
+                                                                                            dtype=m.float64), p))
+    assert_same(a, b, rtol=1e-9)
+
+
+@pytest.mark.parametrize("p", _P_VALUES + [3, 0.5, "abc", -3.5])
+@pytest.mark.parametrize("dtype", ["int64", "float32"])
+def test_cond_dtypes_and_errors(p, dtype):
+    a, b = both(lambda m: m.linalg.cond(m.tensor(SQ).to(getattr(m, dtype)), p))
+    assert_same(a, b)
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "nuc"])
+@pytest.mark.parametrize("values", [SQ, [SQ, np.array(SQ).T.tolist()], [[1.0, 2.0, 3.0], [4.0, 5.0, -6.0]]])
+def test_cond_grads(p, values):
+    if p == "nuc" and np.shape(values)[-1] != np.shape(values)[-2]:
+        return
+    _grads_like_torch(lambda m, A: m.linalg.cond(A, p), values)
+
+
+@pytest.mark.parametrize("p", ["fro", float("inf"), -float("inf"), 1, -1])
+def test_cond_backward_through_inverse_raises(p):
+    """PyTorch's cond for 'fro' and +-1 / +-inf fills the inverse from linalg.inv_ex in place,
+    so that backward raises its version-counter error; so does leafgrad's."""
+    def fn(m):
+        A = _t(m, SQ, True)
+        return m.autograd.grad(m.linalg.cond(A, p), [A])
+    a, b = both(fn)
+    assert_same(a, b)
+
+
+_RNG = np.random.default_rng(0)
+A4 = np.eye(24).reshape(4, 6, 8, 3) * 3 + _RNG.standard_normal((4, 6, 8, 3)) * 0.3
+A3 = np.eye(6).reshape(6, 2, 3) * 2 + _RNG.standard_normal((6, 2, 3)) * 0.3
+B23 = _RNG.standard_normal((2, 3))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.linalg.tensorinv(_t(m, A4, True), ind=2),
+    lambda m: m.linalg.tensorinv(_t(m, A3, True), ind=1),
+    lambda m: m.linalg.tensorinv(_t(m, np.eye(6) * 2, True), ind=1),
+    lambda m: m.linalg.tensorinv(_t(m, A4), ind=0),
+    lambda m: m.linalg.tensorinv(_t(m, A4), ind=1),
+    lambda m: m.linalg.tensorinv(m.zeros(2, 2, 2, 2, dtype=m.float64)),
+    lambda m: m.linalg.tensorinv(m.zeros(2, 2, 2, 2, dtype=m.int64)),
+    lambda m: m.linalg.tensorinv(_t(m, [[1.0, 2.0], [3.0, 4.0]])),
+    lambda m: m.linalg.tensorinv(m.zeros(0, 0, dtype=m.float64, requires_grad=True), ind=1),
+    lambda m: m.linalg.tensorsolve(_t(m, A3.transpose(1, 2, 0), True), _t(m, B23, True)),
+    lambda m: m.linalg.tensorsolve(_t(m, A3, True), _t(m, B23, True), dims=(0,)),
+    lambda m: m.linalg.tensorsolve(_t(m, A3.transpose(1, 0, 2), True), _t(m, B23), dims=(1,)),
+    lambda m: m.linalg.tensorsolve(_t(m, A3), _t(m, B23), dims=0),
+    lambda m: m.linalg.tensorsolve(m.ones(2, 3, 5, dtype=m.float64), _t(m, B23)),
+    lambda m: m.linalg.tensorsolve(m.zeros(2, 3, 6, dtype=m.float64), _t(m, B23)),
+    lambda m: m.linalg.tensorsolve(m.ones(2, 3, 6, dtype=m.float64), m.ones(2, 3)),
+    lambda m: m.linalg.tensorsolve(m.ones(2, 3, 6, dtype=m.int64), m.ones(2, 3, dtype=m.int64)),
+    lambda m: m.linalg.tensorsolve(m.ones(2, 3, 6, dtype=m.float64), m.ones(6, dtype=m.float64)),
+    lambda m: m.linalg.tensorsolve(_t(m, np.eye(6) * 2, True), m.ones(6, dtype=m.float64)),
+])
+def test_tensorinv_tensorsolve(fn):
+    a, b = both(fn)
+    assert_same(a, b)
+
+
+@pytest.mark.parametrize("fn, values, extra", [
+    (lambda m, A: m.linalg.tensorinv(A, ind=2), A4[:2, :3, :3, :2], ()),
+    (lambda m, A: m.linalg.tensorinv(A, ind=1), A3, ()),
+    (lambda m, A, B: m.linalg.tensorsolve(A, B), A3.transpose(1, 2, 0), (B23,)),
+    (lambda m, A, B: m.linalg.tensorsolve(A, B, dims=(0,)), A3, (B23,)),
+])
+def test_tensorinv_tensorsolve_grads(fn, values, extra):
+    _grads_like_torch(fn, values, extra)

@@ -1298,3 +1298,4 @@ def _lu_solve_batched(ctx, args, params):
 RULES["lu_unpack"] = _lu_unpack_batched
 RULES["linalg.lu_solve"] = _lu_solve_batched
 RULES["linalg.matrix_exp"] = _last_dims    # (a batch takes degree 18 with scaling and squaring, as PyTorch's vmap)
+RULES["_reshape_alias"] = _view   # (linalg.tensorinv's final reshape)

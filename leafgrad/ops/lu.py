@@ -632,3 +632,156 @@ def matrix_exp(A):
 
 FUNCTIONS.update({"linalg.matrix_exp": matrix_exp, "matrix_exp": matrix_exp})
 Tensor.matrix_exp = matrix_exp
+
+
+# ---------------------------------------------------------------- vander
+# Composites, built from leafgrad's ops as PyTorch builds them (so their graphs carry the
+# same node names: CatBackward0 for linalg.vander, FlipBackward0 / CopySlices for torch.vander).
+def linalg_vander(x, *, N=None):
+    F = FUNCTIONS
+    a = x._data
+    if a.dtype.kind not in "fiu":
+        raise RuntimeError(f"linalg.vander supports floating point, complex, and integer tensors, but got "
+                           f"{_legacy(a.dtype)}")
+    x_ = x.unsqueeze(-1) if a.ndim == 0 else x
+    shape = list(x_.shape)
+    n = shape[-1] if N is None else int(N)
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    result = F["cumprod"](x_.unsqueeze(-1).expand(*shape, n - 1), -1)
+    return F["cat"]([result.new_ones(shape + [1]), result], -1)
+
+
+def vander(x, N=None, increasing=False):
+    from .. import _dtype as D
+    a = x._data
+    if a.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = a.shape[0]
+    if N is not None:
+        n = int(N)
+        if n < 0:
+            raise RuntimeError("N must be non-negative.")
+    dt = D.promote_types(x.dtype, D.int64)
+    result = x.new_empty((a.shape[0], n), dtype=dt)
+    if n > 0:
+        result.fill_(1)
+        if n > 1:
+            result[:, 1:].copy_(x.unsqueeze(1))
+            result[:, 1:].cumprod_(1)
+    return result if increasing else FUNCTIONS["flip"](result, [1])
+
+
+# ---------------------------------------------------------------- cond
+def _cond_ord_str(ord):
+    """How PyTorch's message shows ord (std::to_string of the Scalar)."""
+    if isinstance(ord, bool) or isinstance(ord, (int, np.integer)):
+        return str(int(ord))
+    f = float(ord)
+    return ("inf" if f > 0 else "-inf") if np.isinf(f) else f"{f:.6f}"
+
+
+def _cond_helper(A, ord):
+    F = FUNCTIONS
+    inverse, info = F["linalg.inv_ex"](A)
+    info = info.unsqueeze(-1).unsqueeze(-1)
+    # in place, as PyTorch: inv_ex saved its output for backward, so a backward through
+    # this path raises PyTorch's "modified by an inplace operation" error, as PyTorch's does
+    inverse.masked_fill_(info > 0, float("inf"))
+    res = F["linalg.matrix_norm"](A, ord) * F["linalg.matrix_norm"](inverse, ord)
+    res.nan_to_num_(float("inf"), float("inf"), float("-inf"))
+    return res
+
+
+def _cond_empty(a):
+    return wrap(np.zeros(a.shape[:-2], a.dtype if a.dtype.kind == "f" else np.float32))
+
+
+def cond(A, p=None, *, out=None):
+    from .decomp import _check_square, _check_float
+    F = FUNCTIONS
+    a = A._data
+    if isinstance(p, str):
+        _check_square(a, f"linalg.cond(ord={p})")
+        if p not in ("fro", "nuc"):
+            raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+        if a.size == 0:
+            return _copy_out(_cond_empty(a), out)
+        if p == "nuc":
+            # the definition through the singular values (matrix_norm('nuc') of an inverse
+            # with infinities would raise)
+            _check_float(a, "linalg.svd")
+            s = F["linalg.svdvals"](A)
+            return _copy_out(s.sum(-1) * s.reciprocal().sum(-1), out)
+        _check_float(a, "linalg.inv")
+        return _copy_out(_cond_helper(A, p), out)
+    if a.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    ord = 2 if p is None else p
+    if abs(float(ord)) not in (1.0, 2.0, float("inf")):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {float(ord):g}")
+    if a.size == 0:
+        return _copy_out(_cond_empty(a), out)
+    if abs(float(ord)) == 2.0:
+        s = F["linalg.svdvals"](A)
+        smax, smin = s[..., :1], s[..., -1:]
+        res = smin / smax if float(ord) == -2.0 else smax / smin
+        return _copy_out(res.squeeze(-1), out)
+    _check_square(a, f"linalg.cond(ord={_cond_ord_str(ord)})")
+    _check_float(a, "linalg.inv")
+    return _copy_out(_cond_helper(A, ord), out)
+
+
+# ---------------------------------------------------------------- tensorinv / tensorsolve
+_reshape_alias = declare(
+    "_reshape_alias", lambda a, shape: a.reshape(shape, copy=False), node="ReshapeAliasBackward0", view=True,
+    public=False,
+    samples=[sample(T(6, 2, 3, values=np.eye(6).reshape(6, 2, 3) * 2 + np.arange(36).reshape(6, 2, 3) % 5 * 0.1),
+                    ind=1, call="linalg.tensorinv"),
+             sample(T(2, 3, 3, 2, values=np.eye(6).reshape(2, 3, 3, 2) * 3 + np.arange(36).reshape(2, 3, 3, 2) % 7
+                      * 0.1), call="linalg.tensorinv")],
+    self=lambda grad, self_shape: grad.reshape(self_shape))
+
+
+def tensorinv(A, ind=2, *, out=None):
+    from .decomp import _check_float, _singular_error, _lu_info
+    a = A._data
+    ind = int(ind)
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    end, start = list(a.shape[ind:]), list(a.shape[:ind])
+    p_end, p_start = int(np.prod(end, dtype=np.int64)), int(np.prod(start, dtype=np.int64))
+    if p_end != p_start:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), "
+                           f"but got {p_end} != {p_start}")
+    _check_float(a, "linalg.inv")
+    m = A.reshape(p_end, p_end)
+    if m._data.size and _lu_info(m._data).any():
+        raise _singular_error(m._data, "inv")
+    if not p_end:   # (an empty inverse is reshaped as a plain view, as PyTorch's)
+        return _copy_out(FUNCTIONS["linalg.inv"](m).reshape(end + start), out)
+    inverse = FUNCTIONS["linalg.inv_ex"](m)[0]
+    return _copy_out(_reshape_alias(inverse, shape=tuple(end + start)), out)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    a, b = A._data, B._data
+    nd = a.ndim
+    A_ = A
+    if dims is not None:
+        if not isinstance(dims, (tuple, list)):
+            raise TypeError(f"linalg_tensorsolve(): argument 'dims' must be tuple of ints, not {type(dims).__name__}")
+        dims = list(dims)
+        A_ = FUNCTIONS["movedim"](A_, dims, list(range(nd - len(dims), nd)))
+    result_shape = list(A_.shape[b.ndim:])
+    rp = int(np.prod(result_shape, dtype=np.int64))
+    op = int(np.prod(b.shape, dtype=np.int64))
+    if rp != op:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+                           f"prod(self.shape[:other.ndim]), but got {rp} != {op}")
+    res = FUNCTIONS["linalg.solve"](A_.reshape(rp, rp), B.flatten())
+    return _copy_out(res.reshape(result_shape), out)
+
+
+FUNCTIONS.update({"linalg.vander": linalg_vander, "vander": vander, "linalg.cond": cond,
+                  "linalg.tensorinv": tensorinv, "linalg.tensorsolve": tensorsolve})
