@@ -1,5 +1,6 @@
 """The LU family of torch.linalg: lu_factor, lu_factor_ex, lu, lu_solve, and torch.lu_unpack
-(with the deprecated torch.lu / torch.lu_solve forms).
+(with the deprecated torch.lu / torch.lu_solve forms); then linalg.matrix_exp, and the
+composites linalg.vander / torch.vander, linalg.cond, linalg.tensorinv and linalg.tensorsolve.
 
 NumPy has no LU factorization: ``_getrf`` is LU with partial pivoting, vectorised over the
 batch, choosing in each column the first row of largest magnitude as LAPACK's getrf does,
@@ -752,8 +753,8 @@ def tensorinv(A, ind=2, *, out=None):
     end, start = list(a.shape[ind:]), list(a.shape[:ind])
     p_end, p_start = int(np.prod(end, dtype=np.int64)), int(np.prod(start, dtype=np.int64))
     if p_end != p_start:
-        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), "
-                           f"but got {p_end} != {p_start}")
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {p_end} != {p_start}")
     _check_float(a, "linalg.inv")
     m = A.reshape(p_end, p_end)
     if m._data.size and _lu_info(m._data).any():
