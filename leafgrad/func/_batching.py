@@ -1345,3 +1345,41 @@ def _channel_shuffle(ctx, args, params):
 
 
 RULES["channel_shuffle"] = _channel_shuffle
+
+
+# ====================================================================== LU (ops/lu.py)
+RULES["linalg.lu_factor_ex"] = RULES["linalg.lu"] = _last_dims
+
+
+def _lu_pivots(ctx, params, lead):
+    """The ``pivots`` parameter with the batch in front (its physical array when it was a
+    batched tensor, else broadcast), then ``lead`` singleton dims."""
+    piv = np.asarray(params["pivots"])
+    if "pivots" not in ctx.bparams:
+        piv = np.broadcast_to(piv, (ctx.B,) + piv.shape)
+    return piv.reshape((ctx.B,) + (1,) * lead + piv.shape[1:])
+
+
+def _lu_unpack_batched(ctx, args, params):
+    """lu_unpack works on the trailing dims: LU and its pivots both get the batch in front.
+    The empty outputs of unpack_pivots=False / unpack_data=False get a batch dim too."""
+    a = expand_batch(ctx, args[0])
+    out = call(ctx.spec, (a,), dict(params, pivots=_lu_pivots(ctx, params, 0)))
+    return tuple(op("expand", op("unsqueeze", o, dim=0), size=(ctx.B, 0)) if o.dim() == 1 and o.shape[0] == 0
+                 and a.dim() > 1 else o for o in out)
+
+
+def _lu_solve_batched(ctx, args, params):
+    """lu_solve: LU (with its pivots) and B broadcast over their leading dims, so all get
+    the batch in front and are padded to a common logical rank."""
+    LU, Bm = args[0], args[1]
+    R = max(LU.r, Bm.r)
+    lu = pad_to(Arg(expand_batch(ctx, LU), True), R)
+    b = pad_to(Arg(expand_batch(ctx, Bm), True), R)
+    return call(ctx.spec, (lu, b), dict(params, pivots=_lu_pivots(ctx, params, R - LU.r)))
+
+
+RULES["lu_unpack"] = _lu_unpack_batched
+RULES["linalg.lu_solve"] = _lu_solve_batched
+RULES["linalg.matrix_exp"] = _last_dims    # (a batch takes degree 18 with scaling and squaring, as PyTorch's vmap)
+RULES["_reshape_alias"] = _view   # (linalg.tensorinv's final reshape)
