@@ -503,6 +503,8 @@ def test_return_types_repr():
     lambda m: m.linalg.inv_ex(_t(m, SINGULAR), check_errors=True),
     lambda m: tuple(m.linalg.inv_ex(_t(m, SQ, True))),
     lambda m: tuple(m.linalg.cholesky_ex(_t(m, SPD, True))),
+    lambda m: tuple(m.linalg.inv_ex(m.zeros(0, 0))), lambda m: tuple(m.linalg.inv_ex(m.zeros(2, 0, 0))),
+    lambda m: tuple(m.linalg.cholesky_ex(m.zeros(3, 0, 0))),
     lambda m: tuple(m.linalg.cholesky_ex(_t(m, SPD, True), upper=True)),
     lambda m: tuple(m.linalg.cholesky_ex(_t(m, [[1.0, 2], [2, 3]])))[1],
     lambda m: m.linalg.cholesky_ex(_t(m, [[1.0, 2], [2, 3]]), check_errors=True),

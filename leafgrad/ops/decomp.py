@@ -10,6 +10,8 @@ Ops that return several tensors give named tuples (``leafgrad.return_types``);
 ``linalg.norm`` dispatches to stats.py's ``linalg.vector_norm`` / ``linalg.matrix_norm``."""
 import builtins
 
+import math
+
 import numpy as np
 
 from ._declare import declare, FUNCTIONS
@@ -91,7 +93,7 @@ def _per_matrix(fn, a, out_shape, b=None):
     """``fn`` on each matrix of a batch, NaN where it fails (the ``_ex`` functions)."""
     out = np.full(out_shape, np.nan, a.dtype)
     flat_out = out.reshape((-1,) + out_shape[a.ndim - 2:])
-    fa = a.reshape((-1,) + a.shape[-2:])
+    fa = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])   # (-1 cannot reshape 0x0 matrices)
     fb = None if b is None else np.broadcast_to(b, out_shape[:a.ndim - 2] + b.shape[a.ndim - 2:]).reshape(
         (len(fa),) + b.shape[a.ndim - 2:])
     for i, m in enumerate(fa):
@@ -104,7 +106,7 @@ def _per_matrix(fn, a, out_shape, b=None):
 
 def _lu_info(a):
     """PyTorch's ``info`` of an LU factorization per matrix (int32, 0 when invertible)."""
-    fa = a.reshape((-1,) + a.shape[-2:])
+    fa = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])   # (-1 cannot reshape 0x0 matrices)
     info = np.zeros(len(fa), np.int32)
     for i, m in enumerate(fa):
         try:
@@ -117,7 +119,7 @@ def _lu_info(a):
 def _chol_info(a):
     """PyTorch's ``info`` of a Cholesky factorization per matrix (int32): the order of the
     first leading minor that is not positive-definite, 0 when there is none."""
-    fa = a.reshape((-1,) + a.shape[-2:])
+    fa = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])   # (-1 cannot reshape 0x0 matrices)
     info = np.zeros(len(fa), np.int32)
     for i, m in enumerate(fa):
         try:
