@@ -66,16 +66,17 @@ def _split(a):
     return hi, a - hi
 
 
-def _two_product(a, b):
-    p = a * b
+def _two_product(a, b, p=None):
+    """a * b (``p`` when already computed) and its rounding error, exactly."""
+    p = a * b if p is None else p
     a_hi, a_lo = _split(a)
     b_hi, b_lo = _split(b)
     return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
 
 
-def _fused(x, y, z):
+def _fused(x, y, z, prod=None):
     """x * y + z rounded once, for products of moderate size."""
-    p, pe = _two_product(x, y)
+    p, pe = _two_product(x, y, prod)
     t, te = _two_sum(z, p)
     low, low_err = _two_sum(te, pe)
     r, r_err = _two_sum(t, low)
@@ -97,10 +98,11 @@ def _fused_scaled(x, y, z):
 
 
 def _fma_slice(x, y, z):
-    plain = x * y + z
-    size = np.abs(x * y)
+    prod = x * y
+    plain = prod + z
+    size = np.abs(prod)
     moderate = (size > 1e-280) & (size < 1e290)
-    fused = _fused(x, y, z)
+    fused = _fused(x, y, z, prod)
     out = np.where(moderate & (fused != 0) & np.isfinite(fused), fused, plain)
     extreme = ~moderate & (x != 0) & (y != 0) & np.isfinite(x) & np.isfinite(y)
     if extreme.any():

@@ -217,11 +217,23 @@ def _tap_weight(dims, combo, ts, valid, slope_dim=None):
     return w
 
 
+def _per_channel(index, c):
+    """A tap's flat index (N, P) repeated for each of ``c`` channels: (N, C, P)."""
+    return np.ascontiguousarray(np.broadcast_to(index[:, None, :], (index.shape[0], c, index.shape[1])))
+
+
 def _gather_tap(flat_input, index):
     """Input values (N, C, P) at one tap's flat index (N, P)."""
-    n, c, _ = flat_input.shape
-    idx = np.ascontiguousarray(np.broadcast_to(index[:, None, :], (n, c, index.shape[1])))
-    return gather_p(flat_input, dim=2, index=idx)
+    return gather_p(flat_input, dim=2, index=_per_channel(index, flat_input.shape[1]))
+
+
+def _backward_taps(grad, shape, grid, mode, padding_mode, align_corners):
+    """What both derivatives start from: the taps of every grid point, their local
+    coordinates, and the output's gradient as (N, C, points)."""
+    gvals = _values(grid)
+    dims = _all_taps(gvals, shape[2:], mode, padding_mode, align_corners)
+    ts = _local_t(grid, dims, len(shape) - 2)
+    return dims, ts, grad.reshape(shape[0], shape[1], _points(gvals))
 
 
 # ====================================================================== forward and derivatives
@@ -243,19 +255,14 @@ def _grid_sampler_forward(input, grid, mode, padding_mode, align_corners):
 def _input_grad(grad, input_shape, input_dtype, grid, mode, padding_mode, align_corners):
     """Each output's gradient scattered back to its taps, times the tap's weight."""
     spatial = input_shape[2:]
-    nd = len(spatial)
     n, c = input_shape[:2]
-    gvals = _values(grid)
-    dims = _all_taps(gvals, spatial, mode, padding_mode, align_corners)
-    ts = _local_t(grid, dims, nd)
-    g = grad.reshape(n, c, _points(gvals))
+    dims, ts, g = _backward_taps(grad, tuple(input_shape), grid, mode, padding_mode, align_corners)
     total = np.zeros((n, c, int(np.prod(spatial))), input_dtype)
     for combo in _combos(dims):
         index, valid = _flat_index(dims, combo, spatial)
         # a tap out of bounds sends nothing back, even where its weight is NaN (as torch)
         w = np.where(valid, _tap_weight(dims, combo, ts, valid), 0)
-        idx = np.ascontiguousarray(np.broadcast_to(index[:, None, :], (n, c, index.shape[1])))
-        total = scatter_add_p(total, g * w[:, None, :], dim=2, index=idx)
+        total = scatter_add_p(total, g * w[:, None, :], dim=2, index=_per_channel(index, c))
     return total.reshape(tuple(input_shape))
 
 
@@ -266,10 +273,7 @@ def _grid_grad(grad, input, grid, mode, padding_mode, align_corners):
     spatial = shape[2:]
     nd = len(spatial)
     n, c = shape[:2]
-    gvals = _values(grid)
-    dims = _all_taps(gvals, spatial, mode, padding_mode, align_corners)
-    ts = _local_t(grid, dims, nd)
-    g = grad.reshape(n, c, _points(gvals))
+    dims, ts, g = _backward_taps(grad, shape, grid, mode, padding_mode, align_corners)
     flat = input.reshape(n, c, int(np.prod(spatial)))
     per_dim = [0.0] * nd
     for combo in _combos(dims):
@@ -278,7 +282,7 @@ def _grid_grad(grad, input, grid, mode, padding_mode, align_corners):
         for d in range(nd):
             per_dim[d] = per_dim[d] + seen * _tap_weight(dims, combo, ts, valid, slope_dim=d) * dims[d].mult
     # the grid's last axis lists the input's spatial dims last first
-    return np.stack(per_dim[::-1], -1).reshape(gvals.shape)
+    return np.stack(per_dim[::-1], -1).reshape(tuple(grid.shape))
 
 
 def _declare_sampler(nd, samples):
