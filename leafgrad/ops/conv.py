@@ -119,8 +119,6 @@ def zeros_grad(like, shape, dtype):
     return wrap(z) if isinstance(like, Tensor) else z
 
 
-
-
 def _dtype_name(a):
     return _LEGACY_NAMES.get(a.dtype.name, a.dtype.name)
 
