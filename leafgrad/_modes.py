@@ -27,7 +27,8 @@ class Mode:
     """One level of a transform. Subclasses answer two questions about an op call."""
 
     #: True for a mode that only watches (a step being captured): the ops' own fast
-    #: paths may run under it, as long as they report their writes (``carry_inplace``).
+    #: paths may run under it, as long as they report their writes (``carry_inplace``,
+    #: ``wrote_into``).
     observes_only = False
 
     def claims(self, inputs):
@@ -41,6 +42,11 @@ class Mode:
     def carry_inplace(self, t, result):
         """After an in-place op wrote ``result`` into ``t``: update what this level keeps
         on ``t`` (its tangent, the rest of its batch). Nothing by default."""
+
+    def wrote_into(self, t, kernel, arrays):
+        """An in-place op with nothing to record wrote its result straight into ``t`` by
+        ``kernel(*arrays)``. Only modes that observe see this (under the others the op
+        takes its general way, and ``carry_inplace``)."""
 
     def random_draw(self):
         """A random number is about to be drawn while this level is active (vmap's

@@ -20,6 +20,13 @@ recording = None
 kernels = set()
 
 
+#: Functions whose result is a fresh copy of their first argument (a new ``.grad``): a
+#: replay may hand over the argument itself where the tape made that array's memory in the
+#: same call and nothing reads it afterwards, as PyTorch's AccumulateGrad takes over a
+#: gradient nobody else holds.
+copies = set()
+
+
 def note(fn, args, out):
     """Record that ``out = fn(*args)`` (``out``: an array, a tuple of them, or None for
     a function that writes into one of its arguments)."""

@@ -250,6 +250,10 @@ class _Recording(_modes.Mode):
         self.recorder.owner(t)
         self.recorder.note(_write, (t._data, result._data), None)
 
+    def wrote_into(self, t, kernel, arrays):
+        self.recorder.owner(t)
+        self.recorder.note(kernel, arrays, None)
+
     def random_draw(self):
         if _tape.recording is not None:   # (a draw inside a noted call is replayed with it)
             self.recorder.refuse("it draws random numbers outside the recorded ops")
@@ -339,6 +343,7 @@ class _Program:
         self.names = {}
         self.values = values     # every array the recording made, by slot (only while building)
         self.buffer_of = {}      # slot -> name of the buffer its ufunc writes into
+        self.handed = set()      # slots of copies that take their argument's memory instead
 
     def const(self, x, hint=None):
         """A constant in the source: a literal, or a name bound to the object."""
@@ -395,6 +400,8 @@ class _Program:
             lowered = self.formula(args, out)
             if lowered is not None:
                 return lowered
+        if out in self.handed:
+            return f"v{out} = {self.arg(args[0])}"
         if type(fn) is _declare.ArrayForward:
             call = self.forward(fn, args, out)
         else:
@@ -455,19 +462,26 @@ class _Program:
                 lines.append(f"v{targets[0]} = {call}")
         return "\n    ".join(lines)
 
-    def plan_buffers(self, reads):
-        """Choose the results that ufuncs write into reused buffers (``buffer_of``)."""
+    def lifetimes(self, reads):
+        """For each slot, the id of the array that owns its memory (``root``); the roots
+        whose memory outlives the call or a kernel sees (``held``); and for each root the
+        last step that makes or reads an array with that memory (``end``)."""
         values = self.values
         root = {i: id(_root(v)) for i, v in enumerate(values) if type(v) is np.ndarray}
         held = {root.get(x.i) for x in self.outs if type(x) is _Slot}   # (results outlive the call)
-        end = {}   # root -> the last step that makes or reads an array with that memory
+        end = {}
         for k, (fn, args, out) in enumerate(self.steps):
-            touched = reads[k] + ([out] if type(out) is int else [i for i in out or () if i is not None])
+            touched = reads[k] + _outputs(out)
             if fn is _set_grad or fn in _tape.kernels:
                 held.update(root.get(i) for i in touched)
             for i in touched:
                 if i in root:
                     end[root[i]] = k
+        return root, held, end
+
+    def plan_buffers(self, root, held, end):
+        """Choose the results that ufuncs write into reused buffers (``buffer_of``)."""
+        values = self.values
         ending = {}
         for r, k in end.items():
             ending.setdefault(k, []).append(r)
@@ -488,10 +502,35 @@ class _Program:
                     key, name = owned.pop(r)
                     pool.setdefault(key, []).append(name)
 
+    def plan_handovers(self, root, held, end):
+        """Choose the copies (``_tape.copies``) that hand their argument over instead
+        (``handed``): where a step of this tape made the argument's memory (a new writable
+        array, not a kernel's, not a buffer's), nothing reads that memory after the copy,
+        and the argument already has the copy's layout."""
+        values = self.values
+        seen = {root[i] for i in self.inputs}   # (the memory of arrays from outside the tape)
+        seen.update(id(_root(a)) for _, args, _ in self.steps for a in _constants(args))
+        buffered = {root[i] for i in self.buffer_of}
+        made = set()   # roots of arrays that steps made
+        for k, (fn, args, out) in enumerate(self.steps):
+            if fn in _tape.copies and type(out) is int and type(args[0]) is _Slot:
+                src, dst, r = values[args[0].i], values[out], root.get(args[0].i)
+                if (r in made and end[r] == k and r not in held and r not in buffered and src.flags.writeable
+                        and (src.shape, src.strides, src.dtype) == (dst.shape, dst.strides, dst.dtype)):
+                    self.handed.add(out)
+            for i in _outputs(out):
+                r = root.get(i)
+                if r is not None and r not in seen:
+                    seen.add(r)
+                    if fn not in _tape.kernels and _root(values[i]).flags.writeable:
+                        made.add(r)
+
     def build(self):
         uses = [[a.i for a in args if type(a) is _Slot] + [i for a in args if type(a) is _Seq for i in _slots(a)]
                 for _, args, _ in self.steps]
-        self.plan_buffers(uses)
+        lifetimes = self.lifetimes(uses)
+        self.plan_buffers(*lifetimes)
+        self.plan_handovers(*lifetimes)
         self.values = None
         lines = [self.line(fn, args, out) for fn, args, out in self.steps]
         kept = {x.i for x in self.outs if type(x) is _Slot}
@@ -513,6 +552,20 @@ class _Program:
         namespace = dict(self.consts, __name__="leafgrad.replay.tape")   # (its warnings are leafgrad's)
         exec(compile(code, "<leafgrad.replay tape>", "exec"), namespace)
         return code, namespace["replay"]
+
+
+def _outputs(out):
+    """The slots a step's result fills."""
+    return [out] if type(out) is int else [i for i in out or () if i is not None]
+
+
+def _constants(args):
+    """The arrays among a step's arguments that are not slots (read from outside the tape)."""
+    for a in args:
+        if type(a) is np.ndarray:
+            yield a
+        elif type(a) is _Seq:
+            yield from _constants(a.items)
 
 
 def _root(a):

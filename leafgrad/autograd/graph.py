@@ -200,6 +200,9 @@ def fresh_grad(g, c_contiguous):
     return np.array(g, copy=True, order="C" if c_contiguous else "K")
 
 
+_tape.copies.add(fresh_grad)
+
+
 def add_into(a, b):
     """``a += b`` (a gradient buffer that is the engine's or the leaf's own)."""
     np.add(a, b, out=a, casting="unsafe")
@@ -406,6 +409,9 @@ FREED_MESSAGE = (
 
 
 # ------------------------------------------------------------------ broadcasting
+_add_reduce = np.add.reduce
+
+
 def sum_to(g, shape):
     """Undo broadcasting: sum ``g`` down to ``shape``. Written with NumPy calls that a
     Tensor also answers (through ``__array_function__``), so one helper serves both the
@@ -422,6 +428,8 @@ def sum_to(g, shape):
         elif n != gshape[lead + i]:
             return None
     if axes:
+        if len(axes) == lead and type(g) is np.ndarray and g.dtype.kind in "fc":
+            return _add_reduce(g, tuple(axes))   # (leading axes only: this is shape already; np.sum's own call)
         g = np.sum(g, axis=tuple(axes), keepdims=True)
     if lead or g.shape != tuple(shape):
         g = g.reshape(shape)

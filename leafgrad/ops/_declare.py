@@ -27,7 +27,8 @@ from .._tensor import HANDLED_FUNCTIONS, HANDLED_UFUNCS, Tensor, make, refresh_v
 from ..autograd import grad_mode
 from ..autograd.anomaly_mode import forward_trace, state as anomaly
 from ..autograd.graph import Node, freed_error, SavedTensor, _next_seq, gradient_edge, _saved_hooks
-from .._modes import STACK as _MODES, dispatch as _dispatch, refuse_batched  # noqa: F401
+from .._modes import STACK as _MODES, dispatch as _dispatch, only_observers as _only_observers, \
+    refuse_batched  # noqa: F401
 
 _state = grad_mode.state
 _ndarray = np.ndarray
@@ -861,9 +862,13 @@ def _check_result(result, self):
     _cast_check(result._data.dtype, self._data.dtype)
 
 
-def make_inplace(fn):
+def make_inplace(fn, direct=None):
     """``x.op_(...)``: compute ``op`` out of place, write the result into ``x``, bump the
-    version shared with x's views, and make x's history go through the new node."""
+    version shared with x's views, and make x's history go through the new node.
+
+    ``direct(x, *args, **kwargs)``, where given, may offer a cheaper way when there is
+    nothing to record: a function and its arrays, ``kernel(*arrays)``, that writes the
+    result straight into x's array (no temporary, no copy), or None for the general way."""
     def inplace(self, *args, **kwargs):
         check_inplace(self)
         if self._inference and not _state.inference:
@@ -874,6 +879,15 @@ def make_inplace(fn):
         recording = _state.enabled and (self._requires_grad or any(
             isinstance(a, Tensor) and a._requires_grad for a in args) or any(
             isinstance(a, Tensor) and a._requires_grad for a in kwargs.values()))
+        if not recording and direct is not None and (not _MODES or _only_observers()):
+            plan = direct(self, *args, **kwargs)
+            if plan is not None:
+                kernel, arrays = plan
+                kernel(*arrays)
+                self._vc[0] += 1
+                for mode in list(_MODES):   # (a step being captured notes the call)
+                    mode.wrote_into(self, kernel, arrays)
+                return self
         if not recording:
             with grad_mode.no_grad():
                 result = fn(self, *args, **kwargs)

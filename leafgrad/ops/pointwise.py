@@ -1,6 +1,7 @@
 """Elementwise ops: arithmetic and the unary math functions."""
 import numpy as np
 
+from ._blas import axpy, has_axpy
 from ._declare import declare, install, make_inplace, same_as, broadcast_error, FUNCTIONS, REGISTRY, _scalar, \
     _carry_modes
 from .._modes import STACK as _MODES, only_observers as _only_observers
@@ -31,11 +32,30 @@ def fused_multiply_add(x, y, z):
     product of float32 numbers is exact in float64, and the float64 sum rounded to float32
     differs from one rounding only when it lands exactly on a float32 midpoint."""
     dt = np.result_type(x, y, z)
+    if dt == np.float32 or dt == np.float64:
+        out = _by_axpy(x, y, z, dt)
+        if out is not None:
+            return out
     if dt == np.float32:
         return (_wide(x) * _wide(y) + _wide(z)).astype(np.float32)
     if dt == np.float64 and not _exact_product(x) and not _exact_product(y):
         return _fma_float64(x, y, z)
     return x * y + z
+
+
+def _by_axpy(x, y, z, dt):
+    """x * y + z through BLAS axpy (``_blas``: one rounding, one pass) when one factor is a
+    number and the other factor and z are C-contiguous arrays of dtype ``dt`` and one shape;
+    else None."""
+    if type(x) is not np.ndarray:
+        x, y = y, x
+    if (type(x) is not np.ndarray or type(z) is not np.ndarray or isinstance(y, np.ndarray)
+            or x.dtype != dt or z.dtype != dt or x.shape != z.shape
+            or not (x.flags.c_contiguous and z.flags.c_contiguous) or not has_axpy(dt)):
+        return None
+    out = z.copy()
+    axpy(y, x, out)
+    return out
 
 
 def _exact_product(v):
@@ -177,6 +197,35 @@ sub = declare(
     inplace="sub_", ufunc=np.subtract, samples=BINARY + [sample(T(2, 3), T(3), alpha=-0.5)],
     self=lambda grad: grad,
     other=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha)
+
+
+def axpy_operands(self, other):
+    """The arrays of tensors ``self`` and ``other`` when a BLAS axpy (``_blas``: rounded
+    once as ATen's kernels, no temporary) can write into self's from other's: one float
+    dtype that has an axpy, one shape, both C-contiguous, apart in memory; else None."""
+    if type(other) is not Tensor:
+        return None
+    a, b = self._data, other._data
+    if (a.dtype is not b.dtype or not has_axpy(a.dtype) or a.shape != b.shape or not a.flags.c_contiguous
+            or not b.flags.c_contiguous or np.may_share_memory(a, b)):
+        return None
+    return a, b
+
+
+def _axpy_plan(sign):
+    """``self.add_(other, alpha=a)`` (``sign`` 1) or ``sub_`` (-1) with nothing to record,
+    as one axpy into self's array, for a number a other than 1; else None (the general
+    way, which also answers calls of other forms)."""
+    def plan(self, other=None, *rest, alpha=1, **more):
+        if rest or more or alpha == 1 or type(alpha) is not float and type(alpha) is not int:
+            return None
+        arrays = axpy_operands(self, other)
+        return None if arrays is None else (axpy, (sign * alpha, arrays[1], arrays[0]))
+    return plan
+
+
+Tensor.add_ = make_inplace(add, direct=_axpy_plan(1))
+Tensor.sub_ = make_inplace(sub, direct=_axpy_plan(-1))
 
 
 def _rsub(a, b, alpha=1):

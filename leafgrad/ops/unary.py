@@ -30,7 +30,8 @@ import numpy as np
 from ._declare import FUNCTIONS, REGISTRY, Spec, call, declare, make_function, make_inplace
 from .._tensor import _LEGACY_NAMES as _TYPE_NAMES
 from ._samples import T, sample
-from .pointwise import fused_multiply_add, pow_scalar, real_sign
+from ._blas import axpy
+from .pointwise import axpy_operands, fused_multiply_add, pow_scalar, real_sign
 from .stats import _write_out
 from .._tensor import _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
@@ -580,17 +581,17 @@ FUNCTIONS["signbit"] = _with_out(signbit, "bool")
 # ====================================================================== lerp
 def _lerp_scalar_forward(a, b, weight):
     _not_for("lerp_kernel_scalar", a, "biu")
-    # self + w * (end - self) for small |w|, else end - (end - self) * (1 - w); fused for float32
-    # as ATen's kernel, whose weight is then a float32 (so is 1 - w)
+    # self + w * (end - self) for small |w|, else end + (w - 1) * (end - self), each rounded once as
+    # ATen's kernel (whose weight is a float32 for float32; w - 1, not -(1 - w): w = 1 gives +0 * d)
     d = b - a
     w = np.float32(weight) if d.dtype == np.float32 else weight
-    return fused_multiply_add(d, w, a) if -0.5 < weight < 0.5 else fused_multiply_add(d, -(1 - w), b)
+    return fused_multiply_add(d, w, a) if -0.5 < weight < 0.5 else fused_multiply_add(d, w - 1, b)
 
 
 def _lerp_tensor_forward(a, b, w):
     _not_for("lerp_kernel_tensor", a, "biu")
     d = b - a
-    return np.where(np.abs(w) < 0.5, fused_multiply_add(d, w, a), fused_multiply_add(d, -(1 - w), b))
+    return np.where(np.abs(w) < 0.5, fused_multiply_add(d, w, a), fused_multiply_add(d, w - 1, b))
 
 
 _lerp_scalar = declare(
@@ -639,7 +640,27 @@ def lerp(input, end, weight):
 
 FUNCTIONS["lerp"] = _with_out(lerp, tensor_input=False)
 Tensor.lerp = lerp
-Tensor.lerp_ = make_inplace(lerp)
+def _lerp_plan(self, end=None, weight=None, *rest, **more):
+    """``self.lerp_(end, w)`` with nothing to record, written into self by BLAS axpy, for a
+    number w (``pointwise.axpy_operands``); else None (the general way)."""
+    if rest or more or type(weight) is not float and type(weight) is not int:
+        return None
+    arrays = axpy_operands(self, end)
+    return None if arrays is None else (_lerp_into, arrays + (weight,))
+
+
+def _lerp_into(a, b, weight):
+    """a = lerp(a, b, weight), as ``_lerp_scalar_forward`` computes it, in place."""
+    d = b - a
+    w = np.float32(weight) if d.dtype == np.float32 else weight
+    if -0.5 < weight < 0.5:
+        axpy(w, d, a)
+    else:
+        np.copyto(a, b)
+        axpy(w - 1, d, a)
+
+
+Tensor.lerp_ = make_inplace(lerp, direct=_lerp_plan)
 
 
 # ====================================================================== xlogy

@@ -1,7 +1,7 @@
 """Adadelta with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, add_, addcmul_, scalar_state
+from .optimizer import Optimizer, addcmul_, scalar_state
 
 __all__ = ["Adadelta"]
 
@@ -39,11 +39,11 @@ class Adadelta(Optimizer):
                     state["step"].add_(1)
                     grad = p.grad if not maximize else -p.grad
                     if wd != 0:
-                        grad = add(grad, p, wd)
+                        grad = grad.add(p, alpha=wd)
                     addcmul_(square_avg.mul_(rho), grad, grad, value=1 - rho)
                     std = square_avg.add(eps).sqrt_()
                     delta = acc_delta.add(eps).sqrt_()
                     delta.div_(std).mul_(grad)
                     addcmul_(acc_delta.mul_(rho), delta, delta, value=1 - rho)
-                    add_(p, delta, -lr)
+                    p.add_(delta, alpha=-lr)
         return loss

@@ -1,7 +1,7 @@
 """Adagrad with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, addcdiv_, addcmul_, scalar_state, step_value
+from .optimizer import Optimizer, addcdiv_, addcmul_, scalar_state, step_value
 
 __all__ = ["Adagrad"]
 
@@ -45,7 +45,7 @@ class Adagrad(Optimizer):
                     neg_clr = step_value(step_t, lambda s: -(lr / (1 + (s - 1) * lr_decay)), p)
                     grad = p.grad if not maximize else -p.grad
                     if wd != 0:
-                        grad = add(grad, p, wd)
+                        grad = grad.add(p, alpha=wd)
                     addcmul_(state_sum, grad, grad, value=1)
                     std = state_sum.sqrt().add_(eps)
                     addcdiv_(p, grad, std, value=neg_clr)

@@ -1,7 +1,7 @@
 """Adam and AdamW with torch's single-tensor (foreach=False) update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, addcdiv_, addcmul_, lerp_, scalar_state, step_value
+from .optimizer import Optimizer, addcdiv_, addcmul_, scalar_state, step_value
 
 __all__ = ["Adam", "AdamW"]
 
@@ -63,8 +63,8 @@ class Adam(Optimizer):
                         if decoupled:
                             p.mul_(1 - lr * wd)
                         else:
-                            grad = add(grad, p, wd)
-                    lerp_(exp_avg, grad, 1 - beta1)
+                            grad = grad.add(p, alpha=wd)
+                    exp_avg.lerp_(grad, 1 - beta1)
                     addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
                     neg_step_size = step_value(step_t, lambda s: -(lr / (1 - beta1 ** s)), p)
                     bias_correction2_sqrt = step_value(step_t, lambda s: (1 - beta2 ** s) ** 0.5, p)

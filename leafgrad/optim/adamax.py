@@ -1,7 +1,7 @@
 """Adamax with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, addcdiv_, lerp_, scalar_state, step_value
+from .optimizer import Optimizer, addcdiv_, scalar_state, step_value
 from .adam import _check_adam_args, _maximum
 
 __all__ = ["Adamax"]
@@ -33,8 +33,8 @@ class Adamax(Optimizer):
                     grad = p.grad if not maximize else -p.grad
                     step_t.add_(1)
                     if wd != 0:
-                        grad = add(grad, p, wd)
-                    lerp_(exp_avg, grad, 1 - beta1)
+                        grad = grad.add(p, alpha=wd)
+                    exp_avg.lerp_(grad, 1 - beta1)
                     exp_inf.copy_(_maximum(exp_inf.mul_(beta2), grad.abs().add_(eps)))
                     addcdiv_(p, exp_avg, exp_inf, value=step_value(step_t, lambda s: -(lr / (1 - beta1 ** s)), p))
         return loss

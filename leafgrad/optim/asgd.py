@@ -2,7 +2,7 @@
 from .._tensor import Tensor
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, addcmul_, scalar_state, step_value, where as _where
+from .optimizer import Optimizer, addcmul_, scalar_state, step_value, where as _where
 from .rprop import _CAPTURABLE_DEVICES, _check_lr
 
 __all__ = ["ASGD"]
@@ -60,7 +60,7 @@ class ASGD(Optimizer):
             grad = -grad
         step_t.add_(1)
         if wd != 0:
-            grad = add(grad, p, wd)
+            grad = grad.add(p, alpha=wd)
         # torch reads eta into a Python float and steps with it (see step_value)
         p.mul_(step_value(eta, lambda e: 1 - lambd * e, p))
         addcmul_(p, grad, step_value(eta, lambda e: -e, p))   # p.add_(grad, alpha=-eta)

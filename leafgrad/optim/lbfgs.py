@@ -2,7 +2,7 @@
 from .. import autograd as _autograd
 from .. import _creation
 from .._tensor import Tensor
-from .optimizer import Optimizer, add_
+from .optimizer import Optimizer
 
 __all__ = ["LBFGS"]
 
@@ -131,7 +131,7 @@ class LBFGS(Optimizer):
         alpha = _scalar(step_size)
         for p in self._params:
             n = p.numel()
-            add_(p, update[offset:offset + n].view_as(p), alpha)
+            p.add_(update[offset:offset + n].view_as(p), alpha=alpha)
             offset += n
 
     def _clone_param(self):
@@ -210,11 +210,11 @@ class LBFGS(Optimizer):
                 q = flat_grad.neg()
                 for i in range(num_old - 1, -1, -1):
                     al[i] = old_stps[i].dot(q) * ro[i]
-                    add_(q, old_dirs[i], -_scalar(al[i]))
+                    q.add_(old_dirs[i], alpha=-_scalar(al[i]))
                 d = r = q * H_diag
                 for i in range(num_old):
                     be_i = old_dirs[i].dot(r) * ro[i]
-                    add_(r, old_stps[i], _scalar(al[i] - be_i))
+                    r.add_(old_stps[i], alpha=_scalar(al[i] - be_i))
 
             if prev_flat_grad is None:
                 prev_flat_grad = flat_grad.clone()

@@ -1,7 +1,7 @@
 """NAdam with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, addcdiv_, addcmul_, lerp_, scalar_state, step_value
+from .optimizer import Optimizer, addcdiv_, addcmul_, scalar_state, step_value
 from .adam import _check_adam_args
 
 __all__ = ["NAdam"]
@@ -44,7 +44,7 @@ class NAdam(Optimizer):
                         if decoupled:
                             p.mul_(1 - lr * wd)
                         else:
-                            grad = add(grad, p, wd)
+                            grad = grad.add(p, alpha=wd)
 
                     # The Python numbers of PyTorch's update, from the step count and the
                     # running product of the momentum factors (see step_value).
@@ -58,7 +58,7 @@ class NAdam(Optimizer):
                         return (-lr * mu(step + 1)) / (1.0 - mp * mu(step + 1))
 
                     mu_product.mul_(step_value(step_t, mu, mu_product))
-                    lerp_(exp_avg, grad, 1 - beta1)
+                    exp_avg.lerp_(grad, 1 - beta1)
                     addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
                     denom = exp_avg_sq.div(step_value(step_t, lambda s: 1 - beta2 ** s, p)).sqrt()
                     denom.add_(eps)

@@ -31,17 +31,13 @@ def _typename(obj):
 
 
 # -- torch's fused pointwise CPU kernels ---------------------------------------------------------------------------
-# ATen evaluates ``add(x, alpha=a)``, ``addcmul`` and ``lerp`` with a fused multiply-add (one rounding). For float32
-# the product of two float32 values is exact in float64, so ``fma(a, b, c)`` is computed as float64 ``a * b + c``
-# rounded to float32 (this double rounding differs from a true fma only when the float64 sum lands exactly on a
-# float32 midpoint, about once in 2**29 operations). Outside a differentiable step that float64 work is done on the
-# tensors' arrays (``.numpy()``) in reused work arrays. Other dtypes call the public ops, which round once
-# themselves where ATen does (float64).
-
-def _f32(x):
-    """A Python scalar as the float32 value ATen's float kernels use."""
-    return float(np.float32(x))
-
+# ATen evaluates ``add(x, alpha=a)``, ``addcmul`` and ``lerp`` with a fused multiply-add (one rounding). The public
+# ops round once themselves (``add_``/``lerp_`` with a number write into the tensor with BLAS axpy), so the
+# optimizers call them directly, except ``addcmul`` on float32: the product of two float32 values is exact in
+# float64, so ``fma(a, b, c)`` is float64 ``a * b + c`` rounded to float32 (this double rounding differs from a true
+# fma only when the float64 sum lands exactly on a float32 midpoint, about once in 2**29 operations), and outside a
+# differentiable step that float64 work is done on the tensors' arrays (``.numpy()``) in reused work arrays rather
+# than in the op's fresh temporaries.
 
 _scratch = {}   # float64 work arrays by shape, reused every step (no fresh pages per step)
 
@@ -49,14 +45,11 @@ _scratch = {}   # float64 work arrays by shape, reused every step (no fresh page
 def _fma64(a, b, c):
     """``a * b + c`` in float64 (the product of float32 values is exact there), in a work
     array reused every step; None when autograd must record the computation (a
-    differentiable step) or the shapes broadcast."""
+    differentiable step) or a or b is neither c's shape nor 0-d."""
     if _autograd.is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in (a, b, c)):
         return None
-    c = c.detach().numpy()
-    a, b = _operand(a), _operand(b)
-    if isinstance(b, np.ndarray):
-        a, b = b, a             # the tensor operand first
-    if not isinstance(a, np.ndarray) or a.shape != c.shape or isinstance(b, np.ndarray) and b.shape != c.shape:
+    a, b, c = a.detach().numpy(), b.detach().numpy(), c.detach().numpy()
+    if any(x.shape != c.shape and x.shape != () for x in (a, b)):
         return None
     return _fma_arrays(a, b, c)
 
@@ -78,15 +71,11 @@ def _rounded(buf):
     return buf.astype(np.float32)
 
 
-def _operand(x):
-    return x.detach().numpy() if isinstance(x, Tensor) else _f32(x)
-
-
 def _fma(a, b, c, into=None):
-    """a * b + c rounded once, for float32 tensor c (a, b tensors or Python scalars);
-    written into the tensor ``into`` when given (``copy_`` bumps its version)."""
-    if c.dtype != _dtype.float32:   # (the ops round once themselves, where ATen does)
-        res = c.addcmul(a, b) if isinstance(b, Tensor) else c.add(a, alpha=b)
+    """a * b + c rounded once, for tensors a, b, c; written into the tensor ``into`` when
+    given (``copy_`` bumps its version)."""
+    if c.dtype != _dtype.float32:   # (the op rounds once itself, where ATen does)
+        res = c.addcmul(a, b)
     else:
         buf = _fma64(a, b, c)
         if buf is not None and into is not None:
@@ -94,26 +83,8 @@ def _fma(a, b, c, into=None):
         if buf is not None:
             res = _creation.from_numpy(_rounded(buf))
         else:
-            a64 = a.double() if isinstance(a, Tensor) else _f32(a)
-            b64 = b.double() if isinstance(b, Tensor) else _f32(b)
-            res = (a64 * b64 + c.double()).float()
+            res = (a.double() * b.double() + c.double()).float()
     return res if into is None else into.copy_(res)
-
-
-def add(self, other, alpha=1.0):
-    """self.add(other, alpha=alpha)"""
-    if alpha == 1:
-        return self + other
-    return _fma(other, alpha, self)
-
-
-def add_(self, other, alpha=1.0):
-    """self.add_(other, alpha=alpha)"""
-    if alpha == 1:
-        return self.add_(other)
-    if self.dtype != _dtype.float32:
-        return self.add_(other, alpha=alpha)
-    return _fma(other, alpha, self, into=self)
 
 
 def addcmul(self, t1, t2, value=1.0):
@@ -130,18 +101,6 @@ def addcmul_(self, t1, t2, value=1.0):
 def addcdiv_(self, t1, t2, value=1.0):
     """self += (value * t1) / t2"""
     return self.add_((t1 * value).div_(t2))
-
-
-def lerp_(self, end, weight):
-    """self.lerp_(end, weight) for a scalar weight: fma(w, end - self, self) for |w| < 0.5, else
-    fma(w - 1, end - self, end)."""
-    if self.dtype != _dtype.float32:
-        return self.lerp_(end, weight)
-    w = _f32(weight)
-    diff = end - self
-    if abs(w) < 0.5:
-        return _fma(diff, w, self, into=self)
-    return _fma(diff, _f32(w - 1), end, into=self)
 
 
 def where(cond, a, b):

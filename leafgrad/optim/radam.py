@@ -1,7 +1,7 @@
 """RAdam with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, add_, addcmul_, lerp_, scalar_state, step_value, where as _where
+from .optimizer import Optimizer, addcmul_, scalar_state, step_value, where as _where
 from .adam import _check_adam_args
 
 __all__ = ["RAdam"]
@@ -39,8 +39,8 @@ class RAdam(Optimizer):
                         if decoupled:
                             p.mul_(1 - lr * wd)
                         else:
-                            grad = add(grad, p, wd)
-                    lerp_(exp_avg, grad, 1 - beta1)
+                            grad = grad.add(p, alpha=wd)
+                    exp_avg.lerp_(grad, 1 - beta1)
                     addcmul_(exp_avg_sq.mul_(beta2), grad, grad, value=1 - beta2)
 
                     # PyTorch's Python numbers from the step count (see step_value).
@@ -63,5 +63,5 @@ class RAdam(Optimizer):
                         step_t, lambda s: (1 - beta2 ** s) ** 0.5, p)
                     tractable = step_value(step_t, lambda s: float(rho(s) > 5.0), p) > 0
                     adaptive = _where(tractable, adaptive, _creation.ones_like(adaptive))
-                    add_(p, bias_corrected_exp_avg * lr * adaptive * step_value(step_t, rect, p), -1.0)
+                    p.add_(bias_corrected_exp_avg * lr * adaptive * step_value(step_t, rect, p), alpha=-1.0)
         return loss

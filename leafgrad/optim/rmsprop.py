@@ -1,7 +1,7 @@
 """RMSprop with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, add, add_, addcdiv_, addcmul, addcmul_, lerp_, scalar_state
+from .optimizer import Optimizer, addcdiv_, addcmul, addcmul_, scalar_state
 
 __all__ = ["RMSprop"]
 
@@ -45,11 +45,11 @@ class RMSprop(Optimizer):
                     square_avg = state["square_avg"]
                     state["step"].add_(1)
                     if wd != 0:
-                        grad = add(grad, p, wd)
+                        grad = grad.add(p, alpha=wd)
                     addcmul_(square_avg.mul_(alpha), grad, grad, value=1 - alpha)
                     if centered:
                         grad_avg = state["grad_avg"]
-                        lerp_(grad_avg, grad, 1 - alpha)
+                        grad_avg.lerp_(grad, 1 - alpha)
                         avg = addcmul(square_avg, grad_avg, grad_avg, value=-1).sqrt_()
                     else:
                         avg = square_avg.sqrt()
@@ -57,7 +57,7 @@ class RMSprop(Optimizer):
                     if momentum > 0:
                         buf = state["momentum_buffer"]
                         addcdiv_(buf.mul_(momentum), grad, avg)
-                        add_(p, buf, -lr)
+                        p.add_(buf, alpha=-lr)
                     else:
                         addcdiv_(p, grad, avg, value=-lr)
         return loss

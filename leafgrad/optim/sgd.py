@@ -1,6 +1,6 @@
 """SGD with torch's single-tensor update order."""
 from .. import autograd as _autograd
-from .optimizer import Optimizer, add, add_
+from .optimizer import Optimizer
 
 __all__ = ["SGD"]
 
@@ -38,7 +38,7 @@ class SGD(Optimizer):
                         continue
                     grad = p.grad if not maximize else -p.grad
                     if wd != 0:
-                        grad = add(grad, p, wd)
+                        grad = grad.add(p, alpha=wd)
                     if momentum != 0:
                         state = self.state[p]
                         buf = state.get("momentum_buffer")
@@ -46,10 +46,10 @@ class SGD(Optimizer):
                             buf = grad.detach().clone()
                             state["momentum_buffer"] = buf
                         else:
-                            add_(buf.mul_(momentum), grad, 1 - dampening)
+                            buf.mul_(momentum).add_(grad, alpha=1 - dampening)
                         if nesterov:
-                            grad = add(grad, buf, momentum)
+                            grad = grad.add(buf, alpha=momentum)
                         else:
                             grad = buf
-                    add_(p, grad, -lr)
+                    p.add_(grad, alpha=-lr)
         return loss
