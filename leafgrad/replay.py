@@ -30,6 +30,7 @@ and the graph: results that require grad (a training step's loss, after its
 ``backward()``) come back detached. ``Captured.code`` shows the tape as Python.
 """
 import gc
+import operator
 import re
 import threading
 import warnings
@@ -285,7 +286,7 @@ class _OptimizerGuard:
     def holds(self):
         numbers, tensors = self.state()
         return numbers == self.numbers and len(tensors) == len(self.tensors) and all(
-            a is b for a, b in zip(tensors, self.tensors))
+            map(operator.is_, tensors, self.tensors))
 
 
 class _Tape:
@@ -299,6 +300,8 @@ class _Tape:
         self.owners, self.grads, self.grad_reads = owners, grads, grad_reads
         self.optimizers, self.outside = optimizers, outside
         self.modules = modules
+        from .func._pytree import unflatten
+        self.unflatten = unflatten
 
     def holds(self, tensors):
         """Would the step, run eagerly now on the argument ``tensors``, do the work on the tape?"""
@@ -306,10 +309,10 @@ class _Tape:
             if t._data is not a:
                 return False
         for t, g in self.grads:
-            if (_resolve(t, tensors)._grad is None) != (g is None):
+            if ((tensors[t.k] if type(t) is _Arg else t)._grad is None) != (g is None):
                 return False
         for t, g in self.grad_reads:
-            if _resolve(t, tensors)._grad is not g:
+            if (tensors[t.k] if type(t) is _Arg else t)._grad is not g:
                 return False
         for m, training in self.modules:
             if m.training != training:
@@ -320,9 +323,8 @@ class _Tape:
         return True
 
     def run(self, tensors):
-        from .func._pytree import unflatten
         results = self._fn([t._data for t in tensors], tensors)
-        return unflatten([None if x is None else wrap(x) for x in results], self.spec)
+        return self.unflatten([None if x is None else wrap(x) for x in results], self.spec)
 
 
 class _Program:
