@@ -16,7 +16,8 @@ import pytest
 import leafgrad
 from leafgrad.ops import _blas
 from leafgrad.replay import capture
-from conftest import both, torch
+import test_replay
+from conftest import both
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -89,14 +90,18 @@ def _operands(dtype, n=4099, midpoints=True):
     return a, b
 
 
+def _midpoint_alpha(t):
+    return MIDPOINT[F32 if str(t.dtype).endswith("float32") else F64][1]
+
+
 FUSED = {
-    "add alpha": lambda T, a, b: T.add(a, b, alpha=MIDPOINT[np.dtype(str(a.dtype)[len("torch."):])][1]),
+    "add alpha": lambda T, a, b: T.add(a, b, alpha=_midpoint_alpha(a)),
     "sub alpha": lambda T, a, b: T.sub(a, b, alpha=0.3),
     "rsub alpha": lambda T, a, b: T.rsub(a, b, alpha=0.7),
     "lerp 0.3": lambda T, a, b: T.lerp(a, b, 0.3),
     "lerp 0.8": lambda T, a, b: T.lerp(a, b, 0.8),
     "lerp 1": lambda T, a, b: T.lerp(a, b, 1),
-    "add_ alpha": lambda T, a, b: a.add_(b, alpha=MIDPOINT[np.dtype(str(a.dtype)[len("torch."):])][1]),
+    "add_ alpha": lambda T, a, b: a.add_(b, alpha=_midpoint_alpha(a)),
     "add_ alpha 1e-3": lambda T, a, b: a.add_(b, alpha=1e-3),
     "sub_ alpha": lambda T, a, b: a.sub_(b, alpha=-2.5),
     "lerp_ 0.1": lambda T, a, b: a.lerp_(b, 0.1),
@@ -204,26 +209,12 @@ def test_optimizer_trajectories_are_torchs_bits(fma, name, kwargs, dtype):
 
 
 # ---------------------------------------------------------------- replay: axpy and handed-over gradients
-def _sgd_step(seed):
-    leafgrad.manual_seed(seed)
-    model = leafgrad.nn.Sequential(leafgrad.nn.Linear(20, 16), leafgrad.nn.ReLU(), leafgrad.nn.Linear(16, 4))
-    opt = leafgrad.optim.SGD(model.parameters(), lr=0.1)
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = leafgrad.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-    return model, step
-
-
 def test_a_replayed_sgd_step_updates_with_axpy_and_takes_over_fresh_gradients(fma):
     rng = np.random.default_rng(0)
     x = leafgrad.from_numpy(rng.standard_normal((8, 20)).astype(np.float32))
     y = leafgrad.from_numpy(rng.integers(0, 4, 8))
-    m1, s1 = _sgd_step(1)
-    m2, s2 = _sgd_step(1)
+    m1, _, s1 = test_replay._mlp(seed=1, lr=0.1)
+    m2, _, s2 = test_replay._mlp(seed=1, lr=0.1)
     step = capture(s2)
     kept = []
     for k in range(6):
@@ -253,7 +244,7 @@ def test_a_gradient_that_is_the_callers_array_is_still_copied():
     def step(g):
         w.grad = None
         w.view(-1).backward(g)
-        return g * 1.0
+        return (w * 2).sum()
 
     captured = capture(step)
     for k in range(5):
@@ -263,3 +254,40 @@ def test_a_gradient_that_is_the_callers_array_is_still_copied():
         g.numpy()[:] = -1
         assert (w.grad.numpy().reshape(-1) == np.arange(6.0) + k).all()
     assert captured.replays == 2 and "fresh_grad(" in captured.code
+
+
+def test_one_gradient_reaching_two_leaves_is_handed_to_the_last_only():
+    """``(w1 + w2) * x``: add's backward passes one array to both leaves. The first new
+    .grad must be a copy (the array is read again after it); the last may take it over."""
+    w1, w2 = leafgrad.ones(4, requires_grad=True), leafgrad.ones(4, requires_grad=True)
+
+    def step(x):
+        w1.grad = w2.grad = None
+        ((w1 + w2) * x).sum().backward()
+        return (w1 * 1).sum()
+
+    captured = capture(step)
+    for k in range(5):
+        captured(leafgrad.from_numpy(np.arange(4.0, dtype=np.float32) + k))
+        g1, g2 = w1.grad.numpy(), w2.grad.numpy()
+        assert not np.shares_memory(g1, g2)
+        g1[:] = -1
+        assert (g2 == np.arange(4.0) + k).all()
+    assert captured.replays == 2 and captured.code.count("fresh_grad(") == 1
+
+
+def test_a_tensor_only_written_in_place_is_guarded_by_its_array(fma):
+    """A replayed ``acc.add_(x, alpha=a)`` writes into acc's array; after ``acc.data = ...``
+    the next call must write into the new one (the guard sees the swap and records again)."""
+    acc = leafgrad.zeros(4)
+
+    def step(x):
+        acc.add_(x, alpha=0.5)
+        return x * 2.0
+
+    captured = capture(step)
+    for k in range(8):
+        if k == 5:
+            acc.data = leafgrad.zeros(4)
+        captured(leafgrad.ones(4))
+    assert (acc.numpy() == 1.5).all() and captured.replays >= 3
