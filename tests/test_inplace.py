@@ -357,3 +357,46 @@ def test_inplace_after_backward_is_fine():
         y.add_(1.)
         return [x.grad, y._version]
     same(prog)
+
+
+# ---------------------------------------------------------------- memory overlap (TensorIterator's checks)
+_OVERLAPPING = {
+    "expanded add_": lambda T: T.ones(1, 4).expand(3, 4).add_(1),
+    "expanded relu_": lambda T: T.zeros(1, 4).expand(3, 4).relu_(),
+    "expanded copy_": lambda T: T.zeros(1, 4).expand(3, 4).copy_(T.ones(3, 4)),
+    "expanded fill_ from a tensor": lambda T: T.zeros(1, 4).expand(3, 4).fill_(T.tensor(3.0)),
+    "shifted sub_": lambda T: (lambda y: y[1:].sub_(y[:-1]))(T.arange(6.0)),
+    "shifted mul_ with alpha-free tensor": lambda T: (lambda y: y[1:].mul_(y[:-1]))(T.arange(6.0)),
+    "shifted copy_": lambda T: (lambda y: y[1:].copy_(y[:-1]))(T.arange(6.0)),
+    "shifted add_ with alpha": lambda T: (lambda y: y[1:].add_(y[:-1], alpha=0.5))(T.arange(6.0)),
+    "shifted lerp_": lambda T: (lambda y: y[1:].lerp_(y[:-1], 0.25))(T.arange(6.0)),
+    "transposed add_": lambda T: (lambda y: y.add_(y.t()))(T.ones(3, 3)),
+    "shifted setitem": lambda T: (lambda y: y.__setitem__(slice(1, None), y[:-1]))(T.arange(6.0)),
+}
+
+
+@pytest.mark.parametrize("grad_mode", [True, False])
+@pytest.mark.parametrize("name", _OVERLAPPING)
+def test_writes_that_overlap_an_input_or_themselves_raise_as_torch(name, grad_mode):
+    def prog(T):
+        with T.set_grad_enabled(grad_mode):
+            return _OVERLAPPING[name](T)
+    raises_same(prog)
+
+
+_NOT_OVERLAPPING = {
+    "the same tensor": lambda T: (lambda y: y.add_(y, alpha=0.25))(T.arange(6.0)),
+    "the same memory, another view": lambda T: (lambda y: y.mul_(y.view(2, 3).view(6)))(T.arange(6.0)),
+    "disjoint halves": lambda T: (lambda y: (y[:3].sub_(y[3:], alpha=2.0), y)[1])(T.arange(6.0)),
+    "interleaved, with gaps": lambda T: (lambda y: (y[::2].add_(y[1::2]), y)[1])(T.arange(6.0)),
+    "expanded fill_": lambda T: (lambda b: (b.expand(3, 4).fill_(2.0), b)[1])(T.zeros(1, 4)),
+    "expanded zero_": lambda T: (lambda b: (b.expand(3, 4).zero_(), b)[1])(T.ones(1, 4)),
+    "expand to its own shape": lambda T: T.zeros(3, 1).expand(3, 1).add_(1),
+    "expand with a new leading 1": lambda T: (lambda b: (b.expand(1, 4).mul_(2.0), b)[1])(T.ones(4)),
+}
+
+
+@pytest.mark.parametrize("name", _NOT_OVERLAPPING)
+def test_writes_torch_allows_on_shared_memory(name):
+    ra = same(lambda T: _NOT_OVERLAPPING[name](T))
+    assert ra[0] != "exc", ra

@@ -846,6 +846,48 @@ def check_inplace(t):
                                "in-place operation.")
 
 
+_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "
+                     "memory location. Please clone() the tensor before performing the operation.")
+_PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to "
+                    "a single memory location. Please clone() the tensor before performing the operation.")
+
+
+def check_overlap(t, inputs):
+    """PyTorch's memory checks before an in-place write into ``t`` (TensorIterator's): t may
+    not show one element twice (an expanded tensor), and an input tensor may share t's
+    memory only fully (the same elements in the same layout, as ``x.add_(x)``). Layouts
+    with gaps are too hard to judge and pass, as in PyTorch."""
+    a = t._data
+    if 0 in a.strides and a.size > 1 and any(n > 1 and s == 0 for n, s in zip(a.shape, a.strides)):
+        raise RuntimeError(_INTERNAL_OVERLAP)
+    for x in inputs:
+        if type(x) is Tensor and x is not t and np.may_share_memory(a, x._data) and _partial_overlap(a, x._data):
+            raise RuntimeError(_PARTIAL_OVERLAP)
+
+
+def _partial_overlap(a, b):
+    """Do two arrays whose memory ranges may meet share some elements, but not all in the
+    same layout? (None of them empty, both without gaps; else PyTorch does not judge.)"""
+    if not a.size or not b.size or not (_dense(a) and _dense(b)):
+        return False
+    a0, b0 = a.__array_interface__["data"][0], b.__array_interface__["data"][0]
+    if a0 == b0 and a.nbytes == b.nbytes:
+        return a.strides != b.strides
+    return a0 < b0 + b.nbytes and b0 < a0 + a.nbytes
+
+
+def _dense(a):
+    """Are a's elements a permutation of one gap-free block (PyTorch's non-overlapping and dense)?"""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return True
+    step = a.itemsize
+    for stride, n in sorted((s, n) for n, s in zip(a.shape, a.strides) if n != 1):
+        if stride != step:
+            return False
+        step *= n
+    return True
+
+
 def _cast_check(result_dtype, self_dtype):
     if result_dtype != self_dtype and not np.can_cast(result_dtype, self_dtype, "same_kind") and \
             not (result_dtype.kind == "b"):
@@ -862,13 +904,33 @@ def _check_result(result, self):
     _cast_check(result._data.dtype, self._data.dtype)
 
 
-def make_inplace(fn, direct=None):
+def _writable(a):
+    """``a``, or where a is a read-only view of writable memory (an expanded tensor), a
+    writable array over that memory: where PyTorch allows the write at all (fill_, zero_)
+    it writes through an expanded tensor, into every element it shows."""
+    if a.flags.writeable:
+        return a
+    root = a
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not root.flags.writeable:
+        return a
+    offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    try:
+        return np.ndarray(a.shape, a.dtype, buffer=root, offset=offset, strides=a.strides)
+    except (TypeError, ValueError):   # (memory NumPy cannot address this way)
+        return a
+
+
+def make_inplace(fn, direct=None, overlap_ok=False):
     """``x.op_(...)``: compute ``op`` out of place, write the result into ``x``, bump the
     version shared with x's views, and make x's history go through the new node.
 
     ``direct(x, *args, **kwargs)``, where given, may offer a cheaper way when there is
     nothing to record: a function and its arrays, ``kernel(*arrays)``, that writes the
-    result straight into x's array (no temporary, no copy), or None for the general way."""
+    result straight into x's array (no temporary, no copy), or None for the general way.
+    ``overlap_ok``: the op writes into expanded tensors (fill_, zero_) where the others
+    refuse (``check_overlap``)."""
     def inplace(self, *args, **kwargs):
         check_inplace(self)
         if self._inference and not _state.inference:
@@ -876,6 +938,8 @@ def make_inplace(fn, direct=None):
                 "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
                 "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
                 "for more details.")
+        if not (overlap_ok or self._batched):
+            check_overlap(self, args + tuple(kwargs.values()) if kwargs else args)
         recording = _state.enabled and (self._requires_grad or any(
             isinstance(a, Tensor) and a._requires_grad for a in args) or any(
             isinstance(a, Tensor) and a._requires_grad for a in kwargs.values()))
@@ -892,7 +956,7 @@ def make_inplace(fn, direct=None):
             with grad_mode.no_grad():
                 result = fn(self, *args, **kwargs)
             _check_result(result, self)
-            np.copyto(self._data, result._data, casting="unsafe")
+            np.copyto(_writable(self._data) if overlap_ok else self._data, result._data, casting="unsafe")
             self._vc[0] += 1
             if _MODES:
                 _carry_modes(self, result)

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ._blas import axpy, has_axpy
-from ._declare import declare, install, make_inplace, same_as, broadcast_error, FUNCTIONS, REGISTRY, _scalar, \
-    _carry_modes
+from ._declare import declare, install, make_inplace, same_as, broadcast_error, check_overlap, FUNCTIONS, \
+    REGISTRY, _scalar, _carry_modes
 from .._modes import STACK as _MODES, only_observers as _only_observers
 from ..autograd.grad_mode import state as _grad_state
 from .._dtype import get_default_dtype
@@ -687,8 +687,8 @@ def _fill_(self, value):
         if value.dim() != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.dim()} dimensions.")
-        return make_inplace(fill_tensor)(self, value)
-    return make_inplace(fill_scalar)(self, value=value)
+        return make_inplace(fill_tensor)(self, value)   # (writes into expanded tensors only from numbers, as torch)
+    return _fill_scalar_(self, value=value)
 
 
 def _copy_(self, src, non_blocking=False):
@@ -699,6 +699,7 @@ def _copy_(self, src, non_blocking=False):
         _check_copy_shapes(data, src._data)
     if not _grad_state.enabled and not self._inference and (not _MODES or _only_observers()):
         # Nothing to record (an optimizer step under no_grad): write, bump the version.
+        check_overlap(self, (src,))
         np.copyto(data, src._data, casting="unsafe")
         self._vc[0] += 1
         if _MODES:
@@ -747,7 +748,8 @@ Tensor.clamp_ = Tensor.clip_ = _clamp_inplace(clamp)
 Tensor.clamp_min, Tensor.clamp_max = clamp_min, clamp_max
 Tensor.clamp_min_, Tensor.clamp_max_ = _clamp_inplace(clamp_min), _clamp_inplace(clamp_max)
 Tensor.fill_ = _fill_
-Tensor.zero_ = make_inplace(zero)
+Tensor.zero_ = make_inplace(zero, overlap_ok=True)
+_fill_scalar_ = make_inplace(fill_scalar, overlap_ok=True)
 Tensor.copy_ = _copy_
 for _name in ("add", "sub", "mul", "div"):
     setattr(Tensor, f"__i{_name if _name != 'div' else 'truediv'}__", getattr(Tensor, _name + "_"))

@@ -187,7 +187,10 @@ def squeeze(input, dim=None):
 
 
 def _expand_forward(a, size):
-    return np.broadcast_to(a, size)
+    out = np.broadcast_to(a, size)
+    if out.size == a.size and a.flags.writeable:
+        return a.reshape(size)   # (nothing repeats: a writable view, which in-place ops may write, as PyTorch's)
+    return out
 
 
 expand_ = declare("expand", _expand_forward, node="ExpandBackward0", view=True, public=False,
