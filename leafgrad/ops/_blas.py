@@ -17,6 +17,7 @@ emulation. Nothing here is needed for correctness; it is found once, on first us
 import ctypes
 import glob
 import os
+import sys
 
 import numpy as np
 
@@ -85,12 +86,15 @@ def _find():
 
 
 def _libraries():
-    """Paths of the BLAS libraries NumPy may use: those its wheel bundles, then (Linux) any
-    BLAS already mapped into this process."""
+    """Paths of the BLAS libraries NumPy may use: those its wheel bundles, Apple's Accelerate
+    on macOS, then (Linux) any BLAS already mapped into this process."""
     base = os.path.dirname(np.__file__)
     paths = []
     for folder in (os.path.join(base, os.pardir, "numpy.libs"), os.path.join(base, ".dylibs")):
-        paths += sorted(p for p in glob.glob(os.path.join(folder, "*")) if "blas" in os.path.basename(p).lower())
+        paths += sorted(os.path.realpath(p) for p in glob.glob(os.path.join(folder, "*"))
+                        if "blas" in os.path.basename(p).lower())
+    if sys.platform == "darwin":   # (NumPy's macOS arm64 wheels link Apple's Accelerate)
+        paths.append("/System/Library/Frameworks/Accelerate.framework/Accelerate")
     try:
         with open("/proc/self/maps") as maps:
             for line in maps:
