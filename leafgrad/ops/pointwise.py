@@ -28,9 +28,11 @@ def _wide(v):
 
 def fused_multiply_add(x, y, z):
     """``x * y + z`` as ATen's vectorized kernels compute it: rounded once (a fused
-    multiply-add) for float32 and float64, unfused for other dtypes. For float32 the
-    product of float32 numbers is exact in float64, and the float64 sum rounded to float32
-    differs from one rounding only when it lands exactly on a float32 midpoint."""
+    multiply-add) for float32 and float64, unfused for other dtypes. With a number factor
+    and arrays of one shape, NumPy's BLAS axpy computes it (``_by_axpy``). Otherwise, for
+    float32 the product of float32 numbers is exact in float64, and the float64 sum rounded
+    to float32 differs from one rounding only when it lands exactly on a float32 midpoint;
+    float64 is built from error-free transformations (below)."""
     dt = np.result_type(x, y, z)
     if dt == np.float32 or dt == np.float64:
         out = _by_axpy(x, y, z, dt)

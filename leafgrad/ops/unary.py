@@ -640,6 +640,8 @@ def lerp(input, end, weight):
 
 FUNCTIONS["lerp"] = _with_out(lerp, tensor_input=False)
 Tensor.lerp = lerp
+
+
 def _lerp_plan(self, end=None, weight=None, *rest, **more):
     """``self.lerp_(end, w)`` with nothing to record, written into self by BLAS axpy, for a
     number w (``pointwise.axpy_operands``); else None (the general way)."""
