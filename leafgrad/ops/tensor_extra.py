@@ -157,3 +157,166 @@ def unfold(self, dimension, size, step):
 
 
 Tensor.unfold = unfold
+
+
+# ====================================================================== scatter ops, narrow_copy
+def _np_dtype(x):
+    return x._data.dtype if isinstance(x, Tensor) else x.dtype
+
+
+def _zeros_for(grad, shape):
+    """Zeros of ``shape`` in grad's dtype (a constant of the graph)."""
+    return np.zeros(shape, _np_dtype(grad))
+
+
+def _scatter_into(a, src, key):
+    out = a.copy()
+    out[key] = src
+    return out
+
+
+def _check_src(src, slice_shape):
+    if src._data.shape != tuple(slice_shape):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(slice_shape)}")
+
+
+def _slice_key(dim, start, end, step):
+    return _select_key(dim, builtins.slice(start, end, step))
+
+
+_select_scatter = declare(
+    "select_scatter", lambda a, src, dim, index: _scatter_into(a, src, _select_key(dim, index)),
+    inputs=("self", "src"), node="SelectScatterBackward0", public=False,
+    samples=[sample(T(3, 4), T(4), 0, 1, call="select_scatter"), sample(T(3, 4), T(3), -1, -1, call="select_scatter"),
+             sample(T(2, 3, 4), T(2, 4), 1, 2, call="Tensor.select_scatter"),
+             sample(T(3), T(), 0, 0, call="select_scatter"),
+             sample(T(3, 4), T(4, dtype="float32"), 0, 2, call="select_scatter")],
+    self=lambda grad, src_shape, dim, index: _select_scatter(grad, _zeros_for(grad, src_shape), dim=dim, index=index),
+    src=lambda grad, dim, index: grad[_select_key(dim, index)])
+
+
+def select_scatter(input, src, dim, index):
+    _need_tensor("select_scatter", "input", input)
+    _need_tensor("select_scatter", "src", src, 2)
+    shape = input._data.shape
+    if not shape:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    dim = _wrap_dim(_need_int("select_scatter", "dim", dim, 3), len(shape))
+    index = _need_int("select_scatter", "index", index, 4)
+    n = shape[dim]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {dim}")
+    index = index + n if index < 0 else index
+    _check_src(src, shape[:dim] + shape[dim + 1:])
+    return _select_scatter(input, src, dim=dim, index=index)
+
+
+_slice_scatter = declare(
+    "slice_scatter", lambda a, src, dim, start, end, step: _scatter_into(a, src, _slice_key(dim, start, end, step)),
+    inputs=("self", "src"), node="SliceScatterBackward0", public=False,
+    samples=[sample(T(5, 4), T(2, 4), 0, 1, 3, call="slice_scatter"),
+             sample(T(3, 6), T(3, 3), dim=1, start=0, end=None, step=2, call="slice_scatter"),
+             sample(T(3, 4), T(3, 4), 1, call="Tensor.slice_scatter"),
+             sample(T(3, 5), T(3, 2), -1, -2, call="slice_scatter"),
+             sample(T(3, 4), T(0, 4), 0, 5, call="slice_scatter")],
+    self=lambda grad, src_shape, dim, start, end, step: _slice_scatter(
+        grad, _zeros_for(grad, src_shape), dim=dim, start=start, end=end, step=step),
+    src=lambda grad, dim, start, end, step: grad[_slice_key(dim, start, end, step)])
+
+
+def _opt_int(fn, name, x, pos):
+    return None if x is None else _need_int(fn, name, x, pos)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, out=None):
+    from .binary import _with_out
+    _need_tensor("slice_scatter", "input", input)
+    _need_tensor("slice_scatter", "src", src, 2)
+    shape = input._data.shape
+    dim = _wrap_dim(_need_int("slice_scatter", "dim", dim, 3), len(shape))
+    start = _opt_int("slice_scatter", "start", start, 4)
+    end = _opt_int("slice_scatter", "end", end, 5)
+    step = _need_int("slice_scatter", "step", step, 6)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    n = shape[dim] if shape else 1
+    start, end, _ = builtins.slice(start, end, step).indices(n)
+    end = builtins.max(end, start)
+    _check_src(src, shape[:dim] + (len(range(start, end, step)),) + shape[dim + 1:])
+    return _with_out("slice_scatter", out, (input, src),
+                     lambda: _slice_scatter(input, src, dim=dim, start=start, end=end, step=step))
+
+
+def _diagonal_scatter_forward(a, src, offset, dim1, dim2):
+    out = a.copy()
+    _diagonal_view(out, offset, dim1, dim2)[...] = src
+    return out
+
+
+_diagonal_scatter = declare(
+    "diagonal_scatter", _diagonal_scatter_forward, inputs=("self", "src"), node="DiagonalScatterBackward0",
+    public=False,
+    samples=[sample(T(3, 4), T(3), call="diagonal_scatter"), sample(T(3, 4), T(3), 1, call="diagonal_scatter"),
+             sample(T(3, 4), T(2), -1, call="Tensor.diagonal_scatter"),
+             sample(T(2, 3, 4), T(3, 2), 0, 0, 2, call="diagonal_scatter"),
+             sample(T(2, 4, 3), T(2, 1), offset=-2, dim1=-1, dim2=-2, call="diagonal_scatter"),
+             sample(T(3, 4), T(0), 5, call="diagonal_scatter")],
+    self=lambda grad, src_shape, offset, dim1, dim2: _diagonal_scatter(
+        grad, _zeros_for(grad, src_shape), offset=offset, dim1=dim1, dim2=dim2),
+    src=lambda grad, offset, dim1, dim2: _diagonal(grad, offset=offset, dim1=dim1, dim2=dim2))
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    _need_tensor("diagonal_scatter", "input", input)
+    _need_tensor("diagonal_scatter", "src", src, 2)
+    offset = _need_int("diagonal_scatter", "offset", offset, 3)
+    d1, d2 = _diag_dims(input, _need_int("diagonal_scatter", "dim1", dim1, 4),
+                        _need_int("diagonal_scatter", "dim2", dim2, 5), input._data.ndim)
+    _check_src(src, _diagonal_view(input._data, offset, d1, d2).shape)
+    return _diagonal_scatter(input, src, offset=offset, dim1=d1, dim2=d2)
+
+
+_narrow_copy = declare(
+    "narrow_copy", lambda a, dim, start, length: a[_slice_key(dim, start, start + length, 1)].copy(),
+    node="NarrowCopyBackward0", public=False,
+    samples=[sample(T(3, 4), 1, 1, 2, call="narrow_copy"), sample(T(3, 4), 0, 2, 1, call="Tensor.narrow_copy"),
+             sample(T(5), -1, 0, 5, call="narrow_copy"), sample(T(3, 4), 0, 3, 0, call="narrow_copy")],
+    self=lambda grad, self_shape, dim, start, length: embed(
+        grad, shape=self_shape, key=_slice_key(dim, start, start + length, 1)))
+
+
+def narrow_copy(input, dim, start, length, *, out=None):
+    from .binary import _with_out
+    _need_tensor("narrow_copy", "input", input)
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = _need_int("narrow_copy", "dim", dim, 2)
+    start = _need_int("narrow_copy", "start", start, 3)
+    length = _need_int("narrow_copy", "length", length, 4)
+    if dim >= len(shape):
+        raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, but got false.  "
+                           "(Could this error message be improved?  If so, please report an enhancement request "
+                           "to PyTorch.)")
+    dim = _wrap_dim(dim, len(shape))
+    n = shape[dim]
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if start < 0:
+        start += n
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    if out is not None and out._data.dtype != input._data.dtype and not (
+            _state.enabled and input._requires_grad):
+        raise RuntimeError("Expected self.dtype() == output.dtype() to be true, but got false.  (Could this error "
+                           "message be improved?  If so, please report an enhancement request to PyTorch.)")
+    return _with_out("narrow_copy", out, (input,), lambda: _narrow_copy(input, dim=dim, start=start, length=length))
+
+
+FUNCTIONS.update({"select_scatter": select_scatter, "slice_scatter": slice_scatter,
+                  "diagonal_scatter": diagonal_scatter, "narrow_copy": narrow_copy})
+Tensor.select_scatter = select_scatter
+Tensor.slice_scatter = slice_scatter
+Tensor.diagonal_scatter = diagonal_scatter
+Tensor.narrow_copy = narrow_copy
