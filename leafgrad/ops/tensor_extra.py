@@ -320,3 +320,98 @@ Tensor.select_scatter = select_scatter
 Tensor.slice_scatter = slice_scatter
 Tensor.diagonal_scatter = diagonal_scatter
 Tensor.narrow_copy = narrow_copy
+
+
+# ====================================================================== in-place shape changes
+# The tensor keeps its identity and memory and takes a new shape (a NumPy view of the same
+# memory); while recording, its history goes through the op's node, as in PyTorch.
+_squeeze_all_ = declare(
+    "squeeze_", lambda a: a.reshape(tuple(s for s in a.shape if s != 1)), node="SqueezeBackward3", public=False,
+    samples=[sample(T(1, 3, 1), call="Tensor.squeeze_", prep="clone"), sample(T(3), call="Tensor.squeeze_", prep="clone")],
+    self=lambda grad, self_shape: grad.reshape(self_shape))
+_squeeze_dims_ = declare(
+    "squeeze_.dims", lambda a, dim: np.squeeze(a, dim), node="SqueezeBackward5", public=False,
+    samples=[sample(T(1, 3, 1), (0, -1), call="Tensor.squeeze_", prep="clone"),
+             sample(T(2, 1), (0,), call="Tensor.squeeze_", prep="clone")],
+    self=lambda grad, self_shape: grad.reshape(self_shape))
+_unsqueeze_ = declare(
+    "unsqueeze_", lambda a, dim: np.expand_dims(a, dim), node="UnsqueezeBackward1", public=False,
+    samples=[sample(T(3, 4), 1, call="Tensor.unsqueeze_", prep="clone"),
+             sample(T(), -1, call="Tensor.unsqueeze_", prep="clone")],
+    self=lambda grad, dim: np.squeeze(grad, dim))
+_t_ = declare(
+    "t_", lambda a: a.T, node="TBackward1", public=False,
+    samples=[sample(T(3, 4), call="Tensor.t_", prep="clone"), sample(T(3), call="Tensor.t_", prep="clone")],
+    self=lambda grad: grad.T)
+_transpose_ = declare(
+    "transpose_", lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1), node="TransposeBackward1", public=False,
+    samples=[sample(T(3, 4), 0, 1, call="Tensor.transpose_", prep="clone"),
+             sample(T(2, 3, 4), -1, 0, call="Tensor.swapaxes_", prep="clone"),
+             sample(T(2, 3, 4), 1, 2, call="Tensor.swapdims_", prep="clone")],
+    self=lambda grad, dim0, dim1: np.swapaxes(grad, dim0, dim1))
+
+
+def _replay_inplace(op, params, src):
+    return op(src, **params)
+
+
+def _reshape_inplace(self, op, params):
+    """Give ``self`` the shape ``op(self, **params)`` gives, in place."""
+    check_inplace(self)
+    if _state.enabled and self._requires_grad:
+        fn = self.grad_fn   # (a view refreshes its history first)
+        res = op(make(self._data, fn, self._out_nr), **params)
+        self._data = res._data
+        self._grad_fn = res._grad_fn
+        self._out_nr = res._out_nr
+    else:
+        with grad_mode.no_grad():
+            self._data = op(wrap(self._data), **params)._data
+    self._vc[0] += 1
+    if self._base is not None and self._view_fn is not None:
+        # a view: replaying it on its base now ends with this op
+        self.__dict__["_view_fn"] = (functools.partial(_replay_inplace, op, params), self._view_fn)
+    return self
+
+
+def squeeze_(self, dim=None):
+    shape = self._data.shape
+    if dim is None:
+        return _reshape_inplace(self, _squeeze_all_, {})
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(_wrap_dim(d, len(shape)) for d in dim)
+        return _reshape_inplace(self, _squeeze_dims_, {"dim": tuple(d for d in dims if shape[d] == 1)})
+    d = _wrap_dim(dim, len(shape))
+    return _reshape_inplace(self, squeeze_inplace_dim, {"dim": (d,) if shape and shape[d] == 1 else ()})
+
+
+def unsqueeze_(self, dim):
+    return _reshape_inplace(self, _unsqueeze_, {"dim": _wrap_dim(dim, self._data.ndim + 1)})
+
+
+def t_(self):
+    nd = self._data.ndim
+    if nd > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {nd}D")
+    return _reshape_inplace(self, _t_, {})
+
+
+def transpose_(self, dim0, dim1):
+    nd = self._data.ndim
+    return _reshape_inplace(self, _transpose_, {"dim0": _wrap_dim(dim0, nd), "dim1": _wrap_dim(dim1, nd)})
+
+
+def swapaxes_(self, axis0, axis1):
+    return transpose_(self, axis0, axis1)
+
+
+def swapdims_(self, dim0, dim1):
+    return transpose_(self, dim0, dim1)
+
+
+Tensor.squeeze_ = squeeze_
+Tensor.unsqueeze_ = unsqueeze_
+Tensor.t_ = t_
+Tensor.transpose_ = transpose_
+Tensor.swapaxes_ = swapaxes_
+Tensor.swapdims_ = swapdims_
