@@ -11,7 +11,8 @@ from ._declare import FUNCTIONS, check_inplace, declare, make_inplace
 from ._samples import T, sample
 from .shape import embed, squeeze_inplace_dim, _select_key
 from .matrix import _diagonal_view, _diag_dims, _diagonal
-from .._tensor import Tensor, _wrap_dim, make, wrap
+from .binary import _not_implemented_node, _with_out
+from .._tensor import Tensor, _wrap_dim, make, wrap, _C_TYPE_NAMES
 from ..autograd import grad_mode
 
 _state = grad_mode.state
@@ -225,12 +226,19 @@ _slice_scatter = declare(
     src=lambda grad, dim, start, end, step: grad[_slice_key(dim, start, end, step)])
 
 
+# slice_scatter(..., out=): PyTorch records no derivative there, its node is "NotImplemented".
+_slice_scatter_out = declare(
+    "slice_scatter.out", lambda a, src, dim, start, end, step: _scatter_into(a, src, _slice_key(dim, start, end, step)),
+    inputs=("self", "src"), node="NotImplemented", public=False,
+    samples=[sample(T(3, 4, grad=False), T(3, 2, grad=False), 1, 0, 4, 2, out=T(3, 4, grad=False),
+                    call="slice_scatter", smooth=False)])
+
+
 def _opt_int(fn, name, x, pos):
     return None if x is None else _need_int(fn, name, x, pos)
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, out=None):
-    from .binary import _with_out
     _need_tensor("slice_scatter", "input", input)
     _need_tensor("slice_scatter", "src", src, 2)
     shape = input._data.shape
@@ -244,8 +252,14 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, out=None):
     start, end, _ = builtins.slice(start, end, step).indices(n)
     end = builtins.max(end, start)
     _check_src(src, shape[:dim] + (len(range(start, end, step)),) + shape[dim + 1:])
+    if out is None:
+        return _slice_scatter(input, src, dim=dim, start=start, end=end, step=step)
+    _need_tensor("slice_scatter", "out", out, 7)
+    if out._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Expected out tensor to have dtype {_C_TYPE_NAMES[input._data.dtype.name]}, but got "
+                           f"{_C_TYPE_NAMES[out._data.dtype.name]} instead")
     return _with_out("slice_scatter", out, (input, src),
-                     lambda: _slice_scatter(input, src, dim=dim, start=start, end=end, step=step))
+                     lambda: _slice_scatter_out(input, src, dim=dim, start=start, end=end, step=step), record=True)
 
 
 def _diagonal_scatter_forward(a, src, offset, dim1, dim2):
@@ -287,7 +301,6 @@ _narrow_copy = declare(
 
 
 def narrow_copy(input, dim, start, length, *, out=None):
-    from .binary import _with_out
     _need_tensor("narrow_copy", "input", input)
     shape = input._data.shape
     if not shape:
@@ -314,6 +327,7 @@ def narrow_copy(input, dim, start, length, *, out=None):
     return _with_out("narrow_copy", out, (input,), lambda: _narrow_copy(input, dim=dim, start=start, length=length))
 
 
+_not_implemented_node("slice_scatter.out", "slice_scatter")
 FUNCTIONS.update({"select_scatter": select_scatter, "slice_scatter": slice_scatter,
                   "diagonal_scatter": diagonal_scatter, "narrow_copy": narrow_copy})
 Tensor.select_scatter = select_scatter
@@ -380,7 +394,10 @@ def squeeze_(self, dim=None):
         return _reshape_inplace(self, _squeeze_all_, {})
     if isinstance(dim, (tuple, list)):
         dims = tuple(_wrap_dim(d, len(shape)) for d in dim)
-        return _reshape_inplace(self, _squeeze_dims_, {"dim": tuple(d for d in dims if shape[d] == 1)})
+        for i, d in enumerate(dims):
+            if d in dims[:i]:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        return _reshape_inplace(self, _squeeze_dims_, {"dim": tuple(d for d in dims if shape and shape[d] == 1)})
     d = _wrap_dim(dim, len(shape))
     return _reshape_inplace(self, squeeze_inplace_dim, {"dim": (d,) if shape and shape[d] == 1 else ()})
 
