@@ -432,3 +432,50 @@ Tensor.t_ = t_
 Tensor.transpose_ = transpose_
 Tensor.swapaxes_ = swapaxes_
 Tensor.swapdims_ = swapdims_
+
+
+# ====================================================================== fill_diagonal_
+# As PyTorch: the diagonal is a strided view of the tensor's memory (start at ``row``,
+# ``size`` elements, the step the sum of the strides), filled in place.
+def _diag_strided(a, size, row):
+    base = a[row:] if row else a
+    return np.lib.stride_tricks.as_strided(base, (size,), (builtins.sum(a.strides),), writeable=a.flags.writeable)
+
+
+def _diag_strided_backward_forward(grad, shape, size, row):
+    out = np.zeros(shape, grad.dtype)
+    _diag_strided(out, size, row)[...] = grad
+    return out
+
+
+_diag_strided_backward = declare(
+    "_diag_strided_backward", _diag_strided_backward_forward, node="AsStridedScatterBackward0",
+    samples=[sample(T(3), shape=(3, 4), size=3, row=0, call="_diag_strided_backward"),
+             sample(T(3), shape=(8, 2), size=3, row=3, call="_diag_strided_backward")],
+    self=lambda grad, size, row: _diag_strided_view(grad, size=size, row=row))
+
+_diag_strided_view = declare(
+    "_diag_strided", _diag_strided, node="AsStridedBackward0", view=True, public=False,
+    samples=[sample(T(3, 4), 2.0, call="Tensor.fill_diagonal_", prep="clone", smooth=False),
+             sample(T(7, 3), -1.0, wrap=True, call="Tensor.fill_diagonal_", prep="clone", smooth=False),
+             sample(T(3, 3, 3), 0.5, call="Tensor.fill_diagonal_", prep="clone", smooth=False)],
+    self=lambda grad, self_shape, size, row: _diag_strided_backward(grad, shape=self_shape, size=size, row=row))
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    shape = self._data.shape
+    nd = len(shape)
+    if nd < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    height, width = shape[0], shape[1]
+    if nd > 2 and any(n != height for n in shape[1:]):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    size = builtins.min(height, width)
+    _diag_strided_view(self, size=size, row=0).fill_(fill_value)
+    if wrap and nd == 2 and height > width + 1:
+        step = width + 1
+        _diag_strided_view(self, size=(self._data.size + step - 1) // step - size, row=step).fill_(fill_value)
+    return self
+
+
+Tensor.fill_diagonal_ = fill_diagonal_
