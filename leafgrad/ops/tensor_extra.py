@@ -12,7 +12,7 @@ from ._samples import T, sample
 from .shape import embed, squeeze_inplace_dim, _select_key
 from .matrix import _diagonal_view, _diag_dims, _diagonal
 from .binary import _not_implemented_node, _with_out
-from .._tensor import Tensor, _wrap_dim, make, wrap, _C_TYPE_NAMES
+from .._tensor import Tensor, _wrap_dim, make, wrap, _C_TYPE_NAMES, _LEGACY_NAMES
 from ..autograd import grad_mode
 
 _state = grad_mode.state
@@ -479,3 +479,59 @@ def fill_diagonal_(self, fill_value, wrap=False):
 
 
 Tensor.fill_diagonal_ = fill_diagonal_
+
+
+# ====================================================================== put, put_
+def _put_forward(a, index, source, accumulate=False):
+    out = a.copy()
+    flat = out.reshape(-1)
+    if accumulate:
+        np.add.at(flat, index.reshape(-1), source.reshape(-1))
+    else:
+        flat[index.reshape(-1)] = source.reshape(-1)
+    return out
+
+
+def _check_put(self, index, source, accumulate=False):
+    _need_tensor("put", "index", index, 2)
+    _need_tensor("put", "source", source, 3)
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {_LEGACY_NAMES[index._data.dtype.name]}")
+    if self._data.dtype != source._data.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
+                           f"{_LEGACY_NAMES[self._data.dtype.name]} and source.dtype = "
+                           f"{_LEGACY_NAMES[source._data.dtype.name]}")
+    if index._data.size != source._data.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source._data.size}, index.numel() = {index._data.size}")
+    n = self._data.size
+    idx = index._data
+    if idx.size:
+        bad = idx[(idx >= n) | (idx < -n)]
+        if bad.size:
+            raise IndexError(f"out of range: tried to access index {int(bad.reshape(-1)[0])} on a tensor of {n} "
+                             "elements.")
+
+
+_put = declare(
+    "put", _put_forward, inputs=("self", "index", "source"), node="PutBackward0", public=False,
+    samples=[sample(T(3, 4), T(3, dtype="int64", values=[0, 5, -1]), T(3), call="put"),
+             sample(T(3, 4), T(2, 2, dtype="int64", values=[[0, 5], [5, 11]]), T(2, 2), True, call="Tensor.put"),
+             sample(T(3, 4), T(2, dtype="int64", values=[1, 2]), T(2), accumulate=True, call="Tensor.put_",
+                    prep="clone"),
+             sample(T(5), T(0, dtype="int64"), T(0), call="put"),
+             sample(T(), T(1, dtype="int64", values=[0]), T(1), call="put")],
+    self=lambda grad, index, source_shape, accumulate=False: grad if accumulate else _put(
+        grad, index, _zeros_for(grad, source_shape), accumulate=False),
+    source=lambda grad, index, source_shape: grad.reshape(-1)[index.reshape(-1)].reshape(source_shape))
+
+
+def put(input, index, source, accumulate=False):
+    _need_tensor("put", "input", input)
+    _check_put(input, index, source)
+    return _put(input, index, source, accumulate=bool(accumulate))
+
+
+FUNCTIONS["put"] = put
+Tensor.put = put
+Tensor.put_ = make_inplace(put)
