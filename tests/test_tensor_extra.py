@@ -218,3 +218,137 @@ def test_inplace_shape_on_view():
         (b * m.arange(6.).view(2, 3)).sum().backward()
         return out + [a.grad]
     same(f)
+
+
+# ---------------------------------------------------------------- fill_diagonal_
+@pytest.mark.parametrize("case", [
+    lambda m: m.zeros(3, 4).fill_diagonal_(5),
+    lambda m: m.zeros(7, 3).fill_diagonal_(5, wrap=True),
+    lambda m: m.zeros(7, 3).fill_diagonal_(5),
+    lambda m: m.zeros(4, 3).fill_diagonal_(5, wrap=True),
+    lambda m: m.zeros(3, 7).fill_diagonal_(5, wrap=True),
+    lambda m: m.zeros(3, 3, 3).fill_diagonal_(1),
+    lambda m: m.zeros(3, 3, 4).fill_diagonal_(1),
+    lambda m: m.zeros(3).fill_diagonal_(1),
+    lambda m: m.zeros(3, 4, dtype=m.int64).fill_diagonal_(2.7),
+    lambda m: m.zeros(3, 3).fill_diagonal_(m.tensor(2.)),
+    lambda m: m.zeros(3, 3).t().fill_diagonal_(1),
+    lambda m: m.zeros(3, 3, requires_grad=True).fill_diagonal_(2.),
+])
+def test_fill_diagonal(case):
+    same(case)
+
+
+def test_fill_diagonal_grad():
+    def f(m):
+        a = m.arange(21., requires_grad=True)
+        b = a.view(7, 3) * 1
+        r = b.fill_diagonal_(2., wrap=True)
+        (b * b).sum().backward()
+        return r is b, b, a.grad, b._version
+    same(f)
+
+
+# ---------------------------------------------------------------- put
+@pytest.mark.parametrize("case", [
+    lambda m: m.zeros(3, 4).put_(m.tensor([0, 5, -1]), m.tensor([1., 2, 3])),
+    lambda m: m.zeros(3, 4).put_(m.tensor([0, 0]), m.tensor([1., 2]), accumulate=True),
+    lambda m: m.zeros(3, 4).put_(m.tensor([12]), m.tensor([1.])),
+    lambda m: m.zeros(3, 4).put_(m.tensor([-13]), m.tensor([1.])),
+    lambda m: m.zeros(3, 4).put_(m.tensor([1, 2]), m.tensor([1.])),
+    lambda m: m.zeros(3, 4).put_(m.tensor([1.]), m.tensor([1.])),
+    lambda m: m.zeros(3, 4).put_(m.tensor([1]), m.tensor([1.], dtype=m.float64)),
+    lambda m: m.put(m.zeros(3, 4), m.tensor([1]), m.tensor([1.], dtype=m.float64)),
+    lambda m: m.put(m.zeros(3, 4), m.tensor([1, 2], dtype=m.int32), m.tensor([1., 2])),
+    lambda m: m.put(m.zeros(3, 4), m.tensor([1, 2, 3]), m.tensor([1], dtype=m.float64)),
+    lambda m: m.put(m.zeros(3, 4), m.tensor([1, 20]), m.tensor([1., 2])),
+    lambda m: m.put(m.zeros(3, 4), [1], m.tensor([1.])),
+    lambda m: m.put(m.zeros(3, 4, dtype=m.int64), m.tensor([1, 2]), m.tensor([7, 8]), True),
+    lambda m: m.zeros(3, 4).put(m.tensor([[1], [2]]), m.tensor([7., 8])),
+    lambda m: m.randn(3, requires_grad=True).put_(m.tensor([1]), m.tensor([1.])),
+])
+def test_put(case):
+    same(case)
+
+
+def test_put_inplace_grad():
+    def f(m):
+        a = m.arange(6., requires_grad=True)
+        s = m.tensor([10., 20.], requires_grad=True)
+        b = a * 1
+        r = b.put_(m.tensor([4, 1]), s)
+        (b * m.arange(6.)).sum().backward()
+        return r is b, b, a.grad, s.grad, b._version
+    same(f)
+
+
+# ---------------------------------------------------------------- unique_consecutive
+@pytest.mark.parametrize("case", [
+    lambda m: m.unique_consecutive(m.tensor([1, 1, 2, 2, 3, 1, 1, 2])),
+    lambda m: m.unique_consecutive(m.tensor([1, 1, 2, 2, 3, 1, 1, 2]), return_inverse=True, return_counts=True),
+    lambda m: m.unique_consecutive(m.tensor([1, 1, 2, 2, 3, 1, 1, 2]), return_counts=True),
+    lambda m: type(m.unique_consecutive(m.tensor([1, 1, 2]), return_counts=True)).__name__,
+    lambda m: m.tensor([[1, 1], [2, 2]]).unique_consecutive(return_inverse=True),
+    lambda m: m.unique_consecutive(m.tensor([[1, 3], [1, 3], [2, 3]]), dim=0, return_inverse=True, return_counts=True),
+    lambda m: m.unique_consecutive(m.tensor([[1, 3], [1, 3], [2, 3]]), dim=1, return_inverse=True, return_counts=True),
+    lambda m: m.unique_consecutive(m.tensor([1., 1, float("nan"), float("nan")]), return_counts=True),
+    lambda m: m.unique_consecutive(m.tensor([]), return_inverse=True, return_counts=True),
+    lambda m: m.unique_consecutive(m.tensor(3.), return_inverse=True, return_counts=True),
+    lambda m: m.unique_consecutive(m.tensor(3.), dim=0),
+    lambda m: m.unique_consecutive(m.zeros(0, 2), dim=0, return_inverse=True, return_counts=True),
+    lambda m: m.unique_consecutive(m.zeros(2, 0), dim=0, return_inverse=True, return_counts=True),
+    lambda m: m.unique_consecutive(m.tensor([[1, 3], [1, 3]]), dim=2),
+    lambda m: m.unique_consecutive(m.tensor([True, True, False])),
+    lambda m: m.unique_consecutive(m.tensor([[1, 3], [1, 3], [2, 3]]).t(), dim=0),
+    lambda m: m.unique_consecutive(m.tensor([1., 1.], requires_grad=True), return_counts=True),
+    lambda m: m.unique_consecutive(m.tensor([1., 1.], requires_grad=True)).sum().backward(),
+])
+def test_unique_consecutive(case):
+    same(case)
+
+
+# ---------------------------------------------------------------- sum_to_size, new_empty_strided, aliases
+def _chain(t):
+    names, fn = [], t.grad_fn
+    while fn is not None and type(fn).__name__ != "AccumulateGrad":
+        names.append(type(fn).__name__)
+        fn = fn.next_functions[0][0]
+    return names
+
+
+@pytest.mark.parametrize("size", [(3, 1), (1, 3, 1), (2, 3, 4), (4,), ((3, 1),), ([1, 1],), (3, 5), (5,),
+                                  (1, 2, 3, 4), ()])
+def test_sum_to_size(size):
+    def f(m):
+        x = m.arange(24., requires_grad=True).reshape(2, 3, 4)
+        r = x.sum_to_size(*size)
+        return r, r is x, _chain(r)
+    same(f)
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: (lambda t: (t.shape, t.stride(), t.dtype, t.requires_grad))(m.ones(2, 3).new_empty_strided((2, 3), (1, 2))),
+    lambda m: (lambda t: (t.shape, t.stride(), t.dtype, t.requires_grad))(
+        m.ones(2, dtype=m.float64).new_empty_strided([4], [2], requires_grad=True)),
+    lambda m: (lambda t: (t.shape, t.stride(), t.dtype))(m.ones(2).new_empty_strided((0, 3), (3, 1), dtype=m.int64)),
+    lambda m: m.ones(2, 3).new_empty_strided((2, 3), (1,)),
+])
+def test_new_empty_strided(case):
+    same(case)
+
+
+@pytest.mark.parametrize("name", ["negative_", "absolute_"])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_unary_aliases(name, dtype):
+    same(lambda m: getattr(m.tensor([1, -2, 0], dtype=getattr(m, dtype)), name)())
+
+
+@pytest.mark.parametrize("name", ["greater_", "greater_equal_", "less_", "less_equal_", "not_equal_"])
+@pytest.mark.parametrize("other", [2, 2.5, "t"])
+def test_compare_aliases(name, other):
+    def f(m):
+        x = m.tensor([1., 2., 3.])
+        i = m.tensor([1, 2, 3])
+        o = m.tensor([2., 1., 3.]) if other == "t" else other
+        return getattr(x, name)(o), getattr(i, name)(o), x, i
+    same(f)

@@ -535,3 +535,130 @@ def put(input, index, source, accumulate=False):
 FUNCTIONS["put"] = put
 Tensor.put = put
 Tensor.put_ = make_inplace(put)
+
+
+# ====================================================================== unique_consecutive
+def _unique_consecutive_forward(a, dim=None):
+    if dim is None:
+        shape = a.shape
+        rows = a.reshape(-1, 1)
+    else:
+        shape = (a.shape[dim],)
+        rows = np.moveaxis(a, dim, 0).reshape(a.shape[dim], a.size // a.shape[dim] if a.shape[dim] else 0)
+    n = rows.shape[0]
+    if n == 0:
+        change = np.zeros(0, bool)
+    else:
+        change = np.any(rows[1:] != rows[:-1], axis=1)   # (NaN differs from NaN, as in PyTorch)
+    starts = np.concatenate(([0], np.flatnonzero(change) + 1)) if n else np.zeros(0, np.int64)
+    if dim is None:
+        out = a.reshape(-1)[starts]
+    else:
+        out = np.ascontiguousarray(np.take(a, starts, axis=dim))
+    inverse = np.concatenate(([0], np.cumsum(change))).astype(np.int64) if n else np.zeros(0, np.int64)
+    counts = np.diff(np.append(starts, n)).astype(np.int64)
+    return out, inverse.reshape(shape), counts
+
+
+def _unique_consecutive_not_implemented(grad):
+    raise NotImplementedError("the derivative for 'unique_consecutive' is not implemented.")
+
+
+# PyTorch records a node whose backward refuses to run.
+_unique_consecutive = declare(
+    "unique_consecutive", _unique_consecutive_forward, node="UniqueConsecutiveBackward0", public=False,
+    outputs=("output", "inverse_indices", "counts"), dynamic_shape=True,
+    samples=[sample(T(8, dtype="int64", values=[1, 1, 2, 2, 3, 1, 1, 2]), return_inverse=True, return_counts=True,
+                    call="unique_consecutive", smooth=False),
+             sample(T(values=[[1.0, 3.0], [1.0, 3.0], [2.0, 3.0]], grad=False), dim=0, return_inverse=True,
+                    return_counts=True, call="unique_consecutive", smooth=False),
+             sample(T(values=[[1.0, 1.0, 2.0], [3.0, 3.0, 3.0]], grad=False), return_counts=True, dim=-1,
+                    call="Tensor.unique_consecutive", smooth=False),
+             sample(T(2, 3, grad=False), call="unique_consecutive", prep="requires_grad_", smooth=False)],
+    self=_unique_consecutive_not_implemented)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    _need_tensor("unique_consecutive", "input", input)
+    a = input._data
+    if dim is not None:
+        if a.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        dim = _wrap_dim(dim, a.ndim)
+        if a.size == 0 and any(n == 0 for i, n in enumerate(a.shape) if i != dim):
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    out, inv, counts = _unique_consecutive(input, dim=dim)
+    extra = []
+    if return_inverse:
+        extra.append(inv)
+    if return_counts:
+        extra.append(counts)
+    return (out, *extra) if extra else out
+
+
+FUNCTIONS["unique_consecutive"] = unique_consecutive
+Tensor.unique_consecutive = unique_consecutive
+
+
+# ====================================================================== sum_to_size, new_empty_strided
+def sum_to_size(self, *size):
+    from .shape import _shape_arg
+    if not size:
+        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
+    size = _shape_arg(size)
+    shape = self._data.shape
+    lead = len(shape) - len(size)
+    if lead < 0 or any(s != n and s != 1 for s, n in zip(size, shape[lead:])):
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.")
+    if size == shape:
+        return self
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size) if s == 1 and shape[lead + i] != 1)
+    out = self.sum(dims, keepdim=True) if dims else self
+    return out.view(size) if lead else out
+
+
+def new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=None, pin_memory=False,
+                      requires_grad=False):
+    from .shape import _shape_arg
+    size, stride = _shape_arg((size,)), _shape_arg((stride,))
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of strides "
+                           f"({len(stride)})")
+    np_dtype = self._data.dtype if dtype is None else dtype.np
+    n = 0 if any(s == 0 for s in size) else 1 + builtins.sum((s - 1) * st for s, st in zip(size, stride))
+    buf = np.zeros(n, np_dtype)
+    item = buf.itemsize
+    data = np.lib.stride_tricks.as_strided(buf, size, tuple(st * item for st in stride))
+    out = wrap(data)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+Tensor.sum_to_size = sum_to_size
+Tensor.new_empty_strided = new_empty_strided
+
+# ====================================================================== in-place aliases
+_NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+             "use the `~` or `logical_not()` operator instead.")
+
+
+def negative_(self):
+    if self._data.dtype.kind == "b":   # (NumPy's own error would be a TypeError)
+        raise RuntimeError(_NEG_BOOL)
+    return self.neg_()
+
+
+def absolute_(self):
+    if self._data.dtype.kind == "b":
+        raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
+    return self.abs_()
+
+
+Tensor.negative_ = negative_
+Tensor.absolute_ = absolute_
+Tensor.greater_ = Tensor.gt_
+Tensor.greater_equal_ = Tensor.ge_
+Tensor.less_ = Tensor.lt_
+Tensor.less_equal_ = Tensor.le_
+Tensor.not_equal_ = Tensor.ne_
