@@ -352,3 +352,48 @@ def test_compare_aliases(name, other):
         o = m.tensor([2., 1., 3.]) if other == "t" else other
         return getattr(x, name)(o), getattr(i, name)(o), x, i
     same(f)
+
+
+# ---------------------------------------------------------------- index_reduce
+_SRC = [[2., 3], [4, 5], [6, 7]]
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce")
+@pytest.mark.parametrize("case", [
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, 2, 0]), m.tensor(_SRC), "prod"),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, 2, 0]), m.tensor(_SRC), "mean", include_self=False),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, 2, 0]), m.tensor(_SRC), "amin", include_self=False),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, 2, 0]), m.tensor(_SRC), "sum"),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, 2, 0]), m.tensor(_SRC[:2]), "amax"),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, 3]), m.tensor(_SRC[:2]), "amax"),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, -1]), m.tensor(_SRC[:2]), "amax"),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0., 1]), m.tensor(_SRC[:2]), "amax"),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, 1], dtype=m.int32), m.tensor(_SRC[:2]), "amax"),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([[0, 1]]), m.tensor(_SRC[:2]), "amax"),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, 1]), m.tensor(_SRC[:2], dtype=m.float64), "amax"),
+    lambda m: m.ones(3, 2).index_reduce(0, m.tensor([0, 1]), m.tensor([[2., 3, 4], [4, 5, 6]]), "amax"),
+    lambda m: m.ones(3, 2).index_reduce(2, m.tensor([0, 1]), m.tensor(_SRC[:2]), "amax"),
+    lambda m: m.ones(3, 2).index_reduce(-1, m.tensor([0, 1]), m.tensor(_SRC), "amin"),
+    lambda m: m.index_reduce(m.ones(3, 2), 1, m.tensor([0, 1]), m.tensor(_SRC), "amin", out=m.zeros(3, 2)),
+    lambda m: m.tensor(1.).index_reduce(0, m.tensor([0]), m.tensor(3.), "prod"),
+    lambda m: m.tensor([1, 2]).index_reduce(0, m.tensor([0, 0]), m.tensor([3, 4]), "mean"),
+    lambda m: m.tensor([1, 2]).index_reduce_(0, m.tensor([0, 0]), m.tensor([3, 4]), "amax", include_self=False),
+    lambda m: m.ones(3, 2, requires_grad=True).index_reduce(0, m.tensor([0, 2, 0]), m.tensor(_SRC), "prod"),
+    lambda m: m.ones(3, 2, requires_grad=True).index_reduce_(0, m.tensor([0, 2, 0]), m.tensor(_SRC), "prod"),
+])
+def test_index_reduce(case):
+    same(case)
+
+
+@pytest.mark.filterwarnings("ignore:index_reduce")
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_index_reduce_inplace_grad(reduce, include_self):
+    def f(m):
+        a = m.tensor([[1., 2], [0, 4], [5, 6]], requires_grad=True)
+        s = m.tensor([[2., 0], [4, 5], [6, 0]], requires_grad=True)
+        b = a * 1
+        r = b.index_reduce_(0, m.tensor([0, 2, 0]), s, reduce, include_self=include_self)
+        (b * m.arange(6.).view(3, 2)).sum().backward()
+        return r is b, b, a.grad, s.grad, b._version
+    same(f)

@@ -662,3 +662,90 @@ Tensor.greater_equal_ = Tensor.ge_
 Tensor.less_ = Tensor.lt_
 Tensor.less_equal_ = Tensor.le_
 Tensor.not_equal_ = Tensor.ne_
+
+
+# ====================================================================== index_reduce
+# index_reduce(self, dim, index, source) is scatter_reduce with ``index`` spread along
+# ``dim`` over source's shape: the same forward and the same backward (PyTorch's
+# index_reduce_backward is scatter_reduce_backward with index_select for gather).
+from .indexing import _scatter_reduce2_forward, _sr_grads  # noqa: E402
+
+_index_reduce = declare(
+    "index_reduce", _scatter_reduce2_forward, inputs=("self", "src"), node="IndexReduceBackward0", public=False,
+    samples=[sample(T(3, 2), 0, T(3, dtype="int64", values=[0, 2, 0]), T(3, 2), red, include_self=inc,
+                    call="index_reduce", smooth=red in ("prod", "mean"))
+             for red in ("prod", "mean", "amax", "amin") for inc in (True, False)]
+    + [sample(T(2, 4), 1, T(2, dtype="int64", values=[3, 1]), T(2, 2), "mean", call="Tensor.index_reduce"),
+       sample(T(4, values=[1.0, 2.0, 3.0, 0.5]), 0, T(3, dtype="int64", values=[1, 1, 3]),
+              T(3, values=[2.0, 2.0, 0.5]), "amax", call="index_reduce", smooth=False),
+       sample(T(3, 2), -2, T(2, dtype="int64", values=[1, 1]), T(2, 2), "prod", include_self=False,
+              call="Tensor.index_reduce_", prep="clone"),
+       sample(T(), 0, T(1, dtype="int64", values=[0]), T(), "prod", call="index_reduce")],
+    self=lambda grad, self, src, result, dim, index, reduce, include_self: _ir_grads(
+        grad, self, src, result, dim, index, reduce, include_self, "self"),
+    src=lambda grad, self, src, result, dim, index, reduce, include_self: _ir_grads(
+        grad, self, src, result, dim, index, reduce, include_self, "src"))
+
+
+def _ir_grads(grad, self, src, result, dim, index, reduce, include_self, want):
+    """scatter_reduce's backward; a 0-d self and source taken as 1-element vectors."""
+    if not self.ndim:
+        g = _sr_grads(grad.reshape(1), self.reshape(1), src.reshape(1), result.reshape(1), dim, index, reduce,
+                      include_self, want)
+        return g.reshape(())
+    return _sr_grads(grad, self, src, result, dim, index, reduce, include_self, want)
+
+
+_warned_index_reduce = []
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
+    import warnings
+    _need_tensor("index_reduce", "input", input)
+    _need_tensor("index_reduce", "index", index, 3)
+    _need_tensor("index_reduce", "source", source, 4)
+    if not _warned_index_reduce:
+        _warned_index_reduce.append(True)
+        warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning, stacklevel=2)
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    a, idx, src = input._data, index._data, source._data
+    d = _wrap_dim(dim, a.ndim)
+    if idx.ndim > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {idx.ndim} with type: "
+                         f"{_LEGACY_NAMES[idx.dtype.name]} and size: {list(idx.shape)}")
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
+                           f"{_LEGACY_NAMES[idx.dtype.name]}")
+    if a.dtype != src.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({_LEGACY_NAMES[a.dtype.name]}) and source "
+                           f"({_LEGACY_NAMES[src.dtype.name]}) must have the same scalar type")
+    if a.ndim != src.ndim and not (a.ndim <= 1 and src.ndim <= 1) or any(
+            i != d and n != m for i, (n, m) in enumerate(zip(a.shape, src.shape))):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(a.shape)} source.shape = {list(src.shape)}")
+    n_src = src.shape[d] if src.ndim else 1
+    if idx.size != n_src:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({n_src}), for dim: {d}")
+    size = a.shape[d] if a.ndim else 1
+    if idx.size and ((idx < 0) | (idx >= size)).any():
+        raise IndexError("index out of range in self")
+    if src.ndim:
+        spread = idx.astype(np.int64).reshape((1,) * d + (-1,) + (1,) * (src.ndim - d - 1))
+        spread = np.ascontiguousarray(np.broadcast_to(spread, src.shape))
+    else:
+        spread = idx.astype(np.int64).reshape(1)
+    spread.flags.writeable = False
+    from .stats import _write_out
+    res = _index_reduce(input, source, dim=d, index=spread, reduce=reduce, include_self=bool(include_self))
+    return _write_out(out, res, "index_reduce")
+
+
+def _index_reduce_method(self, dim, index, source, reduce, *, include_self=True):
+    return index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+
+FUNCTIONS["index_reduce"] = index_reduce
+Tensor.index_reduce = _index_reduce_method
+Tensor.index_reduce_ = make_inplace(_index_reduce_method)
