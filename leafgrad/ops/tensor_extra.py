@@ -14,6 +14,7 @@ from .matrix import _diagonal_view, _diag_dims, _diagonal
 from .binary import _not_implemented_node, _with_out
 from .._tensor import Tensor, _wrap_dim, make, wrap, _C_TYPE_NAMES, _LEGACY_NAMES
 from ..autograd import grad_mode
+from .. import _tape
 
 _state = grad_mode.state
 
@@ -258,6 +259,7 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, out=None):
     if out._data.dtype != input._data.dtype:
         raise RuntimeError(f"Expected out tensor to have dtype {_C_TYPE_NAMES[input._data.dtype.name]}, but got "
                            f"{_C_TYPE_NAMES[out._data.dtype.name]} instead")
+    _tape.refuse("slice_scatter(out=) writes into out outside the recorded ops")
     return _with_out("slice_scatter", out, (input, src),
                      lambda: _slice_scatter_out(input, src, dim=dim, start=start, end=end, step=step), record=True)
 
@@ -324,6 +326,8 @@ def narrow_copy(input, dim, start, length, *, out=None):
             _state.enabled and input._requires_grad):
         raise RuntimeError("Expected self.dtype() == output.dtype() to be true, but got false.  (Could this error "
                            "message be improved?  If so, please report an enhancement request to PyTorch.)")
+    if out is not None:
+        _tape.refuse("narrow_copy(out=) writes into out outside the recorded ops")
     return _with_out("narrow_copy", out, (input,), lambda: _narrow_copy(input, dim=dim, start=start, length=length))
 
 
@@ -372,15 +376,25 @@ def _replay_inplace(op, params, src):
 def _reshape_inplace(self, op, params):
     """Give ``self`` the shape ``op(self, **params)`` gives, in place."""
     check_inplace(self)
+    fw = self._fw
     if _state.enabled and self._requires_grad:
         fn = self.grad_fn   # (a view refreshes its history first)
-        res = op(make(self._data, fn, self._out_nr), **params)
+        stand_in = make(self._data, fn, self._out_nr)
+        if fw is not None:
+            stand_in.__dict__["_fw"] = fw   # forward AD: the tangent takes the new shape too
+        res = op(stand_in, **params)
         self._data = res._data
         self._grad_fn = res._grad_fn
         self._out_nr = res._out_nr
     else:
+        stand_in = wrap(self._data)
+        if fw is not None:
+            stand_in.__dict__["_fw"] = fw
         with grad_mode.no_grad():
-            self._data = op(wrap(self._data), **params)._data
+            res = op(stand_in, **params)
+        self._data = res._data
+    if fw is not None:
+        self.__dict__["_fw"] = res._fw
     self._vc[0] += 1
     if self._base is not None and self._view_fn is not None:
         # a view: replaying it on its base now ends with this op
@@ -739,6 +753,8 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
     spread.flags.writeable = False
     from .stats import _write_out
     res = _index_reduce(input, source, dim=d, index=spread, reduce=reduce, include_self=bool(include_self))
+    if out is not None:
+        _tape.refuse("index_reduce(out=) writes into out outside the recorded ops")
     return _write_out(out, res, "index_reduce")
 
 
