@@ -13,6 +13,7 @@ from .shape import embed, squeeze_inplace_dim, _select_key
 from .matrix import _diagonal_view, _diag_dims, _diagonal
 from .binary import _not_implemented_node, _with_out
 from .._tensor import Tensor, _wrap_dim, make, wrap, _C_TYPE_NAMES, _LEGACY_NAMES
+from .._tensor import wrap as wrap_tensor
 from ..autograd import grad_mode
 from .. import _tape
 
@@ -231,7 +232,7 @@ _slice_scatter = declare(
 _slice_scatter_out = declare(
     "slice_scatter.out", lambda a, src, dim, start, end, step: _scatter_into(a, src, _slice_key(dim, start, end, step)),
     inputs=("self", "src"), node="NotImplemented", public=False,
-    samples=[sample(T(3, 4, grad=False), T(3, 2, grad=False), 1, 0, 4, 2, out=T(3, 4, grad=False),
+    samples=[sample(T(3, 4, dtype="int64"), T(3, 2, dtype="int64"), 1, 0, 4, 2, out=T(3, 4, dtype="int64"),
                     call="slice_scatter", smooth=False)])
 
 
@@ -260,6 +261,8 @@ def slice_scatter(input, src, dim=0, start=None, end=None, step=1, *, out=None):
         raise RuntimeError(f"Expected out tensor to have dtype {_C_TYPE_NAMES[input._data.dtype.name]}, but got "
                            f"{_C_TYPE_NAMES[out._data.dtype.name]} instead")
     _tape.refuse("slice_scatter(out=) writes into out outside the recorded ops")
+    if out._batched:   # vmap: the whole batch of out takes the result
+        return out.copy_(_slice_scatter_out(input, src, dim=dim, start=start, end=end, step=step))
     return _with_out("slice_scatter", out, (input, src),
                      lambda: _slice_scatter_out(input, src, dim=dim, start=start, end=end, step=step), record=True)
 
@@ -376,6 +379,15 @@ def _replay_inplace(op, params, src):
 def _reshape_inplace(self, op, params):
     """Give ``self`` the shape ``op(self, **params)`` gives, in place."""
     check_inplace(self)
+    if self._batched:
+        # vmap: the op's batching rule reshapes the whole batch; the tensor takes it over
+        from ..func._vmap import _PHYS
+        res = op(self, **params)
+        _PHYS.__set__(self, _PHYS.__get__(res))
+        if res._requires_grad:
+            self._grad_fn, self._out_nr, self._requires_grad = res._grad_fn, res._out_nr, True
+        self._vc[0] += 1
+        return self
     fw = self._fw
     if _state.enabled and self._requires_grad:
         fn = self.grad_fn   # (a view refreshes its history first)
@@ -451,14 +463,17 @@ Tensor.swapdims_ = swapdims_
 # ====================================================================== fill_diagonal_
 # As PyTorch: the diagonal is a strided view of the tensor's memory (start at ``row``,
 # ``size`` elements, the step the sum of the strides), filled in place.
-def _diag_strided(a, size, row):
-    base = a[row:] if row else a
-    return np.lib.stride_tricks.as_strided(base, (size,), (builtins.sum(a.strides),), writeable=a.flags.writeable)
+def _diag_strided(a, size, row, lead=0):
+    """(``lead``: leading dims kept as they are, a batch under vmap.)"""
+    base = a[(builtins.slice(None),) * lead + (builtins.slice(row, None),)] if row else a
+    return np.lib.stride_tricks.as_strided(base, a.shape[:lead] + (size,),
+                                           a.strides[:lead] + (builtins.sum(a.strides[lead:]),),
+                                           writeable=a.flags.writeable)
 
 
-def _diag_strided_backward_forward(grad, shape, size, row):
+def _diag_strided_backward_forward(grad, shape, size, row, lead=0):
     out = np.zeros(shape, grad.dtype)
-    _diag_strided(out, size, row)[...] = grad
+    _diag_strided(out, size, row, lead)[...] = grad
     return out
 
 
@@ -466,14 +481,15 @@ _diag_strided_backward = declare(
     "_diag_strided_backward", _diag_strided_backward_forward, node="AsStridedScatterBackward0",
     samples=[sample(T(3), shape=(3, 4), size=3, row=0, call="_diag_strided_backward"),
              sample(T(3), shape=(8, 2), size=3, row=3, call="_diag_strided_backward")],
-    self=lambda grad, size, row: _diag_strided_view(grad, size=size, row=row))
+    self=lambda grad, size, row, lead=0: _diag_strided_view(grad, size=size, row=row, lead=lead))
 
 _diag_strided_view = declare(
     "_diag_strided", _diag_strided, node="AsStridedBackward0", view=True, public=False,
     samples=[sample(T(3, 4), 2.0, call="Tensor.fill_diagonal_", prep="clone", smooth=False),
              sample(T(7, 3), -1.0, wrap=True, call="Tensor.fill_diagonal_", prep="clone", smooth=False),
              sample(T(3, 3, 3), 0.5, call="Tensor.fill_diagonal_", prep="clone", smooth=False)],
-    self=lambda grad, self_shape, size, row: _diag_strided_backward(grad, shape=self_shape, size=size, row=row))
+    self=lambda grad, self_shape, size, row, lead=0: _diag_strided_backward(grad, shape=self_shape, size=size,
+                                                                             row=row, lead=lead))
 
 
 def fill_diagonal_(self, fill_value, wrap=False):
@@ -485,9 +501,18 @@ def fill_diagonal_(self, fill_value, wrap=False):
     if nd > 2 and any(n != height for n in shape[1:]):
         raise RuntimeError("all dimensions of input must be of equal length")
     size = builtins.min(height, width)
+    step = width + 1
+    wrapped = wrap and nd == 2 and height > width + 1
+    if self._batched:
+        # vmap: in-place writes into views of a batched tensor do not reach its history;
+        # the diagonal (of a contiguous sample) as a mask filled into the tensor itself
+        mask = np.zeros(shape, bool)
+        _diag_strided(mask, size, 0)[...] = True
+        if wrapped:
+            _diag_strided(mask, (mask.size + step - 1) // step - size, step)[...] = True
+        return self.masked_fill_(wrap_tensor(mask), fill_value)
     _diag_strided_view(self, size=size, row=0).fill_(fill_value)
-    if wrap and nd == 2 and height > width + 1:
-        step = width + 1
+    if wrapped:
         _diag_strided_view(self, size=(self._data.size + step - 1) // step - size, row=step).fill_(fill_value)
     return self
 
@@ -765,3 +790,78 @@ def _index_reduce_method(self, dim, index, source, reduce, *, include_self=True)
 FUNCTIONS["index_reduce"] = index_reduce
 Tensor.index_reduce = _index_reduce_method
 Tensor.index_reduce_ = make_inplace(_index_reduce_method)
+
+
+# ====================================================================== vmap batching rules
+def _register_batching_rules():
+    """This module's ops in vmap's registries (leafgrad.func._batching): their rules, or why
+    they have none."""
+    from ..func import _batching as b
+    from ..func._batching import expand_batch, fix_dim, op
+
+    b.BACKWARD_ONLY["_unfold_backward"] = "a backward-formula helper: backward under vmap runs physically, levels hidden"
+    b.BACKWARD_ONLY["_diag_strided_backward"] = b.BACKWARD_ONLY["_unfold_backward"]
+    b.DATA_DEPENDENT["unique_consecutive"] = (
+        "vmap: We do not support batching operators that can output dynamic shape. Attempted to vmap over "
+        "aten::unique_consecutive. Please file an issue at https://github.com/pytorch/pytorch/issues if you need "
+        "this feature.")
+
+    def unfold_rule(ctx, args, params):
+        a = args[0]
+        x = expand_batch(ctx, a)
+        if a.r == 0:   # a 0-d sample: its windows are the sample itself (size 1) or nothing
+            col = op("_unsafe_view", x, shape=(ctx.B, 1))
+            return col if params["size"] == 1 else op("slice", col, dim=1, start=0, end=0, step=1)
+        return b.call(ctx.spec, (x,), dict(params, dimension=fix_dim(ctx, params["dimension"], a.r)))
+
+    def scatter_like(*names):
+        def rule(ctx, args, params):
+            r = args[0].r
+            ins = tuple(expand_batch(ctx, x) if x.is_tensor else x.t for x in args)
+            p = dict(params)
+            for n in names:
+                p[n] = fix_dim(ctx, p[n], r)
+            return b.call(ctx.spec, ins, p)
+        return rule
+
+    def put_rule(ctx, args, params):
+        a, index, source = args
+        x = expand_batch(ctx, a)
+        n = 1
+        for s in a.lshape:
+            n *= s
+        idx = index.t._data
+        if not index.b:
+            idx = np.broadcast_to(idx, (ctx.B,) + idx.shape)
+        offsets = (np.arange(ctx.B, dtype=np.int64) * n).reshape((ctx.B,) + (1,) * (idx.ndim - 1))
+        flat = (idx % n if n else idx) + offsets
+        src = expand_batch(ctx, source)
+        return b.call(ctx.spec, (x, wrap(np.ascontiguousarray(flat)), src), params)
+
+    def diag_strided_rule(ctx, args, params):
+        return b.call(ctx.spec, (expand_batch(ctx, args[0]),), dict(params, lead=params.get("lead", 0) + 1))
+
+    def index_reduce_rule(ctx, args, params):
+        if args[0].r:
+            return b.RULES["scatter_reduce"](ctx, args, params)
+        # 0-d samples: as (B, 1) rows, each reduced into its one element
+        x, s = (op("_unsafe_view", expand_batch(ctx, a), shape=(ctx.B, 1)) for a in args)
+        out = b.call(ctx.spec, (x, s), dict(params, dim=1, index=np.zeros((ctx.B, 1), np.int64)))
+        return op("_unsafe_view", out, shape=(ctx.B,))
+
+    b.RULES["_diag_strided"] = diag_strided_rule
+    b.RULES["unfold"] = unfold_rule
+    b.RULES["narrow_copy"] = b.dim_rule("dim")
+    b.RULES["select_scatter"] = scatter_like("dim")
+    b.RULES["slice_scatter"] = b.RULES["slice_scatter.out"] = scatter_like("dim")
+    b.RULES["diagonal_scatter"] = scatter_like("dim1", "dim2")
+    b.RULES["put"] = put_rule
+    b.RULES["index_reduce"] = index_reduce_rule
+    b.RULES["squeeze_"] = b.RULES["squeeze"]
+    b.RULES["squeeze_.dims"] = b.RULES["squeeze.dims"]
+    b.RULES["unsqueeze_"] = b.RULES["unsqueeze"]
+    b.RULES["t_"] = b.RULES["t"]
+    b.RULES["transpose_"] = b.RULES["transpose"]
+
+
+_register_batching_rules()
