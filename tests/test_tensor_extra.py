@@ -266,6 +266,7 @@ def test_fill_diagonal_grad():
     lambda m: m.put(m.zeros(3, 4, dtype=m.int64), m.tensor([1, 2]), m.tensor([7, 8]), True),
     lambda m: m.zeros(3, 4).put(m.tensor([[1], [2]]), m.tensor([7., 8])),
     lambda m: m.randn(3, requires_grad=True).put_(m.tensor([1]), m.tensor([1.])),
+    lambda m: m.zeros(3).expand(2, 3).put_(m.tensor([1]), m.tensor([1.])),
 ])
 def test_put(case):
     same(case)
@@ -327,7 +328,8 @@ def test_sum_to_size(size):
 
 
 @pytest.mark.parametrize("case", [
-    lambda m: (lambda t: (t.shape, t.stride(), t.dtype, t.requires_grad))(m.ones(2, 3).new_empty_strided((2, 3), (1, 2))),
+    lambda m: (lambda t: (t.shape, t.stride(), t.dtype, t.requires_grad))(
+        m.ones(2, 3).new_empty_strided((2, 3), (1, 2))),
     lambda m: (lambda t: (t.shape, t.stride(), t.dtype, t.requires_grad))(
         m.ones(2, dtype=m.float64).new_empty_strided([4], [2], requires_grad=True)),
     lambda m: (lambda t: (t.shape, t.stride(), t.dtype))(m.ones(2).new_empty_strided((0, 3), (3, 1), dtype=m.int64)),

@@ -12,6 +12,8 @@ from ._samples import T, sample
 from .shape import embed, squeeze_inplace_dim, _select_key
 from .matrix import _diagonal_view, _diag_dims, _diagonal
 from .binary import _not_implemented_node, _with_out
+from .indexing import _scatter_reduce2_forward, _sr_grads
+from .stats import _write_out
 from .._tensor import Tensor, _wrap_dim, make, wrap, _C_TYPE_NAMES, _LEGACY_NAMES
 from .._tensor import wrap as wrap_tensor
 from ..autograd import grad_mode
@@ -348,7 +350,8 @@ Tensor.narrow_copy = narrow_copy
 # memory); while recording, its history goes through the op's node, as in PyTorch.
 _squeeze_all_ = declare(
     "squeeze_", lambda a: a.reshape(tuple(s for s in a.shape if s != 1)), node="SqueezeBackward3", public=False,
-    samples=[sample(T(1, 3, 1), call="Tensor.squeeze_", prep="clone"), sample(T(3), call="Tensor.squeeze_", prep="clone")],
+    samples=[sample(T(1, 3, 1), call="Tensor.squeeze_", prep="clone"),
+             sample(T(3), call="Tensor.squeeze_", prep="clone")],
     self=lambda grad, self_shape: grad.reshape(self_shape))
 _squeeze_dims_ = declare(
     "squeeze_.dims", lambda a, dim: np.squeeze(a, dim), node="SqueezeBackward5", public=False,
@@ -707,7 +710,6 @@ Tensor.not_equal_ = Tensor.ne_
 # index_reduce(self, dim, index, source) is scatter_reduce with ``index`` spread along
 # ``dim`` over source's shape: the same forward and the same backward (PyTorch's
 # index_reduce_backward is scatter_reduce_backward with index_select for gather).
-from .indexing import _scatter_reduce2_forward, _sr_grads  # noqa: E402
 
 _index_reduce = declare(
     "index_reduce", _scatter_reduce2_forward, inputs=("self", "src"), node="IndexReduceBackward0", public=False,
@@ -776,7 +778,6 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=No
     else:
         spread = idx.astype(np.int64).reshape(1)
     spread.flags.writeable = False
-    from .stats import _write_out
     res = _index_reduce(input, source, dim=d, index=spread, reduce=reduce, include_self=bool(include_self))
     if out is not None:
         _tape.refuse("index_reduce(out=) writes into out outside the recorded ops")
@@ -799,7 +800,8 @@ def _register_batching_rules():
     from ..func import _batching as b
     from ..func._batching import expand_batch, fix_dim, op
 
-    b.BACKWARD_ONLY["_unfold_backward"] = "a backward-formula helper: backward under vmap runs physically, levels hidden"
+    b.BACKWARD_ONLY["_unfold_backward"] = ("a backward-formula helper: backward under vmap runs physically, levels "
+                                           "hidden")
     b.BACKWARD_ONLY["_diag_strided_backward"] = b.BACKWARD_ONLY["_unfold_backward"]
     b.DATA_DEPENDENT["unique_consecutive"] = (
         "vmap: We do not support batching operators that can output dynamic shape. Attempted to vmap over "
