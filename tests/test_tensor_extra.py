@@ -399,3 +399,35 @@ def test_index_reduce_inplace_grad(reduce, include_self):
         (b * m.arange(6.).view(3, 2)).sum().backward()
         return r is b, b, a.grad, s.grad, b._version
     same(f)
+
+
+def test_inplace_shape_without_grad_on_views_and_non_views():
+    def view(m):
+        a = m.arange(3., requires_grad=True)
+        b = (a * 2).reshape(1, 3)
+        with m.no_grad():
+            b.squeeze_(0)
+        b.sum().backward()
+        return b.shape, b.requires_grad, a.grad   # (torch names the node AsStridedBackward0)
+    same(view)
+
+    def plain(m):
+        a = m.arange(3., requires_grad=True)
+        b = a * 2
+        with m.no_grad():
+            b.unsqueeze_(0)
+        out = [b, b.shape]
+        b.sum().backward()
+        return out + [a.grad]
+    same(plain)
+
+
+def test_inplace_shape_retained_grad():
+    def f(m):
+        a = m.arange(3., requires_grad=True)
+        b = (a * 2).reshape(1, 3)
+        b.retain_grad()
+        b.squeeze_(0)
+        b.sum().backward()
+        return b.grad, a.grad
+    same(f)

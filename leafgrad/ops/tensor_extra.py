@@ -392,12 +392,15 @@ def _reshape_inplace(self, op, params):
         self._vc[0] += 1
         return self
     fw = self._fw
-    if _state.enabled and self._requires_grad:
+    if self._requires_grad and (_state.enabled or self._base is not None and self._grad_fn is not None):
+        # (a view that requires grad keeps a history that fits its shape even when the
+        # change is made without grad: PyTorch regenerates it, as an AsStridedBackward0)
         fn = self.grad_fn   # (a view refreshes its history first)
         stand_in = make(self._data, fn, self._out_nr)
         if fw is not None:
             stand_in.__dict__["_fw"] = fw   # forward AD: the tangent takes the new shape too
-        res = op(stand_in, **params)
+        with grad_mode.enable_grad():
+            res = op(stand_in, **params)
         self._data = res._data
         self._grad_fn = res._grad_fn
         self._out_nr = res._out_nr
