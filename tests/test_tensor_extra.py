@@ -57,7 +57,7 @@ def test_layout_is_strided():
 
 # ---------------------------------------------------------------- unfold
 @pytest.mark.parametrize("args", [(0, 8, 1), (0, 3, 0), (1, 2, 1), (0, -1, 1), (0, -1, 0), (0, 8, 0),
-                                  (0, 3, -1), (0, 0, 1), (-1, 7, 7), (0, 3.5, 1)])
+                                  (0, 3, -1), (0, 0, 1), (-1, 7, 7), (0, 3.5, 1), (0, True, 1)])
 def test_unfold_1d(args):
     same(lambda m: _x(m, 7).unfold(*args))
 
@@ -98,6 +98,7 @@ def test_unfold_grad_overlapping():
     lambda m: m.select_scatter(_x(m, 3, 4), m.ones(1, 4), 0, 0),
     lambda m: m.select_scatter(m.tensor(1.), m.tensor(2.), 0, 0),
     lambda m: m.select_scatter(_x(m, 3, 4), 1.0, 0, 0),
+    lambda m: m.select_scatter(_x(m, 3, 4), m.ones(4), 0, True),
     lambda m: m.zeros(3, 4, dtype=m.int64).select_scatter(m.ones(4), 0, 1),
     lambda m: m.slice_scatter(_x(m, 3, 4), m.ones(3, 2), 1, 0, 4, 2),
     lambda m: m.slice_scatter(_x(m, 3, 4), m.ones(3, 3), 1, 0, 4, 2),

@@ -1,7 +1,9 @@
 """Tensor utilities PyTorch has and the other modules lack: metadata queries (type_as,
 is_nonzero, itemsize, nbytes, layout, storage_offset, ...), unfold (a strided view),
 the scatter ops (select/slice/diagonal_scatter), narrow_copy, in-place shape changes
-(squeeze_, unsqueeze_, t_, transpose_), and a few in-place aliases."""
+(squeeze_, unsqueeze_, t_, transpose_), fill_diagonal_, put / put_, index_reduce,
+unique_consecutive, sum_to_size, new_empty_strided and a few in-place aliases. The end
+of the file registers the ops' vmap batching rules (``leafgrad.func._batching``)."""
 import builtins
 import functools
 
