@@ -432,3 +432,11 @@ def test_inplace_shape_retained_grad():
         b.sum().backward()
         return b.grad, a.grad
     same(f)
+
+
+def test_torch_negative_():
+    def f(m):
+        x = m.tensor([1., -2.])
+        r = m.negative_(x)
+        return r is x, x, x._version
+    same(f)

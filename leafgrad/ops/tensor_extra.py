@@ -703,6 +703,7 @@ def absolute_(self):
 
 
 Tensor.negative_ = negative_
+FUNCTIONS["negative_"] = negative_
 Tensor.absolute_ = absolute_
 Tensor.greater_ = Tensor.gt_
 Tensor.greater_equal_ = Tensor.ge_
