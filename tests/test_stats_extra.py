@@ -127,3 +127,86 @@ def test_quantile_out():
             m.nanquantile(m.tensor(XNAN), 0.5, dim=1, out=o)
         return o, len(w)
     assert_same(*both(fn2))
+
+
+# ====================================================================== cov / corrcoef
+FW = np.array([1, 2, 0, 3, 1])
+AW = np.array([0.5, 1.5, 0.25, 2.0, 1.0])
+
+
+def _cov_case(m, x, fw=None, aw=None, xg=True, awg=True, **kw):
+    t = m.tensor(np.array(x), requires_grad=xg and x.dtype.kind == "f")
+    f = None if fw is None else m.tensor(np.array(fw))
+    a = None if aw is None else m.tensor(np.array(aw), requires_grad=awg)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        r = m.cov(t, fweights=f, aweights=a, **kw)
+    return r, [str(x.message).split(" (Triggered")[0] for x in w]
+
+
+@pytest.mark.parametrize("x", [X[:, :5], X[0, :5], X32[:3, :5], np.arange(10).reshape(2, 5)], ids=str)
+@pytest.mark.parametrize("fw", [None, FW, FW.astype(np.uint8)], ids=str)
+@pytest.mark.parametrize("aw", [None, AW, AW.astype(np.float32)], ids=str)
+@pytest.mark.parametrize("correction", [0, 1, 2, 6])
+def test_cov_values_and_graph(x, fw, aw, correction):
+    a, b = both(lambda m: _cov_case(m, x, fw, aw, correction=correction))
+    assert a[1] == b[1]
+    assert_same(a[0], b[0])   # (not bit-exact: leafgrad's sum adds in another order than ATen's)
+    assert _graph(a[0]) == _graph(b[0])
+
+
+@pytest.mark.parametrize("x", [X[:, :1], X[:1, :1], np.array([[1, 2]]).T, np.empty((3, 0)), np.empty((0, 4)),
+                               np.array(3.0), X[:2, :2]], ids=str)
+@pytest.mark.parametrize("kind", ["none", "fw", "aw", "both"])
+def test_cov_corners(x, kind):
+    n = x.shape[1] if x.ndim == 2 else x.size
+    fw = np.arange(1, n + 1) if kind in ("fw", "both") else None
+    aw = np.linspace(0.5, 1.5, n) if kind in ("aw", "both") else None
+    a, b = both(lambda m: _cov_case(m, x.copy(), fw, aw, xg=False))
+    assert_same(a, b)
+
+
+def test_cov_zeroes_its_input_like_aten():
+    # ATen zeroes its input in place for one observation with one kind of weights
+    def fn(m):
+        x = m.tensor(X[:, :1].copy())
+        r = m.cov(x, aweights=m.tensor([2.0], dtype=m.float64))
+        return r, x
+    assert_same(*both(fn))
+    assert_same(*both(lambda m: m.cov(m.tensor(X[:, :1].copy(), requires_grad=True),
+                                      fweights=m.tensor([2]))))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.cov(m.randn(2, 2, 2)),
+    lambda m: m.cov(m.tensor([True, False])),
+    lambda m: m.cov(m.tensor(X[:, :5]), fweights=m.ones(2, 5, dtype=m.long)),
+    lambda m: m.cov(m.tensor(X[:, :5]), fweights=m.ones(5)),
+    lambda m: m.cov(m.tensor(X[:, :5]), fweights=m.ones(4, dtype=m.int32)),
+    lambda m: m.cov(m.tensor(X[:, :5]), fweights=m.tensor([1, -1, 1, 1, 1])),
+    lambda m: m.cov(m.tensor(X[:, :5]), aweights=m.ones(5, dtype=m.long)),
+    lambda m: m.cov(m.tensor(X[:, :5]), aweights=m.ones(5, 1)),
+    lambda m: m.cov(m.tensor(X[:, :5]), aweights=m.ones(4)),
+    lambda m: m.cov(m.tensor(X[:, :5]), aweights=m.tensor([1., -1, 1, 1, 1])),
+    lambda m: m.cov(m.tensor(X[:, :5]), aweights=m.zeros(5)),
+    lambda m: m.cov(m.tensor(X[:, :5]), fweights=m.zeros(5, dtype=m.long)),
+    lambda m: m.cov(m.tensor(X[:, :5]), correction=1.5),
+    lambda m: m.corrcoef(m.randn(2, 2, 2)),
+])
+def test_cov_errors(call):
+    a, b = both(call)
+    assert isinstance(a, Exception)
+    assert_same(a, b)
+
+
+@pytest.mark.parametrize("x", [X[:, :5], X32[:3], X[0], np.arange(6).reshape(2, 3), np.array(3.0),
+                               np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 3.0]])], ids=str)
+def test_corrcoef(x):
+    def fn(m):
+        t = m.tensor(np.array(x), requires_grad=x.dtype.kind == "f")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = t.corrcoef()
+        return r, _graph(r)
+    a, b = both(fn)
+    assert_same(a, b)

@@ -8,10 +8,11 @@ SqueezeBackward4 / UnsqueezeBackward1 / TransposeBackward1, MmBackward0, ...) ma
 bincount, histc and histogram count values: they are integer-like ops without a
 derivative (histc records a node whose backward raises, as PyTorch's does)."""
 import math
+import warnings
 
 import numpy as np
 
-from ._declare import declare, FUNCTIONS
+from ._declare import declare, FUNCTIONS, REGISTRY
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, wrap, _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
@@ -20,7 +21,7 @@ from ..return_types import return_type
 from .stats import _write_out, _resize_out
 from .indexing import gather as _gather
 from .unary import lerp as _lerp
-from .activation import mul_scalar as _mul_scalar
+from .activation import mul_scalar as _mul_scalar, sub_scalar as _sub_scalar
 
 
 def _c_double(v):
@@ -217,3 +218,123 @@ FUNCTIONS["quantile"] = quantile
 FUNCTIONS["nanquantile"] = nanquantile
 Tensor.quantile = quantile
 Tensor.nanquantile = nanquantile
+
+
+# ====================================================================== cov / corrcoef
+def _long(n):
+    return wrap(np.asarray(n, np.int64))
+
+
+def _is_true(t):
+    return bool(t._data)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """ATen's composite, step by step (Correlation.cpp)."""
+    if not isinstance(correction, (int, np.integer)) or isinstance(correction, bool):
+        raise TypeError(f"cov(): argument 'correction' must be int, not {type(correction).__name__}")
+    nd = input._data.ndim
+    if nd > 2:
+        raise RuntimeError("cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{nd} dimensions")
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    x = input.view(1, -1) if nd < 2 else input
+    n_obs = x._data.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights
+        if w._data.ndim > 1:
+            raise RuntimeError("cov(): expected fweights to have one or fewer dimensions but got fweights with "
+                               f"{w._data.ndim} dimensions")
+        if w._data.dtype.kind not in "iu":
+            raise RuntimeError("cov(): expected fweights to have integral dtype but got fweights with "
+                               f"{_dtype_name(w._data.dtype)} dtype")
+        if w._data.size != n_obs:
+            raise RuntimeError("cov(): expected fweights to have the same numel as there are observations in the "
+                               f"input but got {w._data.size} != {n_obs}")
+        if n_obs and not w._data.min() >= 0:
+            raise RuntimeError("cov(): fweights cannot be negative")
+    if aweights is not None:
+        aw = aweights
+        if aw._data.ndim > 1:
+            raise RuntimeError("cov(): expected aweights to have one or fewer dimensions but got aweights with "
+                               f"{aw._data.ndim} dimensions")
+        if aw._data.dtype.kind != "f":
+            raise RuntimeError("cov(): expected aweights to have floating point dtype but got aweights with "
+                               f"{_dtype_name(aw._data.dtype)} dtype")
+        if aw._data.size != n_obs:
+            raise RuntimeError("cov(): expected aweights to have the same numel as there are observations in the "
+                               f"input but got {aw._data.size} != {n_obs}")
+        if n_obs and not aw._data.min() >= 0:
+            raise RuntimeError("cov(): aweights cannot be negative")
+        w = aw if w is None else w * aw
+    # a weighted average of the observations
+    w_sum = _long(n_obs) if w is None else w.sum()
+    if w is not None and not _is_true(w_sum != 0):
+        raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+    with np.errstate(all="ignore"):
+        avg = (x if w is None else x * w).sum(1) / w_sum
+    # the normalization factor
+    if w is None:
+        norm = _long(n_obs - correction)
+    elif correction == 0:
+        norm = w_sum
+    elif aweights is None:
+        norm = _sub_scalar(w_sum, other=correction)
+    elif fweights is None and n_obs == 1 and correction == 1:
+        norm = _long(0)
+    else:
+        with np.errstate(all="ignore"):
+            norm = w_sum - _mul_scalar((w * aweights).sum(), other=correction) / w_sum
+    if _is_true(norm <= 0):
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                      "observations.", UserWarning, stacklevel=2)
+        norm.zero_()
+    # the covariance matrix
+    if n_obs == 1 and (fweights is not None) != (aweights is not None):
+        x.zero_()   # (ATen zeroes its input here: one observation with one kind of weights)
+        if x._data.dtype.kind in "iu":
+            x = x.to(_dtype.float32)
+    else:
+        x = x - avg.unsqueeze(1)
+    c = x.mm((x if w is None else x * w).t())
+    with np.errstate(all="ignore"):
+        return (c / norm).squeeze()
+
+
+def corrcoef(input):
+    nd = input._data.ndim
+    if nd > 2:
+        raise RuntimeError("corrcoef(): expected input to have two or fewer dimensions but got an input with "
+                           f"{nd} dimensions")
+    c = cov(input)
+    with np.errstate(all="ignore"):
+        if c._data.ndim == 0:
+            return c / c    # nan for a covariance of nan, inf or 0, else 1
+        std = c.diagonal().sqrt()
+        c = c / std.view(-1, 1)
+        c = c / std.view(1, -1)
+        return c.clip(-1, 1)    # rounding may leave values just outside [-1, 1]
+
+
+FUNCTIONS["cov"] = cov
+FUNCTIONS["corrcoef"] = corrcoef
+Tensor.cov = cov
+Tensor.corrcoef = corrcoef
+
+# cov and corrcoef are made of ops declared elsewhere: their samples ride on mm and clamp.
+_AW = T(5, low=0.2, high=2.0)
+_FW = T(5, dtype="int64", grad=False, values=[1, 2, 0, 3, 1])
+REGISTRY["mm"].samples += [
+    sample(T(3, 5), call="cov"), sample(T(5), call="cov"), sample(T(3, 5), call="Tensor.cov"),
+    sample(T(2, 6), correction=0, call="cov"), sample(T(2, 6), correction=3, call="cov"),
+    sample(T(3, 5), fweights=_FW, call="cov"), sample(T(3, 5), aweights=_AW, call="cov"),
+    sample(T(3, 5), aweights=_AW, correction=2, call="cov"),
+    sample(T(3, 5), fweights=_FW, aweights=_AW, call="cov"),
+    sample(T(3, 5), fweights=_FW, aweights=_AW, correction=0, call="cov"),
+    sample(T(3, 5, dtype="float32"), aweights=T(5, low=0.2, high=2.0), call="cov"),
+    sample(T(1, 4), call="cov"), sample(T(4, 1), smooth=False, call="cov")]
+REGISTRY["clamp"].samples += [
+    sample(T(3, 5), call="corrcoef"), sample(T(2, 6), call="Tensor.corrcoef"), sample(T(5), call="corrcoef"),
+    sample(T(4, 3, dtype="float32"), call="corrcoef")]
