@@ -210,3 +210,176 @@ def test_corrcoef(x):
         return r, _graph(r)
     a, b = both(fn)
     assert_same(a, b)
+
+
+# ====================================================================== bincount
+IDX = np.array([0, 2, 2, 5, 1, 2])
+
+
+@pytest.mark.parametrize("wdt", [None, "float32", "float64", "int64", "int32", "bool", "float16"])
+@pytest.mark.parametrize("minlength", [0, 3, 9])
+@pytest.mark.parametrize("idt", ["int64", "int32", "uint8", "int8"])
+def test_bincount_values_dtypes(wdt, minlength, idt):
+    def fn(m):
+        i = m.tensor(IDX.astype(idt))
+        w = None if wdt is None else m.tensor(np.array([0.5, 1.25, 3.0, -2.0, 7.0, 0.1]).astype(wdt))
+        return m.bincount(i, w, minlength=minlength), i.bincount(weights=w, minlength=minlength)
+    a, b = both(fn)
+    assert_same(a, b)
+    assert np.array_equal(to_numpy(a[0]), to_numpy(b[0]))
+
+
+def test_bincount_grad_is_not_implemented():
+    def fn(m):
+        w = m.tensor([1.0, 2, 3, 4, 5, 6], requires_grad=True)
+        r = m.bincount(m.tensor(IDX), w)
+        names = [type(n).__name__ for n, _ in r.grad_fn.next_functions]
+        return r, names, both_backward(r)
+    a, b = both(fn)
+    assert_same(a, b)
+
+
+def both_backward(r):
+    try:
+        r.sum().backward()
+    except Exception as e:  # noqa: BLE001
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.bincount(m.tensor([-1, 2])),
+    lambda m: m.bincount(m.tensor([[1, 2]])),
+    lambda m: m.bincount(m.tensor(3)),
+    lambda m: m.bincount(m.tensor([1.0, 2])),
+    lambda m: m.bincount(m.tensor([True, False])),
+    lambda m: m.bincount(m.tensor([1, 2]), minlength=-1),
+    lambda m: m.bincount(m.tensor([1, 2]), minlength=2.0),
+    lambda m: m.bincount(m.tensor([1, 2]), m.tensor([1.0, 2, 3])),
+    lambda m: m.bincount(m.tensor([1, 2]), m.tensor([[1.0, 2]])),
+    lambda m: m.bincount(m.tensor([], dtype=m.long)),
+    lambda m: m.bincount(m.tensor([], dtype=m.long), minlength=3),
+    lambda m: m.bincount(m.tensor([], dtype=m.long), m.tensor([]), minlength=3),
+    lambda m: m.bincount(m.tensor([], dtype=m.long), m.tensor([1.0]), minlength=2),
+])
+def test_bincount_errors_and_empty(call):
+    assert_same(*both(call))
+
+
+# ====================================================================== histc / histogram
+XH = np.array([1.0, 2, 1, 2.5, 4, -1, 7, 3.25, 0.1, 5.5])
+
+
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+@pytest.mark.parametrize("args", [(), (5,), (5, 0, 3), (4, 3, 3), (7, -1, 7), (3, 2.5, 2.5), (100, -2, 9.3)],
+                         ids=str)
+def test_histc_values(dt, args):
+    def fn(m):
+        x = m.tensor(XH.astype(dt), requires_grad=True)
+        r = m.histc(x, *args)
+        return r, x.histc(*args), r.requires_grad
+    a, b = both(fn)
+    assert_same(a, b)
+    assert np.array_equal(to_numpy(a[0]), to_numpy(b[0]))
+
+
+def test_histc_random_edges_exact():
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        dt = rng.choice(["float32", "float64"])
+        x = (rng.standard_normal(int(rng.integers(1, 200))) * 10.0 ** rng.integers(-2, 3)).astype(dt)
+        bins = int(rng.integers(1, 130))
+        a, b = both(lambda m: (m.histc(m.tensor(x), bins), m.histogram(m.tensor(x), bins),
+                               m.histogram(m.tensor(x), bins, range=(-1.0, 2.0), density=True)))
+        assert_same(a, b)
+        for u, v in zip([a[0], *a[1], *a[2]], [b[0], *b[1], *b[2]]):
+            assert np.array_equal(to_numpy(u), to_numpy(v), equal_nan=True)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.histc(m.tensor(XH), bins=0),
+    lambda m: m.histc(m.tensor(XH), bins=-1),
+    lambda m: m.histc(m.tensor(XH), 5, 3, 1),
+    lambda m: m.histc(m.tensor(XH).long(), 3),
+    lambda m: m.histc(m.tensor([]), 3),
+    lambda m: m.histc(m.tensor([2.0, 2.0]), 3),
+    lambda m: m.histc(m.tensor([NAN, 2.0]), 3),
+    lambda m: m.histc(m.tensor([NAN]), 3),
+    lambda m: m.histc(m.tensor([float("inf"), 2.0]), 3),
+    lambda m: m.histc(m.tensor([1.0, 2.0]), 3, min=NAN),
+    lambda m: m.histc(m.tensor([1.0, 2.0]), 3, min=0, max=float("inf")),
+    lambda m: m.histc(m.tensor(XH).view(2, 5), 3),
+    lambda m: m.histc(m.tensor(XH), 3, out=m.empty(0, dtype=m.float64)),
+    lambda m: m.histc(m.tensor(XH), 3, out=m.empty(0)),
+    lambda m: m.histc(m.tensor(2.0), 4),
+])
+def test_histc_errors_and_edges(call):
+    assert_same(*both(call))
+
+
+def test_histc_out():
+    def fn(m):
+        o = m.empty(0, dtype=m.float64)
+        r = m.histc(m.tensor(XH), 4, -1, 3, out=o)
+        return r is o, o
+    assert_same(*both(fn))
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(density=True), dict(range=(0.0, 3.0)), dict(range=(0, 3), density=True),
+                                dict(range=(3.0, 3.0)), dict(weight="w"), dict(weight="w", density=True)], ids=str)
+@pytest.mark.parametrize("bins", [1, 4, "edges", "unsorted"])
+@pytest.mark.parametrize("dt", ["float32", "float64"])
+def test_histogram(kw, bins, dt):
+    if "range" in kw and not isinstance(bins, int):
+        return
+
+    def fn(m):
+        x = m.tensor(XH.astype(dt), requires_grad=True)
+        k = dict(kw)
+        if k.get("weight") == "w":
+            k["weight"] = m.tensor(np.linspace(0.1, 2.0, XH.size).astype(dt), requires_grad=True)
+        b = bins
+        if bins == "edges":
+            b = m.tensor(np.array([-1.5, 0.0, 1.0, 2.5, 5.0]).astype(dt))
+        elif bins == "unsorted":
+            b = m.tensor(np.array([3.0, 1.0, 2.5, 5.0, 4.0]).astype(dt))
+        r = m.histogram(x, b, **k)
+        return type(r).__name__, r, r.hist, r.bin_edges, r.hist.grad_fn is r.bin_edges.grad_fn, \
+            [type(n).__name__ for n, _ in r.hist.grad_fn.next_functions], both_backward(r.hist)
+    a, b = both(fn)
+    assert_same(a, b)
+    assert np.array_equal(to_numpy(a[1][0]), to_numpy(b[1][0]))
+    assert np.array_equal(to_numpy(a[1][1]), to_numpy(b[1][1]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.histogram(m.tensor(XH), 0),
+    lambda m: m.histogram(m.tensor(XH), 3, range=(3.0, 0.0)),
+    lambda m: m.histogram(m.tensor(XH), 3, range=(0.1234567, -0.3)),
+    lambda m: m.histogram(m.tensor(XH), 3, range=(0.0, 1.0, 2.0)),
+    lambda m: m.histogram(m.tensor(XH), 3, range=(0.0, float("inf"))),
+    lambda m: m.histogram(m.tensor(XH).long(), 3),
+    lambda m: m.histogram(m.tensor(XH).long(), 3, range=(0, 3)),
+    lambda m: m.histogram(m.tensor(XH), 3, weight=m.arange(10)),
+    lambda m: m.histogram(m.tensor(XH).view(10, 1), 3, weight=m.arange(9.0).double()),
+    lambda m: m.histogram(m.tensor(XH), 3, weight=m.ones(2, 5, dtype=m.float64)),
+    lambda m: m.histogram(m.tensor(XH), m.tensor([[0.0, 1, 2.5, 5]], dtype=m.float64)),
+    lambda m: m.histogram(m.tensor(XH), m.tensor([0.0, 1, 2.5, 5])),
+    lambda m: m.histogram(m.tensor(XH), m.tensor([3.0], dtype=m.float64)),
+    lambda m: m.histogram(m.tensor(XH), m.tensor([], dtype=m.float64)),
+    lambda m: m.histogram(m.tensor([]), 3),
+    lambda m: m.histogram(m.tensor([2.0, 2.0]), 3),
+    lambda m: m.histogram(m.tensor([NAN, 1.0]), 3),
+    lambda m: m.histogram(m.tensor([NAN, 1.0]), 3, range=(0, 2)),
+    lambda m: m.histogram(m.tensor(XH), 3.0),
+])
+def test_histogram_errors_and_edges(call):
+    assert_same(*both(call))
+
+
+def test_histogram_out():
+    def fn(m):
+        h, e = m.empty(0, dtype=m.float64), m.empty(0, dtype=m.float64)
+        r = m.histogram(m.tensor(XH), 3, out=(h, e))
+        return type(r).__name__, r, r.hist is h, r.bin_edges is e
+    assert_same(*both(fn))

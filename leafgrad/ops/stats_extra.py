@@ -338,3 +338,315 @@ REGISTRY["mm"].samples += [
 REGISTRY["clamp"].samples += [
     sample(T(3, 5), call="corrcoef"), sample(T(2, 6), call="Tensor.corrcoef"), sample(T(5), call="corrcoef"),
     sample(T(4, 3, dtype="float32"), call="corrcoef")]
+
+
+# ====================================================================== bincount
+def _not_implemented_for(kernel, dt):
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_dtype_name(dt)}\'')
+
+
+def _bincount_forward(a, weights, minlength=0):
+    if weights is None or a.size == 0:
+        counts = np.zeros(max(int(a.max()) + 1, minlength) if a.size else minlength, np.int64)
+        if a.size:
+            np.add.at(counts, a, 1)
+        return counts
+    dt = np.float32 if weights.dtype == np.float32 else np.float64
+    out = np.zeros(max(int(a.max()) + 1, minlength), dt)
+    np.add.at(out, a, weights.real.astype(dt, copy=False) if weights.dtype.kind == "c" else weights.astype(dt))
+    return out
+
+
+_bincount = declare(
+    "bincount", _bincount_forward, inputs=("self", "weights"), node="NotImplemented", public=False,
+    samples=[sample(T(6, dtype="int64", low=0, high=5), call="bincount", smooth=False),
+             sample(T(6, dtype="int64", low=0, high=5), T(6, grad=False), call="bincount", smooth=False),
+             sample(T(6, dtype="int64", low=0, high=5), T(6, dtype="float32", grad=False), minlength=9,
+                    call="Tensor.bincount", smooth=False)])
+_bincount_node = REGISTRY["bincount"].node_cls
+
+
+def _bincount_apply(self, grads, graph):
+    raise RuntimeError("derivative for aten::bincount is not implemented")
+
+
+_bincount_node._apply = _bincount_apply
+_bincount_node._cname = "torch::autograd::NotImplemented"
+_bincount_node.next_functions = property(lambda self: tuple(e for e in self._next if e is not None))
+
+
+def bincount(input, weights=None, minlength=0):
+    if not isinstance(minlength, (int, np.integer)) or isinstance(minlength, bool):
+        raise TypeError(f"bincount(): argument 'minlength' must be int, not {type(minlength).__name__}")
+    a = input._data
+    if a.dtype.kind not in "iu":
+        raise _not_implemented_for("bincount_cpu", a.dtype)
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if not (a.ndim == 1 and a.size == 0):
+        if a.ndim != 1 or a.min() < 0:
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        if weights is not None and (weights._data.ndim != 1 or weights._data.shape[0] != a.shape[0]):
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+        if weights is not None and weights._data.dtype.kind == "c":
+            warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
+    return _bincount(input, weights, minlength=int(minlength))
+
+
+FUNCTIONS["bincount"] = bincount
+Tensor.bincount = bincount
+
+
+# ====================================================================== histc / histogram
+def _c_double_signed(v):
+    """As ``_c_double``, with glibc's sign on a NaN (``-nan``)."""
+    return "-nan" if math.isnan(v) and math.copysign(1.0, v) < 0 else _c_double(v)
+
+
+def _fma(x, y, z):
+    """``x * y + z`` rounded once, element-wise, in x's dtype (exact in float64 and longdouble)."""
+    from .pointwise import fused_multiply_add
+    return fused_multiply_add(np.asarray(x), np.asarray(y, x.dtype), np.asarray(z, x.dtype))
+
+
+def _linspace(start, end, steps, dt):
+    """ATen's linspace kernel for a floating dtype: the first half ``start + step * i``,
+    the rest ``end - step * (steps - 1 - i)``, each a fused multiply-add (as ATen's CPU
+    build compiles it)."""
+    dt = np.dtype(dt)
+    s, e = dt.type(start), dt.type(end)
+    with np.errstate(all="ignore"):
+        step = (e - s) / dt.type(steps - 1)
+    i = np.arange(steps)
+    half = steps // 2
+    first = _fma(np.full(steps, step, dt), i.astype(dt), np.full(steps, s, dt))
+    second = _fma(np.full(steps, -step, dt), (steps - 1 - i).astype(dt), np.full(steps, e, dt))
+    return np.where(i < half, first, second).astype(dt, copy=False)
+
+
+def _upper_bound(edges, x, lo, hi):
+    """libstdc++'s ``std::upper_bound`` over ``edges[lo:hi]`` for each of ``x`` (vectorized;
+    the same probes, so unsorted edges give the same answers)."""
+    first = np.array(lo, np.int64, copy=True)
+    length = np.asarray(hi, np.int64) - first
+    length = np.array(np.broadcast_to(length, x.shape), copy=True)
+    first = np.array(np.broadcast_to(first, x.shape), copy=True)
+    while True:
+        active = length > 0
+        if not active.any():
+            return first
+        half = length >> 1
+        middle = first + half
+        less = x < edges[np.minimum(middle, edges.size - 1)]
+        go_left = active & less
+        go_right = active & ~less
+        length = np.where(go_left, half, np.where(go_right, length - half - 1, length))
+        first = np.where(go_right, middle + 1, first)
+
+
+def _histogram_kernel(x, edges, weight, density, algorithm):
+    """ATen's histogramdd CPU kernel for one dimension (``algorithm``: "linear" (histc),
+    "local" (linear with a local search, histogram with a bin count) or "binary")."""
+    dt = x.dtype
+    n_edges = edges.size
+    hist = np.zeros(n_edges - 1, dt)
+    left, right = edges[0], edges[-1]
+    with np.errstate(invalid="ignore"):
+        keep = (x >= left) & (x <= right)
+    xs = x[keep]
+    if algorithm == "binary":
+        pos = _upper_bound(edges, xs, 0, n_edges) - 1
+    else:
+        with np.errstate(all="ignore"):
+            pos = ((xs - left) * dt.type(n_edges - 1) / (right - left)).astype(np.int64)
+        if algorithm == "local":
+            pos = _upper_bound(edges, xs, np.maximum(pos - 1, 0), np.minimum(pos + 2, n_edges)) - 1
+    pos = np.where(pos == n_edges - 1, pos - 1, pos)
+    pos = np.clip(pos, 0, n_edges - 2)
+    np.add.at(hist, pos, np.ones(xs.size, dt) if weight is None else weight[keep])
+    if density:
+        with np.errstate(all="ignore"):
+            hist = hist / hist.sum(dtype=dt)
+            hist = hist / np.diff(edges)
+    return hist.astype(dt, copy=False)
+
+
+def _histc_bounds(a, min, max):
+    lo, hi = float(min), float(max)
+    if lo == hi and a.size:
+        lo, hi = float(a.min()), float(a.max())
+        if math.isnan(lo):
+            # (ATen's aminmax gives a negative NaN from a vectorized reduction)
+            lo = hi = -math.nan if a.size > 1 else float(a[np.isnan(a)][0])
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if math.isinf(lo) or math.isinf(hi) or math.isnan(lo) or math.isnan(hi):
+        raise RuntimeError(f"torch.histc: range of [{_c_double_signed(lo)}, {_c_double_signed(hi)}] is not finite")
+    if not lo < hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    return lo, hi
+
+
+def _bins_error(n):
+    return RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for dimension 0")
+
+
+def _hist_out_dtype_check(a_dt, hist):
+    if hist is not None and hist._data.dtype != a_dt:
+        raise RuntimeError("torch.histogram: input tensor and hist tensor should have the same dtype, but got input "
+                           f"{_C_NAMES[a_dt.name]} and hist {_C_NAMES[hist._data.dtype.name]}")
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None):
+    """Counts of ``input`` in ``bins`` equal bins over [min, max] (the data's range when
+    they are equal); values outside are ignored. No derivative: the result does not
+    require grad (as PyTorch's)."""
+    for name, v in (("min", min), ("max", max)):
+        if isinstance(v, Tensor):
+            v = v.item()
+        if not isinstance(v, (int, float, np.number)) or isinstance(v, complex):
+            raise TypeError(f"histc(): argument '{name}' must be Number, not {type(v).__name__}")
+    if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool):
+        raise TypeError(f"histc(): argument 'bins' must be int, not {type(bins).__name__}")
+    a = input._data
+    _hist_out_dtype_check(a.dtype, out)
+    if bins <= 0:
+        raise _bins_error(bins)
+    lo, hi = _histc_bounds(a, float(min.item() if isinstance(min, Tensor) else min),
+                           float(max.item() if isinstance(max, Tensor) else max))
+    if a.dtype.kind != "f":
+        raise _not_implemented_for("histogram_cpu", a.dtype)
+    edges = _linspace(lo, hi, bins + 1, a.dtype)
+    res = wrap(_histogram_kernel(a.reshape(-1), edges, None, False, "linear"))
+    if out is None:
+        return res
+    _resize_out(out, res._data.shape)
+    np.copyto(out._data, res._data)
+    out._vc[0] += 1
+    return out
+
+
+FUNCTIONS["histc"] = histc
+Tensor.histc = histc
+
+_Histogram = return_type("histogram", ("hist", "bin_edges"))
+_HistogramOut = return_type("histogram_out", ("hist", "bin_edges"))
+
+
+def _histogram_forward(a, bins, weight, range=None, density=False):
+    """(hist, bin_edges) as ATen's histogram_out_cpu computes them."""
+    flat = a.reshape(-1)
+    if isinstance(bins, np.ndarray):
+        edges = bins
+        if edges.dtype != a.dtype:
+            raise RuntimeError("torch.histogramdd: input tensor and bins tensors should have the same dtype, but got "
+                               f"input with dtype {_C_NAMES[a.dtype.name]} and bins for dimension 0 with dtype "
+                               f"{_C_NAMES[edges.dtype.name]}")
+        if edges.ndim != 1:
+            raise RuntimeError("torch.histogramdd: bins tensor should have one dimension, but got "
+                               f"{edges.ndim} dimensions in the bins tensor for dimension 0")
+        if edges.size == 0:
+            raise RuntimeError("torch.histogramdd: bins tensor should have at least 1 element, but got 0 elements "
+                               "in the bins tensor for dimension 0")
+        _weight_checks(a, weight)
+        if edges.size - 1 <= 0:
+            raise _bins_error(edges.size - 1)
+        algorithm = "binary"
+        edges = edges.copy()
+    else:
+        if bins <= 0:
+            raise _bins_error(bins)
+        if range is not None:
+            if len(range) != 2:
+                raise RuntimeError("torch.histogramdd: for a 1-dimensional histogram range should have 2 elements, "
+                                   f"but got {len(range)}")
+            lo, hi = float(range[0]), float(range[1])
+        elif flat.size:
+            if a.dtype.kind != "f":
+                raise _not_implemented_for("histogramdd", a.dtype)
+            lo, hi = float(flat.min()), float(flat.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{_c_double(lo)}, {_c_double(hi)}] is not "
+                               "finite")
+        if not lo <= hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {_c_double(lo)} max "
+                               f"{_c_double(hi)} for dimension 0")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        if a.dtype.kind != "f":
+            _weight_checks(a, weight)
+            raise _not_implemented_for("histogram_cpu", a.dtype)
+        edges = _linspace(lo, hi, bins + 1, a.dtype)
+        _weight_checks(a, weight)
+        algorithm = "local"
+    if a.dtype.kind != "f":
+        raise _not_implemented_for("histogram_cpu", a.dtype)
+    w = None if weight is None else weight.reshape(-1)
+    return _histogram_kernel(flat, edges, w, density, algorithm), edges
+
+
+def _weight_checks(a, weight):
+    if weight is None:
+        return
+    if weight.dtype != a.dtype:
+        raise RuntimeError("torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should "
+                           f"have the same dtype, but got input({_C_NAMES[a.dtype.name]}), and "
+                           f"weight({_C_NAMES[weight.dtype.name]})")
+    if weight.size != a.size:
+        raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                           f"input tensor excluding its innermost dimension, but got input with shape [{a.size}, 1] "
+                           f"and weight with shape [{weight.size}]")
+
+
+_histogram = declare(
+    "histogram", _histogram_forward, inputs=("self", "bins", "weight"), outputs=("hist", "bin_edges"),
+    node="NotImplemented", public=False,
+    samples=[sample(T(8, grad=False), 4, call="histogram", smooth=False),
+             sample(T(8, grad=False), T(values=[-1.5, 0.0, 0.5, 2.0], grad=False), call="histogram", smooth=False),
+             sample(T(2, 5, grad=False), 3, range=(-1.0, 1.0), weight=T(2, 5, low=0, high=1, grad=False), density=True,
+                    call="Tensor.histogram", smooth=False),
+             sample(T(6, dtype="float32", grad=False), 5, call="histogram", smooth=False)])
+_histogram_node = REGISTRY["histogram"].node_cls
+
+
+def _histogram_apply(self, grads, graph):
+    raise RuntimeError("derivative for aten::histogram is not implemented")
+
+
+_histogram_node._apply = _histogram_apply
+_histogram_node._cname = "torch::autograd::NotImplemented"
+_histogram_node.next_functions = property(lambda self: tuple(e for e in self._next if e is not None))
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+    """(hist, bin_edges): ``bins`` equal bins over ``range`` (the data's range by default),
+    or the bins between the edges of a 1-D tensor ``bins``."""
+    if isinstance(bins, Tensor) and range is not None or not isinstance(bins, (Tensor, int, np.integer)) \
+            or isinstance(bins, bool):
+        got = ", ".join(["Tensor" if isinstance(input, Tensor) else type(input).__name__,
+                         "Tensor" if isinstance(bins, Tensor) else type(bins).__name__]
+                        + (["range=tuple"] if range is not None and isinstance(bins, Tensor) else []))
+        raise TypeError(f"histogram() received an invalid combination of arguments - got ({got}), but expected one "
+                        "of:\n"
+                        " * (Tensor input, Tensor bins, *, Tensor weight = None, bool density = False, "
+                        "tuple of Tensors out = None)\n"
+                        " * (Tensor input, int bins = 100, *, tuple of floats range = None, Tensor weight = None, "
+                        "bool density = False, tuple of Tensors out = None)\n")
+    params = {"density": bool(density)}
+    if range is not None:
+        params["range"] = tuple(float(r) for r in range)
+    if out is not None:
+        _hist_out_dtype_check(input._data.dtype, out[0])
+    with np.errstate(all="ignore"):
+        hist, edges = _histogram(input, bins if isinstance(bins, Tensor) else int(bins), weight, **params)
+    res = _Histogram((hist, edges))
+    if out is None:
+        return res
+    _write_out(tuple(out), (hist, edges), "histogram")
+    return _HistogramOut(tuple(out))
+
+
+FUNCTIONS["histogram"] = histogram
+Tensor.histogram = histogram
