@@ -383,3 +383,44 @@ def test_histogram_out():
         r = m.histogram(m.tensor(XH), 3, out=(h, e))
         return type(r).__name__, r, r.hist is h, r.bin_edges is e
     assert_same(*both(fn))
+
+
+# ====================================================================== argument parsing
+@pytest.mark.parametrize("call", [
+    lambda m: m.quantile(m.tensor(X), [0.5]),
+    lambda m: m.quantile(m.tensor(X), 0.5, interpolation=3),
+    lambda m: m.quantile(m.tensor(X), 0.5, keepdim=1),
+    lambda m: m.quantile(m.tensor(X), 0.5, None, False, "linear"),
+    lambda m: m.nanquantile(m.tensor(X), 0.5, 1.0),
+    lambda m: m.tensor(X).quantile(0.5, dim=(0, 1)),
+    lambda m: m.tensor(X).quantile(0.4, 0, keepdim=True, interpolation="higher"),
+    lambda m: m.quantile(m.tensor(X), 0, 1),
+    lambda m: m.tensor(X).histc(4.5),
+    lambda m: m.histc(m.tensor(X), 2, "a"),
+    lambda m: m.histc(m.tensor(X), 2, out=3),
+    lambda m: m.histc(m.tensor(X), 2, foo=3),
+    lambda m: m.histc(m.tensor(X), 2, 1, 2, 3),
+    lambda m: m.histc(m.tensor(X), True),
+    lambda m: m.histc(m.tensor(X), 2, min=None),
+    lambda m: m.histc(m.tensor(X), 4, min=m.tensor(0.0), max=m.tensor(1.0)),
+    lambda m: m.tensor(X).histc(bins=3, min=-1, max=1),
+    lambda m: m.tensor([1, 2]).bincount([1.0]),
+    lambda m: m.bincount(m.tensor([1]), minlength=None),
+    lambda m: m.bincount(m.tensor([1, 2]), None, 3),
+    lambda m: m.cov(m.tensor(X), correction=None),
+    lambda m: m.cov(m.tensor(X), correction=True),
+    lambda m: m.cov(m.tensor(X), fweights=[1, 2, 3, 4]),
+    lambda m: m.cov([1.0, 2]),
+    lambda m: m.corrcoef([1, 2]),
+    lambda m: m.histogram(m.tensor(X), 3.0),
+    lambda m: m.histogram(m.tensor(X), 3, density=1),
+    lambda m: m.histogram(m.tensor(X), 3, range=(0, "a")),
+    lambda m: m.histogram(m.tensor(X), m.tensor([0.0, 1]), range=(0, 1)),
+    lambda m: m.tensor(X).histogram(3.0),
+    lambda m: m.tensor(X).histogram(m.tensor([0.0, 1.0], dtype=m.float64), density=True),
+    lambda m: m.histogram(m.tensor(X), bins=3, range=[0, 1]),
+    lambda m: m.histogram(m.tensor(X).half(), 4),
+    lambda m: m.histogram(m.tensor(X).half(), 4, range=(0, 1)),
+])
+def test_argument_parsing(call):
+    assert_same(*both(call))

@@ -57,6 +57,126 @@ def _copy_out(res, out, name):
     return out
 
 
+# ---------------------------------------------------------------- PyTorch's argument parser
+_REAL = (int, float, np.integer, np.floating, np.bool_)
+
+
+def _is_float_seq(v):
+    return isinstance(v, (tuple, list)) and all(isinstance(e, _REAL) for e in v)
+
+
+_TYPES = {
+    "Tensor": lambda v: isinstance(v, Tensor),
+    "float": lambda v: isinstance(v, _REAL),
+    "int": lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)),
+    "bool": lambda v: isinstance(v, (bool, np.bool_)),
+    "str": lambda v: isinstance(v, str),
+    "Number": lambda v: isinstance(v, _REAL + (complex, np.complexfloating)) or (
+        isinstance(v, Tensor) and v._data.ndim == 0),
+    "tuple of floats": _is_float_seq,
+    "tuple of Tensors": lambda v: isinstance(v, (tuple, list)) and all(isinstance(e, Tensor) for e in v),
+}
+_REQUIRED = object()
+
+
+def _tname(v):
+    return "Tensor" if isinstance(v, Tensor) else type(v).__name__
+
+
+class _Sig:
+    """One signature of PyTorch's argument parser: ``params`` are (name, type, default,
+    keyword-only) with ``_REQUIRED`` for no default; None is allowed where the default is None."""
+
+    def __init__(self, params):
+        self.params = params
+
+    def text(self, method):
+        parts, star = [], False
+        for name, typ, default, kwonly in self.params:
+            if method and (name == "input" or name == "out"):
+                continue
+            if kwonly and not star:
+                parts.append("*")
+                star = True
+            d = "" if default is _REQUIRED else " = " + ('"%s"' % default if isinstance(default, str) else
+                                                         str(default))
+            parts.append(f"{typ} {name}{d}")
+        return "(" + ", ".join(parts) + ")"
+
+    def bind(self, args, kwargs, method):
+        """(values, None) or (None, the first problem: (kind, detail))."""
+        params = [p for p in self.params if not (method and p[0] in ("out", "input"))]
+        positional = [p for p in params if not p[3]]
+        if len(args) > len(positional):
+            return None, ("count", len(positional))
+        values = {}
+        for (name, typ, default, _), v in zip(positional, args):
+            values[name] = (v, positional.index((name, typ, default, _)))
+        names = {p[0]: p for p in params}
+        for k, v in kwargs.items():
+            if k not in names or k in values:
+                return None, ("keyword", k)
+            values[k] = (v, None)
+        out = {}
+        for name, typ, default, _ in params:
+            if name not in values:
+                if default is _REQUIRED:
+                    return None, ("missing", name)
+                out[name] = default
+                continue
+            v, pos = values[name]
+            if not (v is None and default is None) and not _TYPES[typ](v):
+                return None, ("type", (name, typ, v, pos))
+            out[name] = v
+        return out, None
+
+
+def _parse(fname, sigs, args, kwargs, method=False):
+    """The arguments bound to the first matching signature, or PyTorch's TypeError."""
+    if method:
+        args = args[1:]
+    problems = []
+    for sig in sigs:
+        bound, problem = sig.bind(args, kwargs, method)
+        if bound is not None:
+            return bound
+        problems.append(problem)
+        if problem[0] == "type" and problem[1][1] == "tuple of floats" and isinstance(problem[1][2], (tuple, list)):
+            name, _, v, _ = problem[1]
+            bad = next(i for i, e in enumerate(v) if not isinstance(e, _REAL))
+            raise TypeError(f"{fname}(): argument '{name}' must be tuple of floats, but found element of type "
+                            f"{_tname(v[bad])} at pos {bad + 1}")
+    if len(sigs) == 1:
+        kind, detail = problems[0]
+        if kind == "type":
+            name, typ, v, pos = detail
+            where = "" if pos is None else f" (position {pos + 1})"
+            raise TypeError(f"{fname}(): argument '{name}'{where} must be {typ}, not {_tname(v)}")
+        if kind == "keyword":
+            raise TypeError(f"{fname}() got an unexpected keyword argument '{detail}'")
+        if kind == "count":
+            lo = sum(1 for p in sigs[0].params if not p[3] and p[2] is _REQUIRED) - (1 if method else 0)
+            raise TypeError(f"{fname}() takes from {lo} to {detail} positional arguments but {len(args)} were given")
+        raise TypeError(f"{fname}() missing 1 required positional arguments: \"{detail}\"")
+    got = [_tname(a) for a in args] + [f"{k}={_tname(v)}" for k, v in kwargs.items()]
+    raise TypeError(f"{fname}() received an invalid combination of arguments - got ({', '.join(got)}), but "
+                    "expected one of:\n" + "".join(f" * {sig.text(method)}\n" for sig in sigs))
+
+
+def _method_and_function(name, sigs, impl):
+    """``leafgrad.<name>`` and ``Tensor.<name>``: both parse their arguments as PyTorch's
+    parser does, then call ``impl(**bound)``."""
+    def function(*args, **kwargs):
+        return impl(**_parse(name, sigs, args, kwargs))
+
+    def method(*args, **kwargs):
+        bound = _parse(name, sigs, args, kwargs, method=True)
+        bound["input"] = args[0]
+        return impl(**bound)
+    function.__name__ = function.__qualname__ = method.__name__ = method.__qualname__ = name
+    return function, method
+
+
 # ====================================================================== quantile / nanquantile
 # ATen finishes quantile with in-place shape ops on its (non-view) result: their nodes.
 _Q1 = T(values=[0.2, 0.75], grad=False)
@@ -106,17 +226,16 @@ _transpose_ = declare(
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
+def _quantile_sigs():
+    def sig(q_type):
+        return _Sig([("input", "Tensor", _REQUIRED, False), ("q", q_type, _REQUIRED, False),
+                     ("dim", "int", None, False), ("keepdim", "bool", False, False),
+                     ("interpolation", "str", "linear", True), ("out", "Tensor", None, True)])
+    return [sig("Tensor"), sig("float")]
+
+
 def _quantile(name, ignore_nan):
-    def fn(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-        if not isinstance(input, Tensor) or not isinstance(q, (Tensor, int, float, bool, np.number)) \
-                or isinstance(q, (complex, np.complexfloating)):
-            got = ", ".join(type(a).__name__ if not isinstance(a, Tensor) else "Tensor" for a in (input, q))
-            raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected "
-                            "one of:\n"
-                            " * (Tensor input, Tensor q, int dim = None, bool keepdim = False, *, str interpolation "
-                            "= \"linear\", Tensor out = None)\n"
-                            " * (Tensor input, float q, int dim = None, bool keepdim = False, *, str interpolation "
-                            "= \"linear\", Tensor out = None)\n")
+    def impl(input, q, dim=None, keepdim=False, interpolation="linear", out=None):
         if not isinstance(q, Tensor):
             qv = float(q)
             if not (0 <= qv <= 1):
@@ -125,12 +244,11 @@ def _quantile(name, ignore_nan):
             raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, midpoint or "
                                f"nearest, but got {interpolation}")
         if not isinstance(q, Tensor):
-            q = wrap(np.asarray(qv, dtype=input._data.dtype)) if input._data.dtype.kind in "fc" else \
-                wrap(np.asarray(qv).astype(input._data.dtype))
-        res = _quantile_compute(input, q, dim, keepdim, interpolation, ignore_nan, out)
+            q = wrap(np.asarray(qv).astype(input._data.dtype))
+        res = _quantile_compute(input, q, None if dim is None else int(dim), bool(keepdim), interpolation,
+                                ignore_nan, out)
         return _copy_out(res, out, name)
-    fn.__name__ = fn.__qualname__ = name
-    return fn
+    return _method_and_function(name, _quantile_sigs(), impl)
 
 
 def _quantile_compute(self, q, dim, keepdim, interpolation, ignore_nan, out):
@@ -212,12 +330,10 @@ def _quantile_compute(self, q, dim, keepdim, interpolation, ignore_nan, out):
     return _squeeze_(values, dim=values._data.ndim - 1)
 
 
-quantile = _quantile("quantile", False)
-nanquantile = _quantile("nanquantile", True)
+quantile, Tensor.quantile = _quantile("quantile", False)
+nanquantile, Tensor.nanquantile = _quantile("nanquantile", True)
 FUNCTIONS["quantile"] = quantile
 FUNCTIONS["nanquantile"] = nanquantile
-Tensor.quantile = quantile
-Tensor.nanquantile = nanquantile
 
 
 # ====================================================================== cov / corrcoef
@@ -229,10 +345,8 @@ def _is_true(t):
     return bool(t._data)
 
 
-def cov(input, *, correction=1, fweights=None, aweights=None):
+def _cov(input, correction=1, fweights=None, aweights=None):
     """ATen's composite, step by step (Correlation.cpp)."""
-    if not isinstance(correction, (int, np.integer)) or isinstance(correction, bool):
-        raise TypeError(f"cov(): argument 'correction' must be int, not {type(correction).__name__}")
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError("cov(): expected input to have two or fewer dimensions but got an input with "
@@ -303,7 +417,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         return (c / norm).squeeze()
 
 
-def corrcoef(input):
+def _corrcoef(input):
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError("corrcoef(): expected input to have two or fewer dimensions but got an input with "
@@ -318,10 +432,13 @@ def corrcoef(input):
         return c.clip(-1, 1)    # rounding may leave values just outside [-1, 1]
 
 
+cov, Tensor.cov = _method_and_function("cov", [_Sig([
+    ("input", "Tensor", _REQUIRED, False), ("correction", "int", 1, True), ("fweights", "Tensor", None, True),
+    ("aweights", "Tensor", None, True)])], _cov)
+corrcoef, Tensor.corrcoef = _method_and_function("corrcoef", [_Sig([("input", "Tensor", _REQUIRED, False)])],
+                                                 _corrcoef)
 FUNCTIONS["cov"] = cov
 FUNCTIONS["corrcoef"] = corrcoef
-Tensor.cov = cov
-Tensor.corrcoef = corrcoef
 
 # cov and corrcoef are made of ops declared elsewhere: their samples ride on mm and clamp.
 _AW = T(5, low=0.2, high=2.0)
@@ -375,9 +492,7 @@ _bincount_node._cname = "torch::autograd::NotImplemented"
 _bincount_node.next_functions = property(lambda self: tuple(e for e in self._next if e is not None))
 
 
-def bincount(input, weights=None, minlength=0):
-    if not isinstance(minlength, (int, np.integer)) or isinstance(minlength, bool):
-        raise TypeError(f"bincount(): argument 'minlength' must be int, not {type(minlength).__name__}")
+def _bincount_impl(input, weights=None, minlength=0):
     a = input._data
     if a.dtype.kind not in "iu":
         raise _not_implemented_for("bincount_cpu", a.dtype)
@@ -393,8 +508,10 @@ def bincount(input, weights=None, minlength=0):
     return _bincount(input, weights, minlength=int(minlength))
 
 
+bincount, Tensor.bincount = _method_and_function("bincount", [_Sig([
+    ("input", "Tensor", _REQUIRED, False), ("weights", "Tensor", None, False), ("minlength", "int", 0, False)])],
+    _bincount_impl)
 FUNCTIONS["bincount"] = bincount
-Tensor.bincount = bincount
 
 
 # ====================================================================== histc / histogram
@@ -497,17 +614,10 @@ def _hist_out_dtype_check(a_dt, hist):
                            f"{_C_NAMES[a_dt.name]} and hist {_C_NAMES[hist._data.dtype.name]}")
 
 
-def histc(input, bins=100, min=0, max=0, *, out=None):
+def _histc(input, bins=100, min=0, max=0, out=None):
     """Counts of ``input`` in ``bins`` equal bins over [min, max] (the data's range when
     they are equal); values outside are ignored. No derivative: the result does not
     require grad (as PyTorch's)."""
-    for name, v in (("min", min), ("max", max)):
-        if isinstance(v, Tensor):
-            v = v.item()
-        if not isinstance(v, (int, float, np.number)) or isinstance(v, complex):
-            raise TypeError(f"histc(): argument '{name}' must be Number, not {type(v).__name__}")
-    if not isinstance(bins, (int, np.integer)) or isinstance(bins, bool):
-        raise TypeError(f"histc(): argument 'bins' must be int, not {type(bins).__name__}")
     a = input._data
     _hist_out_dtype_check(a.dtype, out)
     if bins <= 0:
@@ -526,8 +636,10 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     return out
 
 
+histc, Tensor.histc = _method_and_function("histc", [_Sig([
+    ("input", "Tensor", _REQUIRED, False), ("bins", "int", 100, False), ("min", "Number", 0, False),
+    ("max", "Number", 0, False), ("out", "Tensor", None, True)])], _histc)
 FUNCTIONS["histc"] = histc
-Tensor.histc = histc
 
 _Histogram = return_type("histogram", ("hist", "bin_edges"))
 _HistogramOut = return_type("histogram_out", ("hist", "bin_edges"))
@@ -562,7 +674,7 @@ def _histogram_forward(a, bins, weight, range=None, density=False):
                                    f"but got {len(range)}")
             lo, hi = float(range[0]), float(range[1])
         elif flat.size:
-            if a.dtype.kind != "f":
+            if a.dtype not in (np.float32, np.float64):
                 raise _not_implemented_for("histogramdd", a.dtype)
             lo, hi = float(flat.min()), float(flat.max())
         else:
@@ -620,20 +732,9 @@ _histogram_node._cname = "torch::autograd::NotImplemented"
 _histogram_node.next_functions = property(lambda self: tuple(e for e in self._next if e is not None))
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+def _histogram_impl(input, bins, range=None, weight=None, density=False, out=None):
     """(hist, bin_edges): ``bins`` equal bins over ``range`` (the data's range by default),
     or the bins between the edges of a 1-D tensor ``bins``."""
-    if isinstance(bins, Tensor) and range is not None or not isinstance(bins, (Tensor, int, np.integer)) \
-            or isinstance(bins, bool):
-        got = ", ".join(["Tensor" if isinstance(input, Tensor) else type(input).__name__,
-                         "Tensor" if isinstance(bins, Tensor) else type(bins).__name__]
-                        + (["range=tuple"] if range is not None and isinstance(bins, Tensor) else []))
-        raise TypeError(f"histogram() received an invalid combination of arguments - got ({got}), but expected one "
-                        "of:\n"
-                        " * (Tensor input, Tensor bins, *, Tensor weight = None, bool density = False, "
-                        "tuple of Tensors out = None)\n"
-                        " * (Tensor input, int bins = 100, *, tuple of floats range = None, Tensor weight = None, "
-                        "bool density = False, tuple of Tensors out = None)\n")
     params = {"density": bool(density)}
     if range is not None:
         params["range"] = tuple(float(r) for r in range)
@@ -648,5 +749,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
     return _HistogramOut(tuple(out))
 
 
+_HIST_TAIL = [("weight", "Tensor", None, True), ("density", "bool", False, True), ("out", "tuple of Tensors", None, True)]
+histogram, Tensor.histogram = _method_and_function("histogram", [
+    _Sig([("input", "Tensor", _REQUIRED, False), ("bins", "Tensor", _REQUIRED, False)] + _HIST_TAIL),
+    _Sig([("input", "Tensor", _REQUIRED, False), ("bins", "int", 100, False),
+          ("range", "tuple of floats", None, True)] + _HIST_TAIL)], _histogram_impl)
 FUNCTIONS["histogram"] = histogram
-Tensor.histogram = histogram
