@@ -424,3 +424,27 @@ def test_histogram_out():
 ])
 def test_argument_parsing(call):
     assert_same(*both(call))
+
+
+# ====================================================================== vmap (PyTorch loops, leafgrad batches)
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.histogram(x, 4),
+    lambda m, x: m.histogram(x, 3, range=(-1.0, 1.0), density=True),
+    lambda m, x: m.histogram(x, m.tensor([-1.0, 0.0, 0.5, 2.0], dtype=m.float64), weight=x.abs()),
+    lambda m, x: m.quantile(x, 0.3),
+    lambda m, x: m.nanquantile(x, m.tensor([0.2, 0.9], dtype=m.float64), dim=0, interpolation="nearest"),
+    lambda m, x: m.cov(x.view(2, 4)),
+    lambda m, x: m.bincount(m.tensor([0, 1, 1, 2, 3, 0, 2, 5]), x),
+    lambda m, x: m.bincount((x.abs() * 0 + m.tensor([0, 1, 1, 2, 3, 0, 2, 5])).long()),
+    lambda m, x: m.bincount((x > 0).long() * m.arange(8)),
+])
+def test_vmap_matches_pytorch(fn):
+    data = np.random.default_rng(3).standard_normal((3, 8))
+
+    def run(m):
+        x = m.tensor(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return m.vmap(lambda v: fn(m, v))(x) if m is leafgrad else torch.func.vmap(lambda v: fn(m, v))(x)
+    a, b = both(run)
+    assert_same(a, b, check_graph=False)

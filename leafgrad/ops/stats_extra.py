@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ._declare import declare, FUNCTIONS, REGISTRY
+from ._declare import declare, call as _call, FUNCTIONS, REGISTRY
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, wrap, _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
@@ -462,16 +462,33 @@ def _not_implemented_for(kernel, dt):
     return NotImplementedError(f'"{kernel}" not implemented for \'{_dtype_name(dt)}\'')
 
 
-def _bincount_forward(a, weights, minlength=0):
-    if weights is None or a.size == 0:
-        counts = np.zeros(max(int(a.max()) + 1, minlength) if a.size else minlength, np.int64)
-        if a.size:
-            np.add.at(counts, a, 1)
-        return counts
-    dt = np.float32 if weights.dtype == np.float32 else np.float64
-    out = np.zeros(max(int(a.max()) + 1, minlength), dt)
-    np.add.at(out, a, weights.real.astype(dt, copy=False) if weights.dtype.kind == "c" else weights.astype(dt))
-    return out
+def _bincount_forward(a, weights, minlength=0, _batched=False):
+    """Counts (int64), or sums of ``weights`` (float32 for float32 weights, else float64),
+    added in order as ATen's kernel does. ``_batched`` (vmap): one row per sample, which
+    must all have the same length (PyTorch's vmap stacks the per-sample results)."""
+    rows = a if _batched else a[None]
+    w = None if weights is None else (weights if _batched else weights[None])
+    B, n = rows.shape
+    if n == 0:
+        return np.zeros((B, minlength) if _batched else minlength, np.int64)
+    sizes = np.maximum(rows.max(axis=1).astype(np.int64) + 1, minlength)
+    if _batched:
+        if rows.min() < 0:
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        for k in range(1, B):
+            if sizes[k] != sizes[0]:
+                raise RuntimeError(f"stack expects each tensor to be equal size, but got [{sizes[0]}] at entry 0 and "
+                                   f"[{sizes[k]}] at entry {k}")
+    nb = int(sizes[0])
+    flat = (rows + (np.arange(B) * nb)[:, None]).ravel()
+    if w is None:
+        out = np.zeros(B * nb, np.int64)
+        np.add.at(out, flat, 1)
+    else:
+        dt = np.float32 if w.dtype == np.float32 else np.float64
+        out = np.zeros(B * nb, dt)
+        np.add.at(out, flat, (w.real if w.dtype.kind == "c" else w).astype(dt).ravel())
+    return out.reshape(B, nb) if _batched else out
 
 
 _bincount = declare(
@@ -529,32 +546,33 @@ def _fma(x, y, z):
 def _linspace(start, end, steps, dt):
     """ATen's linspace kernel for a floating dtype: the first half ``start + step * i``,
     the rest ``end - step * (steps - 1 - i)``, each a fused multiply-add (as ATen's CPU
-    build compiles it)."""
+    build compiles it). ``start`` / ``end`` may be arrays (one row of edges each)."""
     dt = np.dtype(dt)
-    s, e = dt.type(start), dt.type(end)
+    s = np.asarray(start, dt)[..., None]
+    e = np.asarray(end, dt)[..., None]
     with np.errstate(all="ignore"):
         step = (e - s) / dt.type(steps - 1)
+    shape = np.broadcast_shapes(s.shape[:-1] + (steps,), step.shape)
     i = np.arange(steps)
-    half = steps // 2
-    first = _fma(np.full(steps, step, dt), i.astype(dt), np.full(steps, s, dt))
-    second = _fma(np.full(steps, -step, dt), (steps - 1 - i).astype(dt), np.full(steps, e, dt))
-    return np.where(i < half, first, second).astype(dt, copy=False)
+    first = _fma(np.broadcast_to(step, shape), np.broadcast_to(i.astype(dt), shape), np.broadcast_to(s, shape))
+    second = _fma(np.broadcast_to(-step, shape), np.broadcast_to((steps - 1 - i).astype(dt), shape),
+                  np.broadcast_to(e, shape))
+    return np.where(i < steps // 2, first, second).astype(dt, copy=False)
 
 
-def _upper_bound(edges, x, lo, hi):
-    """libstdc++'s ``std::upper_bound`` over ``edges[lo:hi]`` for each of ``x`` (vectorized;
-    the same probes, so unsorted edges give the same answers)."""
-    first = np.array(lo, np.int64, copy=True)
-    length = np.asarray(hi, np.int64) - first
-    length = np.array(np.broadcast_to(length, x.shape), copy=True)
-    first = np.array(np.broadcast_to(first, x.shape), copy=True)
+def _upper_bound(edges, rows, x, lo, hi):
+    """libstdc++'s ``std::upper_bound`` over ``edges[row, lo:hi]`` for each of ``x``
+    (vectorized; the same probes, so unsorted edges give the same answers)."""
+    first = np.array(np.broadcast_to(lo, x.shape), np.int64)
+    length = np.array(np.broadcast_to(hi, x.shape), np.int64) - first
+    last = edges.shape[-1] - 1
     while True:
         active = length > 0
         if not active.any():
             return first
         half = length >> 1
         middle = first + half
-        less = x < edges[np.minimum(middle, edges.size - 1)]
+        less = x < edges[rows, np.minimum(middle, last)]
         go_left = active & less
         go_right = active & ~less
         length = np.where(go_left, half, np.where(go_right, length - half - 1, length))
@@ -562,29 +580,31 @@ def _upper_bound(edges, x, lo, hi):
 
 
 def _histogram_kernel(x, edges, weight, density, algorithm):
-    """ATen's histogramdd CPU kernel for one dimension (``algorithm``: "linear" (histc),
-    "local" (linear with a local search, histogram with a bin count) or "binary")."""
+    """ATen's histogramdd CPU kernel for one dimension, row by row of ``x`` (B, N) with the
+    edges ``edges`` (B, K) (``algorithm``: "linear" (histc), "local" (linear with a local
+    search, histogram with a bin count) or "binary")."""
     dt = x.dtype
-    n_edges = edges.size
-    hist = np.zeros(n_edges - 1, dt)
-    left, right = edges[0], edges[-1]
+    B, n_edges = edges.shape
+    hist = np.zeros((B, n_edges - 1), dt)
+    left, right = edges[:, :1], edges[:, -1:]
     with np.errstate(invalid="ignore"):
         keep = (x >= left) & (x <= right)
+    rows = np.nonzero(keep)[0]
     xs = x[keep]
     if algorithm == "binary":
-        pos = _upper_bound(edges, xs, 0, n_edges) - 1
+        pos = _upper_bound(edges, rows, xs, 0, n_edges) - 1
     else:
         with np.errstate(all="ignore"):
-            pos = ((xs - left) * dt.type(n_edges - 1) / (right - left)).astype(np.int64)
+            pos = ((xs - left[rows, 0]) * dt.type(n_edges - 1) / (right[rows, 0] - left[rows, 0])).astype(np.int64)
         if algorithm == "local":
-            pos = _upper_bound(edges, xs, np.maximum(pos - 1, 0), np.minimum(pos + 2, n_edges)) - 1
+            pos = _upper_bound(edges, rows, xs, np.maximum(pos - 1, 0), np.minimum(pos + 2, n_edges)) - 1
     pos = np.where(pos == n_edges - 1, pos - 1, pos)
     pos = np.clip(pos, 0, n_edges - 2)
-    np.add.at(hist, pos, np.ones(xs.size, dt) if weight is None else weight[keep])
+    np.add.at(hist, (rows, pos), np.ones(xs.size, dt) if weight is None else weight[keep])
     if density:
         with np.errstate(all="ignore"):
-            hist = hist / hist.sum(dtype=dt)
-            hist = hist / np.diff(edges)
+            hist = hist / hist.sum(axis=1, keepdims=True, dtype=dt)
+            hist = hist / np.diff(edges, axis=1)
     return hist.astype(dt, copy=False)
 
 
@@ -626,8 +646,8 @@ def _histc(input, bins=100, min=0, max=0, out=None):
                            float(max.item() if isinstance(max, Tensor) else max))
     if a.dtype.kind != "f":
         raise _not_implemented_for("histogram_cpu", a.dtype)
-    edges = _linspace(lo, hi, bins + 1, a.dtype)
-    res = wrap(_histogram_kernel(a.reshape(-1), edges, None, False, "linear"))
+    edges = _linspace(lo, hi, bins + 1, a.dtype)[None]
+    res = wrap(_histogram_kernel(a.reshape(1, -1), edges, None, False, "linear")[0])
     if out is None:
         return res
     _resize_out(out, res._data.shape)
@@ -645,26 +665,33 @@ _Histogram = return_type("histogram", ("hist", "bin_edges"))
 _HistogramOut = return_type("histogram_out", ("hist", "bin_edges"))
 
 
-def _histogram_forward(a, bins, weight, range=None, density=False):
-    """(hist, bin_edges) as ATen's histogram_out_cpu computes them."""
-    flat = a.reshape(-1)
+def _histogram_forward(a, bins, weight, range=None, density=False, _batched=False):
+    """(hist, bin_edges) as ATen's histogram_out_cpu computes them. ``_batched`` (vmap):
+    every argument has a leading batch dim (``bins`` too when it is a tensor), one
+    histogram per row."""
+    B = a.shape[0] if _batched else 1
+    x = a.reshape(B, -1)
+    w = None if weight is None else weight.reshape(B, -1)
+    sample = x[0] if B else x.reshape(-1)           # what the checks see (one sample)
+    wsample = None if w is None else w[0]
     if isinstance(bins, np.ndarray):
-        edges = bins
-        if edges.dtype != a.dtype:
+        edges = bins.reshape((B,) + bins.shape[1:]) if _batched else bins
+        one = edges[0] if _batched else edges
+        if one.dtype != a.dtype:
             raise RuntimeError("torch.histogramdd: input tensor and bins tensors should have the same dtype, but got "
                                f"input with dtype {_C_NAMES[a.dtype.name]} and bins for dimension 0 with dtype "
-                               f"{_C_NAMES[edges.dtype.name]}")
-        if edges.ndim != 1:
+                               f"{_C_NAMES[one.dtype.name]}")
+        if one.ndim != 1:
             raise RuntimeError("torch.histogramdd: bins tensor should have one dimension, but got "
-                               f"{edges.ndim} dimensions in the bins tensor for dimension 0")
-        if edges.size == 0:
+                               f"{one.ndim} dimensions in the bins tensor for dimension 0")
+        if one.size == 0:
             raise RuntimeError("torch.histogramdd: bins tensor should have at least 1 element, but got 0 elements "
                                "in the bins tensor for dimension 0")
-        _weight_checks(a, weight)
-        if edges.size - 1 <= 0:
-            raise _bins_error(edges.size - 1)
+        _weight_checks(sample, wsample)
+        if one.size - 1 <= 0:
+            raise _bins_error(one.size - 1)
         algorithm = "binary"
-        edges = edges.copy()
+        edges = np.array(np.broadcast_to(edges, (B, one.size)), copy=True)
     else:
         if bins <= 0:
             raise _bins_error(bins)
@@ -672,31 +699,32 @@ def _histogram_forward(a, bins, weight, range=None, density=False):
             if len(range) != 2:
                 raise RuntimeError("torch.histogramdd: for a 1-dimensional histogram range should have 2 elements, "
                                    f"but got {len(range)}")
-            lo, hi = float(range[0]), float(range[1])
-        elif flat.size:
+            lo, hi = np.full(B, float(range[0])), np.full(B, float(range[1]))
+        elif sample.size:
             if a.dtype not in (np.float32, np.float64):
                 raise _not_implemented_for("histogramdd", a.dtype)
-            lo, hi = float(flat.min()), float(flat.max())
+            lo, hi = x.min(axis=1).astype(np.float64), x.max(axis=1).astype(np.float64)
         else:
-            lo, hi = 0.0, 1.0
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{_c_double(lo)}, {_c_double(hi)}] is not "
-                               "finite")
-        if not lo <= hi:
-            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {_c_double(lo)} max "
-                               f"{_c_double(hi)} for dimension 0")
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
+            lo, hi = np.zeros(B), np.ones(B)
+        for l, h in zip(lo, hi):
+            if not (math.isfinite(l) and math.isfinite(h)):
+                raise RuntimeError(f"torch.histogramdd: dimension 0's range [{_c_double(l)}, {_c_double(h)}] is not "
+                                   "finite")
+            if not l <= h:
+                raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {_c_double(l)} max "
+                                   f"{_c_double(h)} for dimension 0")
+        same = lo == hi
+        lo, hi = np.where(same, lo - 0.5, lo), np.where(same, hi + 0.5, hi)
         if a.dtype.kind != "f":
-            _weight_checks(a, weight)
+            _weight_checks(sample, wsample)
             raise _not_implemented_for("histogram_cpu", a.dtype)
         edges = _linspace(lo, hi, bins + 1, a.dtype)
-        _weight_checks(a, weight)
+        _weight_checks(sample, wsample)
         algorithm = "local"
     if a.dtype.kind != "f":
         raise _not_implemented_for("histogram_cpu", a.dtype)
-    w = None if weight is None else weight.reshape(-1)
-    return _histogram_kernel(flat, edges, w, density, algorithm), edges
+    hist = _histogram_kernel(x, edges, w, density, algorithm)
+    return (hist, edges) if _batched else (hist[0], edges[0])
 
 
 def _weight_checks(a, weight):
@@ -755,3 +783,22 @@ histogram, Tensor.histogram = _method_and_function("histogram", [
     _Sig([("input", "Tensor", _REQUIRED, False), ("bins", "int", 100, False),
           ("range", "tuple of floats", None, True)] + _HIST_TAIL)], _histogram_impl)
 FUNCTIONS["histogram"] = histogram
+
+
+# ---------------------------------------------------------------- vmap
+def _batching_rules():
+    from ..func import _batching as _b
+    _b.RULES["_quantile_squeeze_"] = _b.RULES["squeeze_.dim"]
+    _b.RULES["_quantile_unsqueeze_"] = _b.RULES["unsqueeze"]
+    _b.RULES["_quantile_transpose_"] = _b.RULES["transpose"]
+
+    def batched(ctx, args, params):
+        """bincount / histogram: every tensor argument gets the batch (the forward then
+        works row by row, in one call)."""
+        ins = tuple(_b.expand_batch(ctx, x) if x.is_tensor else x.t for x in args)
+        return _call(ctx.spec, ins, dict(params, _batched=True))
+    _b.RULES["bincount"] = batched
+    _b.RULES["histogram"] = batched
+
+
+_batching_rules()
