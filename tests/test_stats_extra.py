@@ -448,3 +448,25 @@ def test_vmap_matches_pytorch(fn):
             return m.vmap(lambda v: fn(m, v))(x) if m is leafgrad else torch.func.vmap(lambda v: fn(m, v))(x)
     a, b = both(run)
     assert_same(a, b, check_graph=False)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.histogram(m.tensor(XH[:5]), 3, out=(m.empty(0), m.empty(0, dtype=m.float64))),
+    lambda m: m.histogram(m.tensor(XH[:5]), 3, out=(m.empty(0, dtype=m.float32), m.empty(0, dtype=m.float64))),
+    lambda m: m.histogram(m.tensor(XH[:5]), 0, out=(m.empty(0, dtype=m.float64), m.empty(0))),
+    lambda m: m.histogram(m.tensor(XH[:5]), m.tensor([0.0, 1]), out=(m.empty(0, dtype=m.float64),
+                                                                     m.empty(0, dtype=m.float64))),
+    lambda m: m.histogram(m.tensor(XH[:5]), m.tensor([0.0, 1], dtype=m.float64),
+                          out=(m.empty(0, dtype=m.float64), m.empty(0))),
+])
+def test_histogram_out_errors(call):
+    assert_same(*both(call))
+
+
+def test_histogram_out_records_not_implemented():
+    def fn(m):
+        x = m.tensor(XH, requires_grad=True)
+        h, e = m.empty(0, dtype=m.float64), m.empty(0, dtype=m.float64)
+        r = m.histogram(x, 3, out=(h, e))
+        return type(r).__name__, h, e, h.grad_fn is e.grad_fn, both_backward(h)
+    assert_same(*both(fn))

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ._declare import declare, call as _call, FUNCTIONS, REGISTRY
+from ._declare import declare, call as _call, write_into, FUNCTIONS, REGISTRY
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, wrap, _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
@@ -628,10 +628,14 @@ def _bins_error(n):
     return RuntimeError(f"torch.histogram(): bins must be > 0, but got {n} for dimension 0")
 
 
-def _hist_out_dtype_check(a_dt, hist):
+def _hist_out_dtype_check(a_dt, hist, edges=None):
     if hist is not None and hist._data.dtype != a_dt:
         raise RuntimeError("torch.histogram: input tensor and hist tensor should have the same dtype, but got input "
                            f"{_C_NAMES[a_dt.name]} and hist {_C_NAMES[hist._data.dtype.name]}")
+    if edges is not None and edges._data.dtype != a_dt:
+        raise RuntimeError("torch.histogram: input tensor and bin_edges tensor should have the same dtype, but got "
+                           f"input {_C_NAMES[a_dt.name]} and bin_edges {_C_NAMES[edges._data.dtype.name]} for "
+                           "dimension 0")
 
 
 def _histc(input, bins=100, min=0, max=0, out=None):
@@ -767,13 +771,21 @@ def _histogram_impl(input, bins, range=None, weight=None, density=False, out=Non
     if range is not None:
         params["range"] = tuple(float(r) for r in range)
     if out is not None:
-        _hist_out_dtype_check(input._data.dtype, out[0])
+        if len(out) != 2:
+            raise RuntimeError(f"histogram(): expected out to be a tuple of 2 tensors, but got {len(out)}")
+        if not isinstance(bins, Tensor):
+            _hist_out_dtype_check(input._data.dtype, *out)
     with np.errstate(all="ignore"):
         hist, edges = _histogram(input, bins if isinstance(bins, Tensor) else int(bins), weight, **params)
-    res = _Histogram((hist, edges))
     if out is None:
-        return res
-    _write_out(tuple(out), (hist, edges), "histogram")
+        return _Histogram((hist, edges))
+    _hist_out_dtype_check(input._data.dtype, *out)
+    for k, (o, r) in enumerate(zip(out, (hist, edges))):
+        # (no derivative: the out tensors take the NotImplemented node, as in PyTorch)
+        _resize_out(o, r._data.shape)
+        write_into(o, r)
+        if r._grad_fn is not None:
+            o._out_nr = k
     return _HistogramOut(tuple(out))
 
 
