@@ -5,8 +5,10 @@ quantile, nanquantile, cov and corrcoef are composites in PyTorch (ATen's
 they are composed here from the same leafgrad ops, step by step, so the values, the
 graph and its node names (SortBackward0, GatherBackward0, LerpBackward1, the in-place
 SqueezeBackward4 / UnsqueezeBackward1 / TransposeBackward1, MmBackward0, ...) match.
-bincount, histc and histogram count values: they are integer-like ops without a
-derivative (histc records a node whose backward raises, as PyTorch's does)."""
+bincount, histc and histogram count values and have no derivative: bincount (with
+weights) and histogram record PyTorch's ``NotImplemented`` node, whose backward raises;
+histc's result does not require grad (as in PyTorch 2.13). Their vmap rules batch them
+in one call (PyTorch falls back to a loop)."""
 import math
 import warnings
 
@@ -16,9 +18,8 @@ from ._declare import declare, call as _call, write_into, FUNCTIONS, REGISTRY
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, wrap, _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
-from ..autograd import grad_mode
 from ..return_types import return_type
-from .stats import _write_out, _resize_out
+from .stats import _resize_out
 from .indexing import gather as _gather
 from .unary import lerp as _lerp
 from .activation import mul_scalar as _mul_scalar, sub_scalar as _sub_scalar
@@ -789,7 +790,8 @@ def _histogram_impl(input, bins, range=None, weight=None, density=False, out=Non
     return _HistogramOut(tuple(out))
 
 
-_HIST_TAIL = [("weight", "Tensor", None, True), ("density", "bool", False, True), ("out", "tuple of Tensors", None, True)]
+_HIST_TAIL = [("weight", "Tensor", None, True), ("density", "bool", False, True),
+              ("out", "tuple of Tensors", None, True)]
 histogram, Tensor.histogram = _method_and_function("histogram", [
     _Sig([("input", "Tensor", _REQUIRED, False), ("bins", "Tensor", _REQUIRED, False)] + _HIST_TAIL),
     _Sig([("input", "Tensor", _REQUIRED, False), ("bins", "int", 100, False),
