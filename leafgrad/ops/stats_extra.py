@@ -494,6 +494,7 @@ def _bincount_forward(a, weights, minlength=0, _batched=False):
 
 _bincount = declare(
     "bincount", _bincount_forward, inputs=("self", "weights"), node="NotImplemented", public=False,
+    dynamic_shape=True,
     samples=[sample(T(6, dtype="int64", low=0, high=5), call="bincount", smooth=False),
              sample(T(6, dtype="int64", low=0, high=5), T(6, grad=False), call="bincount", smooth=False),
              sample(T(6, dtype="int64", low=0, high=5), T(6, dtype="float32", grad=False), minlength=9,
