@@ -201,6 +201,7 @@ def test_every_op_has_a_rule_or_is_data_dependent():
 def test_data_dependent_ops_raise_pytorchs_error(name):
     x = leafgrad.randn(3, 4)
     fn = {"_unique2": lambda a: leafgrad.unique(a), "unique_dim": lambda a: leafgrad.unique(a, dim=0),
-          "masked_select": lambda a: leafgrad.masked_select(a, a > 0)}[name]
+          "masked_select": lambda a: leafgrad.masked_select(a, a > 0),
+          "unique_consecutive": lambda a: leafgrad.unique_consecutive(a)}[name]
     with pytest.raises(RuntimeError, match="vmap: "):
         leafgrad.vmap(fn)(x)

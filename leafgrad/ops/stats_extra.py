@@ -23,6 +23,8 @@ from .stats import _resize_out
 from .indexing import gather as _gather
 from .unary import lerp as _lerp
 from .activation import mul_scalar as _mul_scalar, sub_scalar as _sub_scalar
+from .shape import squeeze_inplace_dim
+from .tensor_extra import unsqueeze_inplace, transpose_inplace
 
 
 def _c_double(v):
@@ -179,11 +181,10 @@ def _method_and_function(name, sigs, impl):
 
 
 # ====================================================================== quantile / nanquantile
-# ATen finishes quantile with in-place shape ops on its (non-view) result: their nodes.
+# ATen finishes quantile with in-place shape ops on its (non-view) result (squeeze_, unsqueeze_,
+# transpose_): the same ops here, so the nodes match. The sweep runs quantile through their samples.
 _Q1 = T(values=[0.2, 0.75], grad=False)
-_squeeze_ = declare(
-    "_quantile_squeeze_", lambda a, dim: np.squeeze(a, dim), node="SqueezeBackward4", public=False,
-    samples=[sample(T(3, 4), 0.3, dim=1, call="quantile"), sample(T(5), 0.5, call="Tensor.quantile"),
+REGISTRY["squeeze_.dim"].samples += [sample(T(3, 4), 0.3, dim=1, call="quantile"), sample(T(5), 0.5, call="Tensor.quantile"),
              sample(T(2, 3, 4), 0.25, dim=-2, keepdim=True, call="quantile"),
              sample(T(3, 4), 0.6, call="quantile"), sample(T(3, 4), 0.6, keepdim=True, call="quantile"),
              sample(T(), 0.4, call="quantile"), sample(T(), 0.4, dim=0, keepdim=True, call="quantile"),
@@ -202,11 +203,8 @@ _squeeze_ = declare(
              sample(T(values=[[float("nan"), float("nan")], [2.0, 5.0]]), 0.5, dim=1, smooth=False,
                     call="nanquantile"),
              sample(T(3, 5), 0.7, dim=-1, call="Tensor.nanquantile"),
-             sample(T(3, 5), 0.7, call="nanquantile")],
-    self=lambda grad, self_shape: grad.reshape(self_shape))
-_unsqueeze_ = declare(
-    "_quantile_unsqueeze_", lambda a, dim: np.expand_dims(a, dim), node="UnsqueezeBackward1", public=False,
-    samples=[sample(T(3, 4), _Q1, dim=1, call="quantile"), sample(T(5), _Q1, call="quantile"),
+             sample(T(3, 5), 0.7, call="nanquantile")]
+REGISTRY["unsqueeze_"].samples += [sample(T(3, 4), _Q1, dim=1, call="quantile"), sample(T(5), _Q1, call="quantile"),
              sample(T(2, 3, 4), _Q1, dim=0, keepdim=True, call="quantile"),
              sample(T(3, 4), _Q1, interpolation="nearest", call="Tensor.quantile"),
              sample(T(3, 4), _Q1, 1, True, interpolation="midpoint", call="quantile"),
@@ -216,13 +214,9 @@ _unsqueeze_ = declare(
              sample(T(3, 4), T(values=[0.3, 0.6]), dim=1, call="nanquantile"),
              sample(T(values=[[1.0, float("nan"), 3.0, 0.0], [2.0, 5.0, 1.0, 4.0]]), _Q1, dim=1,
                     smooth=False, call="nanquantile"),
-             sample(T(), _Q1, call="quantile")],
-    self=lambda grad, dim: np.squeeze(grad, dim))
-_transpose_ = declare(
-    "_quantile_transpose_", lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1), node="TransposeBackward1",
-    public=False, samples=[sample(T(2, 3, 4), _Q1, dim=1, call="quantile"),
-                           sample(T(3, 4), _Q1, dim=0, interpolation="higher", call="nanquantile")],
-    self=lambda grad, dim0, dim1: np.swapaxes(grad, dim0, dim1))
+             sample(T(), _Q1, call="quantile")]
+REGISTRY["transpose_"].samples += [sample(T(2, 3, 4), _Q1, dim=1, call="quantile"),
+                           sample(T(3, 4), _Q1, dim=0, interpolation="higher", call="nanquantile")]
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
@@ -325,10 +319,10 @@ def _quantile_compute(self, q, dim, keepdim, interpolation, ignore_nan, out):
         above = ranks.ceil().long()
         values = _lerp(values, _gather(sorted_, -1, above), weights)
     if qa.ndim == 0:
-        return _squeeze_(values, dim=values._data.ndim - 1)
-    values = _unsqueeze_(values, dim=0)
-    values = _transpose_(values, dim0=0, dim1=values._data.ndim - 1)
-    return _squeeze_(values, dim=values._data.ndim - 1)
+        return squeeze_inplace_dim(values, dim=values._data.ndim - 1)
+    values = unsqueeze_inplace(values, dim=0)
+    values = transpose_inplace(values, dim0=0, dim1=values._data.ndim - 1)
+    return squeeze_inplace_dim(values, dim=values._data.ndim - 1)
 
 
 quantile, Tensor.quantile = _quantile("quantile", False)
@@ -803,9 +797,6 @@ FUNCTIONS["histogram"] = histogram
 # ---------------------------------------------------------------- vmap
 def _batching_rules():
     from ..func import _batching as _b
-    _b.RULES["_quantile_squeeze_"] = _b.RULES["squeeze_.dim"]
-    _b.RULES["_quantile_unsqueeze_"] = _b.RULES["unsqueeze"]
-    _b.RULES["_quantile_transpose_"] = _b.RULES["transpose"]
 
     def batched(ctx, args, params):
         """bincount / histogram: every tensor argument gets the batch (the forward then

@@ -360,7 +360,7 @@ _squeeze_dims_ = declare(
     samples=[sample(T(1, 3, 1), (0, -1), call="Tensor.squeeze_", prep="clone"),
              sample(T(2, 1), (0,), call="Tensor.squeeze_", prep="clone")],
     self=lambda grad, self_shape: grad.reshape(self_shape))
-_unsqueeze_ = declare(
+unsqueeze_inplace = declare(
     "unsqueeze_", lambda a, dim: np.expand_dims(a, dim), node="UnsqueezeBackward1", public=False,
     samples=[sample(T(3, 4), 1, call="Tensor.unsqueeze_", prep="clone"),
              sample(T(), -1, call="Tensor.unsqueeze_", prep="clone")],
@@ -369,7 +369,7 @@ _t_ = declare(
     "t_", lambda a: a.T, node="TBackward1", public=False,
     samples=[sample(T(3, 4), call="Tensor.t_", prep="clone"), sample(T(3), call="Tensor.t_", prep="clone")],
     self=lambda grad: grad.T)
-_transpose_ = declare(
+transpose_inplace = declare(
     "transpose_", lambda a, dim0, dim1: np.swapaxes(a, dim0, dim1), node="TransposeBackward1", public=False,
     samples=[sample(T(3, 4), 0, 1, call="Tensor.transpose_", prep="clone"),
              sample(T(2, 3, 4), -1, 0, call="Tensor.swapaxes_", prep="clone"),
@@ -437,7 +437,7 @@ def squeeze_(self, dim=None):
 
 
 def unsqueeze_(self, dim):
-    return _reshape_inplace(self, _unsqueeze_, {"dim": _wrap_dim(dim, self._data.ndim + 1)})
+    return _reshape_inplace(self, unsqueeze_inplace, {"dim": _wrap_dim(dim, self._data.ndim + 1)})
 
 
 def t_(self):
@@ -449,7 +449,7 @@ def t_(self):
 
 def transpose_(self, dim0, dim1):
     nd = self._data.ndim
-    return _reshape_inplace(self, _transpose_, {"dim0": _wrap_dim(dim0, nd), "dim1": _wrap_dim(dim1, nd)})
+    return _reshape_inplace(self, transpose_inplace, {"dim0": _wrap_dim(dim0, nd), "dim1": _wrap_dim(dim1, nd)})
 
 
 def swapaxes_(self, axis0, axis1):
