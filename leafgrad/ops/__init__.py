@@ -9,6 +9,7 @@ from . import distance  # noqa: F401
 from . import sampling  # noqa: F401
 from . import embedding_bag, channel_shuffle  # noqa: F401
 from . import lu  # noqa: F401
+from . import math_extra  # noqa: F401
 from ._declare import FUNCTIONS, REGISTRY  # noqa: F401
 
 
