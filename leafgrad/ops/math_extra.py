@@ -314,3 +314,166 @@ _nextafter = declare(
     self=lambda grad, self, other: np.where(self == other, 0, grad),
     other=lambda grad: _zeros_like(grad))
 nextafter = _binary_api("nextafter", _nextafter, out_rule=_cast_rule)
+
+
+# ====================================================================== i0, i1
+# Chebyshev coefficients of exp(-x) I0(x) (Cephes, as in PyTorch's calc_i0): A on [0, 8]
+# in y = x/2 - 2, B on (8, inf) in y = 32/x - 2 (times sqrt(x)).
+_I0_A = (-4.4153416464793395e-18, 3.3307945188222384e-17, -2.431279846547955e-16, 1.715391285555133e-15,
+         -1.1685332877993451e-14, 7.676185498604936e-14, -4.856446783111929e-13, 2.95505266312964e-12,
+         -1.726826291441556e-11, 9.675809035373237e-11, -5.189795601635263e-10, 2.6598237246823866e-09,
+         -1.300025009986248e-08, 6.046995022541919e-08, -2.670793853940612e-07, 1.1173875391201037e-06,
+         -4.4167383584587505e-06, 1.6448448070728896e-05, -5.754195010082104e-05, 0.00018850288509584165,
+         -0.0005763755745385824, 0.0016394756169413357, -0.004324309995050576, 0.010546460394594998,
+         -0.02373741480589947, 0.04930528423967071, -0.09490109704804764, 0.17162090152220877,
+         -0.3046826723431984, 0.6767952744094761)
+_I0_B = (-7.233180487874754e-18, -4.830504485944182e-18, 4.46562142029676e-17, 3.461222867697461e-17,
+         -2.8276239805165836e-16, -3.425485619677219e-16, 1.7725601330565263e-15, 3.8116806693526224e-15,
+         -9.554846698828307e-15, -4.150569347287222e-14, 1.54008621752141e-14, 3.8527783827421426e-13,
+         7.180124451383666e-13, -1.7941785315068062e-12, -1.3215811840447713e-11, -3.1499165279632416e-11,
+         1.1889147107846439e-11, 4.94060238822497e-10, 3.3962320257083865e-09, 2.266668990498178e-08,
+         2.0489185894690638e-07, 2.8913705208347567e-06, 6.889758346916825e-05, 0.0033691164782556943,
+         0.8044904110141088)
+
+
+_SPLIT = 134217729.0   # 2^27 + 1 (Dekker's splitting of a float64 in two halves)
+
+
+def _fma64(a, b, c):
+    """a * b + c with one rounding (as the compiled kernel's fused multiply-add), from
+    the exact product a * b = p + e (Dekker) and an error-free sum."""
+    p = a * b
+    t = _SPLIT * a
+    ah = t - (t - a)
+    al = a - ah
+    t = _SPLIT * b
+    bh = t - (t - b)
+    bl = b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    bb = s - p
+    err = (p - (s - bb)) + (c - bb)
+    return s + (err + e)
+
+
+def _chbevl(y, coeffs, dt):
+    """Clenshaw's recurrence for a Chebyshev series in the dtype ``dt``, each step
+    ``fma(y, b1, -b2) + c`` as ATen's compiled chbevl computes it."""
+    b0 = np.full_like(y, coeffs[0])
+    b1 = np.zeros_like(y)
+    b2 = b1
+    wide = dt == np.float32
+    y64 = y.astype(np.float64)
+    for v in coeffs[1:]:
+        b2 = b1
+        b1 = b0
+        if wide:   # a float32 product is exact in float64: one rounding to float32
+            f = (y64 * b1.astype(np.float64) - b2.astype(np.float64)).astype(np.float32)
+        else:
+            f = _fma64(y, b1, -b2)
+        b0 = f + dt.type(v)
+    return dt.type(0.5) * (b0 - b2)
+
+
+_exp_obj = np.frompyfunc(math.exp, 1, 1)
+
+
+def _libm_exp(x):
+    """exp as the C library computes it (float64: ``math.exp``; float32: rounded from
+    float64, as a correctly rounded expf)."""
+    if x.dtype == np.float32:
+        with np.errstate(over="ignore"):
+            return np.exp(x.astype(np.float64)).astype(np.float32)
+    flat = x.reshape(-1)
+    out = np.empty(flat.shape, np.float64)
+    fin = flat <= 709.782712893384   # (math.exp raises beyond: the result overflows)
+    out[~fin] = np.inf
+    out[fin] = _exp_obj(flat[fin]).astype(np.float64)
+    return out.reshape(x.shape)
+
+
+def _i0_forward(a):
+    dt = a.dtype
+    if dt == np.float16:
+        return _i0_forward(a.astype(np.float32)).astype(np.float16)
+    x = np.abs(a)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        small = x <= 8
+        xs = np.where(small, x, dt.type(0))
+        xb = np.where(small | np.isnan(x), dt.type(8), x)
+        lo = _libm_exp(xs) * _chbevl(xs / dt.type(2) - dt.type(2), _I0_A, dt)
+        hi = _libm_exp(xb) * _chbevl(dt.type(32) / xb - dt.type(2), _I0_B, dt) / np.sqrt(xb)
+        return np.where(small, lo, np.where(np.isnan(x), x, hi)).astype(dt, copy=False)
+
+
+_I1_SERIES_END = 30.0
+
+
+def _i1_64(x):
+    """I1 of a float64 array (see the module docstring)."""
+    x = np.asarray(x, np.float64)
+    a = np.abs(x)
+    small = a <= _I1_SERIES_END
+    out = np.empty_like(a)
+    s = a[small]
+    if s.size:
+        h = s * 0.5
+        q = h * h
+        term = h.copy()
+        acc = h.copy()
+        for k in range(1, 90):
+            term = term * q / (k * (k + 1))
+            acc = acc + term
+        out[small] = acc
+    big = ~small
+    b = a[big]
+    if b.size:
+        with np.errstate(over="ignore", invalid="ignore"):
+            acc = np.ones_like(b)
+            term = np.ones_like(b)
+            for k in range(1, 30):
+                term = term * -(4.0 - (2 * k - 1) ** 2) / (k * 8.0 * b)
+                acc = acc + term
+            half = np.exp(b * 0.5)
+            out[big] = half * (half / np.sqrt(2 * np.pi * b)) * acc
+    out = np.where(np.isnan(x), x, out)
+    return np.copysign(out, x)
+
+
+def _i1_backward(grad, self, result):
+    """PyTorch's i1_backward: i0(x) - i1(x)/x, taken as 1/2 where |x| <= eps."""
+    dt = (self._data if isinstance(self, Tensor) else np.asarray(self)).dtype
+    eps = float(np.finfo(dt).eps)
+    ok = np.abs(self._data if isinstance(self, Tensor) else self) > eps
+    safe = np.where(ok, self, eps)
+    gradx = i0(safe) - result * np.reciprocal(safe)
+    return grad * np.where(ok, gradx, 0.5)
+
+
+_I0_SAMPLES = [sample(T(3, 4, low=-4, high=4)), sample(T(low=-3, high=3)), sample(T(0, 3)),
+               sample(T(5, low=-12, high=12)), sample(T(4, low=-15, high=15)),
+               sample(T(5, dtype="float32", low=-10, high=10)), sample(T(4, low=-5, high=5, dtype="int64"), smooth=False),
+               sample(T(values=[0.0, -0.0, 1e-20, 7.999, 8.0, 8.001, float("inf"), -float("inf"), float("nan")]),
+                      smooth=False),
+               sample(T(values=[0.0, 1e-9, -8.0, 88.0, 90.0, 100.0], dtype="float32"), smooth=False),
+               sample(T(3, low=-3, high=3), call="Tensor.i0")]
+
+def _i1_forward(a):
+    """i1 rounded from float64; infinite where PyTorch's kernel overflows (its
+    exp(|x|) factor exceeds the dtype's range, though I1 itself would not yet)."""
+    r = _i1_64(a).astype(a.dtype)
+    top = math.log(float(np.finfo(np.float32 if a.dtype == np.float16 else a.dtype).max))
+    big = np.where(np.isinf(a), np.nan, np.copysign(np.inf, a)).astype(a.dtype)   # (inf / inf at +-inf)
+    return np.where(np.abs(a) > top, big, r).astype(a.dtype, copy=False)
+
+
+special_i1 = declare("special_i1", _i1_forward, promote="float", public=False, node="SpecialI1Backward0",
+                     samples=[sample(T(3, 4, low=-4, high=4), call="i0"),
+                              sample(T(values=[0.0, 1e-20, -2.5, 35.0]), call="i0", smooth=False)],
+                     self=_i1_backward)
+_i0 = declare("i0", _i0_forward, promote="float", public=False, node="I0Backward0", samples=_I0_SAMPLES,
+              self=lambda grad, self: grad * special_i1(self))
+i0 = _with_out(_i0, name="i0")
+FUNCTIONS["i0"] = i0
+Tensor.i0 = _i0
+Tensor.i0_ = make_inplace(_i0)
