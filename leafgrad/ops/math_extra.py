@@ -477,3 +477,106 @@ i0 = _with_out(_i0, name="i0")
 FUNCTIONS["i0"] = i0
 Tensor.i0 = _i0
 Tensor.i0_ = make_inplace(_i0)
+
+
+# ====================================================================== mvlgamma
+_LOG_PI = math.log(math.pi)
+
+
+def _mvlgamma_args(dt, p):
+    """-(p-1)/2, ..., -1/2, 0: what ATen adds to ``self.unsqueeze(-1)``."""
+    return np.arange(-p * 0.5 + 0.5, 0.5, 0.5).astype(dt)
+
+
+def _mvlgamma_forward(a, p):
+    from .extra import lgamma64
+    args = np.expand_dims(a, -1) + _mvlgamma_args(a.dtype, p)
+    lg = lgamma64(args).astype(a.dtype, copy=False)
+    return np.asarray(np.sum(lg, axis=-1) + a.dtype.type(p * (p - 1) * _LOG_PI * 0.25))
+
+
+def _mvlgamma_grad(grad, self, p):
+    from .extra import digamma
+    if isinstance(self, Tensor):
+        args = self.unsqueeze(-1) + _mvlgamma_args(self._data.dtype, p)
+        return grad * digamma(args).sum(-1)
+    args = np.expand_dims(self, -1) + _mvlgamma_args(self.dtype, p)
+    return grad * np.sum(digamma(args), axis=-1)
+
+
+_mvlgamma = declare(
+    "mvlgamma", _mvlgamma_forward, promote="float", public=False,
+    samples=[sample(T(3, 4, low=2.0, high=5.0), 3, call="mvlgamma"), sample(T(low=1.5, high=4.0), p=2, call="mvlgamma"),
+             sample(T(5, low=0.6, high=3.0), 1, call="mvlgamma"), sample(T(0, 2, low=3, high=4), 4, call="mvlgamma"),
+             sample(T(4, low=3.0, high=6.0, dtype="float32"), 2, call="Tensor.mvlgamma"),
+             sample(T(4, low=3, high=9, dtype="int64"), 5, call="mvlgamma"),
+             # below (p-1)/2: PyTorch 2.13 no longer refuses, lgamma of negative arguments
+             sample(T(values=[0.9, 1.3, 2.0, 7.25]), 3, call="mvlgamma", smooth=False),
+             sample(T(values=[0.0, -1.0, 3.0, float("inf"), float("nan")]), 2, call="mvlgamma", smooth=False)],
+    self=_mvlgamma_grad)
+
+
+def _check_p(p, pos=2):
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
+        raise TypeError(f"mvlgamma(): argument 'p' (position {pos}) must be int, not {type(p).__name__}")
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+
+
+def _check_mvlgamma_input(input):
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The input tensor may not be a boolean tensor.")
+
+
+def _mvlgamma_cast_error(input):
+    dt = input._data.dtype
+    res = dt if dt.kind == "f" else _dtype.get_default_dtype().np
+    return RuntimeError(f"mvlgamma: result type {_LEGACY_NAMES[dt.name]} can't be cast to the desired output type "
+                        f"{_LEGACY_NAMES[np.dtype(res).name]}")
+
+
+def mvlgamma(input, p=None, *, out=None):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"mvlgamma(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if p is None:
+        raise TypeError('mvlgamma() missing 1 required positional arguments: "p"')
+    _check_p(p)
+    _check_mvlgamma_input(input)
+    if out is None:
+        return _mvlgamma(input, p=int(p))
+    if not isinstance(out, Tensor):
+        raise TypeError(f"mvlgamma(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if out._data.dtype.kind != "f":
+        raise _mvlgamma_cast_error(input)
+    if _state.enabled and input._requires_grad:
+        raise RuntimeError("mvlgamma(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    with grad_mode.no_grad():
+        res = _mvlgamma(input, p=int(p))
+    return _write_out(out, res, "mvlgamma")
+
+
+def _mvlgamma_method(self, p=None):
+    if p is None:
+        raise TypeError('mvlgamma() missing 1 required positional arguments: "p"')
+    _check_p(p, 1)
+    return mvlgamma(self, p)
+
+
+_mvlgamma_inplace = make_inplace(_mvlgamma_method)
+
+
+def _mvlgamma_inplace_method(self, p=None):
+    if p is None:
+        raise TypeError('mvlgamma_() missing 1 required positional arguments: "p"')
+    _check_p(p, 1)
+    _check_mvlgamma_input(self)
+    if self._data.dtype.kind != "f":
+        raise _mvlgamma_cast_error(self)
+    return _mvlgamma_inplace(self, p)
+
+
+_mvlgamma_inplace_method.__name__ = "mvlgamma_"
+FUNCTIONS["mvlgamma"] = mvlgamma
+Tensor.mvlgamma = _mvlgamma_method
+Tensor.mvlgamma_ = _mvlgamma_inplace_method
