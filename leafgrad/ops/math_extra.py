@@ -580,3 +580,168 @@ _mvlgamma_inplace_method.__name__ = "mvlgamma_"
 FUNCTIONS["mvlgamma"] = mvlgamma
 Tensor.mvlgamma = _mvlgamma_method
 Tensor.mvlgamma_ = _mvlgamma_inplace_method
+
+
+# ====================================================================== cholesky_solve, cholesky_inverse
+def _lin():
+    from . import decomp
+    return decomp
+
+
+def _cholesky_solve_forward(b, a, upper=False):
+    d = _lin()
+    if a.dtype.kind != "f" or a.dtype == np.float16:
+        raise _not_implemented("cholesky_solve_cpu", a.dtype)
+    # A = L L^T (or U^T U): two triangular solves, reading only L's (U's) triangle
+    with np.errstate(all="ignore"):
+        if upper:
+            y = d._solve_triangular_forward(np.swapaxes(a, -1, -2), b, upper=False)
+            x = d._solve_triangular_forward(a, y, upper=True)
+        else:
+            y = d._solve_triangular_forward(a, b, upper=False)
+            x = d._solve_triangular_forward(np.swapaxes(a, -1, -2), y, upper=True)
+    shape = np.broadcast_shapes(b.shape[:-2], a.shape[:-2]) + b.shape[-2:]
+    return np.ascontiguousarray(np.broadcast_to(x, shape)).astype(a.dtype, copy=False)
+
+
+def _cholesky_solve_grads(grad, input2, result, upper=False):
+    from .matrix import mT
+    g_self = _cholesky_solve(grad, input2, upper=upper)
+    common = g_self @ mT(result)
+    common = common + mT(common)
+    g_input2 = -(input2 @ common) if upper else -(common @ input2)
+    return g_self, g_input2
+
+
+_SPD_L3 = [[2.0, 0.0, 0.0], [0.5, 1.5, 0.0], [-0.3, 0.4, 1.2]]
+_SPD_U3 = np.array(_SPD_L3).T.tolist()
+_SPD_LB = [[[1.5, 0.0], [0.4, 0.9]], [[2.0, 0.0], [-0.6, 1.1]]]
+
+_cholesky_solve = declare(
+    "cholesky_solve", _cholesky_solve_forward, inputs=("self", "input2"), public=False,
+    # L's gradient is PyTorch's full-matrix formula while only L's triangle is read:
+    # finite differences run with L not requiring grad (the first two samples)
+    samples=[sample(T(3, 2), T(3, 3, values=_SPD_L3, grad=False), call="cholesky_solve"),
+             sample(T(2, 3, 4), T(3, 3, values=_SPD_U3, grad=False), True, call="cholesky_solve"),
+             sample(T(3, 2), T(3, 3, values=_SPD_L3), call="cholesky_solve", smooth=False),
+             sample(T(3, 2), T(3, 3, values=_SPD_U3), upper=True, call="cholesky_solve", smooth=False),
+             sample(T(2, 1, 2, 3), T(2, 2, 2, values=_SPD_LB), call="cholesky_solve", smooth=False),
+             sample(T(3, 1), T(3, 3, values=_SPD_L3), call="Tensor.cholesky_solve", smooth=False),
+             sample(T(3, 2, dtype="float32"), T(3, 3, values=_SPD_L3, dtype="float32"), call="cholesky_solve",
+                    smooth=False),
+             sample(T(0, 3, 2), T(3, 3, values=_SPD_L3), call="cholesky_solve", smooth=False),
+             sample(T(3, 0), T(3, 3, values=_SPD_L3), call="cholesky_solve", smooth=False)])
+_cholesky_solve.spec.formulas[("self", "input2")] = _cholesky_solve_grads
+
+
+def _safe_cast_check(name, result, out):
+    r, o = result._data.dtype, out._data.dtype
+    if r != o and not np.can_cast(r, o, "same_kind"):
+        raise RuntimeError(f"{name}: Expected result to be safely castable from {_LEGACY_NAMES[r.name]} dtype, "
+                           f"but got result with dtype {_LEGACY_NAMES[o.name]}")
+
+
+def _linalg_out(name, compute, inputs, out):
+    if out is None:
+        return compute()
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if _state.enabled and any(x._requires_grad for x in inputs):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    with grad_mode.no_grad():
+        res = compute()
+    _safe_cast_check(name, res, out)
+    return _write_out(out, res, name)
+
+
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    if not isinstance(input, Tensor):
+        raise _type_error("cholesky_solve", "input", 1, input)
+    if not isinstance(input2, Tensor):
+        raise _type_error("cholesky_solve", "input2", 2, input2)
+    b, a = input._data, input2._data
+    if b.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {b.ndim} dimensions instead")
+    if a.ndim < 2:
+        raise RuntimeError(f"u should have at least 2 dimensions, but has {a.ndim} dimensions instead")
+    if b.dtype != a.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {_LEGACY_NAMES[b.dtype.name]}"
+                           f" and A of type {_LEGACY_NAMES[a.dtype.name]} instead.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {a.shape[-2]} by {a.shape[-1]} "
+                           "matrices")
+    if a.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is {a.shape[-2]} by "
+                           f"{a.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
+    try:
+        np.broadcast_shapes(b.shape[:-2], a.shape[:-2])
+    except ValueError:
+        from ._declare import broadcast_error
+        raise broadcast_error(b[..., 0, 0], a[..., 0, 0]) from None
+    return _linalg_out("cholesky_solve", lambda: _cholesky_solve(input, input2, upper=bool(upper)),
+                       (input, input2), out)
+
+
+def _cholesky_solve_method(self, input2, upper=False):
+    if not isinstance(input2, Tensor):
+        raise _type_error("cholesky_solve", "input2", 1, input2)
+    return cholesky_solve(self, input2, upper)
+
+
+FUNCTIONS["cholesky_solve"] = cholesky_solve
+Tensor.cholesky_solve = _cholesky_solve_method
+
+
+def _cholesky_inverse_forward(a, upper=False):
+    d = _lin()
+    if a.dtype.kind != "f" or a.dtype == np.float16:
+        raise _not_implemented("cholesky_inverse_out_cpu", a.dtype)
+    n = a.shape[-1]
+    diag = np.diagonal(a, axis1=-2, axis2=-1)
+    zero = (diag == 0).reshape(-1, n) if n else np.zeros((0, 0), bool)
+    for i, row in enumerate(zero):
+        if row.any():
+            raise d._LinAlgError(f"cholesky_inverse: {d._batch_prefix(a, i)}The diagonal element "
+                                 f"{int(np.argmax(row)) + 1} is zero, the inversion could not be completed because "
+                                 "the input matrix is singular.")
+    eye = np.broadcast_to(np.eye(n, dtype=a.dtype), a.shape)
+    with np.errstate(all="ignore"):
+        t = d._solve_triangular_forward(a, eye, upper=upper)   # L^-1 (U^-1)
+    ts = np.swapaxes(t, -1, -2)
+    r = ts @ t if not upper else t @ ts
+    lower = np.tril(r)
+    return (lower + np.swapaxes(np.tril(r, -1), -1, -2)).astype(a.dtype, copy=False)   # exactly symmetric
+
+
+def _cholesky_inverse_grad(grad, self, result, upper=False):
+    from .matrix import mT
+    common = grad + mT(grad)
+    common = result @ (common @ result)
+    return -(self @ common) if upper else -(common @ self)
+
+
+_cholesky_inverse = declare(
+    "cholesky_inverse", _cholesky_inverse_forward, public=False,
+    samples=[sample(T(3, 3, values=_SPD_L3), call="cholesky_inverse", smooth=False),
+             sample(T(3, 3, values=_SPD_U3), True, call="cholesky_inverse", smooth=False),
+             sample(T(2, 2, 2, values=_SPD_LB), call="Tensor.cholesky_inverse", smooth=False),
+             sample(T(3, 3, values=_SPD_U3, dtype="float32"), upper=True, call="cholesky_inverse", smooth=False),
+             sample(T(0, 3, 3), call="cholesky_inverse", smooth=False)],
+    self=_cholesky_inverse_grad)
+
+
+def cholesky_inverse(input, upper=False, *, out=None):
+    if not isinstance(input, Tensor):
+        raise _type_error("cholesky_inverse", "input", 1, input)
+    a = input._data
+    if a.ndim < 2:
+        raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"cholesky_inverse: A must be batches of square matrices, but they are {a.shape[-2]} by "
+                           f"{a.shape[-1]} matrices")
+    return _linalg_out("cholesky_inverse", lambda: _cholesky_inverse(input, upper=bool(upper)), (input,), out)
+
+
+FUNCTIONS["cholesky_inverse"] = cholesky_inverse
+Tensor.cholesky_inverse = lambda self, upper=False: cholesky_inverse(self, upper)
