@@ -308,7 +308,7 @@ _nextafter = declare(
     samples=[sample(T(3, 4), T(3, 4), call="nextafter", smooth=False),
              sample(T(3, 1), T(4), call="Tensor.nextafter", smooth=False),
              sample(T(3, dtype="float32"), T(3, dtype="float32"), call="nextafter", smooth=False),
-             sample(T(3, dtype="float32"), T(dtype="float64"), call="nextafter", smooth=False),
+             sample(T(3, dtype="float32"), T(3), call="nextafter", smooth=False),
              sample(T(values=[0.0, -0.0, float("nan"), 1.0, float("inf")]),
                     T(values=[-0.0, 0.0, 1.0, float("nan"), 0.0]), call="nextafter", smooth=False)],
     self=lambda grad, self, other: np.where(self == other, 0, grad),
@@ -745,3 +745,15 @@ def cholesky_inverse(input, upper=False, *, out=None):
 
 FUNCTIONS["cholesky_inverse"] = cholesky_inverse
 Tensor.cholesky_inverse = lambda self, upper=False: cholesky_inverse(self, upper)
+
+
+# ====================================================================== vmap batching rules
+def _register_batching():
+    from ..func import _batching as b
+    for name in ("gcd", "lcm", "ldexp", "nextafter", "frexp", "i0", "special_i1", "mvlgamma"):
+        b.RULES[name] = b._ew
+    b.RULES["cholesky_inverse"] = b._last_dims
+    b.RULES["cholesky_solve"] = b._linalg2   # leading dims broadcast, as in linalg.solve
+
+
+_register_batching()
