@@ -22,6 +22,7 @@ from .. import _dtype
 from .._tensor import Tensor, _LEGACY_NAMES
 from ..autograd import grad_mode
 from .pointwise import pow_base
+from .activation import mul_scalar as _mul_scalar
 from .stats import _write_out
 from .unary import _with_out, _via_float64
 
@@ -116,11 +117,15 @@ def _lcm_forward(a, b):
     a, b = np.asarray(a), np.asarray(b)
     _check_integral("lcm_cpu", a)
     g = _gcd_arrays(a, b)
+    dt = g.dtype
     zero = g == 0
+    # C++ computes types narrower than int in int: |a / g * b| there, then wraps on the cast
+    wide = np.int64 if dt.itemsize < 4 else dt
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        q = np.floor_divide(a, np.where(zero, 1, g).astype(g.dtype))   # exact: g divides a
-        res = np.abs(q * b)
-    return np.where(zero, np.zeros((), g.dtype), res).astype(g.dtype, copy=False)
+        gw = np.where(zero, 1, g).astype(wide)
+        q = np.floor_divide(np.asarray(a).astype(wide), gw)   # exact: g divides a
+        res = np.abs(q * np.asarray(b).astype(wide))
+    return np.where(zero, 0, res).astype(dt)
 
 
 def _int_samples(name):
@@ -142,8 +147,13 @@ _gcd = declare("gcd", _gcd_forward, inputs=("self", "other"), promote="common", 
                samples=_int_samples("gcd"))
 _lcm = declare("lcm", _lcm_forward, inputs=("self", "other"), promote="common", public=False,
                samples=_int_samples("lcm"))
-gcd = _binary_api("gcd", _gcd, out_rule=_cast_rule)
-lcm = _binary_api("lcm", _lcm, out_rule=_cast_rule)
+def _int_inplace_check(self, other):
+    # the cast to self's dtype is checked before the kernel's dtype check
+    _cast_check(_dtype.result_type_of([self, other]).np, self._data.dtype)
+
+
+gcd = _binary_api("gcd", _gcd, out_rule=_cast_rule, inplace_check=_int_inplace_check)
+lcm = _binary_api("lcm", _lcm, out_rule=_cast_rule, inplace_check=_int_inplace_check)
 
 
 # ====================================================================== ldexp
@@ -215,7 +225,7 @@ _ldexp = declare(
                     smooth=False),
              sample(T(values=[1.5, 3.5, 3.5], dtype="float32"), T(values=[-149, -150, 128], dtype="int64"), call="ldexp", smooth=False)],
     self=_ldexp_self_grad,
-    other=lambda grad, result: grad * result * _LN2)
+    other=lambda grad, result: _mul_scalar(grad * result, other=_LN2))   # MulBackward1 on top, as in torch
 
 
 def _ldexp_inplace_check(self, other):
