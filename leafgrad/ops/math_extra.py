@@ -250,8 +250,13 @@ def _frexp_forward(a):
 
 
 def _frexp_grad(grads, exponent):
-    g = grads[0]
-    return g * np.ldexp(np.ones((), np.float64), -np.asarray(exponent, np.int32))
+    """PyTorch's ``grad / exponent.exp2()``: exp2 of the int32 exponent in the default
+    float dtype (so 2^-996 is 0 in float32 and the gradient inf, as in PyTorch)."""
+    e = np.asarray(exponent._data if isinstance(exponent, Tensor) else exponent)
+    with np.errstate(over="ignore", divide="ignore"):
+        p = np.exp2(e.astype(_dtype.get_default_dtype().np))
+        g = grads[0] / p
+    return g if isinstance(g, Tensor) else np.asarray(g)
 
 
 _frexp = declare(
@@ -260,7 +265,8 @@ _frexp = declare(
              sample(T(5, dtype="float32", low=-100, high=100), call="Tensor.frexp", smooth=False),
              sample(T(0, 2), call="frexp", smooth=False),
              sample(T(values=[0.0, -0.0, 1e-310, 5e-324, float("inf"), float("nan"), -3.5]), call="frexp",
-                    smooth=False)],
+                    smooth=False),
+             sample(T(values=[1e-300, 1e-40, 3e38, 1e300]), call="frexp", smooth=False)],
     self=_frexp_grad)
 
 
