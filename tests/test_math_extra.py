@@ -108,6 +108,7 @@ def test_ldexp_dtypes(d1, d2):
     lambda m: m.ldexp(m.tensor([3.5]), m.tensor([-149, -150, 127, 128])),
     lambda m: m.ldexp(m.tensor([3.5], dtype=m.float64), m.tensor([-1075, -1074, 1023, 1024, 100000])),
     lambda m: m.ldexp(m.tensor([1.0, -2.0]), m.tensor([[2], [-3]])),
+    lambda m: m.ldexp(m.tensor([1.5, 1.5, 1.5]), m.tensor([2 ** 32 + 1, -2 ** 31, 2 ** 31 - 1])),
     lambda m: m.ldexp(m.tensor(2.0, requires_grad=True), m.tensor([1, 2])),   # (resize warning in torch)
     lambda m: m.ldexp(m.tensor([1.0]), 2),
     lambda m: m.ldexp(2.0, m.tensor([1.0])),

@@ -186,7 +186,7 @@ def _ldexp_forward(x, e):
                     "and in a future PyTorch release outputs will not be resized unless they have zero elements. "
                     "You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
                     "t.resize_(0).", UserWarning, stacklevel=5)
-            ei = np.clip(e, -100000, 100000).astype(np.int32)
+            ei = e.astype(np.int32)   # (C++'s int64 -> int conversion wraps around, so does this)
             with np.errstate(over="ignore", under="ignore"):
                 return np.ldexp(x.astype(np.float64), ei).astype(x.dtype, copy=False)
     target = _ldexp_dtype(x, e)
