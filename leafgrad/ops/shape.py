@@ -245,8 +245,8 @@ to_copy = declare("_to_copy", lambda a, dtype: a.astype(dtype), node="ToCopyBack
 
 
 def _cast(grad, np_dtype):
-    if isinstance(grad, np.ndarray):
-        return grad.astype(np_dtype)
+    if isinstance(grad, (np.ndarray, np.generic)):   # (a formula may give a NumPy scalar)
+        return np.asarray(grad).astype(np_dtype)
     return grad.to(from_numpy_dtype(np_dtype))
 
 
