@@ -32,24 +32,14 @@ from ._samples import T, sample
 from .. import _dtype
 from .._tensor import Tensor, _LEGACY_NAMES
 from ..autograd import grad_mode
-from .pointwise import pow_base
+from .pointwise import fused_multiply_add, pow_base
+from .binary import _check_tensors, _type_error
 from .activation import mul_scalar as _mul_scalar
 from .stats import _write_out
 from .unary import _with_out
 
 _state = grad_mode.state
 _LN2 = math.log(2.0)
-
-
-def _type_error(fn, arg, pos, value):
-    return TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not {type(value).__name__}")
-
-
-def _check_tensors(fn, input, other, method=False):
-    if not isinstance(input, Tensor):
-        raise _type_error(fn, "input", 1, input)
-    if not isinstance(other, Tensor):
-        raise _type_error(fn, "other", 1 if method else 2, other)
 
 
 def _not_implemented(kernel, dtype):
@@ -364,26 +354,6 @@ _I0_B = (-7.233180487874754e-18, -4.830504485944182e-18, 4.46562142029676e-17, 3
          0.8044904110141088)
 
 
-_SPLIT = 134217729.0   # 2^27 + 1 (Dekker's splitting of a float64 in two halves)
-
-
-def _fma64(a, b, c):
-    """a * b + c with one rounding (as the compiled kernel's fused multiply-add), from
-    the exact product a * b = p + e (Dekker) and an error-free sum."""
-    p = a * b
-    t = _SPLIT * a
-    ah = t - (t - a)
-    al = a - ah
-    t = _SPLIT * b
-    bh = t - (t - b)
-    bl = b - bh
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    s = p + c
-    bb = s - p
-    err = (p - (s - bb)) + (c - bb)
-    return s + (err + e)
-
-
 def _chbevl(y, coeffs, dt):
     """Clenshaw's recurrence for a Chebyshev series in the dtype ``dt``, each step
     ``fma(y, b1, -b2) + c`` as ATen's compiled chbevl computes it."""
@@ -398,7 +368,7 @@ def _chbevl(y, coeffs, dt):
         if wide:   # a float32 product is exact in float64: one rounding to float32
             f = (y64 * b1.astype(np.float64) - b2.astype(np.float64)).astype(np.float32)
         else:
-            f = _fma64(y, b1, -b2)
+            f = fused_multiply_add(y, b1, -b2)
         b0 = f + dt.type(v)
     return dt.type(0.5) * (b0 - b2)
 

@@ -24,6 +24,7 @@ from .indexing import gather as _gather
 from .unary import lerp as _lerp
 from .activation import mul_scalar as _mul_scalar, sub_scalar as _sub_scalar
 from .shape import squeeze_inplace_dim
+from .binary import _not_implemented_node
 from .tensor_extra import unsqueeze_inplace, transpose_inplace
 
 
@@ -493,16 +494,7 @@ _bincount = declare(
              sample(T(6, dtype="int64", low=0, high=5), T(6, grad=False), call="bincount", smooth=False),
              sample(T(6, dtype="int64", low=0, high=5), T(6, dtype="float32", grad=False), minlength=9,
                     call="Tensor.bincount", smooth=False)])
-_bincount_node = REGISTRY["bincount"].node_cls
-
-
-def _bincount_apply(self, grads, graph):
-    raise RuntimeError("derivative for aten::bincount is not implemented")
-
-
-_bincount_node._apply = _bincount_apply
-_bincount_node._cname = "torch::autograd::NotImplemented"
-_bincount_node.next_functions = property(lambda self: tuple(e for e in self._next if e is not None))
+_not_implemented_node("bincount", "bincount")
 
 
 def _bincount_impl(input, weights=None, minlength=0):
@@ -748,16 +740,7 @@ _histogram = declare(
              sample(T(2, 5, grad=False), 3, range=(-1.0, 1.0), weight=T(2, 5, low=0, high=1, grad=False), density=True,
                     call="Tensor.histogram", smooth=False),
              sample(T(6, dtype="float32", grad=False), 5, call="histogram", smooth=False)])
-_histogram_node = REGISTRY["histogram"].node_cls
-
-
-def _histogram_apply(self, grads, graph):
-    raise RuntimeError("derivative for aten::histogram is not implemented")
-
-
-_histogram_node._apply = _histogram_apply
-_histogram_node._cname = "torch::autograd::NotImplemented"
-_histogram_node.next_functions = property(lambda self: tuple(e for e in self._next if e is not None))
+_not_implemented_node("histogram", "histogram")
 
 
 def _histogram_impl(input, bins, range=None, weight=None, density=False, out=None):
