@@ -341,6 +341,21 @@ def _is_true(t):
     return bool(t._data)
 
 
+def _check_cov_weights(name, w, integral, n_obs):
+    """cov()'s checks of ``fweights`` (integral) or ``aweights`` (floating point)."""
+    if w._data.ndim > 1:
+        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+                           f"{w._data.ndim} dimensions")
+    if (w._data.dtype.kind not in "iu") if integral else (w._data.dtype.kind != "f"):
+        raise RuntimeError(f"cov(): expected {name} to have {'integral' if integral else 'floating point'} dtype "
+                           f"but got {name} with {_dtype_name(w._data.dtype)} dtype")
+    if w._data.size != n_obs:
+        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the "
+                           f"input but got {w._data.size} != {n_obs}")
+    if n_obs and not w._data.min() >= 0:
+        raise RuntimeError(f"cov(): {name} cannot be negative")
+
+
 def _cov(input, correction=1, fweights=None, aweights=None):
     """ATen's composite, step by step (Correlation.cpp)."""
     nd = input._data.ndim
@@ -351,34 +366,12 @@ def _cov(input, correction=1, fweights=None, aweights=None):
         raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input.view(1, -1) if nd < 2 else input
     n_obs = x._data.shape[1]
-    w = None
-    if fweights is not None:
-        w = fweights
-        if w._data.ndim > 1:
-            raise RuntimeError("cov(): expected fweights to have one or fewer dimensions but got fweights with "
-                               f"{w._data.ndim} dimensions")
-        if w._data.dtype.kind not in "iu":
-            raise RuntimeError("cov(): expected fweights to have integral dtype but got fweights with "
-                               f"{_dtype_name(w._data.dtype)} dtype")
-        if w._data.size != n_obs:
-            raise RuntimeError("cov(): expected fweights to have the same numel as there are observations in the "
-                               f"input but got {w._data.size} != {n_obs}")
-        if n_obs and not w._data.min() >= 0:
-            raise RuntimeError("cov(): fweights cannot be negative")
+    for name, weights, integral in (("fweights", fweights, True), ("aweights", aweights, False)):
+        if weights is not None:
+            _check_cov_weights(name, weights, integral, n_obs)
+    w = fweights
     if aweights is not None:
-        aw = aweights
-        if aw._data.ndim > 1:
-            raise RuntimeError("cov(): expected aweights to have one or fewer dimensions but got aweights with "
-                               f"{aw._data.ndim} dimensions")
-        if aw._data.dtype.kind != "f":
-            raise RuntimeError("cov(): expected aweights to have floating point dtype but got aweights with "
-                               f"{_dtype_name(aw._data.dtype)} dtype")
-        if aw._data.size != n_obs:
-            raise RuntimeError("cov(): expected aweights to have the same numel as there are observations in the "
-                               f"input but got {aw._data.size} != {n_obs}")
-        if n_obs and not aw._data.min() >= 0:
-            raise RuntimeError("cov(): aweights cannot be negative")
-        w = aw if w is None else w * aw
+        w = aweights if w is None else w * aweights
     # a weighted average of the observations
     w_sum = _long(n_obs) if w is None else w.sum()
     if w is not None and not _is_true(w_sum != 0):
