@@ -400,3 +400,23 @@ _NOT_OVERLAPPING = {
 def test_writes_torch_allows_on_shared_memory(name):
     ra = same(lambda T: _NOT_OVERLAPPING[name](T))
     assert ra[0] != "exc", ra
+
+
+@pytest.mark.parametrize("name", ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "less_equal_", "not_equal_"])
+def test_in_place_comparisons_end_the_history_with_zero_gradients_as_torch(name):
+    """``x.gt_(0)`` on a tensor that requires grad records GtBackward0 (GtBackward1 against a
+    tensor) whose gradients are zeros; x's earlier history no longer reaches the leaves."""
+    def prog(T):
+        a = T.tensor([1.0, -2.0, 3.0, 0.5], requires_grad=True)
+        b = T.tensor([0.5, 0.5, 4.0, 0.5], requires_grad=True)
+        x, y = a * 2, a * 3
+        getattr(x, name)(0.5)
+        getattr(y, name)(b)
+        z = T.ones(4)
+        getattr(z, name)(b)                   # a plain tensor, a tensor that requires grad
+        n = T.tensor([1, 2, 3])
+        getattr(n, name)(1.5)                 # integers, nothing to record
+        (x.sum() + y.sum() + z.sum()).backward()
+        return [x, y, z, n, a.grad, b.grad, x.grad_fn.name(), y.grad_fn.name(), z.grad_fn.name(),
+                z.requires_grad]
+    same(prog)

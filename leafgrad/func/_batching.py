@@ -202,7 +202,9 @@ hypot copysign.Tensor copysign.Scalar nnf.add_scalar nnf.sub_scalar nnf.mul_scal
 clamp_max clamp_min.Tensor clamp_max.Tensor
 nnf.hardtanh nnf.hardshrink nnf.softshrink nnf.leaky_relu nnf.leaky_relu_ nnf.elu nnf.elu_ nnf.celu nnf.celu_ nnf.gelu nnf.silu nnf.softplus
 nnf.mish nnf.hardsigmoid_backward nnf.hardsigmoid nnf.hardswish nnf.log_sigmoid nnf.threshold nnf.threshold_
-clone _to_copy alias zero fill nnf._prelu_kernel sinc lgamma digamma polygamma""".split()
+clone _to_copy alias zero fill nnf._prelu_kernel sinc lgamma digamma polygamma
+eq_.Scalar ne_.Scalar lt_.Scalar le_.Scalar gt_.Scalar ge_.Scalar eq_.Tensor ne_.Tensor lt_.Tensor le_.Tensor
+gt_.Tensor ge_.Tensor""".split()
 for _n in _EW:
     RULES[_n] = _ew
 RULES["copy"] = _ew_self

@@ -1,7 +1,8 @@
 """Comparisons and ``where``: no gradient flows through a comparison."""
 import numpy as np
 
-from ._declare import constant, declare, FUNCTIONS
+from ._declare import constant, declare, make_inplace, FUNCTIONS
+from ..autograd import grad_mode as _grad
 from ._samples import T, sample
 from .._tensor import Tensor, wrap
 
@@ -10,11 +11,44 @@ _CMP = [sample(T(3, 4), T(3, 4), smooth=False), sample(T(3, 1), 0.5, smooth=Fals
 
 def _comparison(name, ufunc, dunder, alias=None):
     fn = declare(name, ufunc, inputs=("self", "other"), promote="common", method=(name, dunder),
-                 inplace=name + "_", ufunc=ufunc, samples=_CMP)
+                 ufunc=ufunc, samples=_CMP)
     if alias:
         FUNCTIONS[alias] = fn
         setattr(Tensor, alias, fn)
+    setattr(Tensor, name + "_", _inplace_comparison(name, ufunc, fn))
     return fn
+
+
+def _zeros_like(grad):
+    """PyTorch's ``zeros_like(grad)`` in a formula: zeros even where grad is inf or NaN."""
+    if isinstance(grad, Tensor):
+        from .._creation import zeros_like
+        return zeros_like(grad)
+    return np.zeros_like(grad)
+
+
+def _inplace_comparison(name, ufunc, fn):
+    """``x.gt_(other)``: x takes the comparison's 1 and 0 in its own dtype. No gradient
+    flows through it, but on a tensor that requires grad PyTorch still records a node whose
+    gradients are zeros (``GtBackward0`` against a number, ``GtBackward1`` against a
+    tensor), so x's old history stops there."""
+    node = name.capitalize() + "Backward"
+    with_number = declare(
+        name + "_.Scalar", lambda a, other: ufunc(a, other).astype(a.dtype), node=node + "0", public=False,
+        samples=[sample(T(3, 4), other=0.2, call=f"Tensor.{name}_", prep="clone", smooth=False)],
+        self=lambda grad: _zeros_like(grad))
+    with_tensor = declare(
+        name + "_.Tensor", lambda a, b: ufunc(a, b).astype(a.dtype), inputs=("self", "other"), node=node + "1",
+        public=False, samples=[sample(T(3, 4), T(4), call=f"Tensor.{name}_", prep="clone", smooth=False)],
+        self=lambda grad: _zeros_like(grad), other=lambda grad: _zeros_like(grad))
+    plain, numbers, tensors = make_inplace(fn), make_inplace(with_number), make_inplace(with_tensor)
+
+    def inplace(self, other):
+        if _grad.state.enabled and (self._requires_grad or isinstance(other, Tensor) and other._requires_grad):
+            return tensors(self, other) if isinstance(other, Tensor) else numbers(self, other=other)
+        return plain(self, other)
+    inplace.__name__ = name + "_"
+    return inplace
 
 
 eq = _comparison("eq", np.equal, "__eq__")
