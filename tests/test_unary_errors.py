@@ -447,3 +447,10 @@ def test_erf_family_any_float64(values):
     a = torch.erfinv(torch.tensor(y)).numpy()
     b = leafgrad.erfinv(leafgrad.tensor(y)).numpy()
     np.testing.assert_allclose(b, a, rtol=2e-15, atol=1e-320)
+
+
+@pytest.mark.parametrize("call", ["neg", "neg_", "negative", "negative_", "__neg__", "abs", "abs_", "absolute",
+                                  "absolute_", "__abs__"])
+def test_negation_and_abs_of_bool_tensors_raise_as_torch(call):
+    e1, e2 = both(lambda T: getattr(T.tensor([True, False]), call)())
+    assert type(e1) is type(e2) and isinstance(e1, Exception) and str(e1) == str(e2)

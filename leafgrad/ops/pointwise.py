@@ -282,7 +282,15 @@ Tensor.__rtruediv__ = _rdiv
 install(REGISTRY["div"], div, method="true_divide_", inplace=None)
 Tensor.divide_ = Tensor.div_
 
-neg = declare("neg", np.negative, method=("neg", "negative", "__neg__"), inplace="neg_",
+
+def _neg(a):
+    if a.dtype.kind == "b":   # (NumPy's own refusal is a TypeError)
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    return np.negative(a)
+
+
+neg = declare("neg", same_as(np.negative, _neg), method=("neg", "negative", "__neg__"), inplace="neg_",
               ufunc=np.negative, samples=[sample(T(3, 4)), sample(T())],
               self=lambda grad: -grad)
 FUNCTIONS["negative"] = neg
@@ -431,7 +439,16 @@ def _sigmoid(x):
 
 
 sigmoid = _unary("sigmoid", _sigmoid, lambda grad, result: sigmoid_backward(grad, result))
-abs = declare("abs", np.abs, method=("abs", "absolute", "__abs__"), inplace="abs_", ufunc=np.absolute,
+
+
+def _abs(a):
+    if a.dtype.kind == "b":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return np.absolute(a)
+
+
+abs = declare("abs", same_as(np.absolute, _abs), method=("abs", "absolute", "__abs__"), inplace="abs_",
+              ufunc=np.absolute,
               samples=[sample(T(3, 4, away=(0,))), sample(T(values=[-1.0, 0.0, 2.0]), smooth=False),
                        sample(T(3, dtype="int64"))],
               self=lambda grad, self: grad * np.sign(self))

@@ -686,25 +686,9 @@ Tensor.sum_to_size = sum_to_size
 Tensor.new_empty_strided = new_empty_strided
 
 # ====================================================================== in-place aliases
-_NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
-             "use the `~` or `logical_not()` operator instead.")
-
-
-def negative_(self):
-    if self._data.dtype.kind == "b":   # (NumPy's own error would be a TypeError)
-        raise RuntimeError(_NEG_BOOL)
-    return self.neg_()
-
-
-def absolute_(self):
-    if self._data.dtype.kind == "b":
-        raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
-    return self.abs_()
-
-
-Tensor.negative_ = negative_
-FUNCTIONS["negative_"] = negative_
-Tensor.absolute_ = absolute_
+Tensor.negative_ = Tensor.neg_
+FUNCTIONS["negative_"] = Tensor.neg_
+Tensor.absolute_ = Tensor.abs_
 Tensor.greater_ = Tensor.gt_
 Tensor.greater_equal_ = Tensor.ge_
 Tensor.less_ = Tensor.lt_
