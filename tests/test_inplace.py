@@ -420,3 +420,18 @@ def test_in_place_comparisons_end_the_history_with_zero_gradients_as_torch(name)
         return [x, y, z, n, a.grad, b.grad, x.grad_fn.name(), y.grad_fn.name(), z.grad_fn.name(),
                 z.requires_grad]
     same(prog)
+
+
+@pytest.mark.parametrize("op", ["mul_", "add_", "sub_", "div_", "copy_", "lerp_"])
+def test_in_place_op_with_a_wider_operand_keeps_its_own_node_as_torch(op):
+    """float32 ``x.mul_(float64 tensor)`` computes in float64 and stores float32: the
+    history is the op's node (MulBackward0), not a cast, and gradients reach both inputs in
+    their own dtypes."""
+    def prog(T):
+        a = T.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        w = T.tensor([0.5, 2.0, 3.0], dtype=T.float64, requires_grad=True)
+        x = a * 2
+        getattr(x, op)(w, 0.25) if op == "lerp_" else getattr(x, op)(w)
+        (x * x).sum().backward()
+        return x, x.grad_fn.name(), a.grad, w.grad
+    same(prog)
