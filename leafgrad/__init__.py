@@ -21,7 +21,7 @@ from .autograd import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, 
 from . import ops as _ops
 
 globals().update(_ops.namespace(""))
-from . import linalg, nn, return_types  # noqa: E402,F401
+from . import linalg, nn, return_types, special  # noqa: E402,F401
 from . import optim, utils, _random_methods  # noqa: E402,F401
 from . import func  # noqa: E402,F401
 from . import replay  # noqa: E402,F401

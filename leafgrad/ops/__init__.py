@@ -12,6 +12,7 @@ from . import lu  # noqa: F401
 from . import tensor_extra  # noqa: F401
 from . import stats_extra  # noqa: F401
 from . import math_extra  # noqa: F401
+from . import special  # noqa: F401
 from ._declare import FUNCTIONS, REGISTRY  # noqa: F401
 
 
