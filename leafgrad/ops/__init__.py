@@ -20,3 +20,4 @@ def namespace(prefix):
     """The public functions registered under ``prefix`` (e.g. "linalg."), unprefixed."""
     return {name[len(prefix):]: fn for name, fn in FUNCTIONS.items()
             if name.startswith(prefix) and "." not in name[len(prefix):] and not name[len(prefix):].startswith("_")}
+from . import special_fns  # noqa: F401
