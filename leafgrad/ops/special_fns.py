@@ -4,19 +4,19 @@ the exponentially scaled Bessel functions i0e, i1e. Each records PyTorch's node
 ``(1 + erf(x * M_SQRT1_2)) * 0.5`` (MulBackward1 over AddBackward1 over ErfBackward0 over
 MulBackward1).
 
-Values are computed in float64 (float32/float16 rounded from it), except i0e, which runs
-Cephes' Chebyshev series in the input's dtype as ATen does (math_extra's helpers):
+Values are computed in float64 (float32/float16 rounded from it), except i0e and i1e,
+which run Cephes' Chebyshev series in the input's dtype as ATen does (math_extra's helpers):
 
 * erfcx(x) = exp(x^2) erfc(x): for x >= 0 by unary.py's Taylor grid (x < 6) and the
   continued fraction beyond (0 at inf); for x < 0 as 2 exp(x^2) - erfcx(-x), with x^2
   split into an exact high part and a small low part.
 * log_ndtr(x) as ATen's calc_log_ndtr: log(erfcx(-x/sqrt2) / 2) - x^2/2 for x < -1,
-  log1p(-erfc(x/sqrt2) / 2) otherwise (no underflow for large negative x).
+  log1p(-erfc(x/sqrt2) / 2) otherwise (no underflow for large negative x); in float32
+  with its steps rounded to float32, as PyTorch's float kernel.
 * ndtri(p) = -+sqrt2 z with erfc(z) = 2 min(p, 1 - p) (exact): z = erfinv(1 - q) for
   q >= 1/2; below, Newton steps on log erfc(z) = log(erfcx(z)) - z^2 = log q (concave:
   no overshoot) from erfinv's (or the asymptotic) guess.
-* i1e(x) = exp(-|x|) I1(x) by I1's power series for |x| <= 30 and by the asymptotic
-  expansion sum_k (-1)^k a_k(1) / x^k / sqrt(2 pi x) beyond.
+* i1e: Cephes' Chebyshev series (calc_i1e) in the input's dtype, as i0e.
 """
 import math
 
@@ -27,7 +27,7 @@ from ._samples import T, sample
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .activation import add_scalar as _add_scalar, mul_scalar as _mul_scalar
-from .math_extra import _I0_A, _I0_B, _chbevl, _i1_64, _not_implemented
+from .math_extra import _I0_A, _I0_B, _chbevl, _not_implemented
 from .stats import _write_out, _resize_out
 from .unary import _CF_TERMS, _GRID_END, _erfcx_grid, _with_out, erf, erfc64, erfinv64
 
@@ -274,28 +274,34 @@ FUNCTIONS["special.erfcx"] = _public(_erfcx, "erfcx")
 
 
 # ====================================================================== log_ndtr
-def _log_ndtr64(x, dt=np.float64):
-    """calc_log_ndtr in float64; ``dt``: the dtype whose steps ``-erfc(t) / 2`` rounds to
-    (float32: erfc's tiny values halve to 0 there, as in PyTorch's float kernel)."""
+def _log_ndtr64(x):
     t = x * _SQRT1_2
     low = x < -1.0
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         a = np.log(erfcx64(-np.where(low, t, -1.0)) / 2) - t * t
-        e = erfc64(np.where(low, 0.0, t))
-        if dt != np.float64:
-            e = (-e.astype(dt) / dt.type(2)).astype(np.float64)
-        else:
-            e = -e / 2
-        b = np.log1p(e)
+        b = np.log1p(-erfc64(np.where(low, 0.0, t)) / 2)
     return np.where(low, a, b)
+
+
+def _log_ndtr_narrow(x):
+    """calc_log_ndtr's steps rounded to x's (float32) dtype, erfcx and erfc rounded from
+    float64, as PyTorch's float kernel computes them."""
+    dt = x.dtype
+    f = dt.type
+    t = x * f(_SQRT1_2)
+    low = x < f(-1.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ex = erfcx64(-np.where(low, t, f(-1.0)).astype(np.float64)).astype(dt)
+        a = np.log((ex / f(2)).astype(np.float64)).astype(dt) - t * t
+        e = erfc64(np.where(low, f(0), t).astype(np.float64)).astype(dt)
+        b = np.log1p((-e / f(2)).astype(np.float64)).astype(dt)
+    return np.where(low, a, b).astype(dt, copy=False)
 
 
 def _log_ndtr_forward(a):
     if a.dtype == np.float16:
         raise _not_implemented("log_ndtr_cpu", a.dtype)
-    if a.dtype == np.float64:
-        return _log_ndtr64(a)
-    return _log_ndtr64(a.astype(np.float64), a.dtype).astype(a.dtype)
+    return _log_ndtr64(a) if a.dtype == np.float64 else _log_ndtr_narrow(a)
 
 
 _log_ndtr = declare(
@@ -383,26 +389,45 @@ def _i0e_forward(a):
         return np.where(small, lo, np.where(np.isnan(x), x, hi)).astype(dt, copy=False)
 
 
-def _i1e64(x):
-    x = np.asarray(x, np.float64)
-    a = np.abs(x)
-    small = a <= 30.0
-    out = np.zeros_like(a)
-    s = a[small]
-    if s.size:
-        out[small] = _i1_64(s) * np.exp(-s)
-    b = a[~small & (a == a)]
-    if b.size:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            acc = np.ones_like(b)
-            term = np.ones_like(b)
-            for k in range(1, 30):
-                term = term * -(4.0 - (2 * k - 1) ** 2) / (k * 8.0 * b)
-                acc = acc + term
-            r = acc / np.sqrt(2 * np.pi * b)
-        out[~small & (a == a)] = np.where(np.isinf(b), 0.0, r)
-    out = np.where(a == a, out, a)
-    return np.where(x < 0, -out, out)       # (Cephes: +0 at -0)
+# Cephes' Chebyshev coefficients of exp(-x) I1(x) on [0, 8] (in y = x/2 - 2, times x) and of
+# exp(-x) sqrt(x) I1(x) on (8, inf) (in y = 32/x - 2), as ATen's calc_i1e; its float kernel
+# uses only the last 17 and 7 of them.
+_I1E_A = (2.77791411276104639959E-18, -2.11142121435816608115E-17, 1.55363195773620046921E-16,
+          -1.10559694773538630805E-15, 7.60068429473540693410E-15, -5.04218550472791168711E-14,
+          3.22379336594557470981E-13, -1.98397439776494371520E-12, 1.17361862988909016308E-11,
+          -6.66348972350202774223E-11, 3.62559028155211703701E-10, -1.88724975172282928790E-9,
+          9.38153738649577178388E-9, -4.44505912879632808065E-8, 2.00329475355213526229E-7,
+          -8.56872026469545474066E-7, 3.47025130813767847674E-6, -1.32731636560394358279E-5,
+          4.78156510755005422638E-5, -1.61760815825896745588E-4, 5.12285956168575772895E-4,
+          -1.51357245063125314899E-3, 4.15642294431288815669E-3, -1.05640848946261981558E-2,
+          2.47264490306265168283E-2, -5.29459812080949914269E-2, 1.02643658689847095384E-1,
+          -1.76416518357834055153E-1, 2.52587186443633654823E-1)
+_I1E_B = (7.51729631084210481353E-18, 4.41434832307170791151E-18, -4.65030536848935832153E-17,
+          -3.20952592199342395980E-17, 2.96262899764595013876E-16, 3.30820231092092828324E-16,
+          -1.88035477551078244854E-15, -3.81440307243700780478E-15, 1.04202769841288027642E-14,
+          4.27244001671195135429E-14, -2.10154184277266431302E-14, -4.08355111109219731823E-13,
+          -7.19855177624590851209E-13, 2.03562854414708950722E-12, 1.41258074366137813316E-11,
+          3.25260358301548823856E-11, -1.89749581235054123450E-11, -5.58974346219658380687E-10,
+          -3.83538038596423702205E-9, -2.63146884688951950684E-8, -2.51223623787020892529E-7,
+          -3.88256480887769039346E-6, -1.10588938762623716291E-4, -9.76109749136146840777E-3,
+          7.78576235018280120474E-1)
+
+
+def _i1e_forward(a):
+    """Cephes' calc_i1e in the input's dtype, as ATen runs it."""
+    dt = a.dtype
+    if dt == np.float16:
+        return _i1e_forward(a.astype(np.float32)).astype(np.float16)
+    ca, cb = (_I1E_A, _I1E_B) if dt == np.float64 else (_I1E_A[-17:], _I1E_B[-7:])
+    x = np.abs(a)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        small = x <= 8
+        xs = np.where(small, x, dt.type(0))
+        xb = np.where(small | np.isnan(x), dt.type(8), x)
+        lo = _chbevl(xs / dt.type(2) - dt.type(2), ca, dt) * xs
+        hi = _chbevl(dt.type(32) / xb - dt.type(2), cb, dt) / np.sqrt(xb)
+        out = np.where(small, lo, np.where(np.isnan(x), x, hi))
+    return np.where(a < 0, -out, out).astype(dt, copy=False)     # (+0 at -0)
 
 
 def _i1e_backward(grad, self, result):
@@ -416,7 +441,7 @@ def _i1e_backward(grad, self, result):
 
 
 _i1e = declare(
-    "special_i1e", _via64(_i1e64), promote="float", public=False, node="SpecialI1EBackward0",
+    "special_i1e", _i1e_forward, promote="float", public=False, node="SpecialI1EBackward0",
     samples=[sample(T(3, 4, low=-4, high=4), call="special.i1e"),
              sample(T(low=-3, high=3), call="special.i1e"),
              sample(T(0, 3), call="special.i1e"),
