@@ -445,11 +445,6 @@ def test_cholesky_inverse_grads_and_graph(upper):
     _same(run)
 
 
-def test_no_special_namespace_yet():
-    # torch.special.i0 / multigammaln need a ``special`` namespace, which leafgrad lacks
-    assert not hasattr(leafgrad, "special")
-
-
 @pytest.mark.parametrize("dtype,values", [("float64", [1e-300, 1e-40, 3e38, 1e300, 1.5]),
                                           ("float32", [1e-40, 3e38, 0.75]), ("float16", [1e-7, 6e4, 3.0])])
 def test_frexp_grad_extremes_and_graph(dtype, values):
