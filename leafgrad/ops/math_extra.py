@@ -390,17 +390,22 @@ def _libm_exp(x):
     return out.reshape(x.shape)
 
 
-def _i0_forward(a):
+def _i0_forward(a, scaled=False):
+    """Cephes' calc_i0 in a's dtype, as ATen runs it (``scaled``: calc_i0e, i0(x) exp(-|x|),
+    the same Chebyshev series without the exponential)."""
     dt = a.dtype
     if dt == np.float16:
-        return _i0_forward(a.astype(np.float32)).astype(np.float16)
+        return _i0_forward(a.astype(np.float32), scaled).astype(np.float16)
     x = np.abs(a)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         small = x <= 8
         xs = np.where(small, x, dt.type(0))
         xb = np.where(small | np.isnan(x), dt.type(8), x)
-        lo = _libm_exp(xs) * _chbevl(xs / dt.type(2) - dt.type(2), _I0_A, dt)
-        hi = _libm_exp(xb) * _chbevl(dt.type(32) / xb - dt.type(2), _I0_B, dt) / np.sqrt(xb)
+        lo = _chbevl(xs / dt.type(2) - dt.type(2), _I0_A, dt)
+        hi = _chbevl(dt.type(32) / xb - dt.type(2), _I0_B, dt)
+        if not scaled:
+            lo, hi = _libm_exp(xs) * lo, _libm_exp(xb) * hi
+        hi = hi / np.sqrt(xb)
         return np.where(small, lo, np.where(np.isnan(x), x, hi)).astype(dt, copy=False)
 
 

@@ -27,7 +27,7 @@ from ._samples import T, sample
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .activation import add_scalar as _add_scalar, mul_scalar as _mul_scalar
-from .math_extra import _I0_A, _I0_B, _chbevl, _not_implemented
+from .math_extra import _chbevl, _i0_forward, _not_implemented
 from .stats import _write_out, _resize_out
 from .unary import _CF_TERMS, _GRID_END, _erfcx_grid, _with_out, erf, erfc64, erfinv64
 
@@ -375,18 +375,7 @@ FUNCTIONS["special.ndtri"] = _public(_ndtri, "ndtri")
 
 # ====================================================================== i0e, i1e
 def _i0e_forward(a):
-    """Cephes' calc_i0e in the input's dtype, as ATen runs it."""
-    dt = a.dtype
-    if dt == np.float16:
-        return _i0e_forward(a.astype(np.float32)).astype(np.float16)
-    x = np.abs(a)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        small = x <= 8
-        xs = np.where(small, x, dt.type(0))
-        xb = np.where(small | np.isnan(x), dt.type(8), x)
-        lo = _chbevl(xs / dt.type(2) - dt.type(2), _I0_A, dt)
-        hi = _chbevl(dt.type(32) / xb - dt.type(2), _I0_B, dt) / np.sqrt(xb)
-        return np.where(small, lo, np.where(np.isnan(x), x, hi)).astype(dt, copy=False)
+    return _i0_forward(a, scaled=True)
 
 
 # Cephes' Chebyshev coefficients of exp(-x) I1(x) on [0, 8] (in y = x/2 - 2, times x) and of
