@@ -1385,3 +1385,84 @@ RULES["lu_unpack"] = _lu_unpack_batched
 RULES["linalg.lu_solve"] = _lu_solve_batched
 RULES["linalg.matrix_exp"] = _last_dims    # (a batch takes degree 18 with scaling and squaring, as PyTorch's vmap)
 RULES["_reshape_alias"] = _view   # (linalg.tensorinv's final reshape)
+
+
+# ====================================================================== tensor_extra, stats_extra, math_extra, special
+BACKWARD_ONLY["_unfold_backward"] = BACKWARD_ONLY["_diag_strided_backward"] = (
+    "a backward-formula helper: backward under vmap runs physically, levels hidden")
+DATA_DEPENDENT["unique_consecutive"] = (
+    "vmap: We do not support batching operators that can output dynamic shape. Attempted to vmap over "
+    "aten::unique_consecutive. Please file an issue at https://github.com/pytorch/pytorch/issues if you need "
+    "this feature.")
+
+
+def _unfold(ctx, args, params):
+    a = args[0]
+    x = expand_batch(ctx, a)
+    if a.r == 0:   # a 0-d sample: its windows are the sample itself (size 1) or nothing
+        col = op("_unsafe_view", x, shape=(ctx.B, 1))
+        return col if params["size"] == 1 else op("slice", col, dim=1, start=0, end=0, step=1)
+    return call(ctx.spec, (x,), dict(params, dimension=fix_dim(ctx, params["dimension"], a.r)))
+
+
+def _scatter_like(*names):
+    """select/slice/diagonal_scatter: both tensors get the batch, the named dims shift."""
+    def rule(ctx, args, params):
+        r = args[0].r
+        ins = tuple(expand_batch(ctx, x) if x.is_tensor else x.t for x in args)
+        p = dict(params)
+        for n in names:
+            p[n] = fix_dim(ctx, p[n], r)
+        return call(ctx.spec, ins, p)
+    return rule
+
+
+def _put(ctx, args, params):
+    """put: flat indices into each sample, offset to that sample's place in the batch."""
+    a, index, source = args
+    x = expand_batch(ctx, a)
+    n = 1
+    for s in a.lshape:
+        n *= s
+    idx = index.t._data
+    if not index.b:
+        idx = np.broadcast_to(idx, (ctx.B,) + idx.shape)
+    offsets = (np.arange(ctx.B, dtype=np.int64) * n).reshape((ctx.B,) + (1,) * (idx.ndim - 1))
+    flat = (idx % n if n else idx) + offsets
+    src = expand_batch(ctx, source)
+    return call(ctx.spec, (x, wrap(np.ascontiguousarray(flat)), src), params)
+
+
+def _diag_strided(ctx, args, params):
+    return call(ctx.spec, (expand_batch(ctx, args[0]),), dict(params, lead=params.get("lead", 0) + 1))
+
+
+def _index_reduce(ctx, args, params):
+    if args[0].r:
+        return RULES["scatter_reduce"](ctx, args, params)
+    # 0-d samples: as (B, 1) rows, each reduced into its one element
+    x, s = (op("_unsafe_view", expand_batch(ctx, a), shape=(ctx.B, 1)) for a in args)
+    out = call(ctx.spec, (x, s), dict(params, dim=1, index=np.zeros((ctx.B, 1), np.int64)))
+    return op("_unsafe_view", out, shape=(ctx.B,))
+
+
+def _whole_batch(ctx, args, params):
+    """bincount / histogram: every tensor argument gets the batch (the forward then works
+    row by row, in one call)."""
+    ins = tuple(expand_batch(ctx, x) if x.is_tensor else x.t for x in args)
+    return call(ctx.spec, ins, dict(params, _batched=True))
+
+
+RULES.update({
+    "_diag_strided": _diag_strided, "unfold": _unfold, "narrow_copy": dim_rule("dim"),
+    "select_scatter": _scatter_like("dim"), "slice_scatter": _scatter_like("dim"),
+    "slice_scatter.out": _scatter_like("dim"), "diagonal_scatter": _scatter_like("dim1", "dim2"),
+    "put": _put, "index_reduce": _index_reduce, "squeeze_": RULES["squeeze"], "squeeze_.dims": RULES["squeeze.dims"],
+    "unsqueeze_": RULES["unsqueeze"], "t_": RULES["t"], "transpose_": RULES["transpose"],
+    "bincount": _whole_batch, "histogram": _whole_batch,
+    "cholesky_inverse": _last_dims, "cholesky_solve": _linalg2,   # (leading dims broadcast, as in linalg.solve)
+})
+for _n in ("gcd", "lcm", "ldexp", "nextafter", "frexp", "i0", "special_i1", "mvlgamma", "special_entr",
+           "special_xlog1py", "special_xlog1py.other_scalar", "special_xlog1py.self_scalar", "special_erfcx",
+           "special_log_ndtr", "special_ndtri", "special_i0e", "special_i1e"):
+    RULES[_n] = _ew

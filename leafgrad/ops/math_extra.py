@@ -752,15 +752,3 @@ def cholesky_inverse(input, upper=False, *, out=None):
 
 FUNCTIONS["cholesky_inverse"] = cholesky_inverse
 Tensor.cholesky_inverse = lambda self, upper=False: cholesky_inverse(self, upper)
-
-
-# ====================================================================== vmap batching rules
-def _register_batching():
-    from ..func import _batching as b
-    for name in ("gcd", "lcm", "ldexp", "nextafter", "frexp", "i0", "special_i1", "mvlgamma"):
-        b.RULES[name] = b._ew
-    b.RULES["cholesky_inverse"] = b._last_dims
-    b.RULES["cholesky_solve"] = b._linalg2   # leading dims broadcast, as in linalg.solve
-
-
-_register_batching()

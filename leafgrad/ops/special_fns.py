@@ -451,14 +451,3 @@ _i0e = declare(
     self=lambda grad, self, result: grad * (_i1e(self) - np.sign(self) * result))
 FUNCTIONS["special.i0e"] = _public(_i0e, "i0e")
 FUNCTIONS["special.i1e"] = _public(_i1e, "i1e")
-
-
-# ====================================================================== vmap batching rules
-def _register_batching():
-    from ..func import _batching as b
-    for name in ("special_entr", "special_xlog1py", "special_xlog1py.other_scalar", "special_xlog1py.self_scalar",
-                 "special_erfcx", "special_log_ndtr", "special_ndtri", "special_i0e", "special_i1e"):
-        b.RULES[name] = b.RULES["erf"]
-
-
-_register_batching()

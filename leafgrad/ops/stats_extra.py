@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from ._declare import declare, call as _call, write_into, FUNCTIONS, REGISTRY
+from ._declare import declare, write_into, FUNCTIONS, REGISTRY
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, wrap, _C_TYPE_NAMES as _C_NAMES
 from .. import _dtype
@@ -768,19 +768,3 @@ histogram, Tensor.histogram = _method_and_function("histogram", [
     _Sig([("input", "Tensor", _REQUIRED, False), ("bins", "int", 100, False),
           ("range", "tuple of floats", None, True)] + _HIST_TAIL)], _histogram_impl)
 FUNCTIONS["histogram"] = histogram
-
-
-# ---------------------------------------------------------------- vmap
-def _batching_rules():
-    from ..func import _batching as _b
-
-    def batched(ctx, args, params):
-        """bincount / histogram: every tensor argument gets the batch (the forward then
-        works row by row, in one call)."""
-        ins = tuple(_b.expand_batch(ctx, x) if x.is_tensor else x.t for x in args)
-        return _call(ctx.spec, ins, dict(params, _batched=True))
-    _b.RULES["bincount"] = batched
-    _b.RULES["histogram"] = batched
-
-
-_batching_rules()

@@ -2,8 +2,8 @@
 is_nonzero, itemsize, nbytes, layout, storage_offset, ...), unfold (a strided view),
 the scatter ops (select/slice/diagonal_scatter), narrow_copy, in-place shape changes
 (squeeze_, unsqueeze_, t_, transpose_), fill_diagonal_, put / put_, index_reduce,
-unique_consecutive, sum_to_size, new_empty_strided and a few in-place aliases. The end
-of the file registers the ops' vmap batching rules (``leafgrad.func._batching``)."""
+unique_consecutive, sum_to_size, new_empty_strided and a few in-place aliases. Their
+vmap rules are in func/_batching.py with the others."""
 import builtins
 import functools
 
@@ -781,79 +781,3 @@ def _index_reduce_method(self, dim, index, source, reduce, *, include_self=True)
 FUNCTIONS["index_reduce"] = index_reduce
 Tensor.index_reduce = _index_reduce_method
 Tensor.index_reduce_ = make_inplace(_index_reduce_method)
-
-
-# ====================================================================== vmap batching rules
-def _register_batching_rules():
-    """This module's ops in vmap's registries (leafgrad.func._batching): their rules, or why
-    they have none."""
-    from ..func import _batching as b
-    from ..func._batching import expand_batch, fix_dim, op
-
-    b.BACKWARD_ONLY["_unfold_backward"] = ("a backward-formula helper: backward under vmap runs physically, levels "
-                                           "hidden")
-    b.BACKWARD_ONLY["_diag_strided_backward"] = b.BACKWARD_ONLY["_unfold_backward"]
-    b.DATA_DEPENDENT["unique_consecutive"] = (
-        "vmap: We do not support batching operators that can output dynamic shape. Attempted to vmap over "
-        "aten::unique_consecutive. Please file an issue at https://github.com/pytorch/pytorch/issues if you need "
-        "this feature.")
-
-    def unfold_rule(ctx, args, params):
-        a = args[0]
-        x = expand_batch(ctx, a)
-        if a.r == 0:   # a 0-d sample: its windows are the sample itself (size 1) or nothing
-            col = op("_unsafe_view", x, shape=(ctx.B, 1))
-            return col if params["size"] == 1 else op("slice", col, dim=1, start=0, end=0, step=1)
-        return b.call(ctx.spec, (x,), dict(params, dimension=fix_dim(ctx, params["dimension"], a.r)))
-
-    def scatter_like(*names):
-        def rule(ctx, args, params):
-            r = args[0].r
-            ins = tuple(expand_batch(ctx, x) if x.is_tensor else x.t for x in args)
-            p = dict(params)
-            for n in names:
-                p[n] = fix_dim(ctx, p[n], r)
-            return b.call(ctx.spec, ins, p)
-        return rule
-
-    def put_rule(ctx, args, params):
-        a, index, source = args
-        x = expand_batch(ctx, a)
-        n = 1
-        for s in a.lshape:
-            n *= s
-        idx = index.t._data
-        if not index.b:
-            idx = np.broadcast_to(idx, (ctx.B,) + idx.shape)
-        offsets = (np.arange(ctx.B, dtype=np.int64) * n).reshape((ctx.B,) + (1,) * (idx.ndim - 1))
-        flat = (idx % n if n else idx) + offsets
-        src = expand_batch(ctx, source)
-        return b.call(ctx.spec, (x, wrap(np.ascontiguousarray(flat)), src), params)
-
-    def diag_strided_rule(ctx, args, params):
-        return b.call(ctx.spec, (expand_batch(ctx, args[0]),), dict(params, lead=params.get("lead", 0) + 1))
-
-    def index_reduce_rule(ctx, args, params):
-        if args[0].r:
-            return b.RULES["scatter_reduce"](ctx, args, params)
-        # 0-d samples: as (B, 1) rows, each reduced into its one element
-        x, s = (op("_unsafe_view", expand_batch(ctx, a), shape=(ctx.B, 1)) for a in args)
-        out = b.call(ctx.spec, (x, s), dict(params, dim=1, index=np.zeros((ctx.B, 1), np.int64)))
-        return op("_unsafe_view", out, shape=(ctx.B,))
-
-    b.RULES["_diag_strided"] = diag_strided_rule
-    b.RULES["unfold"] = unfold_rule
-    b.RULES["narrow_copy"] = b.dim_rule("dim")
-    b.RULES["select_scatter"] = scatter_like("dim")
-    b.RULES["slice_scatter"] = b.RULES["slice_scatter.out"] = scatter_like("dim")
-    b.RULES["diagonal_scatter"] = scatter_like("dim1", "dim2")
-    b.RULES["put"] = put_rule
-    b.RULES["index_reduce"] = index_reduce_rule
-    b.RULES["squeeze_"] = b.RULES["squeeze"]
-    b.RULES["squeeze_.dims"] = b.RULES["squeeze.dims"]
-    b.RULES["unsqueeze_"] = b.RULES["unsqueeze"]
-    b.RULES["t_"] = b.RULES["t"]
-    b.RULES["transpose_"] = b.RULES["transpose"]
-
-
-_register_batching_rules()
