@@ -372,6 +372,7 @@ _OVERLAPPING = {
     "shifted lerp_": lambda T: (lambda y: y[1:].lerp_(y[:-1], 0.25))(T.arange(6.0)),
     "transposed add_": lambda T: (lambda y: y.add_(y.t()))(T.ones(3, 3)),
     "shifted setitem": lambda T: (lambda y: y.__setitem__(slice(1, None), y[:-1]))(T.arange(6.0)),
+    "a parameter's transpose": lambda T: (lambda p: p.detach().add_(p.t()))(T.nn.Parameter(T.ones(3, 3))),
 }
 
 

@@ -861,7 +861,8 @@ def check_overlap(t, inputs):
     if 0 in a.strides and a.size > 1 and any(n > 1 and s == 0 for n, s in zip(a.shape, a.strides)):
         raise RuntimeError(_INTERNAL_OVERLAP)
     for x in inputs:
-        if type(x) is Tensor and x is not t and np.may_share_memory(a, x._data) and _partial_overlap(a, x._data):
+        if (isinstance(x, Tensor) and x is not t and not x._batched and np.may_share_memory(a, x._data)
+                and _partial_overlap(a, x._data)):
             raise RuntimeError(_PARTIAL_OVERLAP)
 
 
