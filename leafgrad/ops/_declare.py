@@ -970,9 +970,8 @@ def make_inplace(fn, direct=None, overlap_ok=False):
         if result._data.dtype != self._data.dtype:
             # computed in the promoted dtype, stored in x's: the op's node stays x's history
             # (as in PyTorch, whose engine casts the gradients to the inputs' dtypes)
-            cast = make(result._data.astype(self._data.dtype), result._grad_fn, result._out_nr) \
+            result = make(result._data.astype(self._data.dtype), result._grad_fn, result._out_nr) \
                 if result._grad_fn is not None and not result._batched and result._fw is None else result.to(self.dtype)
-            result = cast
         write_into(self, result)
         if _MODES:
             _carry_modes(self, result)

@@ -19,7 +19,7 @@ def _comparison(name, ufunc, dunder, alias=None):
     return fn
 
 
-def _zeros_like(grad):
+def zeros_like_grad(grad):
     """PyTorch's ``zeros_like(grad)`` in a formula: zeros even where grad is inf or NaN."""
     if isinstance(grad, Tensor):
         from .._creation import zeros_like
@@ -36,11 +36,11 @@ def _inplace_comparison(name, ufunc, fn):
     with_number = declare(
         name + "_.Scalar", lambda a, other: ufunc(a, other).astype(a.dtype), node=node + "0", public=False,
         samples=[sample(T(3, 4), other=0.2, call=f"Tensor.{name}_", prep="clone", smooth=False)],
-        self=lambda grad: _zeros_like(grad))
+        self=lambda grad: zeros_like_grad(grad))
     with_tensor = declare(
         name + "_.Tensor", lambda a, b: ufunc(a, b).astype(a.dtype), inputs=("self", "other"), node=node + "1",
         public=False, samples=[sample(T(3, 4), T(4), call=f"Tensor.{name}_", prep="clone", smooth=False)],
-        self=lambda grad: _zeros_like(grad), other=lambda grad: _zeros_like(grad))
+        self=lambda grad: zeros_like_grad(grad), other=lambda grad: zeros_like_grad(grad))
     plain, numbers, tensors = make_inplace(fn), make_inplace(with_number), make_inplace(with_tensor)
 
     def inplace(self, other):

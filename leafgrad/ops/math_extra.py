@@ -34,6 +34,7 @@ from .._tensor import Tensor, _LEGACY_NAMES
 from ..autograd import grad_mode
 from .pointwise import fused_multiply_add, pow_base
 from .binary import _check_tensors, _type_error
+from .compare import zeros_like_grad
 from .activation import mul_scalar as _mul_scalar
 from .stats import _write_out
 from .unary import _with_out
@@ -307,13 +308,6 @@ Tensor.frexp = lambda self: frexp(self)
 
 
 # ====================================================================== nextafter
-def _zeros_like(grad):
-    if isinstance(grad, Tensor):
-        from .._creation import zeros_like
-        return zeros_like(grad)
-    return np.zeros_like(grad)
-
-
 def _nextafter_forward(a, b):
     a, b = np.asarray(a), np.asarray(b)
     if a.dtype.kind != "f":
@@ -330,7 +324,7 @@ _nextafter = declare(
              sample(T(values=[0.0, -0.0, float("nan"), 1.0, float("inf")]),
                     T(values=[-0.0, 0.0, 1.0, float("nan"), 0.0]), call="nextafter", smooth=False)],
     self=lambda grad, self, other: np.where(self == other, 0, grad),
-    other=lambda grad: _zeros_like(grad))
+    other=lambda grad: zeros_like_grad(grad))
 nextafter = _binary_api("nextafter", _nextafter, out_rule=_cast_rule)
 
 

@@ -51,13 +51,18 @@ def _by_axpy(x, y, z, dt):
     else None."""
     if type(x) is not np.ndarray:
         x, y = y, x
-    if (type(x) is not np.ndarray or type(z) is not np.ndarray or isinstance(y, np.ndarray)
-            or x.dtype != dt or z.dtype != dt or x.shape != z.shape
-            or not (x.flags.c_contiguous and z.flags.c_contiguous) or not has_axpy(dt)):
+    if type(x) is not np.ndarray or type(z) is not np.ndarray or isinstance(y, np.ndarray) or not _axpy_fits(x, z, dt):
         return None
     out = z.copy()
     axpy(y, x, out)
     return out
+
+
+def _axpy_fits(x, z, dt):
+    """Can a BLAS axpy compute ``x * alpha + z``: arrays of dtype ``dt`` (which has an axpy
+    here) and one shape, both C-contiguous?"""
+    return (x.dtype == dt and z.dtype == dt and x.shape == z.shape and x.flags.c_contiguous
+            and z.flags.c_contiguous and has_axpy(dt))
 
 
 def _exact_product(v):
@@ -208,10 +213,7 @@ def axpy_operands(self, other):
     if type(other) is not Tensor:
         return None
     a, b = self._data, other._data
-    if (a.dtype is not b.dtype or not has_axpy(a.dtype) or a.shape != b.shape or not a.flags.c_contiguous
-            or not b.flags.c_contiguous or np.may_share_memory(a, b)):
-        return None
-    return a, b
+    return (a, b) if _axpy_fits(b, a, a.dtype) and not np.may_share_memory(a, b) else None
 
 
 def _axpy_plan(sign):

@@ -579,13 +579,19 @@ FUNCTIONS["signbit"] = _with_out(signbit, "bool")
 
 
 # ====================================================================== lerp
+def _lerp_coefficient(d, weight):
+    """ATen's scalar lerp is self + w * d for small |w|, else end + (w - 1) * d (d = end - self),
+    each rounded once, with w a float32 for float32 (and w - 1, not -(1 - w): w = 1 gives
+    +0 * d). The coefficient, and whether it goes onto self (else onto end)."""
+    w = np.float32(weight) if d.dtype == np.float32 else weight
+    return (w, True) if -0.5 < weight < 0.5 else (w - 1, False)
+
+
 def _lerp_scalar_forward(a, b, weight):
     _not_for("lerp_kernel_scalar", a, "biu")
-    # self + w * (end - self) for small |w|, else end + (w - 1) * (end - self), each rounded once as
-    # ATen's kernel (whose weight is a float32 for float32; w - 1, not -(1 - w): w = 1 gives +0 * d)
     d = b - a
-    w = np.float32(weight) if d.dtype == np.float32 else weight
-    return fused_multiply_add(d, w, a) if -0.5 < weight < 0.5 else fused_multiply_add(d, w - 1, b)
+    c, onto_self = _lerp_coefficient(d, weight)
+    return fused_multiply_add(d, c, a if onto_self else b)
 
 
 def _lerp_tensor_forward(a, b, w):
@@ -654,12 +660,10 @@ def _lerp_plan(self, end=None, weight=None, *rest, **more):
 def _lerp_into(a, b, weight):
     """a = lerp(a, b, weight), as ``_lerp_scalar_forward`` computes it, in place."""
     d = b - a
-    w = np.float32(weight) if d.dtype == np.float32 else weight
-    if -0.5 < weight < 0.5:
-        axpy(w, d, a)
-    else:
+    c, onto_self = _lerp_coefficient(d, weight)
+    if not onto_self:
         np.copyto(a, b)
-        axpy(w - 1, d, a)
+    axpy(c, d, a)
 
 
 Tensor.lerp_ = make_inplace(lerp, direct=_lerp_plan)
