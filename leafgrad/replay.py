@@ -262,31 +262,47 @@ class _Recording(_modes.Mode):
 
 class _OptimizerGuard:
     """An optimizer that stepped in the captured step: its hyperparameters, and which
-    tensors hold its parameters and state, must be as they were for the tape to hold."""
+    tensors hold its parameters and state, must be as they were for the tape to hold.
+
+    The check runs before every replay, so it compares what it saved without building
+    anything: the groups, their params and the per-parameter state dicts by identity,
+    the dicts' sizes, then each entry (tensors by identity: a tensor lr changes in place,
+    which the tape sees; other values by type and value)."""
 
     def __init__(self, opt):
         self.opt = opt
-        self.numbers, self.tensors = self.state()
-
-    def state(self):
-        numbers, tensors = [], []
-        for g in self.opt.param_groups:
-            tensors += g["params"]
-            entries = [(k, v) for k, v in g.items() if k != "params"]
-            for p in g["params"]:
-                entries += (self.opt.state.get(p) or {}).items()
-            for k, v in entries:   # tensors by identity (a tensor lr changes in place, which the tape sees)
-                if isinstance(v, Tensor):
-                    tensors.append(v)
-                    numbers.append(k)
-                else:
-                    numbers.append((k, v))
-        return numbers, tensors
+        self.groups = list(opt.param_groups)
+        self.params = [tuple(g["params"]) for g in self.groups]
+        self.states = [(p, opt.state.get(p)) for ps in self.params for p in ps]
+        states = [st for _, st in self.states if st is not None]
+        self.sizes = [(d, len(d)) for d in self.groups + states]
+        self.entries = ([(g, k, v) for g in self.groups for k, v in g.items() if k != "params"]
+                        + [(st, k, v) for st in states for k, v in st.items()])
 
     def holds(self):
-        numbers, tensors = self.state()
-        return numbers == self.numbers and len(tensors) == len(self.tensors) and all(
-            map(operator.is_, tensors, self.tensors))
+        opt = self.opt
+        groups = opt.param_groups
+        if len(groups) != len(self.groups) or not all(map(operator.is_, groups, self.groups)):
+            return False
+        for g, params in zip(groups, self.params):
+            now = g["params"]
+            if len(now) != len(params) or not all(map(operator.is_, now, params)):
+                return False
+        state = opt.state
+        for p, st in self.states:
+            if state.get(p) is not st:
+                return False
+        for d, n in self.sizes:
+            if len(d) != n:
+                return False
+        for d, k, v in self.entries:
+            now = d.get(k, _MISSING)
+            if now is not v and (type(now) is not type(v) or isinstance(v, Tensor) or now != v):
+                return False
+        return True
+
+
+_MISSING = object()
 
 
 class _Tape:
@@ -324,6 +340,9 @@ class _Tape:
 
     def run(self, tensors):
         results = self._fn([t._data for t in tensors], tensors)
+        if self.spec.is_leaf:   # (one tensor: the common result of a training step)
+            x = results[0]
+            return None if x is None else wrap(x)
         return self.unflatten([None if x is None else wrap(x) for x in results], self.spec)
 
 
@@ -341,7 +360,7 @@ class _Program:
 
     def __init__(self, values, inputs, steps, outs):
         self.inputs, self.steps, self.outs = inputs, steps, outs
-        self.consts = {"ndarray": np.ndarray, "asarray": np.asarray}
+        self.consts = {"ndarray": np.ndarray, "asarray": np.asarray, "wrap": wrap}
         self.names = {}
         self.values = values     # every array the recording made, by slot (only while building)
         self.buffer_of = {}      # slot -> name of the buffer its ufunc writes into
@@ -404,8 +423,16 @@ class _Program:
                 return lowered
         if out in self.handed:
             return f"v{out} = {self.arg(args[0])}"
+        if fn is _set_grad:   # (inline: a call per .grad costs as much as the assignment)
+            value = "None" if args[1] is None else f"wrap({self.arg(args[1])})"
+            return f"{self.arg(args[0])}._grad = {value}"
         if type(fn) is _declare.ArrayForward:
             call = self.forward(fn, args, out)
+        elif getattr(fn, "bind_last", None) is not None and out is None and type(args[-1]) is np.ndarray:
+            # (a kernel that writes into an array from outside the tape, the same each call:
+            # its version with that array bound)
+            bound = self.const(fn.bind_last(args[-1]), getattr(fn, "__name__", "") + "_into")
+            call = f"{bound}({', '.join(self.arg(a) for a in args[:-1])})"
         else:
             call = self.call(fn, [self.arg(a) for a in args], out)
         if out is None:
@@ -664,22 +691,29 @@ class Captured:
     def __repr__(self):
         return f"<leafgrad.replay.Captured {getattr(self.fn, '__qualname__', self.fn)!r}>"
 
-    def _signature(self, args, kwargs):
-        parts = [grad_mode.state.enabled, grad_mode.state.inference]
-        for a in list(args) + [v for _, v in sorted(kwargs.items())]:
+    @staticmethod
+    def _signature(args, kwargs):
+        """The key of the arguments' kind (grad mode; each tensor's type, shape, dtype,
+        strides and requires_grad; other arguments by value), and the tensors in order."""
+        state = grad_mode.state
+        parts = [state.enabled, state.inference]
+        tensors = []
+        for a in (args + tuple(v for _, v in sorted(kwargs.items()))) if kwargs else args:
             if isinstance(a, Tensor):
                 d = a._data
-                parts.append((type(a), d.shape, d.dtype.str, d.strides, a._requires_grad))
+                parts.append((type(a), d.shape, d.dtype, d.strides, a._requires_grad))
+                tensors.append(a)
             else:
                 parts.append((type(a), a))
-        parts.append(tuple(sorted(kwargs)))
-        return tuple(parts)
+        if kwargs:
+            parts.append(tuple(sorted(kwargs)))
+        return tuple(parts), tensors
 
     def __call__(self, *args, **kwargs):
         if _modes.STACK or _tape.recording is not None:
             return self.fn(*args, **kwargs)   # inside a transform or another capture
         try:
-            key = self._signature(args, kwargs)
+            key, tensors = self._signature(args, kwargs)
             entry = self._entries.get(key)
         except TypeError:   # an argument that cannot be compared from call to call
             self.reason = "an argument is neither a tensor nor a hashable constant"
@@ -693,7 +727,6 @@ class Captured:
         self.reason = entry.reason
         if entry.reason is not None:
             return self.fn(*args, **kwargs)
-        tensors = [a for a in list(args) + [v for _, v in sorted(kwargs.items())] if isinstance(a, Tensor)]
         if entry.tape is None:
             entry.calls += 1
             if entry.calls <= self.warmup:

@@ -465,3 +465,27 @@ def test_numpy_ufuncs_dispatch():
     assert names == [("MaximumBackward0",) * 2, ("MinimumBackward0",) * 2, ("FmaxBackward0",) * 2,
                      ("FminBackward0",) * 2, ("Atan2Backward0",) * 2, ("HypotBackward0",) * 2,
                      ("CopysignBackward0",) * 2]
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.ones(3).add(T.full((3,), 2.0), alpha=T.tensor(-0.5)),
+    lambda T: T.ones(3).sub_(T.full((3,), 2.0), alpha=T.tensor(3)),
+    lambda T: T.rsub(T.ones(3), T.full((3,), 2.0), alpha=T.tensor(2.5)),
+    lambda T: T.ones(3).addcmul(T.full((3,), 2.0), T.full((3,), 3.0), value=T.tensor(0.1)),
+    lambda T: T.ones(3).addcdiv_(T.full((3,), 2.0), T.full((3,), 3.0), value=T.tensor(-0.1)),
+    lambda T: T.ones(3).add(T.ones(3), alpha=T.tensor([2.0])),
+    lambda T: T.ones(3).add(T.ones(3), alpha=T.tensor(2.0, requires_grad=True)),
+])
+def test_scalar_arguments_take_0d_tensors(call):
+    """PyTorch's Scalar arguments (alpha=, value=) take a 0-d tensor that does not require
+    grad, as its value; other tensors raise its TypeError."""
+    import torch
+    from conftest import same_message
+
+    def run(T):
+        try:
+            return call(T).tolist()
+        except TypeError as e:
+            return str(e)
+    a, b = run(torch), run(leafgrad)
+    assert a == b or isinstance(a, str) and same_message(a, b), (a, b)

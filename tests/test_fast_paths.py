@@ -206,6 +206,31 @@ def test_nll_common_case_is_the_general_path(dtype, reduction):
         assert fast.dtype == general.dtype and np.array_equal(_bits(fast), _bits(general))
 
 
+@pytest.mark.parametrize("kw", [{}, {"weight": [1.0, 2.0, 0.5, 0.0]}, {"ignore_index": 2}, {"target": [0, -100, 3]},
+                                {"reduction": "sum"}, {"reduction": "none"},
+                                {"reduction": "none", "weight": [1.0, 2.0, 0.5, 0.0]}])
+@pytest.mark.parametrize("g", [1.0, 3.3, -2.5, float("inf"), float("nan")])
+@pytest.mark.parametrize("batch", [3, 11])
+def test_nll_backward_bits_match_torch(kw, g, batch):
+    """nll_loss's input gradient is PyTorch's bit for bit: -(weight * (g / total_weight))
+    at the targets, +0.0 elsewhere and at ignored targets, whatever the incoming g (inf,
+    nan, negative) is."""
+    import torch
+    kw = dict(kw)
+    target = kw.pop("target", [0, 2, 3, 1, 2, 0, 3, 3, 1, 0, 2][:batch])
+    target = (target * batch)[:batch]
+    x = np.random.default_rng(2).standard_normal((batch, 4)).astype(np.float32)
+
+    def grad_of(T):
+        xt = T.tensor(x, requires_grad=True)
+        extra = {k: T.tensor(v) if k == "weight" else v for k, v in kw.items()}
+        loss = T.nn.functional.nll_loss(xt, T.tensor(target), **extra)
+        loss.backward(T.full(tuple(loss.shape), g))
+        return xt.grad.numpy()
+
+    assert np.array_equal(_bits(grad_of(torch)), _bits(grad_of(leafgrad)))
+
+
 @pytest.mark.parametrize("target", [[0, 3, 9], [0, -1, 2], [-100, 3, 2], [2, -5, 2]])
 def test_nll_target_bounds_errors_match_torch(target):
     import torch

@@ -226,7 +226,7 @@ def test_a_replayed_sgd_step_updates_with_axpy_and_takes_over_fresh_gradients(fm
         kept.append([(p.grad, p.grad.numpy().copy()) for p in m2.parameters()])
     assert step.replays == 3
     code = step.code
-    assert ("axpy(" in code) == (fma == "blas")
+    assert ("axpy_into(" in code) == (fma == "blas")
     # no gradient is copied into a new .grad: each is the memory its formula made ...
     assert "fresh_grad(" not in code
     # ... made anew on every call: the .grad a user kept from an earlier step is unchanged

@@ -166,6 +166,8 @@ def test_param_groups_and_repr(make):
     lambda lib, p: lib.optim.ASGD(p, lr=lib.tensor([-1.0], dtype=lib.float64)),
     lambda lib, p: lib.optim.ASGD(p[0]),
     lambda lib, p: lib.optim.ASGD([p[0] * 2]),
+    lambda lib, p: lib.optim.SGD(p, lr=lib.tensor([0.1, 0.2])),
+    lambda lib, p: lib.optim.SGD(p, lr=lib.tensor([-0.1])),
 ])
 def test_constructor_errors(call):
     def run(lib):
@@ -190,7 +192,7 @@ def test_capturable_on_the_cpu_raises_as_torch_and_state_is_made(name):
     assert a == b and a is not None
 
 
-@pytest.mark.parametrize("name", ["Rprop", "ASGD"])
+@pytest.mark.parametrize("name", ["Rprop", "ASGD", "SGD", "Adagrad", "Adamax", "AdamW", "RAdam"])
 def test_tensor_lr(name):
     def run(lib):
         p = lib.tensor(P0[0].astype(np.float32), requires_grad=True)
@@ -199,6 +201,20 @@ def test_tensor_lr(name):
             p.grad = lib.tensor(g[0].astype(np.float32))
             opt.step()
         return p.detach().numpy().tobytes(), {k: v.detach().numpy().tobytes() for k, v in opt.state[p].items()}
+    a, b = both(run)
+    assert a == b
+
+
+def test_sgd_with_a_learning_rate_that_requires_grad():
+    """SGD with a tensor lr that requires grad updates by addcmul_ (as torch): same bits."""
+    def run(lib):
+        p = lib.tensor(P0[0].astype(np.float32), requires_grad=True)
+        lr = lib.tensor(0.05, requires_grad=True)
+        opt = lib.optim.SGD([p], lr=lr, momentum=0.9)
+        for g in GRADS_P[:5]:
+            p.grad = lib.tensor(g[0].astype(np.float32))
+            opt.step()
+        return p.detach().numpy().tobytes()
     a, b = both(run)
     assert a == b
 

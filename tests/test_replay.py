@@ -328,6 +328,50 @@ def test_learning_rate_changes_are_seen():
     assert step.replays == 5   # calls 3, 4; the step is recorded again at call 5, checked at 6; 7-9
 
 
+@pytest.mark.parametrize("change", ["state tensor", "state key", "group key", "group number", "params in place",
+                                    "new group"])
+def test_optimizer_changes_are_seen(change):
+    """The optimizer guard sees every change to what the tape baked in: a state tensor
+    swapped for another, a key added, a hyperparameter changed in type, the params list
+    edited in place, a new param group."""
+    x, y = _data()
+
+    def between(i, model, opt):
+        if i != 5:
+            return
+        g = opt.param_groups[0]
+        p = g["params"][0]
+        if change == "state tensor":
+            opt.state[p]["momentum_buffer"] = opt.state[p]["momentum_buffer"].clone()
+        elif change == "state key":
+            opt.state[p]["note"] = 1
+        elif change == "group key":
+            g["note"] = 1
+        elif change == "group number":
+            g["momentum"] = 0.5
+        elif change == "params in place":
+            g["params"][:] = g["params"][::-1]
+        else:
+            last = model[-1]
+            g["params"][:] = [q for q in g["params"] if all(q is not r for r in last.parameters())]
+            opt.add_param_group({"params": list(last.parameters()), "lr": 0.05})
+    step = _run_side_by_side(lambda: _mlp(lr=0.1, momentum=0.9), [(x, y)] * 10, between)
+    assert step.replays == 5   # calls 3, 4; the step is recorded again at call 5, checked at 6; 7-9
+
+
+def test_a_tensor_learning_rate_runs_eagerly():
+    """SGD with a tensor lr passes it as add_'s alpha, a number: a tape would keep its value,
+    so the step runs eagerly from then on (with the same results), and says why."""
+    x, y = _data()
+
+    def between(i, model, opt):
+        if i == 5:
+            opt.param_groups[0]["lr"] = leafgrad.tensor(0.05)
+    with pytest.warns(UserWarning, match="tensor as the number argument alpha= of add"):
+        step = _run_side_by_side(lambda: _mlp(lr=0.1, momentum=0.9), [(x, y)] * 10, between)
+    assert step.replays == 2 and "alpha" in step.reason
+
+
 def test_lr_scheduler_with_replayed_steps():
     x, y = _data()
     m1, o1, s1 = _mlp(lr=0.1)

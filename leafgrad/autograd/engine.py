@@ -15,7 +15,7 @@ import numpy as np
 
 from . import grad_mode
 from .anomaly_mode import apply_checked, state as anomaly
-from .graph import add_into, run_tensor_hooks, sum_to
+from .graph import add_into, run_tensor_hooks, sum_to, sum_to_call
 from .. import _tape
 from .. import _tensor as T
 
@@ -178,7 +178,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
                     # or a leafgrad dtype)
                     a = g._data if create_graph and isinstance(g, _Tensor) else g
                     if a.shape != shape:
-                        reduced = sum_to(g, shape) if not taping else _tape.run_noted(sum_to, g, shape)
+                        reduced = sum_to(g, shape) if not taping else _tape.run_noted(*sum_to_call(g, shape))
                         if reduced is None:
                             raise _invalid_gradient(node, index, g, shape)
                         g = reduced

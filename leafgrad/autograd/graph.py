@@ -412,6 +412,15 @@ FREED_MESSAGE = (
 _add_reduce = np.add.reduce
 
 
+def sum_to_call(g, shape):
+    """``sum_to(g, shape)`` as the one call that does it, ``(function, *args)``: NumPy's own
+    reduction where only leading axes go (a replay's tape then calls it directly)."""
+    lead = g.ndim - len(shape)
+    if lead > 0 and type(g) is np.ndarray and g.dtype.kind in "fc" and g.shape[lead:] == tuple(shape):
+        return _add_reduce, g, tuple(range(lead))
+    return sum_to, g, shape
+
+
 def sum_to(g, shape):
     """Undo broadcasting: sum ``g`` down to ``shape``. Written with NumPy calls that a
     Tensor also answers (through ``__array_function__``), so one helper serves both the

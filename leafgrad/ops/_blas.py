@@ -61,6 +61,30 @@ def axpy(alpha, x, y):
         fn(n, float(alpha), xp, 1, ctypes.byref(ctype.from_buffer(y)), 1)
 
 
+def axpy_into(y):
+    """``axpy`` with ``y`` fixed: a function of ``(alpha, x)`` that skips finding y's
+    routine and pointer on each call (a replay's update of a parameter whose array stays)."""
+    fn, ctype = _routines[y.dtype]
+    n = y.size
+    try:
+        yp = ctypes.byref(ctype.from_buffer(y))
+    except TypeError:   # (no writable buffer to bind: the plain call, which says why)
+        return lambda alpha, x: axpy(alpha, x, y)
+
+    def into(alpha, x):
+        if not n or -1e-37 < alpha < 1e-37:
+            return axpy(alpha, x, y)
+        try:
+            xp = ctypes.byref(ctype.from_buffer(x))
+        except TypeError:
+            xp = x.ctypes.data
+        fn(n, float(alpha), xp, 1, yp, 1)
+    return into
+
+
+axpy.bind_last = axpy_into   # (what a replay's tape calls where y is the same array each time)
+
+
 def _find():
     global _routines
     routines = {}

@@ -532,6 +532,8 @@ def array_forward(spec, inputs, params):
 def call(spec, inputs, params=None):
     """Run an op: NumPy forward, then a node if any input requires grad in grad mode.
     Given arrays only (as formulas are in a plain backward), it returns arrays."""
+    if params and spec.numbers:
+        params = _number_params(spec, params)
     arrays = []
     tracked = False     # some input requires grad
     tensors = False
@@ -591,6 +593,22 @@ def call(spec, inputs, params=None):
     if spec.view:
         _mark_view(res, inputs[0], spec, inputs[1:], params)
     return res
+
+
+def _number_params(spec, params):
+    """The Scalar parameters given as tensors, as their values (PyTorch's argument parser
+    takes a 0-d tensor that does not require grad for a Scalar). A replay could not see
+    the value change, so a step that does this runs eagerly."""
+    for k in spec.numbers:
+        v = params.get(k)
+        if isinstance(v, Tensor):
+            if v._data.ndim or v._requires_grad:
+                raise TypeError(f"{spec.name}(): argument '{k}' must be Number, not Tensor")
+            _tape.refuse(f"it passes a tensor as the number argument {k}= of {spec.name}(), whose value a tape "
+                         "would keep")
+            params = dict(params)
+            params[k] = v._data.item()
+    return params
 
 
 def untracked(out, reason="grad mode was off"):
@@ -675,7 +693,7 @@ def broadcast_to(a, shape):
 # ---------------------------------------------------------------------- declaring
 def declare(name, forward, *, inputs=("self",), node=None, method=None, inplace=None,
             ufunc=None, array_function=None, promote=None, outputs=("result",), view=False,
-            public=True, samples=(), check=None, dynamic_shape=False, **formulas):
+            public=True, samples=(), check=None, dynamic_shape=False, numbers=(), **formulas):
     """Declare an op and install its public function and Tensor methods.
 
     ``method``: Tensor method name(s) (True: the op's name). ``inplace``: in-place method
@@ -683,12 +701,15 @@ def declare(name, forward, *, inputs=("self",), node=None, method=None, inplace=
     given Tensors. ``check(*inputs, **params)``: validation that must see the operands
     before type promotion (e.g. refusing bool operands). ``dynamic_shape``: True, or a
     function of the call's parameters, when the result's shape depends on the values of
-    the inputs (``masked_select``, ``x[mask]``). Returns the public function."""
+    the inputs (``masked_select``, ``x[mask]``). ``numbers``: parameters that PyTorch types
+    as Scalar (``alpha``): a 0-d tensor passed there stands for its value.
+    Returns the public function."""
     node_name = node or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
     spec = Spec(name, forward, tuple(inputs), formulas, tuple(outputs), node_name, promote, view)
     spec.samples = list(samples)
     spec.check = check
     spec.dynamic_shape = dynamic_shape
+    spec.numbers = tuple(numbers)
     REGISTRY[name] = spec
     fn = make_function(spec)
     if public:

@@ -344,24 +344,27 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 # ---------------------------------------------------------------- nll_loss
 def _nll_parts(shape, target, weight, ignore_index, dtype):
-    """Per-element weights (0 where ignored) and the safe class index, shaped like target."""
+    """The class dim, the safe class index and per-element weights (0 where ignored),
+    shaped like target, and which elements are ignored."""
     cdim = 0 if len(shape) == 1 else 1
     ignored = target == ignore_index
     safe = np.where(ignored, 0, target)
     w = np.ones(shape[cdim], dtype) if weight is None else weight.astype(dtype, copy=False)
     wt = np.where(ignored, 0, w[safe]).astype(dtype, copy=False) if safe.size else np.zeros(safe.shape, dtype)
-    return cdim, safe, wt
+    return cdim, safe, wt, ignored
 
 
 def _nll_plain(shape, target, weight, reduction, ignore_index, dtype):
-    """The common case: (N, C) input, N class indices, no weight, no ignored target, a
-    reduction, float32 / float64. Every weight is then 1 and the total weight is N (exact
-    in these dtypes), so the general formulas come down to one value per row. Returns the
-    row indices, or None when the general path must run."""
+    """The common case: (N, C) input, N class indices, no weight, a reduction, float32 /
+    float64. Every weight is then 1 and the total weight is N (exact in these dtypes), so
+    the general formulas come down to one value per row. Returns the row indices, or None
+    when the general path must run. An ``ignore_index`` that is no class's index (the
+    default -100) is not looked for here: indexing with it raises IndexError, and the
+    callers then take the general path."""
     if weight is None and reduction != "none" and len(shape) == 2 and type(target) is np.ndarray and \
             target.ndim == 1 and dtype in _PLAIN_DTYPES:
         n = target.shape[0]
-        if 0 < n < 1 << 24 and not _any(target == ignore_index):
+        if 0 < n < 1 << 24 and not (-shape[1] <= ignore_index < shape[1] and _any(target == ignore_index)):
             rows = _ROWS.get(n)
             if rows is None:
                 if len(_ROWS) > 64:
@@ -379,12 +382,18 @@ _PLAIN_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def _nll_fwd(a, target, weight=None, reduction="mean", ignore_index=-100):
     rows = _nll_plain(a.shape, target, weight, reduction, ignore_index, a.dtype)
     if rows is not None:
-        # -(picked * 1) summed, divided by the summed weights (N): the general path's values.
-        total = np.add.reduce(np.negative(a[rows, target]), dtype=a.dtype)
-        if reduction == "sum":
-            return np.asarray(total, a.dtype)
-        return np.asarray(total / a.dtype.type(rows.shape[0]), a.dtype)
-    cdim, safe, wt = _nll_parts(a.shape, target, weight, ignore_index, a.dtype)
+        try:
+            picked = a[rows, target]
+        except IndexError:   # (a target is ignore_index)
+            picked = None
+        if picked is not None:
+            # -(picked * 1) summed (the negated sum: rounding is symmetric), divided by the
+            # summed weights (N): the general path's values.
+            total = -_add_reduce(picked, dtype=a.dtype)
+            if reduction == "sum":
+                return np.asarray(total, a.dtype)
+            return np.asarray(total / a.dtype.type(rows.shape[0]), a.dtype)
+    cdim, safe, wt, _ = _nll_parts(a.shape, target, weight, ignore_index, a.dtype)
     picked = np.take_along_axis(a, np.expand_dims(safe, cdim), cdim).squeeze(cdim) if a.ndim > 1 else a[safe]
     loss = -(picked * wt)
     if reduction == "none":
@@ -402,28 +411,44 @@ def _nll_grad(grad, self, target, weight=None, reduction="mean", ignore_index=-1
 
 
 def _nll_grad_of(grad, self_shape, target, weight, reduction, ignore_index):
-    dtype = grad._data.dtype if isinstance(grad, Tensor) else np.asarray(grad).dtype
+    """PyTorch's nll_loss_backward: ``weight * -(grad / total_weight)`` at each target
+    that is not ignored ("mean"; ``weight * -grad`` for "sum", ``-weight * grad`` for
+    "none"), +0.0 everywhere else
+    whatever ``grad`` is (its kernel writes into zeros). On Tensors (a graph of the
+    derivative) the same values come as a product with ``grad``."""
+    on_arrays = not isinstance(grad, Tensor)
+    dtype = np.asarray(grad).dtype if on_arrays else grad._data.dtype
     rows = _nll_plain(self_shape, target, weight, reduction, ignore_index, dtype)
     if rows is not None:
-        # The general path's -weight (-1), divided by the total weight (N) for "mean".
+        if on_arrays and type(grad) is np.ndarray and not grad.ndim:
+            grad = grad[()]   # (the same float arithmetic on a NumPy scalar, at a tenth of the cost)
+        scale = grad / dtype.type(rows.shape[0]) if reduction == "mean" else grad
         m = np.zeros(self_shape, dtype)
-        m[rows, target] = dtype.type(-1) / dtype.type(rows.shape[0]) if reduction == "mean" else -1
-        return grad * m
-    cdim, safe, wt = _nll_parts(self_shape, target, weight, ignore_index, dtype)
+        try:
+            m[rows, target] = -scale if on_arrays else -1
+        except IndexError:   # (a target is ignore_index: the general path)
+            pass
+        else:
+            return m if on_arrays else scale * m
+    cdim, safe, wt, ignored = _nll_parts(self_shape, target, weight, ignore_index, dtype)
+    if reduction == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = grad / np.sum(wt, dtype=dtype)
+    elif reduction == "none" and len(self_shape) > 1:
+        grad = np.expand_dims(grad, cdim) if not on_arrays else grad
     m = np.zeros(self_shape, dtype)
+    if on_arrays:   # (PyTorch's order of operations: NaN signs come out alike)
+        with np.errstate(invalid="ignore"):
+            vals = -wt * grad if reduction == "none" else wt * -grad
+            vals = np.where(ignored, 0, vals).astype(dtype, copy=False)
+    else:
+        vals = -wt
     if len(self_shape) == 1:
         if safe.size:
-            m[safe] = -wt
+            m[safe] = vals
     else:
-        np.put_along_axis(m, np.expand_dims(safe, cdim), np.expand_dims(-wt, cdim), cdim)
-    if reduction == "mean":
-        total = np.sum(wt, dtype=dtype)
-        if total != 0:
-            m = m / total
-        return grad * m
-    if reduction == "sum":
-        return grad * m
-    return (np.expand_dims(grad, cdim) if len(self_shape) > 1 else grad) * m
+        np.put_along_axis(m, np.expand_dims(safe, cdim), np.expand_dims(vals, cdim), cdim)
+    return m if on_arrays else grad * m
 
 
 _NLL_KW = dict(inputs=("self",), self=_nll_grad)
@@ -491,6 +516,7 @@ def _nll_checks(input, target, weight, ignore_index, kernel="nll_loss_out_frame"
 
 
 _any = np.logical_or.reduce
+_add_reduce = np.add.reduce
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):

@@ -16,7 +16,7 @@ from .._tensor import _C_TYPE_NAMES as _C
 
 def mT(x):
     """The matrix transpose of an array or a Tensor (a differentiable view for Tensors)."""
-    return np.swapaxes(x, -1, -2)
+    return x.mT if type(x) is np.ndarray else np.swapaxes(x, -1, -2)   # (.mT: a fifth of the cost)
 
 
 def _copy_out(res, out):
@@ -73,6 +73,12 @@ def _scaled_sum(self, prod, beta, alpha):
 
 # ---------------------------------------------------------------- addmm / addmv / addbmm / baddbmm
 def _addmm_forward(self, m1, m2, beta=1, alpha=1):
+    if beta == 1 and alpha == 1 and type(self) is _ndarray and m1.ndim == 2 and m2.ndim == 2:
+        dt = m2.dtype
+        if self.dtype is dt and m1.dtype is dt and m1.shape[1] == m2.shape[0] and (
+                self.shape == (m2.shape[1],) or self.shape == (m1.shape[0], m2.shape[1])):
+            prod = np.matmul(m1, m2)   # (nn.Linear's case, every check passed at once)
+            return np.add(prod, self, out=prod)
     if m1.ndim != 2:
         raise RuntimeError(f"mat1 must be a matrix, got {m1.ndim}-D tensor")
     if m2.ndim != 2:

@@ -196,12 +196,14 @@ same_as(np.subtract, _sub)   # (bool operands raise above, and a replay never se
 add = declare(
     "add", _add, inputs=("self", "other"), promote="common", method=("add", "__add__", "__radd__"),
     inplace="add_", ufunc=np.add, samples=BINARY + [sample(T(2, 3), T(3), alpha=2.5)],
+    numbers=("alpha",),
     self=lambda grad: grad,
     other=lambda grad, alpha=1: grad if alpha == 1 else grad * alpha)
 
 sub = declare(
     "sub", _sub, inputs=("self", "other"), promote="common", method=("sub", "__sub__"), check=_no_bool,
     inplace="sub_", ufunc=np.subtract, samples=BINARY + [sample(T(2, 3), T(3), alpha=-0.5)],
+    numbers=("alpha",),
     self=lambda grad: grad,
     other=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha)
 
@@ -240,12 +242,12 @@ def _rsub(a, b, alpha=1):
 
 rsub_scalar = declare(
     "rsub.Scalar", _rsub, inputs=("self", "other"), promote="common", node="RsubBackward1", public=False,
-    check=_no_bool,
+    check=_no_bool, numbers=("alpha",),
     samples=[sample(T(2, 3), 2.0, call="rsub"), sample(T(3), 1.0, call="Tensor.__rsub__")],
     self=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha)
 rsub_tensor = declare(
     "rsub", _rsub, inputs=("self", "other"), promote="common", node="RsubBackward0", public=False,
-    check=_no_bool,
+    check=_no_bool, numbers=("alpha",),
     samples=[sample(T(2, 3), T(3))],
     self=lambda grad, alpha=1: -grad if alpha == 1 else grad * -alpha,
     other=lambda grad: grad)
@@ -500,7 +502,8 @@ FUNCTIONS["_threshold_backward"] = threshold_backward
 
 relu = declare("relu", _relu, method=True, inplace="relu_",
                samples=[sample(T(3, 4, away=(0,))), sample(T(values=[-1.0, 0.0, 2.0]), smooth=False)],
-               self=lambda grad, result: threshold_backward(grad, result, threshold=0))
+               self=lambda grad, result: _threshold_backward(grad, result, 0) if type(grad) is _ndarray and type(
+                   result) is _ndarray else threshold_backward(grad, result, threshold=0))
 
 def real_sign(a):
     """PyTorch's sign of real numbers, ``(0 < a) - (a < 0)``: NaN gives 0, bool is kept."""
@@ -797,14 +800,14 @@ _ADDC = [sample(T(3, 4), T(3, 4), T(3, 4, low=0.5)), sample(T(3, 1), T(4), T(3, 
          sample(T(3), T(3), T(3, low=0.5), call="Tensor.addcmul")]
 addcmul = declare(
     "addcmul", _addcmul, inputs=("self", "tensor1", "tensor2"), promote="common", method=True, inplace="addcmul_",
-    samples=_ADDC,
+    samples=_ADDC, numbers=("value",),
     self=lambda grad: grad,
     tensor1=lambda grad, tensor2, value=1: grad * (value * tensor2),
     tensor2=lambda grad, tensor1, value=1: grad * (value * tensor1))
 addcdiv = declare(
     "addcdiv", _addcdiv, inputs=("self", "tensor1", "tensor2"), promote="common", method=True, inplace="addcdiv_",
     samples=[sample(*s.args, call=s.call.replace("addcmul", "addcdiv") if s.call else None, **s.kwargs)
-             for s in _ADDC],
+             for s in _ADDC], numbers=("value",),
     self=lambda grad: grad,
     tensor1=lambda grad, tensor2, value=1: grad * (value / tensor2),
     tensor2=lambda grad, tensor1, tensor2, value=1: -grad * (value * tensor1 / (tensor2 * tensor2)))

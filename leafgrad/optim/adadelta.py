@@ -1,7 +1,7 @@
 """Adadelta with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, addcmul_, scalar_state
+from .optimizer import Optimizer, addcmul_, scalar_state, to_scalar
 
 __all__ = ["Adadelta"]
 
@@ -25,7 +25,7 @@ class Adadelta(Optimizer):
         loss = self._closure_loss(closure)
         with _autograd.no_grad():
             for group in self.param_groups:
-                lr, rho, eps, wd, maximize = (group["lr"], group["rho"], group["eps"], group["weight_decay"],
+                lr, rho, eps, wd, maximize = (to_scalar(group["lr"]), group["rho"], group["eps"], group["weight_decay"],
                                               group["maximize"])
                 for p in group["params"]:
                     if p.grad is None:

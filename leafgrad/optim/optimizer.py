@@ -103,6 +103,12 @@ def addcdiv_(self, t1, t2, value=1.0):
     return self.add_((t1 * value).div_(t2))
 
 
+def to_scalar(x):
+    """A one-element tensor hyperparameter as a 0-d tensor (which ops take for a number, as
+    torch's ``_to_scalar``); anything else as it is."""
+    return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
+
+
 def where(cond, a, b):
     """leafgrad.where (looked up when called: the optimizers load before the top-level namespace)."""
     from .. import where as _where

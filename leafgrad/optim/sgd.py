@@ -1,6 +1,7 @@
 """SGD with torch's single-tensor update order."""
 from .. import autograd as _autograd
-from .optimizer import Optimizer
+from .._tensor import Tensor
+from .optimizer import Optimizer, to_scalar
 
 __all__ = ["SGD"]
 
@@ -8,6 +9,8 @@ __all__ = ["SGD"]
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -31,7 +34,7 @@ class SGD(Optimizer):
         loss = self._closure_loss(closure)
         with _autograd.no_grad():
             for group in self.param_groups:
-                lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+                lr, momentum, dampening = to_scalar(group["lr"]), group["momentum"], group["dampening"]
                 wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
                 for p in group["params"]:
                     if p.grad is None:
@@ -51,5 +54,8 @@ class SGD(Optimizer):
                             grad = grad.add(buf, alpha=momentum)
                         else:
                             grad = buf
-                    p.add_(grad, alpha=-lr)
+                    if isinstance(lr, Tensor) and lr.requires_grad:
+                        p.addcmul_(grad, lr, value=-1)
+                    else:
+                        p.add_(grad, alpha=-lr)
         return loss
