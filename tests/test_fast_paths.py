@@ -286,3 +286,49 @@ def test_copy_shape_errors_unchanged():
                 T.zeros(dst).copy_(T.ones(src))
             msgs.append(str(e.value))
         assert same_message(*msgs), msgs
+
+
+# ---------------------------------------------------------------- nn.Linear's product: two layouts
+@pytest.mark.parametrize("shape", [(32, 784, 64), (8, 32, 32), (1, 5, 3), (5, 3, 1), (128, 512, 10)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("flip", [False, True])
+def test_linear_product_layouts_give_the_same_bits(shape, dtype, flip, monkeypatch):
+    """x @ w.T + b computed either way (the measured choice forced) has the plain way's
+    bits and layout."""
+    from leafgrad.ops import _gemm
+    rng = np.random.default_rng(7)
+    n, k, m = shape
+    x = rng.standard_normal((n, k)).astype(dtype)
+    w = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal(m).astype(dtype)
+    assert _gemm.fits(x, w.T)
+    if min(shape) > 1:   # (a matrix with a dimension of 1 is both C- and F-contiguous)
+        assert not _gemm.fits(np.asfortranarray(x), w.T) and not _gemm.fits(x, np.ascontiguousarray(w.T))
+    monkeypatch.setitem(_gemm._flipped, (x.shape, w.T.shape, x.dtype), flip)
+    got = _gemm.linear(x, w.T, b)
+    assert got.flags.c_contiguous and np.array_equal(_bits(got), _bits(np.matmul(x, w.T) + b))
+
+
+def test_linear_product_keeps_the_plain_layout_when_bits_could_differ(monkeypatch):
+    """Where the two layouts disagree in any bit (another BLAS), the plain one is kept."""
+    from leafgrad.ops import _gemm
+    x, w = np.ones((4, 3), np.float32), np.ones((2, 3), np.float32)
+    monkeypatch.setattr(_gemm, "_same_bits", lambda a, b: False)
+    assert _gemm._faster_flipped(x, w.T, np.zeros(2, np.float32)) is False
+
+
+def test_nn_linear_forward_is_the_same_either_way(monkeypatch):
+    """An nn.Linear step gives the same bits whichever layout its product takes."""
+    from leafgrad.ops import _gemm
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((32, 20)).astype(np.float32)
+
+    def run(flip):
+        monkeypatch.setattr(_gemm, "_flipped", {((32, 20), (20, 16), np.dtype(np.float32)): flip})
+        leafgrad.manual_seed(0)
+        lin = leafgrad.nn.Linear(20, 16)
+        xt = leafgrad.from_numpy(x).requires_grad_()
+        out = lin(xt)
+        out.square().sum().backward()
+        return [_bits(a) for a in (out.detach().numpy(), xt.grad.numpy(), lin.weight.grad.numpy())]
+    assert all(np.array_equal(a, b) for a, b in zip(run(False), run(True)))

@@ -7,6 +7,7 @@ import string
 
 import numpy as np
 
+from . import _gemm
 from ._declare import declare, make_inplace, FUNCTIONS
 from ._samples import T, sample
 from .._tensor import Tensor, _wrap_dim, _LEGACY_NAMES
@@ -77,7 +78,10 @@ def _addmm_forward(self, m1, m2, beta=1, alpha=1):
         dt = m2.dtype
         if self.dtype is dt and m1.dtype is dt and m1.shape[1] == m2.shape[0] and (
                 self.shape == (m2.shape[1],) or self.shape == (m1.shape[0], m2.shape[1])):
-            prod = np.matmul(m1, m2)   # (nn.Linear's case, every check passed at once)
+            # (nn.Linear's case, every check passed at once)
+            if _gemm.fits(m1, m2):
+                return _gemm.linear(m1, m2, self)
+            prod = np.matmul(m1, m2)
             return np.add(prod, self, out=prod)
     if m1.ndim != 2:
         raise RuntimeError(f"mat1 must be a matrix, got {m1.ndim}-D tensor")
