@@ -549,6 +549,9 @@ def refresh_view(view):
     base = view._base
     if view._view_of is base._grad_fn or not base._requires_grad:
         return
+    if "_creation" in view.__dict__:   # (made with grad mode off, or by unbind / split: no history to rebuild)
+        from .ops._declare import view_rebase_error
+        raise view_rebase_error(view, indirect=True)
     with grad_mode.enable_grad():
         fresh = replay_view(view._view_fn, base)
     view._grad_fn = fresh._grad_fn

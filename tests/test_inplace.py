@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import leafgrad
-from conftest import same_message
+from conftest import both, same_message
 
 
 from sidebyside import _cmp, _is_tensor, _norm, gfn, raises_same, run_prog, same  # noqa: F401
@@ -436,3 +436,73 @@ def test_in_place_op_with_a_wider_operand_keeps_its_own_node_as_torch(op):
         (x * x).sum().backward()
         return x, x.grad_fn.name(), a.grad, w.grad
     same(prog)
+
+
+# ---------------------------------------------------------------- views that may not be written (CreationMeta)
+_VIEW_CASES = {
+    "view of a multi-output view": lambda L, x: x.clone().split(2)[0][0].mul_(2),
+    "view(8) of a piece of split": lambda L, x: x.clone().split(2)[0].view(8).mul_(2),
+    "detached piece": lambda L, x: x.clone().split(2)[0].detach().mul_(2).sum(),
+    "piece of unbind, tensor operand": lambda L, x: x.clone().unbind(0)[0].mul_(L.ones(4)),
+    "piece of a base without grad, operand with grad": lambda L, x: x.detach().clone().unbind(0)[0].mul_(
+        L.ones(4, requires_grad=True)),
+    "piece of a base without grad": lambda L, x: x.detach().clone().unbind(0)[0].mul_(2).sum(),
+}
+
+
+@pytest.mark.parametrize("case", list(_VIEW_CASES))
+def test_views_of_multi_output_ops_are_not_written_while_recording(case):
+    """PyTorch's CreationMeta: pieces of unbind / split (and views of them) may not be
+    written in place while recording; its message names the view's own node."""
+    def run(L):
+        r = _VIEW_CASES[case](L, L.zeros(4, 4, requires_grad=True))
+        return type(r.grad_fn).__name__ if r.grad_fn is not None else r.tolist()
+    t, l = both(run)
+    assert type(t) is type(l) and str(t) == str(l), (t, l)
+
+
+@pytest.mark.parametrize("case", ["multi view, base changed", "multi view used after", "no_grad view, base changed"])
+def test_views_whose_base_changed_raise_on_use(case):
+    """After an in-place change of the base, such a view raises when its history is
+    needed (grad_fn, or an op that records)."""
+    def run(L):
+        a = L.zeros(4, 4, requires_grad=True).clone()
+        if case == "no_grad view, base changed":
+            with L.no_grad():
+                v = a[0]
+        else:
+            v = a.unbind(0)[1]
+        a.mul_(2)
+        return type(v.grad_fn).__name__ if case != "multi view used after" else (v * 2).sum().item()
+    t, l = both(run)
+    assert type(t) is RuntimeError and type(l) is RuntimeError and str(t) == str(l)
+
+
+def test_unbind_of_a_vector_gives_views():
+    """unbind of a 1-D tensor gives 0-d views: writing one writes the tensor (as torch)."""
+    def run(L):
+        y = L.arange(6.)
+        p = L.unbind(y, 0)[2]
+        p.mul_(10)
+        return y.tolist(), p._base is y
+    assert both(run)[0] == both(run)[1]
+
+
+@pytest.mark.parametrize("op", ["fill_", "zero_"])
+def test_fill_through_an_expanded_view_while_recording(op):
+    """fill_ / zero_ write through an expanded view of a tensor that requires grad (the
+    base gets PyTorch's CopySlices), and a backward through it then raises PyTorch's
+    overlap error, as PyTorch's copy of the gradient into the expanded view does."""
+    def run(L):
+        x = L.arange(3.).reshape(3, 1).requires_grad_()
+        a = x * 2
+        v = a.expand(3, 4)
+        getattr(v, op)(*([1.5] if op == "fill_" else []))
+        state = (a.tolist(), v.tolist(), type(a.grad_fn).__name__, v.requires_grad)
+        try:
+            (a * 3).sum().backward()
+        except RuntimeError as e:
+            return state, str(e)
+        return state, None
+    t, l = both(run)
+    assert t == l and t[1] is not None

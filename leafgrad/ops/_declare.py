@@ -19,6 +19,7 @@ itself differentiable and higher derivatives need no second formula.
 """
 import functools
 import inspect
+import re
 
 import numpy as np
 
@@ -638,6 +639,11 @@ def _mark_view(res, src, spec, rest, params):
     if not isinstance(src, Tensor):
         return
     outs = res if type(res) is tuple else (res,)
+    # How the view was made, as PyTorch's CreationMeta: with grad mode off, or as one of
+    # several views (unbind, split); a view of such a view inherits it. Such views may
+    # not be written in place while recording (``check_view_inplace``).
+    creation = "no_grad" if not _state.enabled else "multi" if type(res) is tuple else \
+        src.__dict__.get("_creation") if src._base is not None else None
     for i, o in enumerate(outs):
         if o._data.base is None:
             continue   # NumPy had to copy (e.g. reshape of a non-contiguous array)
@@ -646,6 +652,8 @@ def _mark_view(res, src, spec, rest, params):
         o.__dict__["_view_fn"] = (functools.partial(_replay_one, spec, rest, params, i), src._view_fn)
         if src._base is not None or src._requires_grad:
             o.__dict__["_view_of"] = o._base._grad_fn
+        if creation is not None:
+            o.__dict__["_creation"] = creation
 
 
 def _replay_one(spec, rest, params, i, src):
@@ -867,6 +875,40 @@ def check_inplace(t):
                                "in-place operation.")
 
 
+_VIEW_REBASE = {
+    "multi": " This view is the output of a function that returns multiple views. Such functions do not allow the "
+             "output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+    "no_grad": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+               "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+               "inplace to be tracked) or both outside (if you want the inplace to be tracked)."}
+
+
+def view_rebase_error(view, indirect=False):
+    """PyTorch's error for a view made with grad mode off or by a multi-output op (unbind,
+    split) when it, or (``indirect``) its base or another view of it, was written in place
+    while recording: the view's history cannot be rebuilt."""
+    creation = view.__dict__["_creation"]
+    what = "its base or another view of its base has been" if indirect else "is being"
+    fn = view._grad_fn
+    if fn is not None:
+        head = f"Output {view._out_nr} of {re.sub(r'Backward[0-9]*$', '', fn.name())} is a view and {what} " \
+               "modified inplace."
+    else:
+        head = f"A view was created in no_grad mode and {what} modified inplace with grad mode enabled."
+    return RuntimeError(head + _VIEW_REBASE[creation])
+
+
+def check_view_inplace(t, args, kwargs):
+    """Before an in-place op that records (grad mode on, some operand requiring grad; a
+    view requires grad with its base, as in PyTorch): a view that ``view_rebase_error``
+    names may not be written."""
+    if _state.enabled and t._base is not None and "_creation" in t.__dict__ and (
+            t._requires_grad or t._base._requires_grad
+            or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+            or any(isinstance(a, Tensor) and a._requires_grad for a in kwargs.values())):
+        raise view_rebase_error(t)
+
+
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "
                      "memory location. Please clone() the tensor before performing the operation.")
 _PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to "
@@ -960,6 +1002,8 @@ def make_inplace(fn, direct=None, overlap_ok=False):
                 "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
                 "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
                 "for more details.")
+        if self._base is not None:
+            check_view_inplace(self, args, kwargs)
         if not (overlap_ok or self._batched):
             check_overlap(self, args + tuple(kwargs.values()) if kwargs else args)
         recording = _state.enabled and (self._requires_grad or any(
@@ -1036,7 +1080,7 @@ def write_into(t, result):
     if t._batched or result._batched:
         owner = t if t._batched else result
         return owner.inplace_write(t, result)   # vmap: the write reaches the whole batch
-    np.copyto(t._data, result._data, casting="unsafe")
+    np.copyto(_writable(t._data), result._data, casting="unsafe")   # (fill_ may write through an expansion)
     t._vc[0] += 1
     node = result._grad_fn
     if node is None:

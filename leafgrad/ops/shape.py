@@ -457,7 +457,8 @@ _setitem_inplace = make_inplace(copy_slices)
 
 
 # ---------------------------------------------------------------- unbind
-unbind_ = declare("unbind", lambda a, dim: tuple(np.moveaxis(a, dim, 0)), node="UnbindBackward0", view=True,
+unbind_ = declare("unbind", lambda a, dim: tuple(a[_select_key(dim, i)] for i in range(a.shape[dim])),
+                  node="UnbindBackward0", view=True,
                   public=False, outputs=(), samples=[sample(T(3, 4), 0, call="unbind"), sample(T(3, 4), 1, call="unbind")],
                   self=lambda grads, dim, self_shape: _stack_back(grads, dim, self_shape))
 
