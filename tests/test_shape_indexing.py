@@ -938,3 +938,32 @@ def test_property_shape_ops(shape, data):
     check(lambda L, x: x.chunk(size, dim), x)
     check(lambda L, x: x.movedim(dim, 0), x)
     check(lambda L, x: x.repeat_interleave(size % 3, dim), x)
+
+
+def test_unsafe_split_shares_memory_without_view_tracking():
+    """unsafe_split / unsafe_chunk / unsafe_split_with_sizes: split's pieces, sharing the
+    input's memory, but not views (no base, own version counter, no check on writing
+    them), with their own nodes; the gradients of an in-place change follow PyTorch's."""
+    def run(L):
+        out = []
+        x = L.arange(6., requires_grad=True)
+        a = x * 1
+        p = a.unsafe_split(2)
+        out.append((p[0]._base is None, type(p[0].grad_fn).__name__, a._version, p[0]._version))
+        p[1].mul_(10)
+        out.append((a.tolist(), a._version, type(p[1].grad_fn).__name__, type(a.grad_fn).__name__))
+        (a.sum() + p[1].sum()).backward()
+        out.append(x.grad.tolist())
+        q = L.unsafe_chunk(a, 3)
+        out.append((type(q).__name__, type(q[0].grad_fn).__name__))
+        out.append(type(a.unsafe_split_with_sizes([2, 4])[1].grad_fn).__name__)
+        for f in (lambda: L.unsafe_split(L.tensor(1.), 1), lambda: a.unsafe_split(-1),
+                  lambda: a.unsafe_split_with_sizes([2, 2]), lambda: L.unsafe_chunk(a, 0)):
+            try:
+                f()
+                out.append("ok")
+            except RuntimeError as e:
+                out.append(str(e))
+        return out
+    t, l = both(run)
+    assert t == l

@@ -306,7 +306,8 @@ for _n, _d in {"sum.dim_IntList": "dim", "mean.dim": "dim", "nansum": "dim", "va
                                                               "std_mean", "linalg_vector_norm"))
 for _n in ("prod.dim_int", "max.dim", "min.dim", "median.dim", "nanmedian.dim", "mode", "kthvalue", "cumsum",
            "cumprod", "cummax", "cummin", "sort", "sort.stable", "topk", "nnf.glu", "nnf._softmax",
-           "nnf._log_softmax", "unbind", "split", "split_with_sizes", "select", "slice", "squeeze.dim",
+           "nnf._log_softmax", "unbind", "split", "split_with_sizes", "unsafe_split", "unsafe_split_with_sizes",
+           "select", "slice", "squeeze.dim",
            "squeeze_.dim", "squeeze.dims", "nnf.norm", "nnf._safe_softmax", "logcumsumexp"):
     RULES[_n] = dim_rule("dim")
 RULES["transpose"] = dim_rule("dim0", "dim1")

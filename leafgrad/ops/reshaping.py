@@ -377,21 +377,26 @@ split_sizes_ = declare("split_with_sizes", _split_forward, node="SplitWithSizesB
 def split(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
     if split_size_or_sections is None:
         split_size_or_sections = split_size
+    if isinstance(split_size_or_sections, (list, tuple)):
+        return split_with_sizes(tensor, split_size_or_sections, dim)
+    d, sizes = _split_sizes(tensor, split_size_or_sections, dim)
+    return _views(split_(tensor, dim=d, sizes=sizes), tensor, split_, dict(dim=d, sizes=sizes))
+
+
+def _split_sizes(tensor, split_size, dim):
+    """The wrapped dim and the sizes of the pieces of ``split(tensor, split_size, dim)``."""
     nd = tensor._data.ndim
     d = _wrap_dim(dim, nd)
     n = tensor._data.shape[d] if nd else 1
-    if isinstance(split_size_or_sections, (list, tuple)):
-        return split_with_sizes(tensor, split_size_or_sections, d)
     if nd == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
-    s = int(split_size_or_sections)
+    s = int(split_size)
     if s < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
     if s == 0 and n != 0:
         raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
     count = builtins.max((n + s - 1) // s, 1) if s else 1
-    sizes = tuple(builtins.min(s, n - i * s) for i in range(count))
-    return _views(split_(tensor, dim=d, sizes=sizes), tensor, split_, dict(dim=d, sizes=sizes))
+    return d, tuple(builtins.min(s, n - i * s) for i in range(count))
 
 
 def _views(res, src, op, params):
@@ -414,6 +419,11 @@ def _replay_nth(op, params, i, src):
 
 
 def split_with_sizes(input, split_sizes, dim=0):
+    d, sizes = _sizes_checked(input, split_sizes, dim)
+    return _views(split_sizes_(input, dim=d, sizes=sizes), input, split_sizes_, dict(dim=d, sizes=sizes))
+
+
+def _sizes_checked(input, split_sizes, dim):
     nd = input._data.ndim
     d = _wrap_dim(dim, nd)
     n = input._data.shape[d] if nd else 1
@@ -425,10 +435,14 @@ def split_with_sizes(input, split_sizes, dim=0):
     if builtins.sum(sizes) != n:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
                            f"dimension {d}), but got split_sizes={list(sizes)}")
-    return _views(split_sizes_(input, dim=d, sizes=sizes), input, split_sizes_, dict(dim=d, sizes=sizes))
+    return d, sizes
 
 
 def chunk(input, chunks, dim=0):
+    return _chunked(input, chunks, dim, split, split_with_sizes)
+
+
+def _chunked(input, chunks, dim, by_size, by_sizes):
     if input._data.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -436,9 +450,35 @@ def chunk(input, chunks, dim=0):
     d = _wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     if n == 0:
-        return split_with_sizes(input, (0,) * chunks, d)
-    size = (n + chunks - 1) // chunks
-    return split(input, size, d)
+        return by_sizes(input, (0,) * chunks, d)
+    return by_size(input, (n + chunks - 1) // chunks, d)
+
+
+# The unsafe forms: the same pieces, sharing the input's memory, but not views (no base,
+# their own version counters), so that PyTorch's checks on writing views do not apply.
+unsafe_split_ = declare("unsafe_split", _split_forward, node="UnsafeSplitBackward0", public=False, outputs=(),
+                        samples=[sample(T(6, 2), 4, call="unsafe_split"),
+                                 sample(T(2, 5), 2, 1, call="Tensor.unsafe_split"),
+                                 sample(T(5, 2), 2, call="unsafe_chunk")],
+                        self=lambda grads, dim, sizes: _split_backward(grads, dim, sizes))
+unsafe_split_sizes_ = declare("unsafe_split_with_sizes", _split_forward, node="UnsafeSplitWithSizesBackward0",
+                              public=False, outputs=(),
+                              samples=[sample(T(2, 5), (1, 4), 1, call="unsafe_split_with_sizes")],
+                              self=lambda grads, dim, sizes: _split_backward(grads, dim, sizes))
+
+
+def unsafe_split(tensor, split_size, dim=0):
+    d, sizes = _split_sizes(tensor, split_size, dim)
+    return unsafe_split_(tensor, dim=d, sizes=sizes)
+
+
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    d, sizes = _sizes_checked(input, split_sizes, dim)
+    return unsafe_split_sizes_(input, dim=d, sizes=sizes)
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    return _chunked(input, chunks, dim, unsafe_split, unsafe_split_with_sizes)
 
 
 def _slice(input, d, start, end):
@@ -548,9 +588,11 @@ FUNCTIONS.update(unflatten=unflatten, movedim=movedim, moveaxis=movedim, swapdim
                  rot90=rot90, atleast_1d=atleast_1d, atleast_2d=atleast_2d, atleast_3d=atleast_3d, hstack=hstack,
                  vstack=vstack, row_stack=vstack, dstack=dstack, column_stack=column_stack, split=split,
                  split_with_sizes=split_with_sizes, chunk=chunk, tensor_split=tensor_split, narrow=narrow,
-                 meshgrid=meshgrid)
+                 meshgrid=meshgrid, unsafe_split=unsafe_split, unsafe_split_with_sizes=unsafe_split_with_sizes,
+                 unsafe_chunk=unsafe_chunk)
 for _name, _fn in dict(unflatten=unflatten, movedim=movedim, moveaxis=movedim, swapdims=swapdims, ravel=ravel,
                        repeat=repeat, tile=tile, repeat_interleave=repeat_interleave, flip=flip, fliplr=fliplr,
                        flipud=flipud, roll=roll, rot90=rot90, split=split, split_with_sizes=split_with_sizes,
-                       chunk=chunk, tensor_split=tensor_split, narrow=narrow).items():
+                       chunk=chunk, tensor_split=tensor_split, narrow=narrow, unsafe_split=unsafe_split,
+                       unsafe_split_with_sizes=unsafe_split_with_sizes, unsafe_chunk=unsafe_chunk).items():
     setattr(Tensor, _name, _fn)
