@@ -545,7 +545,9 @@ def make(data, grad_fn, out_nr=0):
 
 def refresh_view(view):
     """After an in-place op on its base, a view's history must go through the base's new
-    history: replay the view on the base, as PyTorch does lazily."""
+    history, as PyTorch rebuilds it lazily: ``as_strided`` of the base with the view's
+    geometry (``AsStridedBackward0``), or, for a view of another dtype, the view ops
+    replayed on the base."""
     base = view._base
     if view._view_of is base._grad_fn or not base._requires_grad:
         return
@@ -553,7 +555,12 @@ def refresh_view(view):
         from .ops._declare import view_rebase_error
         raise view_rebase_error(view, indirect=True)
     with grad_mode.enable_grad():
-        fresh = replay_view(view._view_fn, base)
+        if view._data.dtype == base._data.dtype:
+            from .ops.strided import as_strided, geometry
+            size, stride, offset = geometry(view._data)
+            fresh = as_strided(base, size, stride, offset)
+        else:
+            fresh = replay_view(view._view_fn, base)
     view._grad_fn = fresh._grad_fn
     view._out_nr = fresh._out_nr
     view._requires_grad = True

@@ -506,3 +506,26 @@ def test_fill_through_an_expanded_view_while_recording(op):
         return state, None
     t, l = both(run)
     assert t == l and t[1] is not None
+
+
+_VIEWS = {"slice": lambda a: a[:, :2], "t": lambda a: a.t(), "unsqueeze": lambda a: a.unsqueeze(0),
+          "view": lambda a: a.view(12), "diagonal": lambda a: a.diagonal(), "select": lambda a: a.select(0, 1),
+          "narrow": lambda a: a.narrow(1, 0, 2), "permute": lambda a: a.permute(1, 0),
+          "block": lambda a: a[1:, 1:3], "view of view": lambda a: a[1:].t()[1]}
+
+
+@pytest.mark.parametrize("name", list(_VIEWS))
+def test_a_view_written_in_place_is_as_strided_of_its_base(name):
+    """After an in-place change, a view's history is AsStridedBackward0 of its base's new
+    history (PyTorch rebuilds views so), with the same gradients."""
+    def run(L):
+        x = L.arange(12., requires_grad=True)
+        a = (x * 1).reshape(3, 4)
+        v = _VIEWS[name](a)
+        v.mul_(2.0)
+        names = (type(v.grad_fn).__name__, type(a.grad_fn).__name__,
+                 [type(f).__name__ for f, _ in v.grad_fn.next_functions])
+        (v * L.arange(float(v.numel())).reshape(v.shape)).sum().backward()
+        return names, x.grad.tolist()
+    t, l = both(run)
+    assert t == l

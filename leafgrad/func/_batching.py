@@ -327,6 +327,29 @@ def _permute(ctx, args, params):
 RULES["permute"] = _permute
 
 
+def _as_strided(ctx, args, params):
+    """Each sample's view of its own storage: the batch's storage with the batch stride
+    in front (PyTorch's rule; the offset is the first sample's, as given). As PyTorch, a
+    view that reaches outside its sample's memory is refused."""
+    from ..ops.strided import geometry, _extent
+    p = args[0].t
+    size, stride, off = params["size"], params["stride"], params["storage_offset"]
+    shape, strides, start = geometry(p._data)
+    lo, hi = off, _extent(size, stride, off)
+    t_hi = _extent(shape[1:], strides[1:], start)
+    if lo < start or hi > t_hi:
+        raise RuntimeError(f"result = tensor.as_strided({list(size)}, {list(stride)}, {off}) can access memory "
+                           f"outside of `tensor`. `result` can access some memory in range [{lo}, {hi}], but "
+                           f"`tensor` can only access some memory in range [{start}, {t_hi}]. This is not "
+                           "supported inside of vmap, please try to rewrite the `as_strided` call as a sequence "
+                           "of PyTorch view operations")
+    return op("as_strided", p, size=(ctx.B,) + size, stride=(strides[0],) + stride, storage_offset=off,
+              input_geometry=(shape, strides, start))
+
+
+RULES["as_strided"] = _as_strided
+
+
 def _t(ctx, args, params):
     a = args[0]
     if a.r < 2:

@@ -21,3 +21,4 @@ def namespace(prefix):
     return {name[len(prefix):]: fn for name, fn in FUNCTIONS.items()
             if name.startswith(prefix) and "." not in name[len(prefix):] and not name[len(prefix):].startswith("_")}
 from . import special_fns  # noqa: F401
+from . import strided  # noqa: F401
