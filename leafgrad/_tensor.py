@@ -544,14 +544,15 @@ def make(data, grad_fn, out_nr=0):
 
 
 def refresh_view(view):
-    """After an in-place op on its base, a view's history must go through the base's new
-    history, as PyTorch rebuilds it lazily: ``as_strided`` of the base with the view's
-    geometry (``AsStridedBackward0``), or, for a view of another dtype, the view ops
-    replayed on the base."""
+    """After an in-place op on its base (or any change of the memory, even with grad mode
+    off), a view's history must go through the base's new history, as PyTorch rebuilds it
+    lazily: ``as_strided`` of the base with the view's geometry (``AsStridedBackward0``),
+    or, for a view of another dtype, the view ops replayed on the base."""
     base = view._base
-    if view._view_of is base._grad_fn or not base._requires_grad:
-        return
-    if "_creation" in view.__dict__:   # (made with grad mode off, or by unbind / split: no history to rebuild)
+    d = view.__dict__
+    if view._view_of is base._grad_fn and d.get("_at") == view._vc[0] or not base._requires_grad:
+        return   # (no change to the base's history, nor to the memory, since the view's history was made)
+    if "_creation" in d:   # (made with grad mode off, or by unbind / split: no history to rebuild)
         from .ops._declare import view_rebase_error
         raise view_rebase_error(view, indirect=True)
     with grad_mode.enable_grad():
@@ -564,7 +565,8 @@ def refresh_view(view):
     view._grad_fn = fresh._grad_fn
     view._out_nr = fresh._out_nr
     view._requires_grad = True
-    view.__dict__["_view_of"] = base._grad_fn
+    d["_view_of"] = base._grad_fn
+    d["_at"] = view._vc[0]
 
 
 def replay_view(view_fn, base):

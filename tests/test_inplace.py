@@ -529,3 +529,24 @@ def test_a_view_written_in_place_is_as_strided_of_its_base(name):
         return names, x.grad.tolist()
     t, l = both(run)
     assert t == l
+
+
+@pytest.mark.parametrize("case", ["view written under no_grad", "base written under no_grad",
+                                  "piece of chunk, base written under no_grad", "piece of unbind written under no_grad"])
+def test_a_change_under_no_grad_rebuilds_a_views_history(case):
+    """A change of the memory even with grad mode off makes PyTorch rebuild a view's
+    history on its next use (AsStridedBackward0, to the base's unchanged history), or
+    raise for a view that may not be rebuilt."""
+    def run(L):
+        x = L.arange(4., requires_grad=True)
+        a = x * 1
+        v = {"view written under no_grad": lambda: a[1:], "base written under no_grad": lambda: a[1:],
+             "piece of chunk, base written under no_grad": lambda: a.chunk(2)[0],
+             "piece of unbind written under no_grad": lambda: a.unbind(0)[1]}[case]()
+        with L.no_grad():
+            (v if "view written" in case or "unbind" in case else a).mul_(2)
+        name = type(v.grad_fn).__name__
+        (v * 3).sum().backward()
+        return name, x.grad.tolist()
+    t, l = both(run)
+    assert type(t) is type(l) and str(t) == str(l) if isinstance(t, Exception) else t == l

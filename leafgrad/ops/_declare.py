@@ -652,6 +652,7 @@ def _mark_view(res, src, spec, rest, params):
         o.__dict__["_view_fn"] = (functools.partial(_replay_one, spec, rest, params, i), src._view_fn)
         if src._base is not None or src._requires_grad:
             o.__dict__["_view_of"] = o._base._grad_fn
+            o.__dict__["_at"] = o._vc[0]   # (the memory's version its history is for)
         if creation is not None:
             o.__dict__["_creation"] = creation
 
