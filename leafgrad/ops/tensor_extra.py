@@ -416,6 +416,8 @@ def _reshape_inplace(self, op, params):
     if fw is not None:
         self.__dict__["_fw"] = res._fw
     self._vc[0] += 1
+    if self._base is not None and self._grad_fn is not None and "_at" in self.__dict__:
+        self.__dict__["_at"] = self._vc[0]   # (its history, just made, is for this version)
     if self._base is not None and self._view_fn is not None:
         # a view: replaying it on its base now ends with this op
         self.__dict__["_view_fn"] = (functools.partial(_replay_inplace, op, params), self._view_fn)
