@@ -339,7 +339,7 @@ class _Tape:
         return True
 
     def run(self, tensors):
-        results = self._fn([t._data for t in tensors], tensors)
+        results = self._fn(tensors)
         if self.spec.is_leaf:   # (one tensor: the common result of a training step)
             x = results[0]
             return None if x is None else wrap(x)
@@ -365,6 +365,7 @@ class _Program:
         self.values = values     # every array the recording made, by slot (only while building)
         self.buffer_of = {}      # slot -> name of the buffer its ufunc writes into
         self.handed = set()      # slots of copies that take their argument's memory instead
+        self.fixed = {}          # slot -> name of the view of a constant array it always is
 
     def const(self, x, hint=None):
         """A constant in the source: a literal, or a name bound to the object."""
@@ -423,6 +424,8 @@ class _Program:
                 return lowered
         if out in self.handed:
             return f"v{out} = {self.arg(args[0])}"
+        if out in self.fixed:
+            return f"v{out} = {self.fixed[out]}"
         if fn is _set_grad:   # (inline: a call per .grad costs as much as the assignment)
             value = "None" if args[1] is None else f"wrap({self.arg(args[1])})"
             return f"{self.arg(args[0])}._grad = {value}"
@@ -439,7 +442,7 @@ class _Program:
             return call
         if type(out) is int:
             text = f"v{out} = {call}"
-            if type(fn) is _declare.ArrayForward and out not in self.buffer_of:
+            if type(fn) is _declare.ArrayForward and out in self.zero_d and out not in self.buffer_of:
                 text += f"\n    if type(v{out}) is not ndarray: v{out} = asarray(v{out})"  # (a NumPy scalar)
             return text
         targets = ", ".join("_" if i is None else f"v{i}" for i in out)
@@ -554,12 +557,25 @@ class _Program:
                     if fn not in _tape.kernels and _root(values[i]).flags.writeable:
                         made.add(r)
 
+    def plan_fixed_views(self):
+        """A view op on arrays from outside the tape (a parameter's ``w.t()``) makes the
+        same view of the same memory on every call (the guards hold those arrays): the
+        one the recording made serves every call (``fixed``)."""
+        for fn, args, out in self.steps:
+            if (type(fn) is _declare.ArrayForward and fn.spec.view and type(out) is int and not fn.casts
+                    and not any(type(a) in (_Slot, _Arg, _Seq) for a in args)
+                    and any(type(a) is np.ndarray for a in args) and type(self.values[out]) is np.ndarray):
+                self.fixed[out] = self.const(self.values[out], fn.spec.name + "_view")
+
     def build(self):
         uses = [[a.i for a in args if type(a) is _Slot] + [i for a in args if type(a) is _Seq for i in _slots(a)]
                 for _, args, _ in self.steps]
         lifetimes = self.lifetimes(uses)
         self.plan_buffers(*lifetimes)
         self.plan_handovers(*lifetimes)
+        self.plan_fixed_views()
+        # (NumPy gives a scalar for a 0-d result only: the forwards that made one may again)
+        self.zero_d = {i for i, v in enumerate(self.values) if type(v) is np.ndarray and not v.ndim}
         self.values = None
         lines = [self.line(fn, args, out) for fn, args, out in self.steps]
         kept = {x.i for x in self.outs if type(x) is _Slot}
@@ -568,8 +584,7 @@ class _Program:
             for i in reads:
                 last[i] = k
         body = []
-        ins = ", ".join(f"v{i}" for i in self.inputs)
-        body.append(f"    {ins}{',' if len(self.inputs) == 1 else ''} = arrays" if self.inputs else "    pass")
+        body += [f"    v{i} = tensors[{k}]._data" for k, i in enumerate(self.inputs)] or ["    pass"]
         for k, text in enumerate(lines):
             body.append("    " + text)
             dead = sorted(i for i in uses[k] if last[i] == k and i not in kept)
@@ -577,7 +592,7 @@ class _Program:
                 body.append("    del " + ", ".join(f"v{i}" for i in dict.fromkeys(dead)))
         results = ", ".join("None" if x is None else self.arg(x) for x in self.outs)
         body.append(f"    return ({results}{',' if len(self.outs) == 1 else ''})")
-        code = "def replay(arrays, tensors):\n" + "\n".join(body) + "\n"
+        code = "def replay(tensors):\n" + "\n".join(body) + "\n"
         namespace = dict(self.consts, __name__="leafgrad.replay.tape")   # (its warnings are leafgrad's)
         exec(compile(code, "<leafgrad.replay tape>", "exec"), namespace)
         return code, namespace["replay"]

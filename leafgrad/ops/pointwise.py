@@ -482,7 +482,7 @@ def _threshold_backward(grad, self, threshold):
         it = _INT_OF.get(grad.dtype.itemsize)
         if it is not None:
             np.logical_not(keep, out=keep)
-            bits = keep.view(np.uint8).astype(it)
+            bits = keep.astype(it)
             np.multiply(bits, grad.view(it), out=bits)
             return bits.view(grad.dtype)
     return np.where(keep, 0, grad).astype(grad.dtype, copy=False)
