@@ -193,9 +193,7 @@ class _Recorder:
                               "on it outside the step)")
         inputs = {id(self.alive[i]) for i in self.inputs}
         for a, name in self.outside.values():
-            root = a
-            while isinstance(root.base, np.ndarray):
-                root = root.base
+            root = _root(a)
             if id(root) in inputs or id(root) not in self.live and root.flags.writeable:
                 raise Refused(f"{name}() reads an array computed outside the recorded ops (e.g. from .numpy() "
                               "or a tensor created inside the step); a replay would reuse its old value")
@@ -612,11 +610,7 @@ def _constants(args):
             yield from _constants(a.items)
 
 
-def _root(a):
-    """The array that owns the memory ``a`` views."""
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
+_root = _declare.memory_owner
 
 
 def _ufunc(fn, n_args):

@@ -304,3 +304,17 @@ def test_nan_and_inf_gradients(name):
         return p.detach().numpy().tobytes(), [v.numpy().tobytes() for v in opt.state[p].values()]
     a, b = both(run)
     assert a == b
+
+
+def test_adadelta_tensor_lr_within_ulps():
+    """Adadelta with a tensor lr follows torch; its float32 sqrt is torch's vectorized one,
+    not always correctly rounded, so the last bits may differ (as with a float lr)."""
+    def run(lib):
+        p = lib.tensor(P0[0].astype(np.float32), requires_grad=True)
+        opt = lib.optim.Adadelta([p], lr=lib.tensor([0.05]), foreach=False)
+        for g in GRADS_P[:30]:
+            p.grad = lib.tensor(g[0].astype(np.float32))
+            opt.step()
+        return p.detach().numpy()
+    a, b = both(run)
+    assert (np.abs(a - b) / np.spacing(np.abs(a))).max() <= 32

@@ -641,7 +641,7 @@ def _mark_view(res, src, spec, rest, params):
     outs = res if type(res) is tuple else (res,)
     # How the view was made, as PyTorch's CreationMeta: with grad mode off, or as one of
     # several views (unbind, split); a view of such a view inherits it. Such views may
-    # not be written in place while recording (``check_view_inplace``).
+    # not be written in place while recording (``view_rebase_error``).
     creation = "no_grad" if not _state.enabled else "multi" if type(res) is tuple else \
         src.__dict__.get("_creation") if src._base is not None else None
     for i, o in enumerate(outs):
@@ -899,17 +899,6 @@ def view_rebase_error(view, indirect=False):
     return RuntimeError(head + _VIEW_REBASE[creation])
 
 
-def check_view_inplace(t, args, kwargs):
-    """Before an in-place op that records (grad mode on, some operand requiring grad; a
-    view requires grad with its base, as in PyTorch): a view that ``view_rebase_error``
-    names may not be written."""
-    if _state.enabled and t._base is not None and "_creation" in t.__dict__ and (
-            t._requires_grad or t._base._requires_grad
-            or any(isinstance(a, Tensor) and a._requires_grad for a in args)
-            or any(isinstance(a, Tensor) and a._requires_grad for a in kwargs.values())):
-        raise view_rebase_error(t)
-
-
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single "
                      "memory location. Please clone() the tensor before performing the operation.")
 _PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to "
@@ -969,15 +958,20 @@ def _check_result(result, self):
     _cast_check(result._data.dtype, self._data.dtype)
 
 
+def memory_owner(a):
+    """The array that owns the memory ``a`` views (its storage, in PyTorch's words)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
 def _writable(a):
     """``a``, or where a is a read-only view of writable memory (an expanded tensor), a
     writable array over that memory: where PyTorch allows the write at all (fill_, zero_)
     it writes through an expanded tensor, into every element it shows."""
     if a.flags.writeable:
         return a
-    root = a
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = memory_owner(a)
     if not root.flags.writeable:
         return a
     offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
@@ -1003,13 +997,14 @@ def make_inplace(fn, direct=None, overlap_ok=False):
                 "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
                 "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
                 "for more details.")
-        if self._base is not None:
-            check_view_inplace(self, args, kwargs)
-        if not (overlap_ok or self._batched):
-            check_overlap(self, args + tuple(kwargs.values()) if kwargs else args)
         recording = _state.enabled and (self._requires_grad or any(
             isinstance(a, Tensor) and a._requires_grad for a in args) or any(
             isinstance(a, Tensor) and a._requires_grad for a in kwargs.values()))
+        if self._base is not None and "_creation" in self.__dict__ and _state.enabled and (
+                recording or self._base._requires_grad):   # (a view requires grad with its base, as in PyTorch)
+            raise view_rebase_error(self)
+        if not (overlap_ok or self._batched):
+            check_overlap(self, args + tuple(kwargs.values()) if kwargs else args)
         if not recording and direct is not None and (not _MODES or _only_observers()):
             plan = direct(self, *args, **kwargs)
             if plan is not None:

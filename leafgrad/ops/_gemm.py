@@ -24,10 +24,11 @@ _flipped = {}   # (x.shape, wt.shape, dtype) -> whether (wt.T @ x.T).T is the fa
 
 
 def fits(x, wt):
-    """Does ``x @ wt`` have the choice: 2-D float arrays of one dtype, ``x``
-    C-contiguous, ``wt`` the transpose of a C-contiguous matrix (nn.Linear's ``w.t()``)?"""
-    return (x.ndim == 2 and wt.ndim == 2 and x.dtype in _FLOATS and wt.dtype is x.dtype and x.flags.c_contiguous
-            and wt.T.flags.c_contiguous and x.shape[1] == wt.shape[0] and 0 not in x.shape + wt.shape)
+    """Does ``x @ wt`` (2-D arrays of one dtype whose shapes multiply, as addmm checked)
+    have the choice: a float dtype, ``x`` C-contiguous, ``wt`` the transpose of a
+    C-contiguous matrix (nn.Linear's ``w.t()``), nothing empty?"""
+    return (x.dtype in _FLOATS and x.flags.c_contiguous and wt.T.flags.c_contiguous
+            and x.size != 0 and wt.size != 0)
 
 
 def linear(x, wt, bias):

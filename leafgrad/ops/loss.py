@@ -413,9 +413,8 @@ def _nll_grad(grad, self, target, weight=None, reduction="mean", ignore_index=-1
 def _nll_grad_of(grad, self_shape, target, weight, reduction, ignore_index):
     """PyTorch's nll_loss_backward: ``weight * -(grad / total_weight)`` at each target
     that is not ignored ("mean"; ``weight * -grad`` for "sum", ``-weight * grad`` for
-    "none"), +0.0 everywhere else
-    whatever ``grad`` is (its kernel writes into zeros). On Tensors (a graph of the
-    derivative) the same values come as a product with ``grad``."""
+    "none"), +0.0 everywhere else whatever ``grad`` is (its kernel writes into zeros).
+    On Tensors (a graph of the derivative) the same values come as a product with ``grad``."""
     on_arrays = not isinstance(grad, Tensor)
     dtype = np.asarray(grad).dtype if on_arrays else grad._data.dtype
     rows = _nll_plain(self_shape, target, weight, reduction, ignore_index, dtype)

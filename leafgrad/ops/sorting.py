@@ -352,12 +352,14 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         vals, inv, counts = unique_(input, sorted=True)  # a keyword: declared ops' fast path returns one array
     else:
         vals, inv, counts = unique_dim(input, dim=_wrap_dim(dim, a.ndim))
-    extra = []
-    if return_inverse:
-        extra.append(inv)
-    if return_counts:
-        extra.append(counts)
-    return (vals, *extra) if extra else vals
+    return with_extras(vals, (return_inverse, inv), (return_counts, counts))
+
+
+def with_extras(out, *extras):
+    """``out``, or ``(out, *the extras asked for)``: ``extras`` are (asked, value) pairs
+    (unique's ``return_inverse`` / ``return_counts``)."""
+    wanted = [value for asked, value in extras if asked]
+    return (out, *wanted) if wanted else out
 
 
 # ---------------------------------------------------------------- install

@@ -17,16 +17,14 @@ import builtins
 
 import numpy as np
 
-from ._declare import FUNCTIONS, declare
+from ._declare import FUNCTIONS, declare, memory_owner
 from ._samples import T, sample
 from .._tensor import Tensor
 
 
 def storage_of(a):
     """The array that owns ``a``'s memory, and ``a``'s offset in it, in elements."""
-    root = a
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = memory_owner(a)
     delta = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
     return root, delta // a.itemsize
 

@@ -15,6 +15,7 @@ from .shape import embed, squeeze_inplace_dim, _select_key
 from .matrix import _diagonal_view, _diag_dims, _diagonal
 from .binary import _not_implemented_node, _with_out
 from .indexing import _scatter_reduce2_forward, _sr_grads
+from .sorting import with_extras
 from .stats import _write_out
 from .._tensor import Tensor, _wrap_dim, make, wrap, _C_TYPE_NAMES, _LEGACY_NAMES
 from .._tensor import wrap as wrap_tensor
@@ -520,7 +521,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
         _diag_strided(mask, size, 0)[...] = True
         if wrapped:
             _diag_strided(mask, (mask.size + step - 1) // step - size, step)[...] = True
-        return self.masked_fill_(wrap_tensor(mask), fill_value)
+        return self.masked_fill_(wrap_tensor(mask), fill_value)   # (``wrap`` is an argument here)
     _diag_strided_view(self, size=size, row=0).fill_(fill_value)
     if wrapped:
         _diag_strided_view(self, size=(self._data.size + step - 1) // step - size, row=step).fill_(fill_value)
@@ -637,12 +638,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         if a.size == 0 and any(n == 0 for i, n in enumerate(a.shape) if i != dim):
             raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
     out, inv, counts = _unique_consecutive(input, dim=dim)
-    extra = []
-    if return_inverse:
-        extra.append(inv)
-    if return_counts:
-        extra.append(counts)
-    return (out, *extra) if extra else out
+    return with_extras(out, (return_inverse, inv), (return_counts, counts))
 
 
 FUNCTIONS["unique_consecutive"] = unique_consecutive

@@ -103,6 +103,12 @@ def addcdiv_(self, t1, t2, value=1.0):
     return self.add_((t1 * value).div_(t2))
 
 
+def check_tensor_lr(lr):
+    """torch's check of a tensor learning rate: it must hold one element."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+
+
 def to_scalar(x):
     """A one-element tensor hyperparameter as a 0-d tensor (which ops take for a number, as
     torch's ``_to_scalar``); anything else as it is."""

@@ -2,7 +2,7 @@
 from .._tensor import Tensor
 from .. import autograd as _autograd
 from .. import _creation
-from .optimizer import Optimizer, addcmul_, scalar_state, where as _where
+from .optimizer import Optimizer, addcmul_, check_tensor_lr, scalar_state, where as _where
 
 __all__ = ["Rprop"]
 
@@ -12,8 +12,7 @@ _CAPTURABLE_DEVICES = ["cuda", "xpu", "hpu", "privateuseone", "xla"]
 
 def _check_lr(lr):
     """torch's learning-rate checks, shared with ASGD (a tensor lr must hold one element)."""
-    if isinstance(lr, Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
+    check_tensor_lr(lr)
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
 

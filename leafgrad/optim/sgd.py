@@ -1,7 +1,7 @@
 """SGD with torch's single-tensor update order."""
 from .. import autograd as _autograd
 from .._tensor import Tensor
-from .optimizer import Optimizer, to_scalar
+from .optimizer import Optimizer, check_tensor_lr, to_scalar
 
 __all__ = ["SGD"]
 
@@ -9,8 +9,7 @@ __all__ = ["SGD"]
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
+        check_tensor_lr(lr)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
