@@ -209,6 +209,35 @@ def test_optimizer_trajectories_are_torchs_bits(fma, name, kwargs, dtype):
 
 
 # ---------------------------------------------------------------- replay: axpy and handed-over gradients
+@pytest.mark.parametrize("dtype", [F32, F64], ids=str)
+def test_axpy_with_its_target_bound_gives_axpys_bits(dtype):
+    """``axpy_into(y)(alpha, x)`` (the replay's update, through a handle called with C
+    values) writes exactly what ``axpy(alpha, x, y)`` writes, for any length, alignment
+    and alpha (0 included: 0 * inf stays NaN), and x without a writable buffer."""
+    if not _blas.has_axpy(dtype):
+        pytest.skip("no BLAS axpy here")
+    rng = np.random.default_rng(3)
+    x0, alpha, y0 = MIDPOINT[dtype]
+    for n in (0, 1, 7, 64, 1001):
+        for offset in (0, 1):
+            x = rng.standard_normal(n + offset).astype(dtype)[offset:]
+            x[: n // 2] = x0
+            if n > 3:
+                x[3] = np.inf
+            y = rng.standard_normal(n + offset).astype(dtype)[offset:]
+            y[: n // 2] = y0
+            for a in (alpha, -0.01, 0.0, -0.0, 2.5):
+                want, got = y.copy(), y.copy()
+                _blas.axpy(a, x, want)
+                into = _blas.axpy_into(got)
+                into(a, x)
+                readonly = x.copy()
+                readonly.flags.writeable = False
+                into(a, readonly)
+                _blas.axpy(a, readonly, want)
+                assert want.tobytes() == got.tobytes(), (n, offset, a)
+
+
 def test_a_replayed_sgd_step_updates_with_axpy_and_takes_over_fresh_gradients(fma):
     rng = np.random.default_rng(0)
     x = leafgrad.from_numpy(rng.standard_normal((8, 20)).astype(np.float32))

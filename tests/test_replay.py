@@ -359,6 +359,39 @@ def test_optimizer_changes_are_seen(change):
     assert step.replays == 5   # calls 3, 4; the step is recorded again at call 5, checked at 6; 7-9
 
 
+@pytest.mark.parametrize("change", ["state dict", "lr type"])
+def test_optimizer_objects_replaced_are_seen(change):
+    """A per-parameter state dict replaced by an equal copy, a hyperparameter replaced by
+    an equal value of another type: the tape is recorded again."""
+    x, y = _data()
+
+    def between(i, model, opt):
+        if i != 5:
+            return
+        g = opt.param_groups[0]
+        if change == "state dict":
+            p = g["params"][0]
+            opt.state[p] = dict(opt.state[p])
+        else:
+            g["lr"] = np.float64(g["lr"])
+    step = _run_side_by_side(lambda: _mlp(lr=0.1, momentum=0.9), [(x, y)] * 10, between)
+    assert step.replays == 5
+
+
+def test_an_equal_hyperparameter_keeps_the_tape():
+    """A scheduler that sets the same learning rate again (a new float object of the same
+    value) changes nothing the tape baked in: it keeps replaying. The guards are Python
+    source too (``Captured.guards``)."""
+    x, y = _data()
+
+    def between(i, model, opt):
+        if i >= 4:
+            opt.param_groups[0]["lr"] = float(repr(0.1))   # (a new object, not the one the guard holds)
+    step = _run_side_by_side(lambda: _mlp(lr=0.1, momentum=0.9), [(x, y)] * 10, between)
+    assert step.replays == 7   # calls 3-9
+    assert "'lr'" in step.guards and "momentum_buffer" in step.guards
+
+
 def test_a_tensor_learning_rate_runs_eagerly():
     """SGD with a tensor lr passes it as add_'s alpha, a number: a tape would keep its value,
     so the step runs eagerly from then on (with the same results), and says why."""
