@@ -86,6 +86,7 @@ class Tensor:
     _view_of = None          # the base's grad_fn when this view's grad_fn was made
     _inference = False
     _untracked = None        # why a tensor made from ones that require grad has no graph
+    _inherits_grad = False   # a view made in no_grad mode: requires grad through its base only
     _fw = None               # forward AD: {level: tangent} (see autograd/forward_ad.py)
     _batched = False         # vmap's BatchedTensor: its _data is one sample of a batch
 
@@ -219,6 +220,10 @@ class Tensor:
             if self._inference and not grad_mode.state.inference:
                 raise RuntimeError(
                     "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
+        if self._inherits_grad:   # (its own flag: True gives it an accumulator; its base's stays)
+            if not requires_grad:
+                return self
+            del self.__dict__["_inherits_grad"]
         self._requires_grad = requires_grad
         return self
 

@@ -478,6 +478,73 @@ def test_views_whose_base_changed_raise_on_use(case):
     assert type(t) is RuntimeError and type(l) is RuntimeError and str(t) == str(l)
 
 
+def _outcome(f):
+    """``f()``, or its exception's type and first line (leafgrad adds hints after torch's
+    message for a backward without a graph)."""
+    try:
+        r = f()
+    except Exception as e:   # noqa: BLE001 - the error is the outcome compared
+        return type(e).__name__, str(e).split("\n")[0]
+    return r
+
+
+_MODE_VIEWS = {
+    "no_grad": lambda L, x: x[:2],
+    "no_grad, of a view": lambda L, x: x.view(3)[1:],
+    "no_grad, of a non-leaf": lambda L, x: (x * 1)[:2],
+    "no_grad, unbind": lambda L, x: x.unbind(0)[0],
+    "no_grad, expand": lambda L, x: x.expand(2, 3),
+    "inference_mode": lambda L, x: x[:2],
+    "inference_mode, of a non-leaf": lambda L, x: (x * 1)[1:],
+}
+
+
+@pytest.mark.parametrize("case", list(_MODE_VIEWS))
+def test_a_view_made_with_grad_mode_off_requires_grad_through_its_base(case):
+    """PyTorch: a view requires grad when its base does, even made in no_grad or
+    inference mode, but has no history and no accumulator of its own. Ops on it record;
+    the gradient reaching it goes nowhere (``backward`` from it, ``autograd.grad`` for it,
+    and writing it in place while recording raise torch's errors). A view of a normal
+    tensor made in inference mode is a normal tensor."""
+    def run(L):
+        x = L.ones(3, requires_grad=True)
+        mode = L.inference_mode() if case.startswith("inference") else L.no_grad()
+        with mode:
+            v = _MODE_VIEWS[case](L, x)
+        flags = [v.requires_grad, v.is_leaf, v.grad_fn, v.is_inference(), repr(v)]
+        y = (v * 2).sum() + (x * 0).sum()
+        flags += [y.requires_grad, type(y.grad_fn).__name__]
+        y.backward(retain_graph=True)
+        flags += [x.grad, v.grad]
+        flags.append(_outcome(lambda: L.autograd.grad(y, v, retain_graph=True)))
+        flags.append(_outcome(lambda: L.autograd.grad(y, v, retain_graph=True, allow_unused=True)))
+        flags.append(_outcome(lambda: v.backward(L.ones(v.shape))))
+        flags.append(_outcome(lambda: v.mul_(2)))
+        u = v[:1]
+        flags += [u.requires_grad, type(u.grad_fn).__name__]
+        v.requires_grad_(False)
+        flags.append(v.requires_grad)
+        v.requires_grad_(True)   # (its own flag: now it has an accumulator)
+        (v * 3).sum().backward()
+        flags.append(v.grad)
+        return flags
+    t, l = both(run)
+    assert str(t) == str(l), (t, l)
+
+
+def test_writing_a_normal_tensors_view_made_in_inference_mode():
+    """It may be written inside inference mode; outside, while recording, torch's error."""
+    def run(L):
+        x = L.ones(3, requires_grad=True)
+        y = x * 1
+        with L.inference_mode():
+            v = y[1:]
+            v.add_(1)
+        return [y.tolist(), _outcome(lambda: v.add_(1)), _outcome(lambda: y.add_(1) and v.grad_fn)]
+    t, l = both(run)
+    assert str(t) == str(l), (t, l)
+
+
 def test_unbind_of_a_vector_gives_views():
     """unbind of a 1-D tensor gives 0-d views: writing one writes the tensor (as torch)."""
     def run(L):

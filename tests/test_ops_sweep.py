@@ -254,6 +254,9 @@ def _check_sample(case, late):
             names = [None if x.grad_fn is None else type(x.grad_fn).__name__ for x in (a, b)]
             if names[0] != names[1]:  # checked last, so the derivative checks still run
                 late.append(f"output[{k}]: grad_fn torch {names[0]} vs leafgrad {names[1]}")
+            if a.numel() and a.storage_offset() != b.storage_offset():   # (where a view starts in its storage)
+                late.append(f"output[{k}]: storage_offset torch {a.storage_offset()} vs leafgrad "
+                            f"{b.storage_offset()}")
 
     diff = _diff_outputs(lg_outs)
     if not diff or not lg_in:

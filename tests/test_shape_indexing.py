@@ -722,6 +722,12 @@ GETITEM_ERRORS = [
     lambda L: L.ones(3, 4).__setitem__([0, 1], L.ones(4, dtype=L.float64)),
     lambda L: L.ones(3, 4).__setitem__((0, [0, 1]), L.ones(2, dtype=L.long)),
     lambda L: L.ones(3, 4).__setitem__(L.tensor([[True, False, True, True]] * 3), L.ones(3)),
+    lambda L: L.tensor(1.)[:1],        # (a 0-d tensor: torch's words for each kind of lone index)
+    lambda L: L.tensor(1.)[0],
+    lambda L: L.tensor(1.)[[0]],
+    lambda L: L.tensor(1.)[[]],
+    lambda L: L.tensor(1.)[0, ],
+    lambda L: L.tensor(1.)[L.tensor(0)],
 ]
 
 

@@ -110,11 +110,12 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
     captured = None
     target_slots = None
     if targets is not None:
-        target_nodes = {edge[0] for edge in targets}
+        target_nodes = {edge[0] for edge in targets if edge is not None}
         needed = _needed_nodes(deps, root_nodes, target_nodes)
         target_slots = {}
-        for i, (node, nr) in enumerate(targets):
-            target_slots.setdefault(node, []).append((nr, i))
+        for i, edge in enumerate(targets):
+            if edge is not None:   # (None: a view made in no_grad mode, which receives nothing)
+                target_slots.setdefault(edge[0], []).append((edge[1], i))
         captured = [None] * len(targets)
 
     _Tensor = T.Tensor

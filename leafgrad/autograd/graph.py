@@ -220,10 +220,20 @@ def grad_accumulator(tensor):
 
 
 def gradient_edge(tensor):
+    """Where a gradient for ``tensor`` goes: its node and output, its accumulator, or None
+    for a view made in no_grad mode (it requires grad through its base, and nothing of
+    its own receives a gradient)."""
     fn = tensor._grad_fn
     if fn is not None:
         return (fn, tensor._out_nr)
+    if tensor._inherits_grad:
+        return None
     return (grad_accumulator(tensor), 0)
+
+
+def _edge_node(t):
+    edge = gradient_edge(t)
+    return edge and edge[0]
 
 
 def run_tensor_hooks(hooks, g, graph):
@@ -335,7 +345,7 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
                 seen.clear()  # a new backward: forget the previous one
                 grads = seen[task] = [None] * len(tensors)
             grads[i] = grad
-            expected = sum(1 for t in tensors if t._requires_grad and task.will_run(gradient_edge(t)[0]))
+            expected = sum(1 for t in tensors if t._requires_grad and task.will_run(_edge_node(t)))
             if sum(g is not None for g in grads) == expected:
                 del seen[task]
                 fn(list(grads))  # a list, as PyTorch passes it

@@ -642,11 +642,13 @@ def _mark_view(res, src, spec, rest, params):
     # How the view was made, as PyTorch's CreationMeta: with grad mode off, or as one of
     # several views (unbind, split); a view of such a view inherits it. Such views may
     # not be written in place while recording (``view_rebase_error``).
-    creation = "no_grad" if not _state.enabled else "multi" if type(res) is tuple else \
-        src.__dict__.get("_creation") if src._base is not None else None
+    creation = ("inference" if _state.inference else "no_grad") if not _state.enabled else \
+        "multi" if type(res) is tuple else src.__dict__.get("_creation") if src._base is not None else None
     for i, o in enumerate(outs):
         if o._data.base is None:
             continue   # NumPy had to copy (e.g. reshape of a non-contiguous array)
+        if not src._inference and "_inference" in o.__dict__:
+            del o.__dict__["_inference"]   # (a view of a normal tensor made in inference mode is a normal tensor)
         o._vc = src._vc
         o._base = src if src._base is None else src._base
         o.__dict__["_view_fn"] = (functools.partial(_replay_one, spec, rest, params, i), src._view_fn)
@@ -655,6 +657,12 @@ def _mark_view(res, src, spec, rest, params):
             o.__dict__["_at"] = o._vc[0]   # (the memory's version its history is for)
         if creation is not None:
             o.__dict__["_creation"] = creation
+            if not _state.enabled and o._base._requires_grad:
+                # PyTorch: a view requires grad when its base does, but one made with grad
+                # mode off has no history and no accumulator of its own: ops record it, and
+                # the gradient that reaches it goes nowhere (``gradient_edge`` is None)
+                o._requires_grad = True
+                o.__dict__["_inherits_grad"] = True
 
 
 def _replay_one(spec, rest, params, i, src):
@@ -881,7 +889,10 @@ _VIEW_REBASE = {
              "output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
     "no_grad": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
                "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
-               "inplace to be tracked) or both outside (if you want the inplace to be tracked)."}
+               "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+    "inference": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+                 "moving both the view and the inplace either both inside the inference_mode block (if you don't "
+                 "want the inplace to be tracked) or both outside (if you want the inplace to be tracked)."}
 
 
 def view_rebase_error(view, indirect=False):
@@ -894,6 +905,8 @@ def view_rebase_error(view, indirect=False):
     if fn is not None:
         head = f"Output {view._out_nr} of {re.sub(r'Backward[0-9]*$', '', fn.name())} is a view and {what} " \
                "modified inplace."
+    elif creation == "inference":
+        head = f"A view was created in inference mode and {what} modified inplace in normal mode."
     else:
         head = f"A view was created in no_grad mode and {what} modified inplace with grad mode enabled."
     return RuntimeError(head + _VIEW_REBASE[creation])
@@ -959,10 +972,16 @@ def _check_result(result, self):
 
 
 def memory_owner(a):
-    """The array that owns the memory ``a`` views (its storage, in PyTorch's words)."""
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
+    """The array that owns the memory ``a`` views (its storage, in PyTorch's words). An
+    array made by ``np.lib.stride_tricks.as_strided`` (``np.diagonal``'s way) has a
+    wrapper as its base, whose ``base`` is the array it views."""
+    while True:
+        b = a.base
+        if not isinstance(b, np.ndarray):
+            b = getattr(b, "base", None)
+            if not isinstance(b, np.ndarray):
+                return a
+        a = b
 
 
 def _writable(a):
@@ -991,18 +1010,18 @@ def make_inplace(fn, direct=None, overlap_ok=False):
     ``overlap_ok``: the op writes into expanded tensors (fill_, zero_) where the others
     refuse (``check_overlap``)."""
     def inplace(self, *args, **kwargs):
+        recording = _state.enabled and (self._requires_grad or any(
+            isinstance(a, Tensor) and a._requires_grad for a in args) or any(
+            isinstance(a, Tensor) and a._requires_grad for a in kwargs.values()))
+        if self._base is not None and "_creation" in self.__dict__ and _state.enabled and (
+                recording or self._base._requires_grad):   # (PyTorch checks the view's CreationMeta first)
+            raise view_rebase_error(self)
         check_inplace(self)
         if self._inference and not _state.inference:
             raise RuntimeError(
                 "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone "
                 "to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 "
                 "for more details.")
-        recording = _state.enabled and (self._requires_grad or any(
-            isinstance(a, Tensor) and a._requires_grad for a in args) or any(
-            isinstance(a, Tensor) and a._requires_grad for a in kwargs.values()))
-        if self._base is not None and "_creation" in self.__dict__ and _state.enabled and (
-                recording or self._base._requires_grad):   # (a view requires grad with its base, as in PyTorch)
-            raise view_rebase_error(self)
         if not (overlap_ok or self._batched):
             check_overlap(self, args + tuple(kwargs.values()) if kwargs else args)
         if not recording and direct is not None and (not _MODES or _only_observers()):

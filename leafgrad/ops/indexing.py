@@ -1102,9 +1102,16 @@ def _check_adv_key(self, key):
 
 
 _BASIC = (int, builtins.slice, type(None), type(Ellipsis))
+# (PyTorch's words for a lone index of a 0-d tensor)
+_NOT_FOR_0D = {builtins.slice: "slice() cannot be applied to a 0-dim tensor.",
+               int: "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
+                    "convert a 0-dim tensor to a number",
+               list: "too many indices for tensor of dimension 0"}
 
 
 def getitem(self, key):
+    if not self._data.ndim and type(key) in _NOT_FOR_0D:
+        raise IndexError(_NOT_FOR_0D[type(key)])
     if type(key) in _BASIC:
         return _base_getitem(self, key)
     k = key if isinstance(key, tuple) else (key,)

@@ -92,7 +92,7 @@ def _topk_forward(a, k, dim, largest=True, sorted=True):
         return a.copy(), np.zeros((), np.int64)
     idx = _argsort(a, dim, descending=largest)
     idx = idx[(slice(None),) * dim + (slice(0, k),)]
-    return np.take_along_axis(a, idx, axis=dim), idx.astype(np.int64, copy=False)
+    return np.take_along_axis(a, idx, axis=dim), np.array(idx, np.int64)   # (its own memory, as torch's)
 
 
 topk_ = declare(
@@ -129,7 +129,7 @@ def _kthvalue_forward(a, k, dim, keepdim=False):
     vals = np.take_along_axis(a, idx, axis=dim)
     if not keepdim:
         vals, idx = vals.squeeze(dim), idx.squeeze(dim)
-    return vals, idx.astype(np.int64, copy=False)
+    return vals, np.array(idx, np.int64)   # (its own memory, as torch's)
 
 
 kthvalue_ = declare(

@@ -66,13 +66,11 @@ def get_device(input):
 
 
 def storage_offset(self):
-    """Elements from the start of the base's memory (0 for a tensor that owns its memory)."""
-    base = self._base
-    if base is None:
-        return 0
-    a, b = self._data, base._data
-    delta = a.__array_interface__["data"][0] - b.__array_interface__["data"][0]
-    return builtins.max(delta // a.itemsize, 0)
+    """Elements from the start of the storage (the memory of the array that owns this
+    tensor's data, as ``as_strided`` counts): a view's offset, kept by ``detach()`` and
+    ``.data`` of the view and by views of those."""
+    from .strided import storage_of
+    return storage_of(self._data)[1] if self._data.base is not None else 0
 
 
 class layout:
