@@ -86,7 +86,7 @@ class Tensor:
     _view_of = None          # the base's grad_fn when this view's grad_fn was made
     _inference = False
     _untracked = None        # why a tensor made from ones that require grad has no graph
-    _inherits_grad = False   # a view made in no_grad mode: requires grad through its base only
+    _inherits_grad = False   # a view made with grad mode off: requires grad through its base only
     _fw = None               # forward AD: {level: tangent} (see autograd/forward_ad.py)
     _batched = False         # vmap's BatchedTensor: its _data is one sample of a batch
 

@@ -332,7 +332,9 @@ class _Guards:
         entries += [(st, k, v) for st in states for k, v in st.items()]
         for d, k, v in entries:
             same = f"{name(d)}.get({literal(k)}, MISSING) is {name(v)}"
-            terms.append(same if isinstance(v, Tensor) else f"({same} or same_entry({name(d)}, {literal(k)}, {name(v)}))")
+            if not isinstance(v, Tensor):   # (an equal value in a new object keeps the tape)
+                same = f"({same} or same_entry({name(d)}, {literal(k)}, {name(v)}))"
+            terms.append(same)
 
     def build(self):
         code = "def holds(tensors):\n    return (" + "\n            and ".join(self.terms or ["True"]) + ")\n"

@@ -114,7 +114,7 @@ def run_backward(roots, root_grads, keep_graph, create_graph, targets=None, capt
         needed = _needed_nodes(deps, root_nodes, target_nodes)
         target_slots = {}
         for i, edge in enumerate(targets):
-            if edge is not None:   # (None: a view made in no_grad mode, which receives nothing)
+            if edge is not None:   # (None: a view made with grad mode off, which receives nothing)
                 target_slots.setdefault(edge[0], []).append((edge[1], i))
         captured = [None] * len(targets)
 

@@ -221,8 +221,8 @@ def grad_accumulator(tensor):
 
 def gradient_edge(tensor):
     """Where a gradient for ``tensor`` goes: its node and output, its accumulator, or None
-    for a view made in no_grad mode (it requires grad through its base, and nothing of
-    its own receives a gradient)."""
+    for a view made with grad mode off (it requires grad through its base, and nothing
+    of its own receives a gradient)."""
     fn = tensor._grad_fn
     if fn is not None:
         return (fn, tensor._out_nr)

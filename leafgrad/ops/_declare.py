@@ -890,8 +890,8 @@ _VIEW_REBASE = {
     "no_grad": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
                "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
                "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
-    "inference": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
-                 "moving both the view and the inplace either both inside the inference_mode block (if you don't "
+    "inference": " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code "
+                 "by moving both the view and the inplace either both inside the inference_mode block (if you don't "
                  "want the inplace to be tracked) or both outside (if you want the inplace to be tracked)."}
 
 
