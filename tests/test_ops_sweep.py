@@ -1,7 +1,8 @@
 """The op sweep: every sample of every op in ``leafgrad.ops.REGISTRY``, run in leafgrad
 and in PyTorch on the same inputs.
 
-Per sample: forward values / dtypes / shapes / graph flags against torch; first
+Per sample: forward values / dtypes / shapes / strides and storage offsets / graph flags
+against torch (strides but for ``STRIDES_DIFFER``); first
 derivative (``autograd.grad``) against torch; leafgrad's plain-NumPy backward against
 its differentiable (``create_graph=True``) backward; second derivative against torch;
 and central finite differences (float64) of the first derivative and, along one random
@@ -34,6 +35,13 @@ from conftest import assert_same, to_numpy
 #: backward, rsub/matmul node names) was fixed in a0b3566; add new ones as e.g.
 #: ("mm", 4): "matmul(1-D, 2-D): grad_fn is SqueezeBackward1, torch says SqueezeBackward4".
 XFAIL = {}
+
+#: Ops whose results torch lays out otherwise (strides), left so: torch gives the results of
+#: LAPACK-based ops as column-major matrices, and lays out einsum's by its own contraction
+#: order; leafgrad's are row-major (NumPy's).
+STRIDES_DIFFER = {"cholesky", "cholesky_inverse", "cholesky_solve", "einsum", "linalg.cholesky", "linalg.eigh",
+                  "linalg.inv", "linalg.lstsq", "linalg.lu", "linalg.lu_factor_ex", "linalg.lu_solve", "linalg.qr",
+                  "linalg.solve", "linalg.solve_triangular", "linalg.svd", "lu_unpack", "_reshape_alias"}
 
 EPS = 1e-6
 FD_ATOL, FD_RTOL = 1e-5, 1e-4
@@ -257,6 +265,8 @@ def _check_sample(case, late):
             if a.numel() and a.storage_offset() != b.storage_offset():   # (where a view starts in its storage)
                 late.append(f"output[{k}]: storage_offset torch {a.storage_offset()} vs leafgrad "
                             f"{b.storage_offset()}")
+            if a.numel() > 1 and a.stride() != b.stride() and case.name not in STRIDES_DIFFER:
+                late.append(f"output[{k}]: stride torch {a.stride()} vs leafgrad {b.stride()}")   # (is_contiguous, view)
 
     diff = _diff_outputs(lg_outs)
     if not diff or not lg_in:

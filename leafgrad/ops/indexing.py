@@ -441,7 +441,8 @@ def _key(dim, index):
 
 
 def _index_select_forward(a, dim, index):
-    return a[_key(dim, index)] if a.ndim else a.reshape(1)[index].reshape(())
+    # (NumPy lays out an index along a later dim first; torch's result is contiguous)
+    return np.ascontiguousarray(a[_key(dim, index)]) if a.ndim else a.reshape(1)[index].reshape(())
 
 
 def _index_add_forward(a, source, dim, index, alpha=1):
@@ -744,7 +745,7 @@ masked_fill_t_p = declare(
 
 def _masked_scatter_forward(a, source, mask):
     shape = np.broadcast_shapes(a.shape, mask.shape)
-    out = np.array(np.broadcast_to(a, shape))
+    out = np.array(np.broadcast_to(a, shape), order="C")
     m = np.broadcast_to(mask, shape)
     out[m] = source.reshape(-1)[:int(m.sum())]
     return out

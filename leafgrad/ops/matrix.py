@@ -283,7 +283,7 @@ def kron(input, other):
 
 # ---------------------------------------------------------------- cross
 def _cross_forward(a, b, dim):
-    return np.cross(a, b, axisa=dim, axisb=dim, axisc=dim)
+    return np.ascontiguousarray(np.cross(a, b, axisa=dim, axisb=dim, axisc=dim))   # (NumPy's puts dim last)
 
 
 _cross = declare("linalg.cross", _cross_forward, inputs=("self", "other"), node="LinalgCrossBackward0",

@@ -272,7 +272,19 @@ def roll(input, shifts, dims=None):
     return roll_(input, shifts=shifts, dims=dims)
 
 
-rot90_ = declare("rot90", lambda a, k, dims: np.rot90(a, k, dims).copy(), node="Rot90Backward0", public=False,
+def _rot90_forward(a, k, dims):
+    """torch's layout: a quarter turn is a flip (a contiguous copy) then a transposed view
+    of it; a half turn, a flip of both dims; no turn, a contiguous copy."""
+    d0, d1 = dims
+    k %= 4
+    if k == 1:
+        return np.swapaxes(np.flip(a, d1).copy(), d0, d1)
+    if k == 3:
+        return np.swapaxes(np.flip(a, d0).copy(), d0, d1)
+    return np.flip(a, dims).copy() if k == 2 else a.copy()
+
+
+rot90_ = declare("rot90", _rot90_forward, node="Rot90Backward0", public=False,
                  samples=[sample(T(3, 4), call="rot90"), sample(T(3, 4), 2, call="rot90"),
                           sample(T(2, 3, 4), -1, (2, 0), call="Tensor.rot90"), sample(T(3, 4), 0, call="rot90"),
                           sample(T(3, 4), 7, call="rot90")],

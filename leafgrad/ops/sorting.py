@@ -317,7 +317,14 @@ def _unique_forward(a, dim=None, sorted=True, return_inverse=False, return_count
     else:
         vals, inv, counts = np.unique(a, return_inverse=True, return_counts=True, axis=dim)
         inv = inv.reshape(-1)
-    return np.ascontiguousarray(vals), inv.astype(np.int64, copy=False), counts.astype(np.int64, copy=False)
+    vals = np.ascontiguousarray(vals) if dim is None else dim_first_layout(vals, dim)
+    return vals, inv.astype(np.int64, copy=False), counts.astype(np.int64, copy=False)
+
+
+def dim_first_layout(a, dim):
+    """``a``'s values in the layout of torch's results that are found along ``dim`` moved
+    first (unique and unique_consecutive with ``dim``): contiguous so, then moved back."""
+    return np.moveaxis(np.ascontiguousarray(np.moveaxis(a, dim, 0)), 0, dim)
 
 
 def _not_implemented(op):

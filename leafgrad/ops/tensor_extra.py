@@ -15,7 +15,7 @@ from .shape import embed, squeeze_inplace_dim, _select_key
 from .matrix import _diagonal_view, _diag_dims, _diagonal
 from .binary import _not_implemented_node, _with_out
 from .indexing import _scatter_reduce2_forward, _sr_grads
-from .sorting import with_extras
+from .sorting import dim_first_layout, with_extras
 from .stats import _write_out
 from .._tensor import Tensor, _wrap_dim, make, wrap, _C_TYPE_NAMES, _LEGACY_NAMES
 from .._tensor import wrap as wrap_tensor
@@ -602,7 +602,7 @@ def _unique_consecutive_forward(a, dim=None):
     if dim is None:
         out = a.reshape(-1)[starts]
     else:
-        out = np.ascontiguousarray(np.take(a, starts, axis=dim))
+        out = dim_first_layout(np.take(a, starts, axis=dim), dim)
     inverse = np.concatenate(([0], np.cumsum(change))).astype(np.int64) if n else np.zeros(0, np.int64)
     counts = np.diff(np.append(starts, n)).astype(np.int64)
     return out, inverse.reshape(shape), counts
