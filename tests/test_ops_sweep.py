@@ -41,7 +41,10 @@ XFAIL = {}
 #: order; leafgrad's are row-major (NumPy's).
 STRIDES_DIFFER = {"cholesky", "cholesky_inverse", "cholesky_solve", "einsum", "linalg.cholesky", "linalg.eigh",
                   "linalg.inv", "linalg.lstsq", "linalg.lu", "linalg.lu_factor_ex", "linalg.lu_solve", "linalg.qr",
-                  "linalg.solve", "linalg.solve_triangular", "linalg.svd", "lu_unpack", "_reshape_alias"}
+                  "linalg.solve", "linalg.solve_triangular", "linalg.svd", "lu_unpack", "_reshape_alias",
+                  # transposed convolutions: the result is cut from a larger canvas; a contiguous
+                  # copy of it made the bench's conv step (its input gradient is one) 1.5x slower
+                  ("convolution", 11), ("convolution", 15), ("convolution", 23)}
 
 EPS = 1e-6
 FD_ATOL, FD_RTOL = 1e-5, 1e-4
@@ -265,7 +268,7 @@ def _check_sample(case, late):
             if a.numel() and a.storage_offset() != b.storage_offset():   # (where a view starts in its storage)
                 late.append(f"output[{k}]: storage_offset torch {a.storage_offset()} vs leafgrad "
                             f"{b.storage_offset()}")
-            if a.numel() > 1 and a.stride() != b.stride() and case.name not in STRIDES_DIFFER:
+            if a.numel() > 1 and a.stride() != b.stride() and not {case.name, (case.name, case.idx)} & STRIDES_DIFFER:
                 late.append(f"output[{k}]: stride torch {a.stride()} vs leafgrad {b.stride()}")   # (is_contiguous, view)
 
     diff = _diff_outputs(lg_outs)

@@ -229,8 +229,8 @@ def _convolution_forward(x, w, b, stride, padding, dilation, transposed, output_
     if one:
         x, w = _lift(x), _lift(w)
     st, pd, dl, op = _to2(stride, 1), _to2(padding, 0), _to2(dilation, 1), _to2(output_padding, 0)
-    if transposed:   # (the output is cut from a larger canvas: contiguous, as torch's)
-        y = np.ascontiguousarray(_conv_t_np(x, w, st, pd, op, dl, groups))
+    if transposed:
+        y = _conv_t_np(x, w, st, pd, op, dl, groups)
     else:
         y = _conv_np(x, w, st, pd, dl, groups)
     if b is not None:
