@@ -514,3 +514,13 @@ def test_var_and_std_of_float32_are_torchs_bits(shape, dim, fn):
         results.append([o.numpy() for o in (out if isinstance(out, tuple) else (out,))])
     for a, b in zip(*results):
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("fn", [lambda L: L.tensor([True, False]).kthvalue(1),
+                                lambda L: L.tensor([True, False]).median(),
+                                lambda L: L.tensor([True, False]).median(0)], ids=["kthvalue", "median", "median dim"])
+def test_order_statistics_refuse_bool_as_torch(fn):
+    """torch has no Bool kernel for these: NotImplementedError with the kernel's name."""
+    t, l = both(fn)
+    assert isinstance(t, NotImplementedError)
+    assert_same(t, l)

@@ -43,7 +43,9 @@ def _x(m, *shape, grad=False, dtype=None):
     lambda m: [_x(m, 2, 3).storage_offset(), _x(m, 2, 3)[1].storage_offset(), _x(m, 2, 3)[:, 1:].storage_offset(),
                _x(m, 2, 3)[1, 2].storage_offset(), _x(m, 2, 3)[1:][:, 1].storage_offset(),
                _x(m, 2, 3).t()[2].storage_offset(), _x(m, 8).unfold(0, 3, 2)[1].storage_offset(),
-               (_x(m, 2, 3) + 1).storage_offset()],
+               (_x(m, 2, 3) + 1).storage_offset(), _x(m, 2, 3)[1:].detach().storage_offset(),
+               _x(m, 2, 3)[1].data.storage_offset(), _x(m, 2, 3)[1:].detach()[:, 1:].storage_offset(),
+               _x(m, 3, 4).diagonal(1).storage_offset(), _x(m, 3, 4).diagonal(-1).storage_offset()],
 ])
 def test_metadata(case):
     same(case)

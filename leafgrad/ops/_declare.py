@@ -918,13 +918,18 @@ _PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor an
                     "a single memory location. Please clone() the tensor before performing the operation.")
 
 
+def shows_twice(a):
+    """Does array ``a`` show one memory element at several places (an expanded tensor)?"""
+    return 0 in a.strides and a.size > 1 and any(n > 1 and s == 0 for n, s in zip(a.shape, a.strides))
+
+
 def check_overlap(t, inputs):
     """PyTorch's memory checks before an in-place write into ``t`` (TensorIterator's): t may
     not show one element twice (an expanded tensor), and an input tensor may share t's
     memory only fully (the same elements in the same layout, as ``x.add_(x)``). Layouts
     with gaps are too hard to judge and pass, as in PyTorch."""
     a = t._data
-    if 0 in a.strides and a.size > 1 and any(n > 1 and s == 0 for n, s in zip(a.shape, a.strides)):
+    if shows_twice(a):
         raise RuntimeError(_INTERNAL_OVERLAP)
     for x in inputs:
         if (isinstance(x, Tensor) and x is not t and not x._batched and np.may_share_memory(a, x._data)

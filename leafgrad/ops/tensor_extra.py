@@ -17,6 +17,7 @@ from .binary import _not_implemented_node, _with_out
 from .indexing import _scatter_reduce2_forward, _sr_grads
 from .sorting import dim_first_layout, with_extras
 from .stats import _write_out
+from .strided import storage_of
 from .._tensor import Tensor, _wrap_dim, make, wrap, _C_TYPE_NAMES, _LEGACY_NAMES
 from .._tensor import wrap as wrap_tensor
 from ..autograd import grad_mode
@@ -69,8 +70,7 @@ def storage_offset(self):
     """Elements from the start of the storage (the memory of the array that owns this
     tensor's data, as ``as_strided`` counts): a view's offset, kept by ``detach()`` and
     ``.data`` of the view and by views of those."""
-    from .strided import storage_of
-    return storage_of(self._data)[1] if self._data.base is not None else 0
+    return storage_of(self._data)[1]
 
 
 class layout:

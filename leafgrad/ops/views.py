@@ -5,7 +5,7 @@ import numpy as np
 from .. import _tape
 from .._tensor import replay_view, wrap
 from ..autograd.graph import Node, _next_seq, gradient_edge
-from ._declare import _INTERNAL_OVERLAP, _writable, constant
+from ._declare import _INTERNAL_OVERLAP, _writable, constant, shows_twice
 
 
 class CopySlices(Node):
@@ -38,7 +38,7 @@ def rebase_view(view, result):
     node._meta = ((base._data.shape, base._data.dtype),)
     node._view_fn = view._view_fn
     node._mask = mask
-    node._overlap = any(st == 0 and n > 1 for n, st in zip(view._data.shape, view._data.strides))
+    node._overlap = shows_twice(view._data)
     base._grad_fn = node
     base._out_nr = 0
     base._requires_grad = True
