@@ -44,7 +44,7 @@ def _root_grads(outputs, grad_outputs, create_graph, is_grads_batched=False):
     """Check each output and its gradient; the implicit gradient of a scalar is 1."""
     roots, grads = [], []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
-        if not out._requires_grad or out._inherits_grad:   # (a view made with grad mode off has no history)
+        if not out._requires_grad or out._inherits_grad and out._grad_fn is None:   # (a Function may give one a node)
             raise RuntimeError(_no_graph_message(i, out))
         if g is None:
             if out._data.size != 1:
